@@ -1,0 +1,67 @@
+"""Date parsing shared by every check that reads dates.
+
+ISO 8601 is accepted in its common calendar-date shapes: ``2024-03-01``, ``20240301``, and a
+date with a time (``T`` or space separator, optional seconds, fractions and UTC offset). A
+value with an offset is converted to UTC before its date is taken.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_NAIVE_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+)
+_AWARE_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M%#z",
+)
+
+
+def parse_iso_date(expr: pl.Expr) -> pl.Expr:
+    """A Date from an ISO 8601 calendar date or date-time; null where the text is not one."""
+    text = expr.cast(pl.String)
+    candidates = [
+        text.str.to_date("%Y-%m-%d", strict=False),
+        pl.when(text.str.contains(r"^\d{8}$")).then(text.str.to_date("%Y%m%d", strict=False)),
+    ]
+    candidates += [
+        text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date() for fmt in _NAIVE_DATETIME_FORMATS
+    ]
+    candidates += [
+        text.str.replace(r"Z$", "+00:00")
+        .str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+        .dt.date()
+        for fmt in _AWARE_DATETIME_FORMATS
+    ]
+    return pl.coalesce(candidates)
+
+
+def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:
+    """A Date from text in strftime ``fmt`` (date or date-time), or ISO 8601 when ``fmt`` is None.
+
+    Values are judged as stored: surrounding whitespace makes a value not a date.
+    """
+    text = expr.cast(pl.String)
+    if fmt is None:
+        parsed = parse_iso_date(text)
+    elif any(directive in fmt for directive in ("%H", "%M", "%S", "%T", "%z")):
+        parsed = text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
+    else:
+        parsed = text.str.to_date(fmt, strict=False)
+    return pl.when(text.str.strip_chars() == text).then(parsed)
+
+
+def validate_format(fmt: str) -> str | None:
+    """Why ``fmt`` is not a usable strftime format, or None when it is."""
+    if "%" not in fmt:
+        return "a date format needs at least one %-directive, e.g. '%d.%m.%Y'"
+    try:
+        pl.select(pl.lit("2024-01-02").str.to_date(fmt, strict=False)).item()
+    except pl.exceptions.PolarsError:
+        return f"{fmt!r} is not a valid strftime format"
+    return None

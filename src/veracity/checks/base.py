@@ -1,0 +1,239 @@
+"""The check catalogue's machinery: declaration, registry, and the context checks build in.
+
+A check type is declared once, with :func:`register`, on the function that turns its typed
+parameters into a polars expression::
+
+    @register("email", Dimension.VALIDITY, EmailParams, message="not a valid e-mail address",
+              value_kind="email")
+    def email(params: EmailParams, ctx: CheckContext) -> pl.Expr:
+        '''What it checks ... Why it matters ... Example ... '''
+
+The expression is evaluated once per record and means: ``True`` the record passes, ``False``
+it fails, ``null`` the rule does not apply (the engine adds ``when:`` and missing-value
+handling around it, so a check only states what "good" means).
+
+Dataset-scoped checks (``scope="dataset"``, e.g. ``required_columns``) return a
+:class:`DatasetOutcome` instead: they judge the sources, not the records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict
+
+from veracity.sources.base import LoadedData
+
+__all__ = [
+    "REGISTRY",
+    "CheckContext",
+    "CheckParams",
+    "CheckType",
+    "DatasetFailure",
+    "DatasetOutcome",
+    "Dimension",
+    "FieldParams",
+    "get_check",
+    "register",
+]
+
+
+class Dimension(StrEnum):
+    COMPLETENESS = "completeness"
+    VALIDITY = "validity"
+    UNIQUENESS = "uniqueness"
+    TIMELINESS = "timeliness"
+    CONSISTENCY = "consistency"
+    CONSENT = "consent"
+
+
+class CheckParams(BaseModel):
+    """Parameters of one check type. Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Parameter names that hold a field name (validated against the sources).
+    field_params: ClassVar[tuple[str, ...]] = ()
+
+    def referenced_fields(self) -> list[str]:
+        """Fields this rule reads, primary field first (that one's value goes into findings)."""
+        names: list[str] = []
+        for param in self.field_params:
+            value = getattr(self, param)
+            if value is None:
+                continue
+            for name in [value] if isinstance(value, str) else value:
+                if name not in names:
+                    names.append(name)
+        return names
+
+
+class FieldParams(CheckParams):
+    """Parameters of a check on a single field."""
+
+    field_params: ClassVar[tuple[str, ...]] = ("field",)
+    field: str
+
+
+@dataclass(frozen=True)
+class DatasetFailure:
+    source_index: int | None
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetOutcome:
+    evaluated: int
+    failures: list[DatasetFailure]
+
+
+@dataclass
+class BooleanSpellings:
+    """How yes/no columns are written. Compared case-insensitively after trimming."""
+
+    true: tuple[str, ...] = ("true", "yes", "y", "1")
+    false: tuple[str, ...] = ("false", "no", "n", "0")
+
+
+@dataclass
+class CheckContext:
+    """What a check may use to build its expression: the data's schema, the audit date, shared
+    parsers, and distinct values (so library calls run once per distinct value, not per row)."""
+
+    data: LoadedData
+    as_of: date
+    booleans: BooleanSpellings = field(default_factory=BooleanSpellings)
+    #: Declared date/time formats per field (``fields:`` in the rule file).
+    date_formats: dict[str, str] = field(default_factory=dict)
+    _distinct: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    def distinct(self, *fields: str) -> pl.DataFrame:
+        """Distinct combinations of ``fields`` where the first one is not null (cached)."""
+        key = tuple(fields)
+        if key not in self._distinct:
+            self._distinct[key] = (
+                self.data.frame.lazy()
+                .select(*fields)
+                .filter(pl.col(fields[0]).is_not_null())
+                .unique()
+                .collect()
+            )
+        return self._distinct[key]
+
+    def parse_bool(self, expr: pl.Expr) -> pl.Expr:
+        """True/False for recognised spellings, null for anything else."""
+        normal = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+        true = [s.lower() for s in self.booleans.true]
+        false = [s.lower() for s in self.booleans.false]
+        return (
+            pl.when(normal.is_in(true))
+            .then(pl.lit(True))
+            .when(normal.is_in(false))
+            .then(pl.lit(False))
+            .otherwise(pl.lit(None, dtype=pl.Boolean))
+        )
+
+    def parse_date(self, expr: pl.Expr, fmt: str | None = None, field: str | None = None) -> pl.Expr:
+        """A Date, or null where the text is not a date in ``fmt`` (the field's declared
+        format when ``fmt`` is None, else ISO 8601)."""
+        from veracity.checks._dates import parse_date
+
+        if fmt is None and field is not None:
+            fmt = self.date_formats.get(field)
+        return parse_date(expr, fmt)
+
+
+P = TypeVar("P", bound=CheckParams)
+RowBuilder = Callable[[Any, CheckContext], pl.Expr]
+DatasetBuilder = Callable[[Any, CheckContext], DatasetOutcome]
+
+_HEADING = re.compile(r"^(What it checks|Why it matters|Example|Parameters)\s*$", re.MULTILINE)
+DOC_SECTIONS = ("What it checks", "Why it matters", "Example")
+
+
+@dataclass(frozen=True)
+class CheckType(Generic[P]):
+    """One registered check type: everything the engine, validator and docs need."""
+
+    name: str
+    dimension: Dimension
+    params: type[P]
+    build: Callable[[P, CheckContext], Any]
+    doc: str
+    message: str
+    scope: Literal["row", "dataset"] = "row"
+    #: Missing values are completeness's business: most checks do not judge them.
+    skips_missing: bool = True
+    #: How to mask this check's values in outputs: e-mail, phone, or any text.
+    value_kind: Literal["email", "phone", "text"] = "text"
+    #: Optional per-record message (a String expression); ``message`` otherwise.
+    explain: Callable[[P, CheckContext], pl.Expr] | None = None
+    #: Prepare the rule once with all data (e.g. validate sql). Raise to reject.
+    summary: str = ""
+
+    def sections(self) -> dict[str, str]:
+        """The docstring split at its fixed headings."""
+        parts = _HEADING.split(self.doc)
+        sections = {"summary": parts[0].strip()}
+        for heading, body in zip(parts[1::2], parts[2::2], strict=True):
+            sections[heading] = body.strip("\n").rstrip()
+        return sections
+
+    def message_for(self, params: P) -> str:
+        return self.message.format(**params.model_dump())
+
+
+REGISTRY: dict[str, CheckType[Any]] = {}
+
+
+def register(
+    name: str,
+    dimension: Dimension,
+    params: type[P],
+    *,
+    message: str,
+    scope: Literal["row", "dataset"] = "row",
+    skips_missing: bool = True,
+    value_kind: Literal["email", "phone", "text"] = "text",
+    explain: Callable[[P, CheckContext], pl.Expr] | None = None,
+) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
+    """Declare a check type. A second check with the same name fails at import."""
+
+    def decorator(build: Callable[[P, CheckContext], Any]) -> Callable[[P, CheckContext], Any]:
+        if name in REGISTRY:
+            raise RuntimeError(f"check type {name!r} is registered twice")
+        doc = _dedent_doc(build.__doc__ or "")
+        REGISTRY[name] = CheckType(
+            name=name,
+            dimension=dimension,
+            params=params,
+            build=build,
+            doc=doc,
+            message=message,
+            scope=scope,
+            skips_missing=skips_missing,
+            value_kind=value_kind,
+            explain=explain,
+            summary=doc.strip().splitlines()[0] if doc.strip() else "",
+        )
+        return build
+
+    return decorator
+
+
+def get_check(name: str) -> CheckType[Any]:
+    """The registered check called ``name``; KeyError if there is none."""
+    return REGISTRY[name]
+
+
+def _dedent_doc(doc: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(doc)

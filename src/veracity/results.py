@@ -1,0 +1,168 @@
+"""What an audit produces: mergeable rule states, scored results, and the findings.
+
+Everything a report shows is in :class:`AuditResult`; reports never go back to the data.
+:class:`RuleState` is the unit the engine produces per rule and partition: counts plus the
+failing row ids, so partial states from several partitions merge into the exact whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import polars as pl
+
+from veracity.checks.base import Dimension
+from veracity.errors import Location
+from veracity.sources.base import SourceInfo
+
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "AuditResult",
+    "DimensionScore",
+    "FieldLineage",
+    "GateDecision",
+    "RecordScores",
+    "RuleResult",
+    "RuleState",
+    "RunInfo",
+    "Severity",
+    "Status",
+]
+
+#: The findings file's columns, in order: a contract with users' pipelines.
+FINDINGS_COLUMNS = (
+    "rule",
+    "check",
+    "dimension",
+    "severity",
+    "field",
+    "source",
+    "line",
+    "record_key",
+    "message",
+    "value",
+)
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass
+class RuleState:
+    """Counts for one rule over some rows, plus which rows failed. Merge partial states with
+    :meth:`merge`; the merged state equals the state of the union of the rows."""
+
+    evaluated: int = 0
+    failed: int = 0
+    failing_rows: pl.Series = field(default_factory=lambda: pl.Series("row", [], dtype=pl.UInt32))
+
+    @property
+    def passed(self) -> int:
+        return self.evaluated - self.failed
+
+    def merge(self, other: RuleState) -> RuleState:
+        rows = pl.concat([self.failing_rows, other.failing_rows]).sort()
+        return RuleState(self.evaluated + other.evaluated, self.failed + other.failed, rows)
+
+
+@dataclass
+class RuleResult:
+    """One rule's outcome, scored."""
+
+    id: str
+    check: str
+    dimension: Dimension
+    severity: Severity
+    threshold: float
+    weight: float
+    fields: list[str]
+    when: str | None
+    description: str | None
+    location: Location | None
+    evaluated: int
+    failed: int
+    pass_rate: float  # 1.0 when nothing was evaluated
+    status: Status
+
+    @property
+    def passed(self) -> int:
+        return self.evaluated - self.failed
+
+
+@dataclass
+class DimensionScore:
+    dimension: Dimension
+    score: float | None  # None when no rule of this dimension ran
+    rules: int
+    evaluated: int
+    failed: int
+
+
+@dataclass
+class RecordScores:
+    """How the per-record score (share of applicable rules passed, 0-100) is distributed."""
+
+    records: int
+    mean: float | None
+    minimum: float | None
+    p10: float | None
+    p25: float | None
+    median: float | None
+    perfect_share: float | None  # share of records that passed every applicable rule
+    histogram: list[tuple[float, float, int]]  # (lower, upper, records); last bin includes 100
+
+
+@dataclass
+class GateDecision:
+    passed: bool
+    min_score: float | None
+    reasons: list[str]
+
+
+@dataclass
+class RunInfo:
+    tool: str
+    version: str
+    started_at: str  # ISO 8601, UTC
+    duration_seconds: float
+    as_of: str  # the audit date, ISO 8601
+    rule_file: str | None
+    rule_file_sha256: str | None
+    key: str | None
+
+
+@dataclass
+class FieldLineage:
+    """Where one field came from and what was done to it on the way."""
+
+    field: str
+    origins: list[tuple[int, str, str]]  # (source index, original column name, original type)
+    transformations: list[str]
+
+
+@dataclass
+class AuditResult:
+    run: RunInfo
+    sources: list[SourceInfo]
+    lineage: list[FieldLineage]
+    rules: list[RuleResult]
+    dimensions: list[DimensionScore]
+    score: float
+    records: RecordScores
+    gate: GateDecision
+    #: One row per failed (record, rule), unmasked; columns FINDINGS_COLUMNS plus
+    #: ``value_kind`` (how to mask ``value``). Mask with :func:`veracity.masking.mask_findings`.
+    findings: pl.DataFrame
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.gate.passed else 1
