@@ -1,0 +1,39 @@
+"""The check catalogue. Importing this package registers every check type.
+
+One module per data-quality family; each check type is declared once with
+:func:`veracity.checks.base.register`.
+"""
+
+from veracity.checks import (  # noqa: F401  (imported to register their checks)
+    completeness,
+    consent,
+    consistency,
+    timeliness,
+    uniqueness,
+    validity,
+)
+from veracity.checks.base import (
+    REGISTRY,
+    CheckContext,
+    CheckParams,
+    CheckType,
+    DatasetFailure,
+    DatasetOutcome,
+    Dimension,
+    FieldParams,
+    get_check,
+    register,
+)
+
+__all__ = [
+    "REGISTRY",
+    "CheckContext",
+    "CheckParams",
+    "CheckType",
+    "DatasetFailure",
+    "DatasetOutcome",
+    "Dimension",
+    "FieldParams",
+    "get_check",
+    "register",
+]

@@ -60,6 +60,9 @@ class CheckParams(BaseModel):
 
     #: Parameter names that hold a field name (validated against the sources).
     field_params: ClassVar[tuple[str, ...]] = ()
+    #: Parameter names that hold a SQL expression. Checks with one are evaluated over typed
+    #: columns (dates as dates, numbers as numbers), like ``when:`` conditions.
+    sql_params: ClassVar[tuple[str, ...]] = ()
 
     def referenced_fields(self) -> list[str]:
         """Fields this rule reads, primary field first (that one's value goes into findings)."""
@@ -71,6 +74,12 @@ class CheckParams(BaseModel):
             for name in [value] if isinstance(value, str) else value:
                 if name not in names:
                     names.append(name)
+        for param in self.sql_params:
+            sql = getattr(self, param)
+            if sql is not None:
+                for name in pl.sql_expr(sql).meta.root_names():
+                    if name not in names:
+                        names.append(name)
         return names
 
 

@@ -1,0 +1,216 @@
+"""``veracity.audit``: the whole audit path as one call. The CLI is a thin layer over it."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from veracity import __version__
+from veracity.checks import CheckContext
+from veracity.checks.base import BooleanSpellings
+from veracity.config import RuleSet, check_fields, load_rule_file, rule_set_from_objects
+from veracity.engine import run_rules
+from veracity.errors import SourceError, UsageError
+from veracity.lineage import build_lineage
+from veracity.results import AuditResult, RunInfo
+from veracity.scoring import decide_gate, overall_score, score_dimensions, score_records, score_rules
+from veracity.sources import load_sources
+from veracity.sources.base import (
+    LINE_COL,
+    ROW_ID,
+    SOURCE_COL,
+    ColumnOrigin,
+    LoadedData,
+    ReadOptions,
+    SourceInfo,
+    SourceSpec,
+)
+
+__all__ = ["audit", "load_data", "load_rules"]
+
+Progress = Callable[[str], None]
+SourceLike = str | Path | pl.DataFrame
+
+
+def load_rules(rules: str | Path | RuleSet | Sequence[Mapping[str, Any]]) -> RuleSet:
+    """A rule set from a rule file path, a RuleSet, or a list of rule mappings."""
+    if isinstance(rules, RuleSet):
+        return rules
+    if isinstance(rules, str | Path):
+        return load_rule_file(rules)
+    return rule_set_from_objects(rules)
+
+
+def audit(
+    sources: SourceLike | Sequence[SourceLike] | None = None,
+    rules: str | Path | RuleSet | Sequence[Mapping[str, Any]] = (),
+    *,
+    as_of: date | None = None,
+    fail_under: float | None = None,
+    read: ReadOptions | None = None,
+    stdin: IO[bytes] | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit ``sources`` against ``rules`` and return the scored result.
+
+    ``sources`` are paths (``"-"`` for CSV on stdin) or polars DataFrames; when omitted, the
+    rule file's ``sources:`` are read. ``as_of`` is the audit date (default: today);
+    ``fail_under`` overrides the rule file's ``gate.min_score``.
+    """
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    step = progress or (lambda _: None)
+    rule_set = load_rules(rules)
+    if not rule_set.rules:
+        raise UsageError("no rules to run; give a rule file with a 'rules:' list")
+    step("reading sources")
+    data = load_data(sources, rule_set, read=read, stdin=stdin)
+    check_fields(rule_set, data.fields)
+    model = rule_set.model
+    ctx = CheckContext(
+        data=data,
+        as_of=as_of or date.today(),
+        booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
+        date_formats={name: f.format for name, f in model.fields.items() if f.format},
+    )
+    step("checking rules")
+    output = run_rules(data, rule_set.rules, ctx, model.key)
+    step("scoring")
+    results = score_rules(rule_set.rules, output.states)
+    dimensions = score_dimensions(results)
+    score = overall_score(dimensions, model.scoring.dimension_weights)
+    min_score = fail_under if fail_under is not None else model.gate.min_score
+    return AuditResult(
+        run=RunInfo(
+            tool="veracity",
+            version=__version__,
+            started_at=started_at.isoformat(timespec="seconds"),
+            duration_seconds=round(time.perf_counter() - started, 3),
+            as_of=ctx.as_of.isoformat(),
+            rule_file=rule_set.path,
+            rule_file_sha256=rule_set.sha256,
+            key=model.key,
+        ),
+        sources=data.sources,
+        lineage=build_lineage(data, output.field_types),
+        rules=results,
+        dimensions=dimensions,
+        score=score,
+        records=score_records(output.record_scores),
+        gate=decide_gate(results, score, min_score),
+        findings=output.findings,
+    )
+
+
+def load_data(
+    sources: SourceLike | Sequence[SourceLike] | None,
+    rule_set: RuleSet,
+    *,
+    read: ReadOptions | None = None,
+    stdin: IO[bytes] | None = None,
+) -> LoadedData:
+    """Load what to audit: the given sources, else the rule file's ``sources:``."""
+    model = rule_set.model
+    if sources is None or (isinstance(sources, Sequence) and not isinstance(sources, str) and not sources):
+        if not model.sources:
+            raise UsageError(
+                "no data to audit: name files on the command line or list 'sources:' in the rule file"
+            )
+        specs = [
+            SourceSpec(
+                path=s.path,
+                columns=dict(s.columns),
+                read=_merge_read(
+                    ReadOptions(
+                        format=s.read.format,
+                        delimiter=s.read.delimiter,
+                        encoding=s.read.encoding,
+                        null_markers=tuple(s.read.null_markers),
+                        sheet=s.read.sheet,
+                    ),
+                    read,
+                ),
+            )
+            for s in model.sources
+        ]
+        return load_sources(specs, base_dir=rule_set.base_dir, null_markers=model.null_markers, stdin=stdin)
+
+    items: list[SourceLike] = [sources] if isinstance(sources, str | Path | pl.DataFrame) else list(sources)
+    if all(isinstance(item, pl.DataFrame) for item in items):
+        return _from_frames([item for item in items if isinstance(item, pl.DataFrame)], model.null_markers)
+    if any(isinstance(item, pl.DataFrame) for item in items):
+        raise UsageError("give either file paths or DataFrames to audit, not both")
+    # Paths on the command line replace the rule file's sources but keep its column names:
+    # a single configured source lends its renames and read options; several lend their renames.
+    columns: dict[str, str] = {}
+    for configured in model.sources:
+        columns.update(configured.columns)
+    inherited = ReadOptions()
+    if len(model.sources) == 1:
+        r = model.sources[0].read
+        inherited = ReadOptions(r.format, r.delimiter, r.encoding, tuple(r.null_markers), r.sheet)
+    specs = [SourceSpec(path=str(item), columns=columns, read=_merge_read(inherited, read)) for item in items]
+    return load_sources(specs, base_dir=None, null_markers=model.null_markers, stdin=stdin)
+
+
+def _merge_read(base: ReadOptions, override: ReadOptions | None) -> ReadOptions:
+    if override is None:
+        return base
+    return ReadOptions(
+        format=override.format or base.format,
+        delimiter=override.delimiter or base.delimiter,
+        encoding=override.encoding or base.encoding,
+        null_markers=base.null_markers + override.null_markers,
+        sheet=override.sheet if override.sheet is not None else base.sheet,
+    )
+
+
+def _from_frames(frames: list[pl.DataFrame], null_markers: Sequence[str]) -> LoadedData:
+    """DataFrames handed to the API, provenance = 1-based record number."""
+    parts = []
+    infos = []
+    offset = 0
+    for index, frame in enumerate(frames):
+        if len(set(frame.columns)) != len(frame.columns):
+            raise SourceError(f"DataFrame {index}: duplicate column names; rename them")
+        columns = []
+        exprs = []
+        for name, dtype in frame.schema.items():
+            text = pl.col(name).cast(pl.String)
+            missing = text.str.strip_chars().eq("") | text.is_in(list(null_markers))
+            exprs.append(pl.when(missing).then(None).otherwise(text).alias(name))
+            columns.append(ColumnOrigin(original=name, field=name, original_type=str(dtype).lower()))
+        converted = frame.select(exprs)
+        for column in columns:
+            before = frame.get_column(column.original).null_count()
+            column.missing_replaced = converted.get_column(column.field).null_count() - before
+        converted = converted.with_columns(
+            pl.int_range(offset, offset + frame.height, dtype=pl.UInt32).alias(ROW_ID),
+            pl.lit(index, dtype=pl.UInt16).alias(SOURCE_COL),
+            pl.int_range(1, frame.height + 1, dtype=pl.UInt32).alias(LINE_COL),
+        )
+        digest = hashlib.sha256(frame.write_ipc(None).getvalue()).hexdigest()
+        infos.append(
+            SourceInfo(
+                index=index,
+                path=f"<dataframe {index}>",
+                format="parquet",
+                size=int(frame.estimated_size()),
+                sha256=digest,
+                rows=frame.height,
+                position_kind="record",
+                columns=columns,
+                null_markers=tuple(null_markers),
+            )
+        )
+        parts.append(converted)
+        offset += frame.height
+    combined = pl.concat(parts, how="diagonal")
+    fields = [c for c in combined.columns if c not in (ROW_ID, SOURCE_COL, LINE_COL)]
+    return LoadedData(frame=combined.select(*fields, ROW_ID, SOURCE_COL, LINE_COL), sources=infos)

@@ -1,0 +1,87 @@
+"""Timeliness: is the data recent enough to trust?"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+from pydantic import Field
+
+from veracity.checks.base import CheckContext, Dimension, FieldParams, register
+
+
+class MaxAgeParams(FieldParams):
+    field: str = Field(description="A date field, e.g. when the record was last updated.")
+    days: int = Field(gt=0, description="Maximum age in days before the audit date (--as-of).")
+    format: str | None = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
+
+
+def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
+    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    return (
+        pl.when(parsed.is_null())
+        .then(pl.lit("not a date"))
+        .otherwise(pl.lit(f"older than {params.days} days"))
+    )
+
+
+@register(
+    "max_age",
+    Dimension.TIMELINESS,
+    MaxAgeParams,
+    message="older than {days} days",
+    explain=_age_message,
+)
+def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
+    """The date is no older than N days before the audit date.
+
+    What it checks
+    The field parses as a date (``format``, a ``fields:`` declaration, or ISO 8601) and lies
+    at most ``days`` days before the audit date (``--as-of``, default today). A value that is
+    not a date fails; a missing value is left to completeness.
+
+    Why it matters
+    Customer data decays: people move, change e-mail and employer. A record nobody touched
+    for two years is likely stale, and mailing it costs money and reputation.
+
+    Example
+        - {id: fresh, check: max_age, field: last_updated, days: 730, severity: warning}
+    """
+    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    oldest = ctx.as_of - timedelta(days=params.days)
+    return parsed.is_not_null() & (parsed >= pl.lit(oldest))
+
+
+class NotInFutureParams(FieldParams):
+    field: str = Field(description="A date field that cannot lie ahead of the audit date.")
+    format: str | None = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
+
+
+def _future_message(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:
+    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    return pl.when(parsed.is_null()).then(pl.lit("not a date")).otherwise(pl.lit("date in the future"))
+
+
+@register(
+    "not_in_future",
+    Dimension.TIMELINESS,
+    NotInFutureParams,
+    message="date in the future",
+    explain=_future_message,
+)
+def not_in_future(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:
+    """The date is not after the audit date.
+
+    What it checks
+    The field parses as a date and is on or before the audit date (``--as-of``, default
+    today). A value that is not a date fails; a missing value is left to completeness.
+
+    Why it matters
+    A last-updated or sign-up date in the future is a clock or entry error, and it makes
+    staleness look better than it is.
+
+    Example
+        - {id: updated-not-future, check: not_in_future, field: last_updated}
+    """
+    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    return parsed.is_not_null() & (parsed <= pl.lit(ctx.as_of))

@@ -1,0 +1,680 @@
+"""Validity checks: is each stored value a well-formed instance of what the field should hold?
+
+Every check here judges one non-null String value exactly as stored (the engine skips missing
+values and applies ``when:``). Checks that need a library verdict (``email``, ``phone``) call
+the library once per distinct value, never per row, and turn the verdicts into an ``is_in``
+expression, so a million rows with ten thousand distinct addresses cost ten thousand calls.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, Literal
+
+import phonenumbers
+import polars as pl
+from email_validator import EmailNotValidError, validate_email
+from pydantic import Field, field_validator, model_validator
+
+from veracity.checks._countries import ALPHA2, ALPHA3, COUNTRIES, CODE_LOOKUP, case_variants, lookup_expr
+from veracity.checks._dates import parse_date, validate_format
+from veracity.checks._postal import POSTAL_PATTERNS, SEPARATOR, combined_regex, postal_regex
+from veracity.checks.base import CheckContext, Dimension, FieldParams, register
+
+__all__ = [
+    "CountryParams",
+    "DateParams",
+    "EmailParams",
+    "InSetParams",
+    "LengthParams",
+    "PatternParams",
+    "PhoneParams",
+    "PostalCodeParams",
+    "RangeParams",
+]
+
+_FIELD_DESCRIPTION = "The field whose values are checked."
+
+
+def _member_of(expr: pl.Expr, allowed: list[str]) -> pl.Expr:
+    """``expr`` is one of ``allowed``: False (not null) for every non-null value outside it."""
+    # polars 2 deprecates is_in with a same-typed Series (ambiguous); implode() says "one list".
+    return expr.is_in(pl.Series(allowed, dtype=pl.String).implode())
+
+
+# ---------------------------------------------------------------------------------------------
+# email
+
+
+class EmailParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+
+
+def _is_valid_email(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+@register("email", Dimension.VALIDITY, EmailParams, message="not a valid e-mail address", value_kind="email")
+def email(params: EmailParams, ctx: CheckContext) -> pl.Expr:
+    """The value is a syntactically valid e-mail address.
+
+    What it checks
+    The verdict of the email-validator library (``validate_email`` without a DNS lookup, its
+    default settings otherwise): one @-sign, a valid local part and a domain name with a
+    top-level domain. Internationalised addresses (``jane@bücher.de``) pass; quoted local parts
+    (``"john doe"@example.com``), IP-address domains (``jane@[192.0.2.1]``), domains without a
+    top-level domain (``jane@localhost``) and reserved names (``example.invalid``) fail. The
+    value is judged as stored: a leading or trailing space makes it invalid.
+
+    Why it matters
+    Mail to a malformed address bounces or is never sent, and an address that only looks right
+    after trimming breaks exact matching against suppression and consent lists.
+
+    Example
+        - {id: email-valid, check: email, field: email}
+    """
+    values = ctx.distinct(params.field).get_column(params.field)
+    valid = [value for value in values if _is_valid_email(value)]
+    return _member_of(pl.col(params.field), valid)
+
+
+# ---------------------------------------------------------------------------------------------
+# phone
+
+
+def _build_phone_regions() -> dict[str, str]:
+    """Spelling of a region in a record (any case) -> the phonenumbers region code."""
+    supported: set[str] = set(phonenumbers.SUPPORTED_REGIONS)
+    regions = {variant: region for region in supported for variant in case_variants(region)}
+    for alpha2, alpha3, _ in COUNTRIES:
+        if alpha2 in supported:
+            regions.update(dict.fromkeys(case_variants(alpha3), alpha2))
+    return regions
+
+
+_PHONE_REGIONS = _build_phone_regions()
+
+
+class PhoneParams(FieldParams):
+    field_params: ClassVar[tuple[str, ...]] = ("field", "region_field")
+
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    region_field: str | None = Field(
+        None,
+        description=(
+            "Field holding each record's country (ISO 3166-1 alpha-2 or alpha-3, any case, "
+            "surrounding spaces ignored); numbers without a '+' prefix are read as national "
+            "numbers of that country. Records without a value in this field are not evaluated."
+        ),
+    )
+    default_region: str | None = Field(
+        None,
+        description=(
+            "Country used when there is no region_field or its value is not a known code, "
+            "e.g. 'DE'. Without it such numbers must be international ('+49 ...')."
+        ),
+    )
+
+    @field_validator("default_region")
+    @classmethod
+    def _supported_region(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        region = _PHONE_REGIONS.get(value.strip())
+        if region is None:
+            raise ValueError(
+                f"unknown default_region {value!r}: use a country code phonenumbers supports, "
+                "e.g. 'DE', 'US' or 'GBR'"
+            )
+        return region
+
+    @model_validator(mode="after")
+    def _distinct_fields(self) -> PhoneParams:
+        if self.region_field == self.field:
+            raise ValueError("region_field must name another field than field")
+        return self
+
+
+def _is_valid_phone(value: str, region: str | None) -> bool:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
+
+
+def _phone_region(params: PhoneParams) -> pl.Expr:
+    """Each record's region code, "" when there is none (only '+' numbers can then be valid)."""
+    default = params.default_region or ""
+    if params.region_field is None:
+        return pl.lit(default, dtype=pl.String)
+    return lookup_expr(pl.col(params.region_field), _PHONE_REGIONS, default)
+
+
+@register("phone", Dimension.VALIDITY, PhoneParams, message="not a valid phone number", value_kind="phone")
+def phone(params: PhoneParams, ctx: CheckContext) -> pl.Expr:
+    """The value is a valid phone number for its country.
+
+    What it checks
+    The verdict of the phonenumbers library (libphonenumber's metadata): the value parses as a
+    phone number and its length and prefixes are valid for the numbering plan. International
+    numbers (``+44 20 7946 0958``) are judged on their own; a national number (``030 1234567``)
+    needs a country, taken from ``region_field`` when it holds a known ISO code (``DE``,
+    ``deu``), else from ``default_region``. Without either, national numbers fail.
+
+    Why it matters
+    Invalid numbers waste call-centre time and SMS credits, and numbers stored without a usable
+    country cannot be dialled from abroad or matched across systems.
+
+    Example
+        - {id: phone-valid, check: phone, field: phone, region_field: country, default_region: DE}
+    """
+    region = _phone_region(params)
+    value = pl.col(params.field)
+    fields = [params.field] if params.region_field is None else [params.field, params.region_field]
+    combos = ctx.distinct(*fields).select(value.alias("value"), region.alias("region")).unique()
+    valid = [
+        f"{code}{SEPARATOR}{number}"
+        for number, code in combos.iter_rows()
+        if _is_valid_phone(number, code or None)
+    ]
+    # The region is two letters or empty, so the first separator splits every key unambiguously.
+    return _member_of(pl.concat_str([region, pl.lit(SEPARATOR), value]), valid)
+
+
+# ---------------------------------------------------------------------------------------------
+# pattern
+
+
+def _regex_problem(pattern: str) -> str | None:
+    """Why polars cannot compile ``pattern``, in one short line, or None."""
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.PolarsError as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        # The Rust regex error puts the reason on an "error: ..." line below an excerpt.
+        reason = next((line for line in lines if line.startswith("error:")), lines[0] if lines else "")
+        return reason.removeprefix("error:").strip() or type(exc).__name__
+    return None
+
+
+def _anchored(pattern: str, ignore_case: bool) -> str:
+    # A pattern that compiles on its own has balanced groups, so it cannot escape (?:...).
+    return f"{'(?i)' if ignore_case else ''}^(?:{pattern})$"
+
+
+class PatternParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    pattern: str = Field(
+        min_length=1,
+        description=(
+            "Regular expression (Rust regex syntax, as polars uses) the whole value must match; "
+            "it is anchored for you, so 'A[0-9]+' does not accept 'xA1'."
+        ),
+    )
+    ignore_case: bool = Field(False, description="Match letters regardless of case.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        problem = _regex_problem(value) or _regex_problem(_anchored(value, ignore_case=True))
+        if problem is not None:
+            raise ValueError(f"invalid regular expression: {problem}")
+        return value
+
+
+@register("pattern", Dimension.VALIDITY, PatternParams, message="does not match {pattern}")
+def pattern(params: PatternParams, ctx: CheckContext) -> pl.Expr:
+    """The whole value matches a regular expression.
+
+    What it checks
+    The value, from its first to its last character, matches ``pattern`` (a partial match is
+    not enough: the pattern is anchored at both ends). With ``ignore_case`` letters match in
+    either case.
+
+    Why it matters
+    Identifiers, codes and references that do not follow their format cannot be joined with the
+    systems that issue them, and usually mean a typo or a value from the wrong field.
+
+    Example
+        - {id: customer-number-format, check: pattern, field: customer_no, pattern: 'C[0-9]{6}'}
+    """
+    return pl.col(params.field).str.contains(_anchored(params.pattern, params.ignore_case))
+
+
+# ---------------------------------------------------------------------------------------------
+# in_set
+
+
+class InSetParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    values: list[str] = Field(min_length=1, description="The allowed values (strings).")
+    ignore_case: bool = Field(False, description="Compare lower-cased values.")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _strings_only(cls, value: Any) -> Any:
+        # YAML reads yes/no/1 unquoted as booleans and numbers; data values are always text.
+        if isinstance(value, list):
+            for item in value:
+                if not isinstance(item, str):
+                    raise ValueError(
+                        f"values must be strings; quote {item!r} in the rule file (e.g. '1', 'yes')"
+                    )
+        return value
+
+
+@register("in_set", Dimension.VALIDITY, InSetParams, message="not one of the allowed values")
+def in_set(params: InSetParams, ctx: CheckContext) -> pl.Expr:
+    """The value is one of a fixed list of allowed values.
+
+    What it checks
+    The value equals one of ``values`` exactly (same case, same spacing), or, with
+    ``ignore_case``, after lower-casing both.
+
+    Why it matters
+    Status codes, categories and segments drive reporting and routing; a value outside the agreed
+    list silently drops records from every filter and aggregate built on it.
+
+    Example
+        - {id: status-known, check: in_set, field: status, values: [active, dormant, closed]}
+    """
+    column = pl.col(params.field)
+    if not params.ignore_case:
+        return _member_of(column, params.values)
+    # Both sides are lower-cased by polars, so Python's and Rust's case rules cannot disagree.
+    allowed = pl.Series(params.values, dtype=pl.String).str.to_lowercase().to_list()
+    return _member_of(column.str.to_lowercase(), allowed)
+
+
+# ---------------------------------------------------------------------------------------------
+# date formats (date and range)
+
+_SAMPLE_MOMENT = datetime(2024, 12, 25, 13, 14, 15)  # two-digit fields: no padding ambiguity
+
+
+def _format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot serve as a date format, or None.
+
+    Beyond :func:`validate_format`, the format must write a sample date and read it back:
+    polars accepts unknown directives such as ``%Q`` when parsing, and would then read no value
+    at all, failing every record instead of the rule file.
+    """
+    problem = validate_format(fmt)
+    if problem is not None:
+        return problem
+    text: str | None = None
+    for moment in (pl.lit(_SAMPLE_MOMENT), pl.lit(_SAMPLE_MOMENT).dt.replace_time_zone("UTC")):
+        try:
+            text = pl.select(moment.dt.strftime(fmt)).item()
+            break
+        except pl.exceptions.PolarsError:
+            continue
+    if text is None or pl.select(parse_date(pl.lit(text), fmt)).item() is None:
+        return f"{fmt!r} is not a usable date format: a date written with it cannot be read back"
+    return None
+
+
+def _checked_format(value: str | None) -> str | None:
+    if value is not None:
+        problem = _format_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+_FORMAT_DESCRIPTION = (
+    "strftime format of the values, e.g. '%d.%m.%Y'; when omitted, the field's declared format, "
+    "else ISO 8601 (2024-03-01, 20240301, or a date-time)."
+)
+
+# ---------------------------------------------------------------------------------------------
+# range
+
+_TODAY = re.compile(r"today(?:([+-])([0-9]+)([dwmy]))?")
+#: Largest offset per unit: keeps any audit date between years 1000 and 9000 inside the
+#: calendar, so a bound can always be resolved.
+_MAX_OFFSET = {"d": 99_999, "w": 9_999, "m": 9_999, "y": 999}
+_BOUND_HELP = "a number, a date 'YYYY-MM-DD', 'today' or an offset such as 'today-30d' (d, w, m, y)"
+
+
+def _bound(value: Any) -> Any:
+    """Normalise one range bound; ValueError for anything that is not a usable bound."""
+    if value is None:
+        return None
+    if isinstance(value, bool):  # YAML reads yes/no/true as booleans; never a bound
+        raise ValueError(f"must be {_BOUND_HELP}")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+    if isinstance(value, datetime):  # YAML reads '2024-01-01 10:00' as a datetime
+        raise ValueError("must be a date without a time, e.g. 2024-01-01")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = re.sub(r"\s+", "", value).lower()
+        match = _TODAY.fullmatch(text)
+        if match:
+            if match.group(3) and int(match.group(2)) > _MAX_OFFSET[match.group(3)]:
+                raise ValueError(f"offset too large in {value!r}")
+            return text
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a calendar date") from None
+    raise ValueError(f"must be {_BOUND_HELP}; got {value!r}")
+
+
+def _shift(day: date, sign: int, amount: int, unit: str) -> date:
+    """``day`` moved by ``amount`` units; months and years keep the day of month, clamped to the
+    month's length (2024-01-31 + 1 month = 2024-02-29)."""
+    if unit in "dw":
+        return day + timedelta(days=sign * amount * (7 if unit == "w" else 1))
+    months = day.year * 12 + day.month - 1 + sign * amount * (12 if unit == "y" else 1)
+    year, month = divmod(months, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _resolve_date(bound: date | str, as_of: date) -> date:
+    if isinstance(bound, date):
+        return bound
+    match = _TODAY.fullmatch(bound)
+    if match is None:  # unreachable after validation; kept so a bad bound never passes silently
+        raise ValueError(f"not a date bound: {bound!r}")
+    if not match.group(1):
+        return as_of
+    return _shift(as_of, 1 if match.group(1) == "+" else -1, int(match.group(2)), match.group(3))
+
+
+class RangeParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    min: int | float | date | str | None = Field(
+        None,
+        description=(
+            "Lowest allowed value: a number, a date 'YYYY-MM-DD', 'today' (the audit date) or an "
+            "offset from it such as 'today-30d' or 'today+1y' (units d, w, m, y)."
+        ),
+    )
+    max: int | float | date | str | None = Field(
+        None, description="Highest allowed value, written like min. Give min, max or both."
+    )
+    inclusive: bool = Field(True, description="Whether values equal to min or max are allowed.")
+    format: str | None = Field(None, description=f"For date bounds: {_FORMAT_DESCRIPTION}")
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _usable_bound(cls, value: Any) -> Any:
+        return _bound(value)
+
+    @field_validator("format")
+    @classmethod
+    def _usable_format(cls, value: str | None) -> str | None:
+        return _checked_format(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RangeParams:
+        given = [bound for bound in (self.min, self.max) if bound is not None]
+        if not given:
+            raise ValueError("give min, max or both")
+        numeric = [isinstance(bound, int | float) for bound in given]
+        if len(set(numeric)) > 1:
+            raise ValueError("min and max must both be numbers or both be dates")
+        if self.format is not None and numeric[0]:
+            raise ValueError("format applies to date bounds only")
+        low, high = self.min, self.max
+        comparable = (isinstance(low, int | float) and isinstance(high, int | float)) or (
+            isinstance(low, date) and isinstance(high, date)
+        )
+        if comparable and low > high:  # type: ignore[operator]  # same kind, checked above
+            raise ValueError(f"min ({low}) is greater than max ({high})")
+        return self
+
+    @property
+    def is_date_range(self) -> bool:
+        bound = self.min if self.min is not None else self.max
+        return not isinstance(bound, int | float)
+
+
+@register("range", Dimension.VALIDITY, RangeParams, message="not within the allowed range")
+def range_(params: RangeParams, ctx: CheckContext) -> pl.Expr:
+    """The value is a number or date between a lower and/or an upper bound.
+
+    What it checks
+    With number bounds, the value must be a finite decimal number (``12``, ``-3.5``, ``1e3``)
+    within the bounds; with date bounds (``2024-01-01``, ``today``, ``today-18y``), it must be a
+    date in ``format`` (or the field's declared format, else ISO 8601) within them. ``today`` is
+    the audit date. A value that is not a number or date fails. Bounds are included unless
+    ``inclusive`` is false.
+
+    Why it matters
+    Negative quantities, ages of 250 years and birth dates in the future are typing or
+    conversion errors that distort every total, average and eligibility rule built on them.
+
+    Example
+        - {id: birth-date-plausible, check: range, field: birth_date, min: 1900-01-01, max: today}
+    """
+    below, above = (pl.Expr.__le__, pl.Expr.__ge__) if params.inclusive else (pl.Expr.__lt__, pl.Expr.__gt__)
+    value: pl.Expr
+    low: pl.Expr | None = None
+    high: pl.Expr | None = None
+    if params.is_date_range:
+        value = ctx.parse_date(pl.col(params.field), params.format, params.field)
+        if params.min is not None:
+            low = pl.lit(_resolve_date(params.min, ctx.as_of))  # type: ignore[arg-type]
+        if params.max is not None:
+            high = pl.lit(_resolve_date(params.max, ctx.as_of))  # type: ignore[arg-type]
+    else:
+        number = pl.col(params.field).cast(pl.Float64, strict=False)
+        # "nan", "inf" and overflowing literals cast to non-finite floats: not usable numbers.
+        value = pl.when(number.is_finite()).then(number)
+        if params.min is not None:
+            low = pl.lit(float(params.min))  # type: ignore[arg-type]
+        if params.max is not None:
+            high = pl.lit(float(params.max))  # type: ignore[arg-type]
+    good = value.is_not_null()
+    if low is not None:
+        good = good & above(value, low)
+    if high is not None:
+        good = good & below(value, high)
+    # A value that is no number/date leaves the comparisons null; that is a failure, not a skip.
+    return good.fill_null(False)
+
+
+# ---------------------------------------------------------------------------------------------
+# date
+
+
+class DateParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    format: str | None = Field(None, description=_FORMAT_DESCRIPTION)
+
+    @field_validator("format")
+    @classmethod
+    def _usable_format(cls, value: str | None) -> str | None:
+        return _checked_format(value)
+
+
+@register("date", Dimension.VALIDITY, DateParams, message="not a valid date")
+def date_(params: DateParams, ctx: CheckContext) -> pl.Expr:
+    """The value is a real calendar date in the expected format.
+
+    What it checks
+    The value parses as a date with ``format`` (strftime, e.g. ``%d.%m.%Y``), else with the
+    field's declared format, else as ISO 8601 (``2024-03-01``, ``20240301`` or a date-time).
+    Impossible dates (``2023-02-29``, ``31.04.2024``) and values with surrounding spaces fail.
+
+    Why it matters
+    Dates that do not parse become nulls in every downstream system, and mixed formats
+    (``03/04/2024``) are silently read as the wrong day.
+
+    Example
+        - {id: signup-date-format, check: date, field: signup_date, format: '%d.%m.%Y'}
+    """
+    return ctx.parse_date(pl.col(params.field), params.format, params.field).is_not_null()
+
+
+# ---------------------------------------------------------------------------------------------
+# length
+
+
+class LengthParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    min: int | None = Field(None, ge=0, strict=True, description="Fewest characters allowed.")
+    max: int | None = Field(
+        None, ge=0, strict=True, description="Most characters allowed. Give min, max or both."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> LengthParams:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+@register("length", Dimension.VALIDITY, LengthParams, message="length outside the allowed range")
+def length(params: LengthParams, ctx: CheckContext) -> pl.Expr:
+    """The value has an allowed number of characters.
+
+    What it checks
+    The number of characters (Unicode code points, so ``ü`` counts once) is at least ``min``
+    and at most ``max``; spaces count.
+
+    Why it matters
+    Values longer than a target column are truncated on load, and values too short for their
+    kind (a one-letter surname, a three-digit account number) are usually placeholders.
+
+    Example
+        - {id: last-name-length, check: length, field: last_name, min: 2, max: 60}
+    """
+    count = pl.col(params.field).str.len_chars()
+    good = pl.lit(True)
+    if params.min is not None:
+        good = good & (count >= params.min)
+    if params.max is not None:
+        good = good & (count <= params.max)
+    return good
+
+
+# ---------------------------------------------------------------------------------------------
+# country
+
+
+class CountryParams(FieldParams):
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    alpha: Literal["alpha2", "alpha3", "any"] = Field(
+        "any", description="Which codes are allowed: alpha2 (DE), alpha3 (DEU) or any."
+    )
+    ignore_case: bool = Field(False, description="Accept lower-case codes such as 'de'.")
+
+
+@register("country", Dimension.VALIDITY, CountryParams, message="not a valid ISO 3166-1 country code")
+def country(params: CountryParams, ctx: CheckContext) -> pl.Expr:
+    """The value is an ISO 3166-1 country code.
+
+    What it checks
+    The value is one of the 249 officially assigned ISO 3166-1 codes: alpha-2 (``DE``),
+    alpha-3 (``DEU``) or either, as ``alpha`` says. Codes are upper-case unless
+    ``ignore_case`` is set. User-assigned codes such as Kosovo's ``XK`` and country names fail.
+
+    Why it matters
+    Country drives tax, shipping, consent law and phone and postal-code validation; a code that
+    is not ISO cannot be mapped reliably and breaks those rules for the record.
+
+    Example
+        - {id: country-code, check: country, field: country, alpha: alpha2}
+    """
+    codes = {"alpha2": ALPHA2, "alpha3": ALPHA3, "any": ALPHA2 | ALPHA3}[params.alpha]
+    if params.ignore_case:
+        # ASCII spellings only: Unicode upper-casing would turn "ſe" into Sweden's "SE".
+        codes = frozenset(variant for code in codes for variant in case_variants(code))
+    return _member_of(pl.col(params.field), sorted(codes))
+
+
+# ---------------------------------------------------------------------------------------------
+# postal_code
+
+#: Any case spelling of an alpha-2/alpha-3 code -> alpha-2, for countries with a postal pattern.
+_POSTAL_LOOKUP = {code: alpha2 for code, alpha2 in CODE_LOOKUP.items() if alpha2 in POSTAL_PATTERNS}
+_POSTAL_COMBINED = combined_regex()
+
+
+class PostalCodeParams(FieldParams):
+    field_params: ClassVar[tuple[str, ...]] = ("field", "country_field")
+
+    field: str = Field(description=_FIELD_DESCRIPTION)
+    country_field: str | None = Field(
+        None,
+        description=(
+            "Field holding each record's country (ISO 3166-1 alpha-2 or alpha-3, any case, "
+            "surrounding spaces ignored)."
+        ),
+    )
+    country: str | None = Field(
+        None,
+        description=(
+            "Country of every record (alpha-2 or alpha-3), or, with country_field, the country "
+            "of records whose country_field is not a known code. Give country_field, country or both."
+        ),
+    )
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        alpha2 = CODE_LOOKUP.get(value.strip())
+        if alpha2 is None:
+            raise ValueError(f"{value!r} is not an ISO 3166-1 country code; use e.g. 'DE' or 'USA'")
+        if alpha2 not in POSTAL_PATTERNS:
+            raise ValueError(
+                f"no postal code format is known for {alpha2}; known: {', '.join(sorted(POSTAL_PATTERNS))}"
+            )
+        return alpha2
+
+    @model_validator(mode="after")
+    def _some_country(self) -> PostalCodeParams:
+        if self.country_field is None and self.country is None:
+            raise ValueError("give country_field, country or both")
+        if self.country_field == self.field:
+            raise ValueError("country_field must name another field than field")
+        return self
+
+
+@register("postal_code", Dimension.VALIDITY, PostalCodeParams, message="not a valid postal code for its country")
+def postal_code(params: PostalCodeParams, ctx: CheckContext) -> pl.Expr:
+    """The value is a well-formed postal code for the record's country.
+
+    What it checks
+    The value has the format the country's postal operator uses (``12345`` or ``12345-6789`` in
+    the US, ``SW1A 1AA`` in the UK, ``1234 AB`` in the Netherlands, ...), for the 30 countries
+    veracity knows. The country comes from ``country_field`` per record (alpha-2 or alpha-3, any
+    case) or from ``country``. Records whose country is unknown or has no known format are not
+    evaluated. Letters must be upper-case; where the only separator is a space, the form
+    without it (``SW1A1AA``, ``K1A0B1``) is accepted too.
+
+    Why it matters
+    Mail with a malformed postal code is delayed or returned, and address matching, geocoding
+    and regional reporting all key on it.
+
+    Example
+        - {id: postal-code-format, check: postal_code, field: postal_code, country_field: country}
+    """
+    value = pl.col(params.field)
+    if params.country_field is None:
+        # The validator guarantees a country when there is no country_field.
+        return value.str.contains(postal_regex(params.country or ""))
+    code = lookup_expr(pl.col(params.country_field), _POSTAL_LOOKUP, params.country)
+    key = pl.concat_str([code, pl.lit(SEPARATOR), value])
+    return pl.when(code.is_not_null()).then(key.str.contains(_POSTAL_COMBINED))

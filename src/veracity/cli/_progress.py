@@ -1,0 +1,40 @@
+"""A progress display on stderr that only appears for work that takes longer than a second."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+
+class StageProgress:
+    """Shows the current stage of an audit; silent off a terminal and for quick runs."""
+
+    def __init__(self, console: Console, *, enabled: bool, delay: float = 1.0) -> None:
+        self._enabled = enabled and console.is_terminal
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("starting", total=None)
+        self._timer = threading.Timer(delay, self._progress.start)
+        self._timer.daemon = True
+
+    def __enter__(self) -> StageProgress:
+        if self._enabled:
+            self._timer.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._timer.cancel()
+        self._progress.stop()
+
+    def __call__(self, stage: str) -> None:
+        self._progress.update(self._task, description=stage)

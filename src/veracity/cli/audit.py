@@ -1,0 +1,116 @@
+"""``veracity audit``: run a rule file over exports, print the report, exit with the gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veracity._api import audit as run_audit
+from veracity.cli._common import EXIT_OK, err_console, error_boundary, parse_as_of, stdout_is_terminal
+from veracity.cli._progress import StageProgress
+from veracity.errors import UsageError
+from veracity.reports import FORMATS, render
+from veracity.sources.base import ReadOptions
+
+
+def audit_command(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files to audit (CSV, TSV, Parquet, JSON, NDJSON, XLSX; '-' for CSV on stdin). "
+            "Replace the rule file's sources."
+        ),
+    ] = None,
+    rules: Annotated[Path, typer.Option("--rules", "-r", help="The YAML rule file.")] = Path("veracity.yaml"),
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help=f"Report format: {', '.join(FORMATS)}. Default: table."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")
+    ] = None,
+    findings: Annotated[
+        Path | None,
+        typer.Option("--findings", help="Write one row per failed record and rule (.csv or .parquet)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Audit date YYYY-MM-DD for 'today', max_age and consent.")
+    ] = None,
+    fail_under: Annotated[
+        float | None, typer.Option("--fail-under", min=0, max=100, help="Fail when the score is below this.")
+    ] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when the gate fails.")] = False,
+    reveal_values: Annotated[
+        bool, typer.Option("--reveal-values", help="Show data values unmasked (they are personal data).")
+    ] = False,
+    input_format: Annotated[
+        str | None,
+        typer.Option("--input-format", help="Read inputs as csv, tsv, parquet, json, ndjson or xlsx."),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV delimiter (detected by default).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (detected by default).")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
+    null_marker: Annotated[
+        list[str] | None, typer.Option("--null-marker", help="A value meaning 'missing' (repeatable).")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")] = True,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Audit data exports against a rule file.
+
+    Exit codes: 0 the quality gate passed, 1 it failed, 2 usage, rule-file or input error.
+    """
+    with error_boundary(debug):
+        fmt = output_format or "table"
+        if fmt not in FORMATS:
+            raise UsageError(f"--format: unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+        if input_format is not None and input_format not in (
+            "csv",
+            "tsv",
+            "parquet",
+            "json",
+            "ndjson",
+            "xlsx",
+        ):
+            raise UsageError(
+                f"--input-format: unknown format '{input_format}'; choose csv, tsv, parquet, json, ndjson or xlsx"
+            )
+        if findings is not None and findings.suffix.lower() not in (".csv", ".parquet"):
+            raise UsageError(f"--findings: {findings} must end in .csv or .parquet")
+        if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
+            raise UsageError("--delimiter: give a single character such as ';' or '\\t'")
+        read = ReadOptions(
+            format=input_format,  # type: ignore[arg-type]
+            delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+            encoding=encoding,
+            null_markers=tuple(null_marker or ()),
+            sheet=int(sheet) if sheet is not None and sheet.isdigit() else sheet,
+        )
+        audit_date = parse_as_of(as_of)
+        with StageProgress(err_console, enabled=progress) as stage:
+            result = run_audit(
+                paths or None, rules, as_of=audit_date, fail_under=fail_under, read=read, progress=stage
+            )
+            stage("writing reports")
+            color = output is None and fmt == "table" and stdout_is_terminal()
+            text = render(result, fmt, reveal_values=reveal_values, color=color)
+            if findings is not None:
+                from veracity.reports.findings import write_findings
+
+                write_findings(result, findings, reveal_values=reveal_values)
+            if output is not None:
+                from veracity._atomic import atomic_write
+
+                atomic_write(output, text)
+        if output is None:
+            typer.echo(text, nl=not text.endswith("\n"))
+        else:
+            err_console.print(f"Report written to {output}", markup=False)
+    code = EXIT_OK if exit_zero else result.exit_code
+    raise typer.Exit(code)

@@ -1,0 +1,85 @@
+"""``veracity rules``: validate rule files and browse the check catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markdown import Markdown
+from rich.table import Table
+
+from veracity._api import load_data
+from veracity.catalogue import catalogue_markdown, check_markdown
+from veracity.checks import REGISTRY, Dimension
+from veracity.cli._common import error_boundary
+from veracity.config import check_fields, load_rule_file
+from veracity.errors import UsageError
+from veracity.suggest import did_you_mean
+
+app = typer.Typer(help="Validate rule files and browse the check catalogue.", no_args_is_help=True)
+
+
+@app.command("check")
+def check_command(
+    rule_file: Annotated[Path, typer.Argument(help="The YAML rule file to validate.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Data files whose field names the rules must match.")
+    ] = None,
+    data: Annotated[
+        bool, typer.Option("--data/--no-data", help="Also read the sources to check field names.")
+    ] = True,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Validate a rule file; with data files (or the file's own sources), its field names too."""
+    with error_boundary(debug):
+        rule_set = load_rule_file(rule_file)
+        checked_fields = False
+        if data and (paths or rule_set.model.sources):
+            loaded = load_data(paths or None, rule_set)
+            check_fields(rule_set, loaded.fields)
+            checked_fields = True
+    what = " and its field names" if checked_fields else ""
+    typer.echo(f"{rule_file}: {len(rule_set.rules)} rules OK{what}")
+
+
+@app.command("list")
+def list_command() -> None:
+    """List every check type by dimension."""
+    table = Table(title="veracity checks", show_lines=False)
+    table.add_column("check", style="bold")
+    table.add_column("dimension")
+    table.add_column("what it checks")
+    for dimension in Dimension:
+        for check in sorted((c for c in REGISTRY.values() if c.dimension is dimension), key=lambda c: c.name):
+            table.add_row(check.name, dimension.value, check.summary)
+    from rich.console import Console
+
+    Console(highlight=False).print(table)
+
+
+@app.command("explain")
+def explain_command(
+    check: Annotated[str | None, typer.Argument(help="A check type, e.g. email.")] = None,
+    all_checks: Annotated[bool, typer.Option("--all", help="The whole catalogue as Markdown.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print raw Markdown.")] = False,
+) -> None:
+    """Print a check type's documentation (from its declaration)."""
+    with error_boundary(False):
+        if all_checks:
+            typer.echo(catalogue_markdown())
+            return
+        if check is None:
+            raise UsageError("name a check type, e.g. 'veracity rules explain email', or use --all")
+        found = REGISTRY.get(check)
+        if found is None:
+            raise UsageError(
+                f"unknown check type '{check}'{did_you_mean(check, REGISTRY)}; see 'veracity rules list'"
+            )
+        text = check_markdown(found)
+    if markdown:
+        typer.echo(text)
+    else:
+        from rich.console import Console
+
+        Console().print(Markdown(text))

@@ -1,0 +1,126 @@
+"""The rule file as typed models. Key names here are a contract with users: extend, never rename."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from veracity.checks.base import Dimension
+from veracity.results import Severity
+
+__all__ = [
+    "BooleanConfig",
+    "DefaultsConfig",
+    "FieldConfig",
+    "GateConfig",
+    "ReadConfig",
+    "RuleConfig",
+    "RuleFileModel",
+    "ScoringConfig",
+    "SourceConfig",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReadConfig(_Strict):
+    format: Literal["csv", "tsv", "parquet", "json", "ndjson", "xlsx"] | None = Field(
+        None, description="File format; detected from the extension when omitted."
+    )
+    delimiter: str | None = Field(None, description="CSV delimiter; detected when omitted.")
+    encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
+    null_markers: list[str] = Field(default_factory=list, description="Values that mean 'missing'.")
+    sheet: str | int | None = Field(None, description="Excel sheet name or 0-based index.")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError("must be a single character such as ';' or '\\t'")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r}; use e.g. utf-8, utf-16, cp1252") from None
+        return value
+
+
+class SourceConfig(_Strict):
+    path: str = Field(description="Path relative to the rule file.")
+    columns: dict[str, str] = Field(default_factory=dict, description="Original column name -> field name.")
+    read: ReadConfig = Field(default_factory=ReadConfig)
+
+
+class DefaultsConfig(_Strict):
+    severity: Severity = Severity.ERROR
+    threshold: float = Field(1.0, ge=0.0, le=1.0)
+    weight: float = Field(1.0, ge=0.0)
+
+
+class GateConfig(_Strict):
+    min_score: float | None = Field(None, ge=0.0, le=100.0)
+
+
+class FieldConfig(_Strict):
+    format: str | None = Field(None, description="strftime format of a date field, e.g. '%d.%m.%Y'.")
+    description: str | None = None
+
+
+class BooleanConfig(_Strict):
+    true: list[str] = Field(default_factory=lambda: ["true", "yes", "y", "1"])
+    false: list[str] = Field(default_factory=lambda: ["false", "no", "n", "0"])
+
+
+class ScoringConfig(_Strict):
+    dimension_weights: dict[Dimension, float] = Field(default_factory=dict)
+
+    @field_validator("dimension_weights")
+    @classmethod
+    def _non_negative(cls, value: dict[Dimension, float]) -> dict[Dimension, float]:
+        for dimension, weight in value.items():
+            if weight < 0:
+                raise ValueError(f"weight of {dimension.value} must be 0 or more")
+        return value
+
+
+class RuleConfig(BaseModel):
+    """The keys every rule has; anything else belongs to the check's own parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    check: str
+    severity: Severity | None = None
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    weight: float | None = Field(None, ge=0.0)
+    when: str | None = None
+    description: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+COMMON_RULE_KEYS = tuple(RuleConfig.model_fields)
+
+
+class RuleFileModel(_Strict):
+    version: Literal[1]
+    key: str | None = None
+    sources: list[SourceConfig] = Field(default_factory=list)
+    defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
+    null_markers: list[str] = Field(default_factory=list)
+    booleans: BooleanConfig = Field(default_factory=BooleanConfig)
+    fields: dict[str, FieldConfig] = Field(default_factory=dict)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    rules: list[RuleConfig] = Field(min_length=1)

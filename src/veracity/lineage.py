@@ -1,0 +1,42 @@
+"""Lineage notes: for every field, the source columns it came from and what was done on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from veracity.fieldtypes import FieldType
+from veracity.results import FieldLineage
+from veracity.sources.base import LoadedData
+
+__all__ = ["build_lineage"]
+
+_TEXT_FORMATS = {"csv", "tsv"}
+
+
+def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> list[FieldLineage]:
+    notes = []
+    for name in data.fields:
+        origins: list[tuple[int, str, str]] = []
+        steps: list[str] = []
+        for source in data.sources:
+            column = next((c for c in source.columns if c.field == name), None)
+            if column is None:
+                steps.append(f"absent from {source.path}: missing for its {source.rows} records")
+                continue
+            origins.append((source.index, column.original, column.original_type))
+            if column.original != name:
+                steps.append(f"renamed from '{column.original}' in {source.path}")
+            if source.format not in _TEXT_FORMATS and column.original_type != "string":
+                steps.append(f"read as text from {column.original_type} in {source.path}")
+            if column.missing_replaced:
+                markers = ", ".join(repr(m) for m in source.null_markers)
+                spelled = (
+                    f"empty, whitespace-only or null marker ({markers})"
+                    if markers
+                    else "empty or whitespace-only"
+                )
+                steps.append(f"{column.missing_replaced} {spelled} values set to missing in {source.path}")
+        if name in field_types:
+            steps.append(field_types[name].describe())
+        notes.append(FieldLineage(field=name, origins=origins, transformations=steps))
+    return notes

@@ -1,0 +1,126 @@
+"""Helpers every human-readable report shares, so that all formats show the same numbers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import polars as pl
+
+from veracity.reports.findings import findings_frame
+from veracity.results import AuditResult, RuleResult, Status
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "Sample",
+    "findings_by_rule",
+    "format_int",
+    "format_rate",
+    "format_score",
+    "location_of",
+    "origin_label",
+    "printable",
+    "samples_by_rule",
+    "shows_samples",
+]
+
+NOT_APPLICABLE = "—"
+
+# Control characters would break a report's layout (a newline in a table cell) or act on the
+# reader's terminal (ANSI escapes); bidirectional overrides can make text display as something
+# it is not. They are shown as visible escapes so that the defect itself stays visible.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_INVISIBLE = [
+    *range(0x00, 0x20),
+    0x7F,
+    *range(0x80, 0xA0),
+    0x2028,
+    0x2029,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+_PRINTABLE = str.maketrans(
+    {code: _ESCAPES.get(chr(code), f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _INVISIBLE}
+)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One failing record as reports show it (value already masked unless revealed)."""
+
+    source: str | None
+    line: int | None
+    record_key: str | None
+    message: str | None
+    value: str | None
+
+    @property
+    def position(self) -> str:
+        """``source:line`` as editors and terminals link it."""
+        if self.source is None:
+            return NOT_APPLICABLE
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control and direction-changing characters shown as escapes."""
+    return text.translate(_PRINTABLE)
+
+
+def samples_by_rule(result: AuditResult, per_rule: int, *, reveal_values: bool) -> dict[str, list[Sample]]:
+    """Each rule's first ``per_rule`` findings, in findings order."""
+    frame = findings_frame(result, reveal_values=reveal_values, per_rule=per_rule)
+    samples: defaultdict[str, list[Sample]] = defaultdict(list)
+    for row in frame.iter_rows(named=True):
+        samples[row["rule"]].append(
+            Sample(row["source"], row["line"], row["record_key"], row["message"], row["value"])
+        )
+    return dict(samples)
+
+
+def findings_by_rule(result: AuditResult) -> dict[str, int]:
+    """Number of findings per rule id: every rule of the audit in rule order (0 when none),
+    then any other rule id found in the findings, sorted."""
+    counts = {rule.id: 0 for rule in result.rules}
+    if result.findings.height:
+        grouped = result.findings.group_by("rule").agg(pl.len().alias("n")).sort("rule")
+        for rule_id, n in grouped.iter_rows():
+            counts[str(rule_id)] = int(n)
+    return counts
+
+
+def shows_samples(rule: RuleResult) -> bool:
+    """Whether human-readable reports list failing records for this rule: only for rules that
+    need attention; a passing rule's few failures are within its threshold."""
+    return rule.status is not Status.PASS and rule.failed > 0
+
+
+def format_int(value: int) -> str:
+    return f"{value:,}"
+
+
+def format_score(score: float | None) -> str:
+    return NOT_APPLICABLE if score is None else f"{score:.2f}"
+
+
+def format_rate(rule: RuleResult) -> str:
+    """Pass rate in percent; never rounded to exactly 100 % or 0 % when that would hide a
+    failure or a pass."""
+    if rule.evaluated == 0:
+        return NOT_APPLICABLE
+    text = f"{rule.pass_rate * 100:.2f}%"
+    if text == "100.00%" and rule.failed > 0:
+        return ">99.99%"
+    if text == "0.00%" and rule.passed > 0:
+        return "<0.01%"
+    return text
+
+
+def location_of(rule: RuleResult) -> str | None:
+    return None if rule.location is None else str(rule.location)
+
+
+def origin_label(result: AuditResult, source_index: int, column: str) -> str:
+    """``path[column]`` for a lineage origin."""
+    path = next((s.path for s in result.sources if s.index == source_index), f"source {source_index}")
+    return f"{path}[{column}]"

@@ -1,0 +1,390 @@
+"""The terminal report: what a person running ``veracity audit`` reads first.
+
+Built with rich, rendered to a string so that the CLI decides where it goes. Without colour the
+output is plain text that reads the same in a CI log or a file: status words (PASS, WARN,
+FAIL) carry the meaning that colour only reinforces. Every string from the data or the rule
+file goes in as a :class:`rich.text.Text`, never as markup, so ``[bold]`` in a value is shown
+as typed.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from veracity.reports._common import (
+    NOT_APPLICABLE,
+    Sample,
+    format_int,
+    format_rate,
+    format_score,
+    printable,
+    samples_by_rule,
+    shows_samples,
+)
+from veracity.results import AuditResult, RuleResult, Status
+
+__all__ = ["DEFAULT_WIDTH", "SAMPLES_PER_RULE", "render"]
+
+DEFAULT_WIDTH = 100
+SAMPLES_PER_RULE = 3
+
+_STATUS_STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
+_STATUS_ICON = {Status.PASS: "✔", Status.WARN: "▲", Status.FAIL: "✘"}
+_HEADING = "bold"
+_MUTED = "dim"
+_BAR_WIDTH = 20
+_SPARK = "▁▂▃▄▅▆▇█"
+
+# A three-row seven-segment font: the overall score is the one number everybody looks for.
+_DIGITS = {
+    "0": ("╭─╮", "│ │", "╰─╯"),
+    "1": ("  ╷", "  │", "  ╵"),
+    "2": ("╶─╮", "╭─╯", "╰─╴"),
+    "3": ("╶─╮", " ─┤", "╶─╯"),
+    "4": ("╷ ╷", "╰─┤", "  ╵"),
+    "5": ("╭─╴", "╰─╮", "╶─╯"),
+    "6": ("╭─╴", "├─╮", "╰─╯"),
+    "7": ("╶─╮", "  │", "  ╵"),
+    "8": ("╭─╮", "├─┤", "╰─╯"),
+    "9": ("╭─╮", "╰─┤", "╶─╯"),
+    ".": (" ", " ", "•"),
+}
+
+
+def render(
+    result: AuditResult,
+    *,
+    reveal_values: bool = False,
+    color: bool = False,
+    width: int | None = None,
+) -> str:
+    """The report as terminal text, ``width`` columns wide (default 100), with ANSI colours
+    only when ``color`` is set."""
+    buffer = StringIO()
+    # Everything that rich would otherwise detect from the environment is fixed here, so the
+    # same result renders identically on a developer's terminal, in CI and in the golden tests.
+    console = Console(
+        file=buffer,
+        width=width or DEFAULT_WIDTH,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        force_jupyter=False,
+        force_interactive=False,
+        no_color=not color,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=False,
+    )
+    samples = samples_by_rule(result, SAMPLES_PER_RULE, reveal_values=reveal_values)
+    sections: list[RenderableType | None] = [
+        _header(result),
+        _dimensions(result),
+        _rules(result),
+        _samples(result, samples, reveal_values),
+        _record_scores(result),
+        _lineage(result),
+        _sources(result),
+        _footer(result, reveal_values),
+    ]
+    for section in sections:
+        if section is not None:
+            console.print(section)
+            console.print()
+    return buffer.getvalue().rstrip("\n") + "\n"
+
+
+def _t(value: str | None, style: str = "") -> Text:
+    """Untrusted text as a renderable: no markup, control characters made visible."""
+    if value is None:
+        return Text(NOT_APPLICABLE, style=_MUTED)
+    return Text(printable(value), style=style)
+
+
+def _big_number(score: float, style: str) -> Text:
+    glyphs = [_DIGITS[c] for c in f"{score:.2f}" if c in _DIGITS]
+    rows = [" ".join(glyph[row] for glyph in glyphs) for row in range(3)]
+    big = Text(style=style)
+    for i, row in enumerate(rows):
+        big.append(row)
+        if i == 1:
+            big.append("  / 100", style="bold")
+        if i < 2:
+            big.append("\n")
+    return big
+
+
+def _score_style(score: float | None) -> str:
+    if score is None:
+        return _MUTED
+    if score >= 90:
+        return "green"
+    if score >= 75:
+        return "yellow"
+    return "red"
+
+
+def _header(result: AuditResult) -> Panel:
+    gate = result.gate
+    gate_style = "bold green" if gate.passed else "bold red"
+    verdict = Text.assemble(
+        ("✔ PASS" if gate.passed else "✘ FAIL", gate_style),
+        ("   quality gate", _MUTED),
+        (f" · minimum score {gate.min_score:.2f}" if gate.min_score is not None else "", _MUTED),
+    )
+    lines: list[Text] = [verdict]
+    lines.extend(Text.assemble(("• ", _MUTED), _t(reason)) for reason in gate.reasons)
+    if not gate.reasons:
+        lines.append(Text("all gate conditions met" if gate.passed else "", style=_MUTED))
+
+    top = Table.grid(padding=(0, 4))
+    top.add_column(no_wrap=True)
+    top.add_column(ratio=1)
+    top.add_row(_big_number(result.score, "bold green" if gate.passed else "bold red"), Group(*lines))
+
+    run = result.run
+    meta = Text(style=_MUTED)
+    facts: list[tuple[str, str | None]] = [
+        ("as of ", run.as_of),
+        ("", f"{format_int(result.records.records)} records"),
+        ("", f"{len(result.sources)} source{'s' if len(result.sources) != 1 else ''}"),
+        ("", f"{len(result.rules)} rule{'s' if len(result.rules) != 1 else ''}"),
+        ("rules ", run.rule_file),
+        ("key ", run.key),
+    ]
+    first = True
+    for label, value in facts:
+        if value is None:
+            continue
+        if not first:
+            meta.append(" · ")
+        first = False
+        meta.append(label)
+        meta.append_text(_t(value, "default"))
+    return Panel(
+        Group(top, Text(), meta),
+        title=Text(" veracity · data quality audit ", style=_HEADING),
+        title_align="left",
+        border_style="green" if gate.passed else "red",
+        box=box.ROUNDED,
+        padding=(1, 2),
+    )
+
+
+def _section(title: str) -> Table:
+    return Table(
+        title=Text(title, style=_HEADING),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style=_HEADING,
+        expand=False,
+    )
+
+
+def _bar(score: float | None) -> Text:
+    if score is None:
+        return Text("not run", style=_MUTED)
+    filled = round(max(0.0, min(score, 100.0)) / 100 * _BAR_WIDTH)
+    return Text.assemble(("█" * filled, _score_style(score)), ("░" * (_BAR_WIDTH - filled), _MUTED))
+
+
+def _dimensions(result: AuditResult) -> Table | None:
+    if not result.dimensions:
+        return None
+    table = _section("Dimensions")
+    table.add_column("Dimension")
+    table.add_column("Score", justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("Rules", justify="right")
+    table.add_column("Evaluated", justify="right")
+    table.add_column("Failed", justify="right")
+    for d in result.dimensions:
+        table.add_row(
+            d.dimension.value.capitalize(),
+            Text(format_score(d.score), style=_score_style(d.score)),
+            _bar(d.score),
+            format_int(d.rules),
+            format_int(d.evaluated),
+            Text(format_int(d.failed), style="red" if d.failed else ""),
+        )
+    return table
+
+
+def _status(status: Status) -> Text:
+    return Text(f"{_STATUS_ICON[status]} {status.value.upper()}", style=_STATUS_STYLE[status])
+
+
+def _rules(result: AuditResult) -> Table | Text:
+    if not result.rules:
+        return Text("No rules were run.", style=_MUTED)
+    table = _section("Rules")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Rule", overflow="fold")
+    table.add_column("Check", overflow="fold")
+    table.add_column("Field(s)", overflow="fold")
+    table.add_column("Dimension")
+    table.add_column("Severity")
+    table.add_column("Evaluated", justify="right", no_wrap=True)
+    table.add_column("Failed", justify="right", no_wrap=True)
+    table.add_column("Pass rate", justify="right", no_wrap=True)
+    for rule in result.rules:
+        table.add_row(
+            _status(rule.status),
+            _t(rule.id, "bold"),
+            _t(rule.check),
+            _t(", ".join(rule.fields) or None),
+            rule.dimension.value,
+            Text(rule.severity.value, style="" if rule.severity.value == "error" else _MUTED),
+            format_int(rule.evaluated),
+            Text(format_int(rule.failed), style="red" if rule.failed else ""),
+            Text(format_rate(rule), style=_STATUS_STYLE[rule.status] if rule.evaluated else _MUTED),
+        )
+    return table
+
+
+def _rule_heading(rule: RuleResult) -> Text:
+    heading = Text.assemble(_status(rule.status), "  ", _t(rule.id, "bold"))
+    heading.append(f"  {format_int(rule.failed)} of {format_int(rule.evaluated)} failed", style="red")
+    heading.append(f" · pass rate {format_rate(rule)}, required {rule.threshold * 100:.2f}%", style=_MUTED)
+    return heading
+
+
+def _samples(result: AuditResult, samples: dict[str, list[Sample]], reveal_values: bool) -> Group | None:
+    rules = [rule for rule in result.rules if shows_samples(rule) and samples.get(rule.id)]
+    if not rules:
+        return None
+    kind = "values" if reveal_values else "masked values"
+    parts: list[RenderableType] = [
+        Text.assemble(("Failing records", _HEADING), (f"  first {SAMPLES_PER_RULE} per rule, {kind}", _MUTED))
+    ]
+    for rule in rules:
+        shown = samples[rule.id]
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold", max_width=24)
+        grid.add_column(overflow="fold")
+        grid.add_column(overflow="fold", style=_MUTED)
+        for sample in shown:
+            grid.add_row(
+                _t(sample.position, "cyan"),
+                _t(sample.record_key),
+                _sample_value(sample.value),
+                _t(sample.message, _MUTED),
+            )
+        more = rule.failed - len(shown)
+        if more > 0:
+            grid.add_row(Text(f"… and {format_int(more)} more", style=_MUTED), "", "", "")
+        parts += [Text(), _rule_heading(rule), Padding(grid, (0, 0, 0, 4))]
+    return Group(*parts)
+
+
+def _sample_value(value: str | None) -> Text:
+    if value is None:
+        return Text("(missing)", style="italic dim")
+    return _t(value, "bold")
+
+
+def _record_scores(result: AuditResult) -> Text | None:
+    r = result.records
+    if not r.records or r.mean is None:
+        return None
+    line = Text.assemble(("Record scores", _HEADING), "  ")
+    stats = [("mean", r.mean), ("median", r.median), ("p25", r.p25), ("p10", r.p10), ("min", r.minimum)]
+    line.append(" · ".join(f"{name} {format_score(value)}" for name, value in stats))
+    if r.perfect_share is not None:
+        line.append(f" · {r.perfect_share * 100:.1f}% of records pass every rule")
+    if r.histogram:
+        peak = max(count for _, _, count in r.histogram) or 1
+        spark = "".join(
+            _SPARK[min(len(_SPARK) - 1, round(count / peak * (len(_SPARK) - 1)))] if count else " "
+            for _, _, count in r.histogram
+        )
+        low, high = r.histogram[0][0], r.histogram[-1][1]
+        line.append("\n")
+        line.append(" " * len("Record scores  "))
+        line.append(f"{low:g} ", style=_MUTED)
+        line.append(spark, style="cyan")
+        line.append(f" {high:g}", style=_MUTED)
+    return line
+
+
+def _lineage(result: AuditResult) -> Table | None:
+    if not result.lineage:
+        return None
+    paths = {s.index: s.path for s in result.sources}
+    table = _section("Lineage")
+    table.add_column("Field", style="bold", overflow="fold")
+    table.add_column("From", overflow="fold")
+    table.add_column("Transformations", overflow="fold")
+    for entry in result.lineage:
+        origins = Text("\n").join(
+            Text.assemble(
+                _t(paths.get(index, f"source {index}")),
+                (" › ", _MUTED),
+                _t(column),
+                (" (", _MUTED),
+                _t(kind, _MUTED),
+                (")", _MUTED),
+            )
+            for index, column, kind in entry.origins
+        )
+        notes = Text("\n").join(_t(t) for t in entry.transformations) if entry.transformations else None
+        table.add_row(_t(entry.field), origins, notes if notes is not None else Text(NOT_APPLICABLE, style=_MUTED))
+    return table
+
+
+def _sources(result: AuditResult) -> Table | None:
+    if not result.sources:
+        return None
+    table = _section("Sources")
+    table.add_column("#", justify="right")
+    table.add_column("Path", overflow="fold")
+    table.add_column("Format")
+    table.add_column("Rows", justify="right", no_wrap=True)
+    table.add_column("Size", justify="right", no_wrap=True)
+    table.add_column("SHA-256", no_wrap=True)
+    table.add_column("Encoding")
+    table.add_column("Delimiter")
+    for s in result.sources:
+        table.add_row(
+            str(s.index),
+            _t(s.path),
+            s.format + (f" ({printable(s.sheet)})" if s.sheet else ""),
+            format_int(s.rows),
+            _size(s.size),
+            Text(s.sha256[:12], style=_MUTED),
+            _t(s.encoding),
+            _t(repr(s.delimiter)[1:-1] if s.delimiter is not None else None),
+        )
+    return table
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def _footer(result: AuditResult, reveal_values: bool) -> Text:
+    run = result.run
+    footer = Text(style=_MUTED)
+    footer.append_text(_t(f"{run.tool} {run.version}"))
+    footer.append(f" · started {run.started_at} · took {run.duration_seconds:.2f} s · ")
+    if reveal_values:
+        footer.append("values shown unmasked", style="bold yellow")
+    else:
+        footer.append("values masked; --reveal-values shows them")
+    return footer

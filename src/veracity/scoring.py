@@ -1,0 +1,128 @@
+"""Rule states -> rule status -> dimension scores -> overall score -> gate decision.
+
+- A rule's pass rate is passed / evaluated (1.0 when nothing was evaluated). It passes when
+  the rate reaches its threshold; otherwise it fails (severity error) or warns (warning).
+- A dimension's score is the weighted mean of its rules' pass rates, x100.
+- The overall score is the weighted mean of the dimension scores (weights from
+  ``scoring.dimension_weights``, default 1), over dimensions that have rules.
+- The gate fails when an error-severity rule fails or the score is below the minimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from veracity.checks.base import Dimension
+from veracity.config.loader import Rule
+from veracity.results import (
+    DimensionScore,
+    GateDecision,
+    RecordScores,
+    RuleResult,
+    RuleState,
+    Severity,
+    Status,
+)
+
+__all__ = ["decide_gate", "overall_score", "score_dimensions", "score_records", "score_rules"]
+
+
+def score_rules(rules: Sequence[Rule], states: Mapping[str, RuleState]) -> list[RuleResult]:
+    results = []
+    for rule in rules:
+        state = states[rule.id]
+        pass_rate = state.passed / state.evaluated if state.evaluated else 1.0
+        if pass_rate >= rule.threshold:
+            status = Status.PASS
+        else:
+            status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
+        results.append(
+            RuleResult(
+                id=rule.id,
+                check=rule.check.name,
+                dimension=rule.check.dimension,
+                severity=rule.severity,
+                threshold=rule.threshold,
+                weight=rule.weight,
+                fields=rule.fields,
+                when=rule.when,
+                description=rule.description,
+                location=rule.location,
+                evaluated=state.evaluated,
+                failed=state.failed,
+                pass_rate=pass_rate,
+                status=status,
+            )
+        )
+    return results
+
+
+def score_dimensions(results: Sequence[RuleResult]) -> list[DimensionScore]:
+    scores = []
+    for dimension in Dimension:
+        members = [r for r in results if r.dimension is dimension]
+        weight = sum(r.weight for r in members)
+        score = sum(r.pass_rate * r.weight for r in members) * 100.0 / weight if weight else None
+        if members and score is None:
+            # Every rule weighs 0: report the plain mean so the dimension still shows.
+            score = sum(r.pass_rate for r in members) * 100.0 / len(members)
+        scores.append(
+            DimensionScore(
+                dimension=dimension,
+                score=score,
+                rules=len(members),
+                evaluated=sum(r.evaluated for r in members),
+                failed=sum(r.failed for r in members),
+            )
+        )
+    return scores
+
+
+def overall_score(dimensions: Sequence[DimensionScore], weights: Mapping[Dimension, float]) -> float:
+    scored = [(d.score, weights.get(d.dimension, 1.0)) for d in dimensions if d.score is not None]
+    total = sum(w for _, w in scored)
+    if not scored or total == 0:
+        return 100.0
+    return min(100.0, max(0.0, sum(s * w for s, w in scored) / total))
+
+
+def score_records(scores: pl.Series, bins: int = 10) -> RecordScores:
+    present = scores.drop_nulls()
+    if present.is_empty():
+        return RecordScores(scores.len(), None, None, None, None, None, None, [])
+    width = 100.0 / bins
+    # The last bin is closed so that perfect records (100) fall into it.
+    bin_index = (present / width).floor().clip(0, bins - 1).cast(pl.Int32)
+    counts = bin_index.value_counts().sort(bin_index.name)
+    by_bin = dict(
+        zip(counts.get_column(bin_index.name).to_list(), counts.get_column("count").to_list(), strict=True)
+    )
+    histogram = [(i * width, (i + 1) * width, int(by_bin.get(i, 0))) for i in range(bins)]
+
+    def q(value: float) -> float:
+        result = present.quantile(value, interpolation="nearest")
+        return float(result) if result is not None else 0.0
+
+    return RecordScores(
+        records=scores.len(),
+        mean=float(present.mean()),  # type: ignore[arg-type]
+        minimum=float(present.min()),  # type: ignore[arg-type]
+        p10=q(0.10),
+        p25=q(0.25),
+        median=q(0.5),
+        perfect_share=float((present == 100.0).sum()) / present.len(),
+        histogram=histogram,
+    )
+
+
+def decide_gate(results: Sequence[RuleResult], score: float, min_score: float | None) -> GateDecision:
+    reasons = [
+        f"rule {r.id} failed: pass rate {r.pass_rate:.1%} is below its threshold {r.threshold:.1%}"
+        for r in results
+        if r.status is Status.FAIL
+    ]
+    if min_score is not None and score < min_score:
+        reasons.append(f"score {score:.2f} is below the minimum {min_score:g}")
+    return GateDecision(passed=not reasons, min_score=min_score, reasons=reasons)
