@@ -51,6 +51,9 @@ class EngineOutput:
     #: Unmasked findings: FINDINGS_COLUMNS + value_kind.
     findings: pl.DataFrame
     field_types: dict[str, FieldType]
+    #: One tri-state Boolean column per row rule (True passed, False failed, null not
+    #: evaluated) plus ROW_ID: what segment breakdowns and per-record views are read from.
+    outcomes: pl.DataFrame
 
 
 def _is_sql(rule: Rule) -> bool:
@@ -130,7 +133,11 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
     record_scores = _record_scores(outcomes, [r.id for r in row_rules])
     findings = pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=_FINDINGS_SCHEMA)
     return EngineOutput(
-        states=states, record_scores=record_scores, findings=findings, field_types=field_types
+        states=states,
+        record_scores=record_scores,
+        findings=findings,
+        field_types=field_types,
+        outcomes=outcomes.select(ROW_ID, *(r.id for r in row_rules)),
     )
 
 

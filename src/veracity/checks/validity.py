@@ -19,7 +19,7 @@ import polars as pl
 from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, field_validator, model_validator
 
-from veracity.checks._countries import ALPHA2, ALPHA3, COUNTRIES, CODE_LOOKUP, case_variants, lookup_expr
+from veracity.checks._countries import ALPHA2, ALPHA3, CODE_LOOKUP, COUNTRIES, case_variants, lookup_expr
 from veracity.checks._dates import parse_date, validate_format
 from veracity.checks._postal import POSTAL_PATTERNS, SEPARATOR, combined_regex, postal_regex
 from veracity.checks.base import CheckContext, Dimension, FieldParams, register
@@ -386,14 +386,24 @@ def _shift(day: date, sign: int, amount: int, unit: str) -> date:
 
 
 def _resolve_date(bound: date | str, as_of: date) -> date:
+    """A date bound as a date: fixed dates as they are, 'today[+-]N<unit>' from ``as_of``."""
     if isinstance(bound, date):
         return bound
     match = _TODAY.fullmatch(bound)
-    if match is None:  # unreachable after validation; kept so a bad bound never passes silently
+    if match is None:  # cannot happen after validation; refuse rather than compare to nothing
         raise ValueError(f"not a date bound: {bound!r}")
     if not match.group(1):
         return as_of
     return _shift(as_of, 1 if match.group(1) == "+" else -1, int(match.group(2)), match.group(3))
+
+
+def _bound_expr(bound: int | float | date | str | None, as_of: date) -> pl.Expr | None:
+    """A bound as a literal to compare with: Float64 for numbers, Date otherwise."""
+    if bound is None:
+        return None
+    if isinstance(bound, int | float):
+        return pl.lit(float(bound), dtype=pl.Float64)
+    return pl.lit(_resolve_date(bound, as_of), dtype=pl.Date)
 
 
 class RangeParams(FieldParams):
@@ -432,10 +442,10 @@ class RangeParams(FieldParams):
         if self.format is not None and numeric[0]:
             raise ValueError("format applies to date bounds only")
         low, high = self.min, self.max
-        comparable = (isinstance(low, int | float) and isinstance(high, int | float)) or (
-            isinstance(low, date) and isinstance(high, date)
-        )
-        if comparable and low > high:  # type: ignore[operator]  # same kind, checked above
+        # Offsets from today are not compared: their order can depend on the audit date.
+        if (isinstance(low, int | float) and isinstance(high, int | float) and low > high) or (
+            isinstance(low, date) and isinstance(high, date) and low > high
+        ):
             raise ValueError(f"min ({low}) is greater than max ({high})")
         return self
 
@@ -463,29 +473,20 @@ def range_(params: RangeParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: birth-date-plausible, check: range, field: birth_date, min: 1900-01-01, max: today}
     """
-    below, above = (pl.Expr.__le__, pl.Expr.__ge__) if params.inclusive else (pl.Expr.__lt__, pl.Expr.__gt__)
     value: pl.Expr
-    low: pl.Expr | None = None
-    high: pl.Expr | None = None
     if params.is_date_range:
         value = ctx.parse_date(pl.col(params.field), params.format, params.field)
-        if params.min is not None:
-            low = pl.lit(_resolve_date(params.min, ctx.as_of))  # type: ignore[arg-type]
-        if params.max is not None:
-            high = pl.lit(_resolve_date(params.max, ctx.as_of))  # type: ignore[arg-type]
     else:
         number = pl.col(params.field).cast(pl.Float64, strict=False)
         # "nan", "inf" and overflowing literals cast to non-finite floats: not usable numbers.
         value = pl.when(number.is_finite()).then(number)
-        if params.min is not None:
-            low = pl.lit(float(params.min))  # type: ignore[arg-type]
-        if params.max is not None:
-            high = pl.lit(float(params.max))  # type: ignore[arg-type]
     good = value.is_not_null()
+    low = _bound_expr(params.min, ctx.as_of)
     if low is not None:
-        good = good & above(value, low)
+        good = good & ((value >= low) if params.inclusive else (value > low))
+    high = _bound_expr(params.max, ctx.as_of)
     if high is not None:
-        good = good & below(value, high)
+        good = good & ((value <= high) if params.inclusive else (value < high))
     # A value that is no number/date leaves the comparisons null; that is a failure, not a skip.
     return good.fill_null(False)
 
@@ -605,8 +606,6 @@ def country(params: CountryParams, ctx: CheckContext) -> pl.Expr:
 # ---------------------------------------------------------------------------------------------
 # postal_code
 
-#: Any case spelling of an alpha-2/alpha-3 code -> alpha-2, for countries with a postal pattern.
-_POSTAL_LOOKUP = {code: alpha2 for code, alpha2 in CODE_LOOKUP.items() if alpha2 in POSTAL_PATTERNS}
 _POSTAL_COMBINED = combined_regex()
 
 
@@ -625,7 +624,7 @@ class PostalCodeParams(FieldParams):
         None,
         description=(
             "Country of every record (alpha-2 or alpha-3), or, with country_field, the country "
-            "of records whose country_field is not a known code. Give country_field, country or both."
+            "of records whose country_field is not an ISO code. Give country_field, country or both."
         ),
     )
 
@@ -652,17 +651,21 @@ class PostalCodeParams(FieldParams):
         return self
 
 
-@register("postal_code", Dimension.VALIDITY, PostalCodeParams, message="not a valid postal code for its country")
+@register(
+    "postal_code", Dimension.VALIDITY, PostalCodeParams, message="not a valid postal code for its country"
+)
 def postal_code(params: PostalCodeParams, ctx: CheckContext) -> pl.Expr:
     """The value is a well-formed postal code for the record's country.
 
     What it checks
     The value has the format the country's postal operator uses (``12345`` or ``12345-6789`` in
-    the US, ``SW1A 1AA`` in the UK, ``1234 AB`` in the Netherlands, ...), for the 30 countries
-    veracity knows. The country comes from ``country_field`` per record (alpha-2 or alpha-3, any
-    case) or from ``country``. Records whose country is unknown or has no known format are not
-    evaluated. Letters must be upper-case; where the only separator is a space, the form
-    without it (``SW1A1AA``, ``K1A0B1``) is accepted too.
+    the US, ``SW1A 1AA`` in the UK, ``1234 AB`` in the Netherlands, ...). The country comes from
+    ``country_field`` per record (alpha-2 or alpha-3, any case) or from ``country``; records
+    whose country is not an ISO code (and no ``country`` is given), or is one of the countries
+    without a known format, are not evaluated. Letters must be upper-case; where the only
+    separator is a space, the form without it (``SW1A1AA``, ``K1A0B1``) is accepted too.
+    Countries with a known format: AT, AU, BE, BR, CA, CH, CZ, DE, DK, ES, FI, FR, GB, GR, HU,
+    IE, IN, IT, JP, LU, MX, NL, NO, NZ, PL, PT, SE, SG, SK, US.
 
     Why it matters
     Mail with a malformed postal code is delayed or returned, and address matching, geocoding
@@ -673,8 +676,11 @@ def postal_code(params: PostalCodeParams, ctx: CheckContext) -> pl.Expr:
     """
     value = pl.col(params.field)
     if params.country_field is None:
-        # The validator guarantees a country when there is no country_field.
-        return value.str.contains(postal_regex(params.country or ""))
-    code = lookup_expr(pl.col(params.country_field), _POSTAL_LOOKUP, params.country)
+        assert params.country is not None  # the params validator requires one of the two
+        return value.str.contains(postal_regex(params.country))
+    # Resolve against every ISO code first: a record from a country without a known format is
+    # not evaluated, rather than judged by the fallback country's format.
+    code = lookup_expr(pl.col(params.country_field), CODE_LOOKUP, params.country)
+    code = pl.when(_member_of(code, sorted(POSTAL_PATTERNS))).then(code)
     key = pl.concat_str([code, pl.lit(SEPARATOR), value])
     return pl.when(code.is_not_null()).then(key.str.contains(_POSTAL_COMBINED))

@@ -78,9 +78,13 @@ def _construct(node: yaml.Node, path: Path_, positions: Positions) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
-                key = str(key)
+            # Keys are names: `true:` under `booleans:` is the word, not a boolean.
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise RuleFileError(
+                    "complex mapping keys are not supported",
+                    Location(positions.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                )
+            key = key_node.value
             child = (*path, key)
             where = Location(positions.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:

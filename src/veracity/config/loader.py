@@ -210,7 +210,8 @@ def _translate(
     extra_keys: Sequence[str] = (),
 ) -> RuleFileError:
     """The first pydantic error as one line at its YAML location."""
-    error = exc.errors()[0]
+    # A misspelt key also makes its correct spelling "missing": report the misspelling.
+    error = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     loc: Path_ = (*prefix, *error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":

@@ -31,7 +31,7 @@ NOT_APPLICABLE = "—"
 # it is not. They are shown as visible escapes so that the defect itself stays visible.
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _INVISIBLE = [
-    *range(0x00, 0x20),
+    *range(0x20),
     0x7F,
     *range(0x80, 0xA0),
     0x2028,
@@ -40,7 +40,10 @@ _INVISIBLE = [
     *range(0x2066, 0x206A),
 ]
 _PRINTABLE = str.maketrans(
-    {code: _ESCAPES.get(chr(code), f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _INVISIBLE}
+    {
+        code: _ESCAPES.get(chr(code), f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        for code in _INVISIBLE
+    }
 )
 
 

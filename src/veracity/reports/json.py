@@ -32,7 +32,10 @@ JSONObject = dict[str, Any]
 def render(result: AuditResult, *, reveal_values: bool = False) -> str:
     """The report as indented JSON text, ending with a newline."""
     # allow_nan=False: NaN is not JSON, and a consumer's parser would reject the whole report.
-    return json.dumps(report(result, reveal_values=reveal_values), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(report(result, reveal_values=reveal_values), indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def report(result: AuditResult, *, reveal_values: bool = False) -> JSONObject:
@@ -102,7 +105,8 @@ def _rule(rule: RuleResult, samples: list[Sample]) -> JSONObject:
         "pass_rate": _round(rule.pass_rate, 6),
         "status": rule.status.value,
         "samples": [
-            {"source": s.source, "line": s.line, "record_key": s.record_key, "value": s.value} for s in samples
+            {"source": s.source, "line": s.line, "record_key": s.record_key, "value": s.value}
+            for s in samples
         ],
     }
 

@@ -51,12 +51,15 @@ def render(result: AuditResult, *, reveal_values: bool = False) -> str:
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def text(value: str | None) -> str:
-    """Free text made safe for a table cell or a line of prose."""
+def text(value: str | None, *, starts_line: bool = False) -> str:
+    """Free text made safe for a table cell or a line of prose; ``starts_line`` when it begins
+    a line or list item, where ``#`` or ``1.`` would start a heading or a list."""
     if value is None or value == "":
         return NOT_APPLICABLE
     escaped = _INLINE_MARKUP.sub(r"\\\1", printable(value).replace("&", "&amp;"))
-    return _ORDERED_ITEM.sub(r"\1\\\2", _LINE_START.sub(r"\\\1", escaped))
+    if starts_line:
+        escaped = _ORDERED_ITEM.sub(r"\1\\\2", _LINE_START.sub(r"\\\1", escaped))
+    return escaped
 
 
 def code(value: str | None) -> str:
@@ -95,7 +98,7 @@ def _title(result: AuditResult) -> str:
         lines.append(f"Gate: no minimum score · decision **{decision.lower()}**")
     if gate.reasons:
         lines.append("")
-        lines.extend(f"- {text(reason)}" for reason in gate.reasons)
+        lines.extend(f"- {text(reason, starts_line=True)}" for reason in gate.reasons)
     run = result.run
     sources = len(result.sources)
     meta = [
@@ -165,13 +168,18 @@ def _samples(result: AuditResult, samples: dict[str, list[Sample]], reveal_value
         more = rule.failed - len(shown)
         lines += ["", f"#### {_STATUS[rule.status]} {code(rule.id)} — {format_int(rule.failed)} failed", ""]
         rows = [
-            [code(s.source), _line(s.line), code(s.record_key), code(s.value), text(s.message)] for s in shown
+            [code(s.source), _line(s.line), code(s.record_key), _value(s.value), text(s.message)]
+            for s in shown
         ]
         lines.append(_table(["Source", "Line", "Record key", "Value", "Message"], "lrlll", rows))
         if more > 0:
             lines += ["", f"…and {format_int(more)} more in the findings file."]
     lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _value(value: str | None) -> str:
+    return "_(missing)_" if value is None else code(value)
 
 
 def _line(line: int | None) -> str:

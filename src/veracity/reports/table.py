@@ -28,7 +28,7 @@ from veracity.reports._common import (
     samples_by_rule,
     shows_samples,
 )
-from veracity.results import AuditResult, RuleResult, Status
+from veracity.results import AuditResult, RuleResult, Severity, Status
 
 __all__ = ["DEFAULT_WIDTH", "SAMPLES_PER_RULE", "render"]
 
@@ -99,7 +99,11 @@ def render(
         if section is not None:
             console.print(section)
             console.print()
-    return buffer.getvalue().rstrip("\n") + "\n"
+    text = buffer.getvalue()
+    if not color:
+        # rich pads every line to the full width; trailing blanks only bloat logs and files.
+        text = "\n".join(line.rstrip() for line in text.splitlines())
+    return text.rstrip("\n") + "\n"
 
 
 def _t(value: str | None, style: str = "") -> Text:
@@ -142,8 +146,8 @@ def _header(result: AuditResult) -> Panel:
     )
     lines: list[Text] = [verdict]
     lines.extend(Text.assemble(("• ", _MUTED), _t(reason)) for reason in gate.reasons)
-    if not gate.reasons:
-        lines.append(Text("all gate conditions met" if gate.passed else "", style=_MUTED))
+    if gate.passed and not gate.reasons:
+        lines.append(Text("all gate conditions met", style=_MUTED))
 
     top = Table.grid(padding=(0, 4))
     top.add_column(no_wrap=True)
@@ -151,32 +155,32 @@ def _header(result: AuditResult) -> Panel:
     top.add_row(_big_number(result.score, "bold green" if gate.passed else "bold red"), Group(*lines))
 
     run = result.run
-    meta = Text(style=_MUTED)
-    facts: list[tuple[str, str | None]] = [
-        ("as of ", run.as_of),
-        ("", f"{format_int(result.records.records)} records"),
-        ("", f"{len(result.sources)} source{'s' if len(result.sources) != 1 else ''}"),
-        ("", f"{len(result.rules)} rule{'s' if len(result.rules) != 1 else ''}"),
-        ("rules ", run.rule_file),
-        ("key ", run.key),
-    ]
-    first = True
-    for label, value in facts:
-        if value is None:
-            continue
-        if not first:
-            meta.append(" · ")
-        first = False
-        meta.append(label)
-        meta.append_text(_t(value, "default"))
+    counts = Text(style=_MUTED)
+    counts.append("as of ")
+    counts.append_text(_t(run.as_of, "bold not dim"))
+    counts.append(f" · {_plural(result.records.records, 'record')}")
+    counts.append(f" · {_plural(len(result.sources), 'source')} · {_plural(len(result.rules), 'rule')}")
+    provenance = Text(style=_MUTED)
+    if run.rule_file is not None:
+        provenance.append("rules ")
+        provenance.append_text(_t(run.rule_file, "not dim"))
+        if run.rule_file_sha256:
+            provenance.append(f" (sha256 {run.rule_file_sha256[:12]})")
+    if run.key is not None:
+        provenance.append(" · key " if provenance else "key ")
+        provenance.append_text(_t(run.key, "not dim"))
     return Panel(
-        Group(top, Text(), meta),
-        title=Text(" veracity · data quality audit ", style=_HEADING),
+        Group(top, Text(), counts, provenance) if provenance else Group(top, Text(), counts),
+        title=Text("veracity · data quality audit", style=_HEADING),
         title_align="left",
         border_style="green" if gate.passed else "red",
         box=box.ROUNDED,
         padding=(1, 2),
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{format_int(count)} {noun}{'' if count == 1 else 's'}"
 
 
 def _section(title: str) -> Table:
@@ -188,13 +192,16 @@ def _section(title: str) -> Table:
         pad_edge=False,
         header_style=_HEADING,
         expand=False,
+        # Two spaces between columns instead of three: the rules and sources tables need the room.
+        collapse_padding=True,
     )
 
 
 def _bar(score: float | None) -> Text:
     if score is None:
         return Text("not run", style=_MUTED)
-    filled = round(max(0.0, min(score, 100.0)) / 100 * _BAR_WIDTH)
+    # Rounded down: a full bar must mean a perfect score, not 97.5.
+    filled = int(max(0.0, min(score, 100.0)) / 100 * _BAR_WIDTH)
     return Text.assemble(("█" * filled, _score_style(score)), ("░" * (_BAR_WIDTH - filled), _MUTED))
 
 
@@ -229,27 +236,29 @@ def _rules(result: AuditResult) -> Table | Text:
         return Text("No rules were run.", style=_MUTED)
     table = _section("Rules")
     table.add_column("Status", no_wrap=True)
-    table.add_column("Rule", overflow="fold")
-    table.add_column("Check", overflow="fold")
-    table.add_column("Field(s)", overflow="fold")
-    table.add_column("Dimension")
-    table.add_column("Severity")
+    # Check and fields go under the rule id: nine separate columns do not fit 100 columns
+    # without folding ids mid-word, and the id is what people search the rule file for.
+    table.add_column(Text.assemble(("Rule", _HEADING), ("  check · field(s)", _MUTED)), overflow="fold")
+    table.add_column("Dimension", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
     table.add_column("Evaluated", justify="right", no_wrap=True)
     table.add_column("Failed", justify="right", no_wrap=True)
     table.add_column("Pass rate", justify="right", no_wrap=True)
     for rule in result.rules:
         table.add_row(
             _status(rule.status),
-            _t(rule.id, "bold"),
-            _t(rule.check),
-            _t(", ".join(rule.fields) or None),
+            Text.assemble(_t(rule.id, "bold"), "\n", _t(_check_on(rule), _MUTED)),
             rule.dimension.value,
-            Text(rule.severity.value, style="" if rule.severity.value == "error" else _MUTED),
+            Text(rule.severity.value, style="" if rule.severity is Severity.ERROR else _MUTED),
             format_int(rule.evaluated),
             Text(format_int(rule.failed), style="red" if rule.failed else ""),
             Text(format_rate(rule), style=_STATUS_STYLE[rule.status] if rule.evaluated else _MUTED),
         )
     return table
+
+
+def _check_on(rule: RuleResult) -> str:
+    return f"{rule.check} · {', '.join(rule.fields)}" if rule.fields else rule.check
 
 
 def _rule_heading(rule: RuleResult) -> Text:
@@ -294,28 +303,40 @@ def _sample_value(value: str | None) -> Text:
     return _t(value, "bold")
 
 
-def _record_scores(result: AuditResult) -> Text | None:
+def _record_scores(result: AuditResult) -> Table | None:
     r = result.records
     if not r.records or r.mean is None:
         return None
-    line = Text.assemble(("Record scores", _HEADING), "  ")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style=_HEADING, no_wrap=True)
+    grid.add_column()
     stats = [("mean", r.mean), ("median", r.median), ("p25", r.p25), ("p10", r.p10), ("min", r.minimum)]
-    line.append(" · ".join(f"{name} {format_score(value)}" for name, value in stats))
+    grid.add_row("Record scores", " · ".join(f"{name} {format_score(value)}" for name, value in stats))
+    details = Text()
     if r.perfect_share is not None:
-        line.append(f" · {r.perfect_share * 100:.1f}% of records pass every rule")
+        details.append(f"{r.perfect_share * 100:.1f}% of records pass every rule")
     if r.histogram:
-        peak = max(count for _, _, count in r.histogram) or 1
-        spark = "".join(
-            _SPARK[min(len(_SPARK) - 1, round(count / peak * (len(_SPARK) - 1)))] if count else " "
-            for _, _, count in r.histogram
-        )
-        low, high = r.histogram[0][0], r.histogram[-1][1]
-        line.append("\n")
-        line.append(" " * len("Record scores  "))
-        line.append(f"{low:g} ", style=_MUTED)
-        line.append(spark, style="cyan")
-        line.append(f" {high:g}", style=_MUTED)
-    return line
+        if details:
+            details.append("   ")
+        details.append_text(_histogram(r.histogram))
+    if details:
+        grid.add_row("", details)
+    return grid
+
+
+def _histogram(bins: list[tuple[float, float, int]]) -> Text:
+    """A one-line sparkline of the bins; an empty bin stays blank so that a bin with a single
+    record is still distinguishable from none."""
+    peak = max(count for _, _, count in bins) or 1
+    top = len(_SPARK) - 1
+    spark = "".join(_SPARK[min(top, round(count / peak * top))] if count else " " for _, _, count in bins)
+    return Text.assemble(
+        (f"{bins[0][0]:g} ", _MUTED),
+        ("▕", _MUTED),
+        (spark, "cyan"),
+        ("▏", _MUTED),
+        (f" {bins[-1][1]:g}", _MUTED),
+    )
 
 
 def _lineage(result: AuditResult) -> Table | None:
@@ -332,14 +353,15 @@ def _lineage(result: AuditResult) -> Table | None:
                 _t(paths.get(index, f"source {index}")),
                 (" › ", _MUTED),
                 _t(column),
-                (" (", _MUTED),
-                _t(kind, _MUTED),
-                (")", _MUTED),
+                # Text formats always read strings; only a typed source's own type tells anything.
+                ("" if kind == "string" else f" ({printable(kind)})", _MUTED),
             )
             for index, column, kind in entry.origins
         )
         notes = Text("\n").join(_t(t) for t in entry.transformations) if entry.transformations else None
-        table.add_row(_t(entry.field), origins, notes if notes is not None else Text(NOT_APPLICABLE, style=_MUTED))
+        table.add_row(
+            _t(entry.field), origins, notes if notes is not None else Text(NOT_APPLICABLE, style=_MUTED)
+        )
     return table
 
 
@@ -348,7 +370,8 @@ def _sources(result: AuditResult) -> Table | None:
         return None
     table = _section("Sources")
     table.add_column("#", justify="right")
-    table.add_column("Path", overflow="fold")
+    # Paths are what people copy; keep them on one line unless they are very long.
+    table.add_column("Path", overflow="fold", min_width=min(48, max(len(s.path) for s in result.sources)))
     table.add_column("Format")
     table.add_column("Rows", justify="right", no_wrap=True)
     table.add_column("Size", justify="right", no_wrap=True)
@@ -370,19 +393,21 @@ def _sources(result: AuditResult) -> Table | None:
 
 
 def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            break
         value /= 1024
-    return f"{value:.1f} GB"
+    return f"{value:.1f} {unit}"
 
 
 def _footer(result: AuditResult, reveal_values: bool) -> Text:
     run = result.run
     footer = Text(style=_MUTED)
     footer.append_text(_t(f"{run.tool} {run.version}"))
-    footer.append(f" · started {run.started_at} · took {run.duration_seconds:.2f} s · ")
+    footer.append(f" · {run.started_at} · {run.duration_seconds:.2f} s · ")
     if reveal_values:
         footer.append("values shown unmasked", style="bold yellow")
     else:

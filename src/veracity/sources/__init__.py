@@ -1,0 +1,36 @@
+"""Input loaders: CSV/TSV, Excel, Parquet, JSON and NDJSON into one frame of String fields.
+
+:func:`load_sources` reads every source of an audit, keeps each value exactly as stored (only
+empty, whitespace-only and null-marker values become null), applies the rule file's renames,
+stacks the sources and adds provenance: a global row id, the source index, and the line
+(CSV/TSV), sheet row (Excel) or record number (Parquet, JSON, NDJSON) of every row.
+"""
+
+from __future__ import annotations
+
+from veracity.sources._detect import EXTENSIONS, FORMATS
+from veracity.sources._load import load_sources
+from veracity.sources.base import (
+    LINE_COL,
+    ROW_ID,
+    SOURCE_COL,
+    ColumnOrigin,
+    LoadedData,
+    ReadOptions,
+    SourceInfo,
+    SourceSpec,
+)
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "LINE_COL",
+    "ROW_ID",
+    "SOURCE_COL",
+    "ColumnOrigin",
+    "LoadedData",
+    "ReadOptions",
+    "SourceInfo",
+    "SourceSpec",
+    "load_sources",
+]

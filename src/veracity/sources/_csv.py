@@ -1,0 +1,157 @@
+"""CSV and TSV: detect encoding and delimiter, validate the record structure, parse with polars.
+
+The structure (records, field counts, blank lines, start lines) comes from ``_lines`` on the
+raw bytes; polars only parses values. Blank lines are cut out of the bytes before polars sees
+them, so its rows correspond one-to-one to the records found here and the line numbers line up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import polars as pl
+
+from veracity.errors import SourceError
+from veracity.sources._detect import decode_text
+from veracity.sources._lines import Bytes, Records, field_counts, has_text, scan, without_ranges
+from veracity.sources._table import ENGINE_ERRORS, Table, check_header
+from veracity.sources.base import Format, ReadOptions
+
+__all__ = ["DELIMITER_NAMES", "read_delimited"]
+
+#: Candidates for detection, in order of preference when the evidence is equal.
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ":": "colon"}
+_ALIASES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+_SAMPLE_RECORDS = 50
+
+
+def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
+    text, encoding = decode_text(raw, options.encoding, display)
+    buf: Bytes = np.frombuffer(text, dtype=np.uint8)
+    records = scan(buf)
+    texty = has_text(buf, records)
+    if not texty.any():
+        raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
+    if records.unclosed:
+        raise SourceError(
+            f"{display}:{records.lines[-1]}: a quoted field in the record starting on this line is never "
+            'closed; close the quote, and write quotes inside quoted fields as ""'
+        )
+    header = int(np.argmax(texty))
+    delimiter = _delimiter(options.delimiter, fmt, display) or _detect_delimiter(buf, records, texty, header)
+    fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
+    width = int(fields[header])
+
+    index = np.arange(records.starts.size)
+    blank = (index < header) | (records.ends == records.starts)
+    if width > 1:
+        # Whitespace alone cannot be a record of several fields: a stray blank line.
+        blank |= ~texty & (fields == 1)
+    data = np.flatnonzero((index > header) & ~blank)
+
+    names = _header_names(buf, records, header, delimiter, width, display)
+    check_header(names, [str(i) for i in range(1, width + 1)], display)
+    if not data.size:
+        raise SourceError(
+            f"{display}: the file has a header but no data rows; export the data again or remove this source"
+        )
+    ragged = data[fields[data] != width]
+    if ragged.size:
+        first = int(ragged[0])
+        count = int(fields[first])
+        raise SourceError(
+            f"{display}:{records.lines[first]}: record has {count} field{'s' if count != 1 else ''}, "
+            f"the header has {width}; quote fields that contain the delimiter or fix the row"
+        )
+
+    payload = text
+    if blank.any():
+        payload = without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
+    frame = _parse(payload, delimiter, display)
+    if frame.width != width or frame.height != data.size:
+        raise _unparsable(display, delimiter)
+    frame.columns = names
+    return Table(
+        frame=frame,
+        positions=records.lines[data],
+        position_kind="line",
+        original_types=["string"] * width,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def _delimiter(given: str | None, fmt: Format, display: str) -> str | None:
+    if given is None:
+        return "\t" if fmt == "tsv" else None
+    delimiter = _ALIASES.get(given, given)
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n':
+        raise SourceError(
+            f"{display}: read.delimiter must be a single character other than a quote or line break "
+            "(e.g. ',', ';', '|' or '\\t')"
+        )
+    return delimiter
+
+
+def _detect_delimiter(buf: Bytes, records: Records, texty: np.ndarray, header: int) -> str:
+    """The candidate that splits the first records into one consistent number of fields > 1."""
+    sample = np.flatnonzero(texty[header:])[:_SAMPLE_RECORDS] + header
+    last = int(sample[-1])
+    limit = int(records.stops[last])
+    head = buf[:limit]
+    starts = records.starts[: last + 1]
+    quotes = records.quotes[: int(np.searchsorted(records.quotes, limit))]
+    best, best_key = ",", (False, False, 0.0, 1)
+    for candidate in DELIMITER_NAMES:
+        counts = field_counts(head, starts, quotes, ord(candidate))[sample]
+        in_header = int(counts[0])
+        agreement = float(np.mean(counts == in_header))
+        # Consistency first; the header's field count breaks ties; then the order of the table.
+        key = (in_header > 1, agreement == 1.0, agreement, in_header)
+        if key > best_key:
+            best, best_key = candidate, key
+    return best
+
+
+def _header_names(
+    buf: Bytes, records: Records, header: int, delimiter: str, width: int, display: str
+) -> list[str]:
+    # The header is a single record: the csv module splits it the way polars would, and unlike
+    # polars it leaves repeated names alone so that they can be reported.
+    line = buf[records.starts[header] : records.ends[header]].tobytes().decode("utf-8")
+    reader = csv.reader(io.StringIO(line, newline=""), delimiter=delimiter, quotechar='"')
+    try:
+        names = next(reader, [])
+    except csv.Error:
+        names = []
+    if len(names) != width:
+        raise SourceError(
+            f"{display}:{records.lines[header]}: the header cannot be split into columns; "
+            "check the quotes in the header line"
+        )
+    return names
+
+
+def _parse(payload: bytes, delimiter: str, display: str) -> pl.DataFrame:
+    try:
+        return pl.read_csv(
+            payload,
+            has_header=True,
+            separator=delimiter,
+            quote_char='"',
+            infer_schema=False,
+            empty_string_is_null=False,
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except ENGINE_ERRORS:
+        raise _unparsable(display, delimiter) from None
+
+
+def _unparsable(display: str, delimiter: str) -> SourceError:
+    return SourceError(
+        f"{display}: cannot be parsed as delimited text with the {DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+        "delimiter; look for quote characters inside unquoted fields, or set read.delimiter in the rule file"
+    )

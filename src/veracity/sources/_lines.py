@@ -1,0 +1,100 @@
+"""Record boundaries of delimited text, found with array operations on the UTF-8 bytes.
+
+Provenance must name the physical line on which a record starts, which a CSV parser does not
+report once quoted fields span lines. A newline ends a record exactly when an even number of
+quote characters precedes it (doubled quotes inside a quoted field count twice, so they never
+change the parity); the same rule tells which delimiters separate fields. Everything here is
+``np.flatnonzero``/``np.searchsorted`` over the whole buffer, so the cost is a few passes over
+the bytes regardless of the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Bytes", "Ints", "Records", "field_counts", "has_text", "scan", "without_ranges"]
+
+Bytes = npt.NDArray[np.uint8]
+Ints = npt.NDArray[np.int64]
+
+_QUOTE = ord('"')
+_NEWLINE = ord("\n")
+_CR = ord("\r")
+# Bytes that do not make a line "non-blank": ASCII whitespace (the newline never occurs inside
+# a record's content unless quoted, and then the quotes themselves are text).
+_SPACE_BYTES = [ord(c) for c in " \t\r\x0b\x0c"]
+
+
+@dataclass(frozen=True)
+class Records:
+    """Where each record of a delimited text lies in its byte buffer."""
+
+    starts: Ints  # offset of the record's first byte
+    ends: Ints  # offset just past its content, before the "\n" or "\r\n" that ends it
+    stops: Ints  # offset just past its terminator: where the next record starts
+    lines: Ints  # 1-based physical line on which it starts
+    quotes: Ints  # offsets of every quote byte in the buffer, for parity look-ups
+    unclosed: bool  # odd number of quotes: the last record runs on to the end of the buffer
+
+
+def _as_ints(values: npt.ArrayLike) -> Ints:
+    return np.asarray(values, dtype=np.int64)
+
+
+def scan(buf: Bytes) -> Records:
+    size = buf.size
+    newlines = _as_ints(np.flatnonzero(buf == _NEWLINE))
+    quotes = _as_ints(np.flatnonzero(buf == _QUOTE))
+    terminators = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
+    starts = _as_ints(np.concatenate(([0], terminators + 1)))
+    ends = _as_ints(np.concatenate((terminators, [size])))
+    if starts[-1] == size:
+        # A terminator at the very end (or an empty buffer): nothing follows it.
+        starts, ends = starts[:-1], ends[:-1]
+    stops = _as_ints(np.minimum(ends + 1, size))
+    if starts.size:
+        before = np.maximum(ends - 1, 0)
+        carriage = (ends > starts) & (buf[before] == _CR)
+        ends = ends - carriage.astype(np.int64)
+    lines = _as_ints(np.searchsorted(newlines, starts) + 1)
+    return Records(starts, ends, stops, lines, quotes, bool(quotes.size % 2))
+
+
+def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints:
+    """Number of fields of each record starting at ``starts`` (which must cover ``buf``)."""
+    positions = np.flatnonzero(buf == delimiter)
+    if quotes.size:
+        positions = positions[(np.searchsorted(quotes, positions) & 1) == 0]
+    owners = np.searchsorted(starts, positions, side="right") - 1
+    return _as_ints(np.bincount(owners, minlength=starts.size) + 1)
+
+
+def has_text(buf: Bytes, records: Records) -> npt.NDArray[np.bool_]:
+    """Whether each record contains anything but spaces, tabs and carriage returns."""
+    count = records.starts.size
+    if not count:
+        return np.zeros(0, dtype=np.bool_)
+    lookup = np.ones(256, dtype=np.bool_)
+    lookup[_SPACE_BYTES] = False
+    # One extra False so that a record ending at the end of the buffer is a valid reduceat bound.
+    significant = np.zeros(buf.size + 1, dtype=np.bool_)
+    significant[: buf.size] = lookup[buf]
+    bounds = np.empty(2 * count, dtype=np.int64)
+    bounds[0::2] = records.starts
+    bounds[1::2] = records.ends
+    # reduceat over [start, end) pairs; the odd-numbered segments (between records) are ignored.
+    result: npt.NDArray[np.bool_] = np.logical_or.reduceat(significant, bounds)[0::2]
+    # reduceat yields the element at the start for an empty segment, not the identity.
+    result[records.ends == records.starts] = False
+    return result
+
+
+def without_ranges(buf: Bytes, starts: Ints, stops: Ints) -> Bytes:
+    """``buf`` with the disjoint, sorted byte ranges ``[starts[i], stops[i])`` removed."""
+    lengths = stops - starts
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    drop = np.arange(int(lengths.sum()), dtype=np.int64) + shift
+    return np.delete(buf, drop)

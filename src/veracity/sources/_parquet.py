@@ -1,0 +1,79 @@
+"""Parquet: read with polars, then turn every column into text the way a person would write it."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+
+from veracity.errors import SourceError
+from veracity.sources._table import ENGINE_ERRORS, Table, check_header
+from veracity.sources.base import ReadOptions
+
+__all__ = ["as_text", "read_parquet"]
+
+_NESTED = (pl.List, pl.Array, pl.Struct)
+
+
+def read_parquet(raw: bytes, options: ReadOptions, display: str) -> Table:
+    del options  # nothing to choose: Parquet describes itself
+    try:
+        frame = pl.read_parquet(io.BytesIO(raw))
+    except ENGINE_ERRORS:
+        raise SourceError(
+            f"{display}: is not a valid Parquet file; export it again, or set read.format in the rule file "
+            "if it is another format"
+        ) from None
+    check_header(frame.columns, [str(i) for i in range(1, frame.width + 1)], display)
+    if not frame.width:
+        raise SourceError(f"{display}: the file has no columns; export the data again or remove this source")
+    if not frame.height:
+        raise SourceError(
+            f"{display}: the file has columns but no rows; export the data again or remove this source"
+        )
+    types = [str(dtype) for dtype in frame.dtypes]
+    texts = [as_text(frame.get_column(name), display) for name in frame.columns]
+    return Table.numbered(pl.DataFrame(texts), types)
+
+
+def as_text(column: pl.Series, display: str) -> pl.Series:
+    """The column as String: ISO dates, ``true``/``false``, JSON for nested values."""
+    dtype = column.dtype
+    try:
+        if dtype == pl.String:
+            return column
+        if isinstance(dtype, pl.Datetime):
+            # "2024-01-02 03:04:05.000000" -> ISO "2024-01-02T03:04:05"; a real fraction stays.
+            text = column.cast(pl.String).str.replace(" ", "T", literal=True)
+            return text.str.replace(r"\.0+($|[+-])", "$1")
+        if isinstance(dtype, pl.Duration):
+            return column.dt.to_string("iso")
+        if isinstance(dtype, _NESTED):
+            return _as_json(column)
+        if dtype == pl.Binary:
+            return _binary_as_text(column)
+        return column.cast(pl.String)
+    except ENGINE_ERRORS:
+        raise SourceError(
+            f"{display}: column '{column.name}' has type {dtype}, which cannot be read as text; "
+            "convert it when exporting the data"
+        ) from None
+
+
+def _as_json(column: pl.Series) -> pl.Series:
+    # json_encode works on structs only: wrap each value as {"v": value} and cut the wrapper off.
+    frame = column.rename("v").to_frame()
+    encoded = frame.select(
+        pl.when(pl.col("v").is_not_null())
+        .then(pl.struct(pl.col("v")).struct.json_encode().str.slice(5).str.strip_suffix("}"))
+        .alias(column.name)
+    )
+    return encoded.to_series()
+
+
+def _binary_as_text(column: pl.Series) -> pl.Series:
+    try:
+        return column.cast(pl.String)
+    except ENGINE_ERRORS:
+        # Not UTF-8: hexadecimal keeps every byte visible and comparable.
+        return column.bin.encode("hex")

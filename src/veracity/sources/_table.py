@@ -1,0 +1,83 @@
+"""What each format reader returns, and the header checks every format shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from veracity.errors import SourceError
+from veracity.sources._lines import Ints
+from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, PositionKind
+
+__all__ = ["ENGINE_ERRORS", "RESERVED", "Table", "check_header", "check_reserved", "column_letter"]
+
+RESERVED = (ROW_ID, SOURCE_COL, LINE_COL)
+
+#: What the readers' engines (polars, fastexcel) raise on bad input. Their messages may quote
+#: cell values, so they are replaced, never shown. A Rust panic surfaces as a BaseException.
+ENGINE_ERRORS: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
+
+
+@dataclass
+class Table:
+    """One source read into String columns named as in the file, before renames and nulls."""
+
+    frame: pl.DataFrame
+    positions: Ints  # LINE_COL value of each row
+    position_kind: PositionKind
+    original_types: list[str]  # one per column of ``frame``
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+    @classmethod
+    def numbered(cls, frame: pl.DataFrame, original_types: list[str], encoding: str | None = None) -> Table:
+        """A table whose position is the 1-based record number."""
+        positions = np.arange(1, frame.height + 1, dtype=np.int64)
+        return cls(frame, positions, "record", original_types, encoding=encoding)
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column name of a 0-based index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def check_header(names: Sequence[str | None], labels: Sequence[str], display: str) -> None:
+    """Reject empty, repeated and reserved column names.
+
+    ``labels`` says how the user finds each column in the file (a number, a spreadsheet letter).
+    """
+    for name, label in zip(names, labels, strict=True):
+        if name is None or not name.strip():
+            raise SourceError(
+                f"{display}: column {label} has an empty name in the header; name it or remove the column"
+            )
+    seen: dict[str, list[str]] = {}
+    for name, label in zip(names, labels, strict=True):
+        seen.setdefault(str(name), []).append(label)
+    for name, where in seen.items():
+        if len(where) > 1:
+            times, fix = (
+                ("twice", "rename one") if len(where) == 2 else (f"{len(where)} times", "rename all but one")
+            )
+            spots = ", ".join(where[:-1]) + f" and {where[-1]}"
+            raise SourceError(
+                f"{display}: column '{name}' appears {times} in the header (columns {spots}); {fix}"
+            )
+    check_reserved([str(name) for name in names], display)
+
+
+def check_reserved(names: Sequence[str], display: str) -> None:
+    for name in names:
+        if name in RESERVED:
+            raise SourceError(
+                f"{display}: the column name '{name}' is reserved by veracity; rename the column"
+            )

@@ -1,0 +1,50 @@
+"""Run one rule through the real engine over a small table and read each record's verdict."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+import pytest
+
+from veracity import load_data
+from veracity.checks import CheckContext
+from veracity.checks.base import BooleanSpellings
+from veracity.config import rule_set_from_objects
+from veracity.engine import run_rules
+
+AS_OF = date(2024, 6, 30)
+
+
+def verdicts(
+    check: str,
+    params: dict[str, Any],
+    data: dict[str, list[Any]],
+    *,
+    when: str | None = None,
+    settings: dict[str, Any] | None = None,
+    as_of: date = AS_OF,
+) -> list[str]:
+    """'pass' / 'fail' / 'skip' (not evaluated) per record."""
+    rule = {"id": "r", "check": check, **params}
+    if when is not None:
+        rule["when"] = when
+    rule_set = rule_set_from_objects([rule], **(settings or {}))
+    frame = pl.DataFrame({name: pl.Series(values, dtype=pl.String) for name, values in data.items()})
+    loaded = load_data(frame, rule_set)
+    model = rule_set.model
+    ctx = CheckContext(
+        data=loaded,
+        as_of=as_of,
+        booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
+        date_formats={n: f.format for n, f in model.fields.items() if f.format},
+    )
+    output = run_rules(loaded, rule_set.rules, ctx, key=None)
+    column = output.outcomes.get_column("r").to_list()
+    return ["skip" if v is None else ("pass" if v else "fail") for v in column]
+
+
+@pytest.fixture
+def run_check() -> Any:
+    return verdicts

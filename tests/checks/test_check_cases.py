@@ -1,0 +1,43 @@
+"""Table-driven cases for every check type, kept as data in tests/checks/cases/*.yaml."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.checks.conftest import AS_OF, verdicts
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def load_cases() -> list[tuple[str, dict[str, Any]]]:
+    cases = []
+    for file in sorted(CASES_DIR.glob("*.yaml")):
+        for case in yaml.safe_load(file.read_text(encoding="utf-8")):
+            cases.append((f"{case['check']}: {case['name']}", case))
+    return cases
+
+
+CASES = load_cases()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        metafunc.parametrize("case", [c for _, c in CASES], ids=[i for i, _ in CASES])
+
+
+def test_case(case: dict[str, Any]) -> None:
+    as_of = date.fromisoformat(str(case["as_of"])) if "as_of" in case else AS_OF
+    got = verdicts(
+        case["check"],
+        case["rule"],
+        case["data"],
+        when=case.get("when"),
+        settings=case.get("settings"),
+        as_of=as_of,
+    )
+    assert got == case["expected"]

@@ -1,0 +1,213 @@
+"""CSV/TSV reading: encodings, delimiters, line endings, quoting, blank lines, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from loader_helpers import Writer, lines, load_bytes, load_one, values
+
+from veracity.sources import SourceSpec, load_sources
+
+TEXT = "name,city\nMüller,Köln\nDupont,€uro\n"
+
+
+EXPECTED = [("Müller", "Köln"), ("Dupont", "€uro")]
+# 0x81 is one of the five bytes cp1252 leaves undefined: only latin-1 decodes it.
+LATIN1 = "name,city\nM\x81ller,Köln\nDupont,Euro\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "expected"),
+    [
+        (TEXT.encode("utf-8"), "utf-8", EXPECTED),
+        (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-sig", EXPECTED),
+        (TEXT.encode("utf-16"), "utf-16", EXPECTED),
+        (b"\xfe\xff" + TEXT.encode("utf-16-be"), "utf-16", EXPECTED),
+        (TEXT.encode("cp1252"), "cp1252", EXPECTED),
+        (LATIN1.encode("latin-1"), "latin-1", [("M\x81ller", "Köln"), ("Dupont", "Euro")]),
+    ],
+    ids=["utf-8", "utf-8-sig", "utf-16-le-bom", "utf-16-be-bom", "cp1252", "latin-1"],
+)
+def test_encodings_are_detected_and_values_decoded(
+    write: Writer, content: bytes, encoding: str, expected: list[tuple[str, str]]
+) -> None:
+    data = load_one(write("people.csv", content))
+    assert data.sources[0].encoding == encoding
+    assert data.fields == ["name", "city"]
+    assert values(data) == expected
+    assert lines(data) == [2, 3]
+
+
+def test_given_encoding_overrides_detection(write: Writer) -> None:
+    # cp1252 text that happens to be valid UTF-8: detection reads it as UTF-8, the user's word wins.
+    path = write("people.csv", "name\nMÃ¼ller\n".encode("cp1252"))
+    detected = load_one(path)
+    assert (detected.sources[0].encoding, values(detected)) == ("utf-8", [("Müller",)])
+    given = load_one(path, encoding="cp1252")
+    assert (given.sources[0].encoding, values(given)) == ("cp1252", [("MÃ¼ller",)])
+
+
+def test_utf16_without_bom_with_given_encoding(write: Writer) -> None:
+    data = load_one(write("p.csv", TEXT.encode("utf-16-le")), encoding="utf-16-le")
+    assert values(data) == [("Müller", "Köln"), ("Dupont", "€uro")]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "name"),
+    [(",", "a.csv"), (";", "a.csv"), ("\t", "a.csv"), ("|", "a.txt"), (":", "a.csv"), ("\t", "a.tsv")],
+)
+def test_delimiters_are_detected(write: Writer, delimiter: str, name: str) -> None:
+    rows = [["id", "email", "note"], ["1", "a@b.com", "x y"], ["2", "c@d.org", ""], ["3", " e@f.net", "z"]]
+    content = "\n".join(delimiter.join(row) for row in rows) + "\n"
+    data = load_one(write(name, content))
+    assert data.sources[0].delimiter == delimiter
+    assert data.sources[0].format == ("tsv" if name.endswith(".tsv") else "csv")
+    assert data.fields == ["id", "email", "note"]
+    assert values(data) == [("1", "a@b.com", "x y"), ("2", "c@d.org", None), ("3", " e@f.net", "z")]
+
+
+def test_detection_ignores_delimiters_inside_quotes_and_prefers_consistency(write: Writer) -> None:
+    content = 'name;amount;note\n"Smith, J";1,50;"a;b"\nDoe;2,00;c\n'
+    data = load_one(write("a.csv", content))
+    assert data.sources[0].delimiter == ";"
+    assert values(data) == [("Smith, J", "1,50", "a;b"), ("Doe", "2,00", "c")]
+
+
+def test_single_column_file(write: Writer) -> None:
+    data = load_one(write("emails.csv", "email\na@b.com\n\n   \nc@d.org\n"))
+    assert data.fields == ["email"]
+    # The empty line is skipped; a whitespace-only line is a (missing) value of the one column.
+    assert values(data) == [("a@b.com",), (None,), ("c@d.org",)]
+    assert lines(data) == [2, 4, 5]
+
+
+def test_given_delimiter_overrides_detection(write: Writer) -> None:
+    data = load_one(write("a.csv", "a,b|c\n1,2|3\n"), delimiter="|")
+    assert data.fields == ["a,b", "c"]
+    assert values(data) == [("1,2", "3")]
+
+
+@pytest.mark.parametrize("given", ["\\t", "tab", "\t"])
+def test_tab_delimiter_spellings(given: str) -> None:
+    assert values(load_bytes("a\tb\n1\t2\n", delimiter=given)) == [("1", "2")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_quoted_fields_spanning_lines_get_exact_start_lines(newline: str) -> None:
+    nl = newline
+    content = (
+        f"id,note,email{nl}"
+        f'1,"first{nl}second{nl}third",a@b.com{nl}'
+        f"2,plain,c@d.org{nl}"
+        f'3,"quote "" and{nl}comma, inside","x{nl}y"{nl}'
+        f"4,,{nl}"
+    )
+    data = load_bytes(content)
+    assert lines(data) == [2, 5, 6, 9]
+    assert values(data) == [
+        ("1", f"first{nl}second{nl}third", "a@b.com"),
+        ("2", "plain", "c@d.org"),
+        ("3", f'quote " and{nl}comma, inside', f"x{nl}y"),
+        ("4", None, None),
+    ]
+
+
+def test_crlf_is_not_part_of_values() -> None:
+    data = load_bytes("a,b\r\n1,2\r\n3, 4 \r\n")
+    assert values(data) == [("1", "2"), ("3", " 4 ")]
+    assert lines(data) == [2, 3]
+
+
+def test_blank_lines_are_skipped_and_numbering_kept() -> None:
+    content = "\n\nid,name\n\n1,a\n\n\n2,b\r\n   \r\n\t\n3,c\n\n"
+    data = load_bytes(content)
+    assert values(data) == [("1", "a"), ("2", "b"), ("3", "c")]
+    assert lines(data) == [5, 8, 11]
+
+
+def test_bom_and_blank_lines_and_quotes_together() -> None:
+    content = '\ufeffid,note\r\n\r\n1,"a\r\n\r\nb"\r\n\r\n2,c\r\n'
+    data = load_bytes(content.encode("utf-8"))
+    assert data.sources[0].encoding == "utf-8-sig"
+    assert values(data) == [("1", "a\r\n\r\nb"), ("2", "c")]
+    assert lines(data) == [3, 7]
+
+
+def test_line_numbers_after_transcoding_utf16() -> None:
+    content = 'id,note\r\n1,"x\r\ny"\r\n\r\n2,Müller\r\n'
+    data = load_bytes(content.encode("utf-16"))
+    assert lines(data) == [2, 5]
+    assert values(data) == [("1", "x\r\ny"), ("2", "Müller")]
+
+
+def test_last_line_without_newline() -> None:
+    data = load_bytes("a,b\n1,2\n3,4")
+    assert values(data) == [("1", "2"), ("3", "4")]
+    assert lines(data) == [2, 3]
+
+
+def test_values_are_not_trimmed_and_quoted_values_kept() -> None:
+    data = load_bytes('email,name\n a@b.com,"  Ann "\n"c@d.org ",\tBo\n')
+    assert values(data) == [(" a@b.com", "  Ann "), ("c@d.org ", "\tBo")]
+
+
+def test_header_names_are_kept_exactly() -> None:
+    data = load_bytes('" E-mail ","na,me",x\n1,2,3\n')
+    assert data.fields == [" E-mail ", "na,me", "x"]
+
+
+def test_whitespace_only_and_empty_values_become_null_and_are_counted() -> None:
+    data = load_bytes('a,b,c\n1,,""\n  ,\t,x\n')
+    assert values(data) == [("1", None, None), (None, None, "x")]
+    assert [c.missing_replaced for c in data.sources[0].columns] == [1, 2, 1]
+
+
+def test_text_source_info(write: Writer) -> None:
+    content = b"id,name\n1,a\n2,b\n"
+    data = load_one(write("people.csv", content))
+    info = data.sources[0]
+    assert info.path.endswith("people.csv")
+    assert info.size == len(content)
+    assert info.sha256 == hashlib.sha256(content).hexdigest()
+    assert info.rows == 2
+    assert info.position_kind == "line"
+    assert [(c.original, c.field, c.original_type) for c in info.columns] == [
+        ("id", "id", "string"),
+        ("name", "name", "string"),
+    ]
+
+
+def test_stdin_reads_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = load_sources([SourceSpec("-")], stdin=io.BytesIO(b"a;b\n1;2\n"))
+    assert data.sources[0].path == "-"
+    assert data.sources[0].format == "csv"
+    assert values(data) == [("1", "2")]
+
+    class FakeStdin:
+        buffer = io.BytesIO(b"x\n7\n")
+
+    monkeypatch.setattr("sys.stdin", FakeStdin())
+    assert values(load_sources([SourceSpec("-")])) == [("7",)]
+
+
+def test_stdin_with_format() -> None:
+    data = load_bytes(b'[{"a": 1}]', format="json")
+    assert values(data) == [("1",)]
+
+
+def test_input_is_not_modified(write: Writer) -> None:
+    content = b"\xef\xbb\xbfa,b\r\n\r\n1,  \r\n"
+    path = write("a.csv", content)
+    load_one(path)
+    assert path.read_bytes() == content
+
+
+def test_relative_paths_resolve_against_base_dir(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("x\n1\n")
+    data = load_sources([SourceSpec("data/a.csv")], base_dir=tmp_path)
+    assert data.sources[0].path == "data/a.csv"
+    assert values(data) == [("1",)]
