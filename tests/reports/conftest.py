@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from report_fixture import build_result
 
+from tests.reports.report_fixture import build_result
 from veracity.results import AuditResult
 
 GOLDEN_DIR = Path(__file__).parent / "golden"

@@ -9,8 +9,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-from report_fixture import CSV_PATH, FORMULA_VALUE
 
+from tests.reports.report_fixture import CSV_PATH, FORMULA_VALUE
 from veracity.errors import UsageError
 from veracity.reports import findings_frame, write_findings
 from veracity.reports.findings import neutralise_formulas

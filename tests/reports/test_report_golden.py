@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from report_fixture import normalise, normalise_json
-
+from tests.reports.report_fixture import normalise, normalise_json
 from veracity.reports import render
 from veracity.results import AuditResult
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from report_fixture import FORMULA_VALUE, NEWLINE_VALUE, PIPE_VALUE, RAW_EMAILS, RAW_PHONE
 
+from tests.reports.report_fixture import FORMULA_VALUE, NEWLINE_VALUE, PIPE_VALUE, RAW_EMAILS, RAW_PHONE
 from veracity.reports import FORMATS, render, write_findings
 from veracity.results import AuditResult
 

@@ -6,8 +6,8 @@ import dataclasses
 import re
 
 import pytest
-from report_fixture import ESCAPE_VALUE
 
+from tests.reports.report_fixture import ESCAPE_VALUE
 from veracity.reports import render
 from veracity.results import AuditResult
 

@@ -19,7 +19,16 @@ import polars as pl
 from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, field_validator, model_validator
 
-from veracity.checks._countries import ALPHA2, ALPHA3, CODE_LOOKUP, COUNTRIES, case_variants, lookup_expr
+from veracity.checks._countries import (
+    ALPHA2,
+    ALPHA3,
+    CODE_LOOKUP,
+    COUNTRIES,
+    TRIM_CHARS,
+    case_variants,
+    lookup_expr,
+    to_alpha2,
+)
 from veracity.checks._dates import parse_date, validate_format
 from veracity.checks._postal import POSTAL_PATTERNS, SEPARATOR, combined_regex, postal_regex
 from veracity.checks.base import CheckContext, Dimension, FieldParams, register
@@ -127,7 +136,7 @@ class PhoneParams(FieldParams):
     def _supported_region(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        region = _PHONE_REGIONS.get(value.strip())
+        region = _PHONE_REGIONS.get(value.strip(TRIM_CHARS))
         if region is None:
             raise ValueError(
                 f"unknown default_region {value!r}: use a country code phonenumbers supports, "
@@ -224,6 +233,8 @@ class PatternParams(FieldParams):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
+        # The pattern alone first: its error is about what the user wrote. Then the anchored,
+        # case-insensitive form, the largest program build() can produce (size limits).
         problem = _regex_problem(value) or _regex_problem(_anchored(value, ignore_case=True))
         if problem is not None:
             raise ValueError(f"invalid regular expression: {problem}")
@@ -352,7 +363,11 @@ def _bound(value: Any) -> Any:
     if isinstance(value, bool):  # YAML reads yes/no/true as booleans; never a bound
         raise ValueError(f"must be {_BOUND_HELP}")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int too large for a float, which values are compared as
+            finite = False
+        if not finite:
             raise ValueError("must be a finite number")
         return value
     if isinstance(value, datetime):  # YAML reads '2024-01-01 10:00' as a datetime
@@ -397,13 +412,18 @@ def _resolve_date(bound: date | str, as_of: date) -> date:
     return _shift(as_of, 1 if match.group(1) == "+" else -1, int(match.group(2)), match.group(3))
 
 
-def _bound_expr(bound: int | float | date | str | None, as_of: date) -> pl.Expr | None:
+def _bound_expr(bound: int | float | date | str, as_of: date) -> pl.Expr:
     """A bound as a literal to compare with: Float64 for numbers, Date otherwise."""
-    if bound is None:
-        return None
     if isinstance(bound, int | float):
         return pl.lit(float(bound), dtype=pl.Float64)
     return pl.lit(_resolve_date(bound, as_of), dtype=pl.Date)
+
+
+def _bound_text(bound: int | float | date | str, as_of: date) -> str:
+    """A bound as failure messages show it: '0.5', '2024-01-01', '2024-05-31 (today-30d)'."""
+    if isinstance(bound, int | float | date):
+        return str(bound)
+    return f"{_resolve_date(bound, as_of).isoformat()} ({bound})"
 
 
 class RangeParams(FieldParams):
@@ -455,7 +475,47 @@ class RangeParams(FieldParams):
         return not isinstance(bound, int | float)
 
 
-@register("range", Dimension.VALIDITY, RangeParams, message="not within the allowed range")
+def _range_parts(params: RangeParams, ctx: CheckContext) -> tuple[pl.Expr, str, list[tuple[pl.Expr, str]]]:
+    """The value as a number or date (null when it is none), what to call a value that is not
+    one, and per given bound: (the value respects it, why a value that does not fails)."""
+    if params.is_date_range:
+        value = ctx.parse_date(pl.col(params.field), params.format, params.field)
+        fmt = params.format or ctx.date_formats.get(params.field)
+        unreadable = f"not a date in format {fmt}" if fmt else "not an ISO 8601 date"
+        words = ("before", "not after", "after", "not before")
+    else:
+        number = pl.col(params.field).cast(pl.Float64, strict=False)
+        # "nan", "inf" and overflowing literals cast to non-finite floats: not usable numbers.
+        value = pl.when(number.is_finite()).then(number)
+        unreadable = "not a number"
+        words = ("less than", "not greater than", "greater than", "not less than")
+    limits: list[tuple[pl.Expr, str]] = []
+    if params.min is not None:
+        low, shown = _bound_expr(params.min, ctx.as_of), _bound_text(params.min, ctx.as_of)
+        respected = (value >= low) if params.inclusive else (value > low)
+        limits.append((respected, f"{words[0] if params.inclusive else words[1]} {shown}"))
+    if params.max is not None:
+        high, shown = _bound_expr(params.max, ctx.as_of), _bound_text(params.max, ctx.as_of)
+        respected = (value <= high) if params.inclusive else (value < high)
+        limits.append((respected, f"{words[2] if params.inclusive else words[3]} {shown}"))
+    return value, unreadable, limits
+
+
+def _range_message(params: RangeParams, ctx: CheckContext) -> pl.Expr:
+    value, unreadable, limits = _range_parts(params, ctx)
+    message: pl.Expr = pl.lit("not within the allowed range")
+    for respected, why in reversed(limits):
+        message = pl.when(respected.not_()).then(pl.lit(why)).otherwise(message)
+    return pl.when(value.is_null()).then(pl.lit(unreadable)).otherwise(message)
+
+
+@register(
+    "range",
+    Dimension.VALIDITY,
+    RangeParams,
+    message="not within the allowed range",
+    explain=_range_message,
+)
 def range_(params: RangeParams, ctx: CheckContext) -> pl.Expr:
     """The value is a number or date between a lower and/or an upper bound.
 
@@ -473,20 +533,10 @@ def range_(params: RangeParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: birth-date-plausible, check: range, field: birth_date, min: 1900-01-01, max: today}
     """
-    value: pl.Expr
-    if params.is_date_range:
-        value = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    else:
-        number = pl.col(params.field).cast(pl.Float64, strict=False)
-        # "nan", "inf" and overflowing literals cast to non-finite floats: not usable numbers.
-        value = pl.when(number.is_finite()).then(number)
+    value, _, limits = _range_parts(params, ctx)
     good = value.is_not_null()
-    low = _bound_expr(params.min, ctx.as_of)
-    if low is not None:
-        good = good & ((value >= low) if params.inclusive else (value > low))
-    high = _bound_expr(params.max, ctx.as_of)
-    if high is not None:
-        good = good & ((value <= high) if params.inclusive else (value < high))
+    for respected, _ in limits:
+        good = good & respected
     # A value that is no number/date leaves the comparisons null; that is a failure, not a skip.
     return good.fill_null(False)
 
@@ -544,7 +594,31 @@ class LengthParams(FieldParams):
         return self
 
 
-@register("length", Dimension.VALIDITY, LengthParams, message="length outside the allowed range")
+def _length_message(params: LengthParams, ctx: CheckContext) -> pl.Expr:
+    count = pl.col(params.field).str.len_chars()
+    message: pl.Expr = pl.lit("length outside the allowed range")
+    if params.max is not None:
+        message = (
+            pl.when(count > params.max)
+            .then(pl.lit(f"longer than {params.max} characters"))
+            .otherwise(message)
+        )
+    if params.min is not None:
+        message = (
+            pl.when(count < params.min)
+            .then(pl.lit(f"shorter than {params.min} characters"))
+            .otherwise(message)
+        )
+    return message
+
+
+@register(
+    "length",
+    Dimension.VALIDITY,
+    LengthParams,
+    message="length outside the allowed range",
+    explain=_length_message,
+)
 def length(params: LengthParams, ctx: CheckContext) -> pl.Expr:
     """The value has an allowed number of characters.
 
@@ -633,7 +707,7 @@ class PostalCodeParams(FieldParams):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        alpha2 = CODE_LOOKUP.get(value.strip())
+        alpha2 = to_alpha2(value)
         if alpha2 is None:
             raise ValueError(f"{value!r} is not an ISO 3166-1 country code; use e.g. 'DE' or 'USA'")
         if alpha2 not in POSTAL_PATTERNS:

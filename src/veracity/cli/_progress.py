@@ -22,8 +22,13 @@ class StageProgress:
             transient=True,
         )
         self._task = self._progress.add_task("starting", total=None)
-        self._timer = threading.Timer(delay, self._progress.start)
+        self._started = threading.Event()
+        self._timer = threading.Timer(delay, self._start)
         self._timer.daemon = True
+
+    def _start(self) -> None:
+        self._started.set()
+        self._progress.start()
 
     def __enter__(self) -> StageProgress:
         if self._enabled:
@@ -34,7 +39,9 @@ class StageProgress:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._timer.cancel()
-        self._progress.stop()
+        # Stopping a display that never started would still print a newline.
+        if self._started.is_set():
+            self._progress.stop()
 
     def __call__(self, stage: str) -> None:
         self._progress.update(self._task, description=stage)

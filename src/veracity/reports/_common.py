@@ -1,4 +1,4 @@
-"""Helpers every human-readable report shares, so that all formats show the same numbers."""
+"""Helpers the report formats share, so that all of them show the same numbers and samples."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ __all__ = [
     "format_rate",
     "format_score",
     "location_of",
-    "origin_label",
     "printable",
     "samples_by_rule",
     "shows_samples",
+    "source_paths",
 ]
 
 NOT_APPLICABLE = "—"
@@ -123,7 +123,6 @@ def location_of(rule: RuleResult) -> str | None:
     return None if rule.location is None else str(rule.location)
 
 
-def origin_label(result: AuditResult, source_index: int, column: str) -> str:
-    """``path[column]`` for a lineage origin."""
-    path = next((s.path for s in result.sources if s.index == source_index), f"source {source_index}")
-    return f"{path}[{column}]"
+def source_paths(result: AuditResult) -> dict[int, str]:
+    """Source index -> path as given, for lineage origins (which refer to sources by index)."""
+    return {source.index: source.path for source in result.sources}

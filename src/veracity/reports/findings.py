@@ -17,7 +17,7 @@ from veracity.masking import mask_findings
 from veracity.results import FINDINGS_COLUMNS, AuditResult
 from veracity.sources.base import SourceInfo
 
-__all__ = ["FINDINGS_SCHEMA", "findings_frame", "write_findings"]
+__all__ = ["FINDINGS_SCHEMA", "findings_frame", "neutralise_formulas", "write_findings"]
 
 #: Column types of the findings as users get them. ``line`` is null for findings about a whole
 #: source (dataset-scoped checks) rather than one record.

@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from veracity.reports._common import Sample, findings_by_rule, location_of, samples_by_rule
+from veracity.reports._common import Sample, findings_by_rule, location_of, samples_by_rule, source_paths
 from veracity.results import (
     AuditResult,
     DimensionScore,
@@ -66,7 +66,7 @@ def report(result: AuditResult, *, reveal_values: bool = False) -> JSONObject:
         "rules": [_rule(rule, samples.get(rule.id, [])) for rule in result.rules],
         "records": _records(result.records),
         "sources": [_source(s) for s in result.sources],
-        "lineage": [_lineage(entry, result.sources) for entry in result.lineage],
+        "lineage": [_lineage(entry, source_paths(result)) for entry in result.lineage],
         "findings": {"total": result.findings.height, "by_rule": by_rule},
     }
 
@@ -152,8 +152,7 @@ def _source(source: SourceInfo) -> JSONObject:
     }
 
 
-def _lineage(entry: FieldLineage, sources: list[SourceInfo]) -> JSONObject:
-    paths = {s.index: s.path for s in sources}
+def _lineage(entry: FieldLineage, paths: dict[int, str]) -> JSONObject:
     return {
         "field": entry.field,
         "origins": [

@@ -18,6 +18,7 @@ from veracity.reports._common import (
     printable,
     samples_by_rule,
     shows_samples,
+    source_paths,
 )
 from veracity.results import AuditResult, Status
 
@@ -200,7 +201,7 @@ def _records(result: AuditResult) -> str:
 def _lineage(result: AuditResult) -> str:
     if not result.lineage:
         return ""
-    paths = {s.index: s.path for s in result.sources}
+    paths = source_paths(result)
     rows = []
     for entry in result.lineage:
         origins = "<br>".join(

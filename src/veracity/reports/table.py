@@ -27,6 +27,7 @@ from veracity.reports._common import (
     printable,
     samples_by_rule,
     shows_samples,
+    source_paths,
 )
 from veracity.results import AuditResult, RuleResult, Severity, Status
 
@@ -342,7 +343,7 @@ def _histogram(bins: list[tuple[float, float, int]]) -> Text:
 def _lineage(result: AuditResult) -> Table | None:
     if not result.lineage:
         return None
-    paths = {s.index: s.path for s in result.sources}
+    paths = source_paths(result)
     table = _section("Lineage")
     table.add_column("Field", style="bold", overflow="fold")
     table.add_column("From", overflow="fold")

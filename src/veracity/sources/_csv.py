@@ -15,7 +15,7 @@ import polars as pl
 
 from veracity.errors import SourceError
 from veracity.sources._detect import decode_text
-from veracity.sources._lines import Bytes, Records, field_counts, has_text, scan, without_ranges
+from veracity.sources._lines import Bytes, Records, field_counts, has_text, scan, stray_quote, without_ranges
 from veracity.sources._table import ENGINE_ERRORS, Table, check_header
 from veracity.sources.base import Format, ReadOptions
 
@@ -69,9 +69,9 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
     payload = text
     if blank.any():
         payload = without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
-    frame = _parse(payload, delimiter, display)
-    if frame.width != width or frame.height != data.size:
-        raise _unparsable(display, delimiter)
+    frame = _parse(payload, delimiter)
+    if frame is None or frame.width != width or frame.height != data.size:
+        raise _unparsable(buf, records, delimiter, display)
     frame.columns = names
     return Table(
         frame=frame,
@@ -134,7 +134,7 @@ def _header_names(
     return names
 
 
-def _parse(payload: bytes, delimiter: str, display: str) -> pl.DataFrame:
+def _parse(payload: bytes, delimiter: str) -> pl.DataFrame | None:
     try:
         return pl.read_csv(
             payload,
@@ -147,11 +147,17 @@ def _parse(payload: bytes, delimiter: str, display: str) -> pl.DataFrame:
             raise_if_empty=True,
         )
     except ENGINE_ERRORS:
-        raise _unparsable(display, delimiter) from None
+        return None
 
 
-def _unparsable(display: str, delimiter: str) -> SourceError:
+def _unparsable(buf: Bytes, records: Records, delimiter: str, display: str) -> SourceError:
+    offset = stray_quote(buf, records.quotes, ord(delimiter))
+    if offset is not None:
+        return SourceError(
+            f"{display}:{records.line_of(offset)}: a quote character is not at the start or end of a field; "
+            'put the whole field in quotes and double the quotes inside it ("")'
+        )
     return SourceError(
         f"{display}: cannot be parsed as delimited text with the {DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
-        "delimiter; look for quote characters inside unquoted fields, or set read.delimiter in the rule file"
+        "delimiter; check the quoting, or set read.delimiter in the rule file"
     )

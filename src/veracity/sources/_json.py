@@ -63,7 +63,7 @@ def read_json(raw: bytes, options: ReadOptions, display: str) -> Table:
         ) from None
     except RecursionError:
         raise SourceError(f"{display}: the JSON is nested too deeply to read; flatten the records") from None
-    if not isinstance(document, list):
+    if not isinstance(document, list) or isinstance(document, _Object):
         raise SourceError(
             f"{display}: expected a JSON array of objects, found {_kind(document)} at the top level; "
             "wrap the records in [ ], or set read.format to ndjson for one object per line"
@@ -161,5 +161,7 @@ def _dump(value: Any) -> str:
 
 def _kind(value: Any) -> str:
     """'an object', 'a number', ... for messages: the kind of a value, never the value."""
-    name = _TYPE_NAMES.get(type(value), "null")
+    name = _TYPE_NAMES.get(type(value))
+    if name is None:
+        return "null"
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"

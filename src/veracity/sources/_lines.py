@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Bytes", "Ints", "Records", "field_counts", "has_text", "scan", "without_ranges"]
+__all__ = ["Bytes", "Ints", "Records", "field_counts", "has_text", "scan", "stray_quote", "without_ranges"]
 
 Bytes = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
@@ -37,7 +37,12 @@ class Records:
     stops: Ints  # offset just past its terminator: where the next record starts
     lines: Ints  # 1-based physical line on which it starts
     quotes: Ints  # offsets of every quote byte in the buffer, for parity look-ups
+    newlines: Ints  # offsets of every "\n"
     unclosed: bool  # odd number of quotes: the last record runs on to the end of the buffer
+
+    def line_of(self, offset: int) -> int:
+        """1-based line of a byte offset."""
+        return int(np.searchsorted(self.newlines, offset)) + 1
 
 
 def _as_ints(values: npt.ArrayLike) -> Ints:
@@ -60,7 +65,7 @@ def scan(buf: Bytes) -> Records:
         carriage = (ends > starts) & (buf[before] == _CR)
         ends = ends - carriage.astype(np.int64)
     lines = _as_ints(np.searchsorted(newlines, starts) + 1)
-    return Records(starts, ends, stops, lines, quotes, bool(quotes.size % 2))
+    return Records(starts, ends, stops, lines, quotes, newlines, bool(quotes.size % 2))
 
 
 def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints:
@@ -98,3 +103,24 @@ def without_ranges(buf: Bytes, starts: Ints, stops: Ints) -> Bytes:
     shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
     drop = np.arange(int(lengths.sum()), dtype=np.int64) + shift
     return np.delete(buf, drop)
+
+
+def stray_quote(buf: Bytes, quotes: Ints, delimiter: int) -> int | None:
+    """Offset of the first quote that neither opens a field nor closes one, if any.
+
+    Quotes alternate between opening and closing. An opening quote must follow a delimiter, a
+    line break, the start of the text, or the closing half of a doubled quote; a closing quote
+    must precede a delimiter, a line break, the end of the text, or the opening half of a
+    doubled quote. Used only to say where a file the CSV parser rejected goes wrong.
+    """
+    if not quotes.size:
+        return None
+    size = buf.size
+    opening = quotes[0::2]
+    closing = quotes[1::2]
+    before = buf[np.maximum(opening - 1, 0)]
+    opens_field = (opening == 0) | np.isin(before, [delimiter, _NEWLINE, _QUOTE])
+    after = buf[np.minimum(closing + 1, size - 1)]
+    closes_field = (closing + 1 == size) | np.isin(after, [delimiter, _NEWLINE, _CR, _QUOTE])
+    bad = np.concatenate((opening[~opens_field], closing[~closes_field]))
+    return int(bad.min()) if bad.size else None

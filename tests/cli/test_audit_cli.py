@@ -1,0 +1,243 @@
+"""`veracity audit` as a pipeline sees it: exit codes, stdout/stderr, exact error lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from veracity.cli import app
+
+RULES = "version: 1\nkey: id\nrules:\n  - {id: email-valid, check: email, field: email}\n"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "good.csv").write_text("id,email\n1,ann@example.com\n2,bob@example.org\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("id,email\n1,ann@example.com\n2,bob@@example\n", encoding="utf-8")
+    return tmp_path
+
+
+def audit(runner: CliRunner, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["audit", "--no-progress", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_passing_audit_exits_0(runner: CliRunner, workdir: Path) -> None:
+    code, out, err = audit(runner, "-r", "rules.yaml", "good.csv")
+    assert code == 0, err
+    assert "PASS" in out
+
+
+def test_failing_gate_exits_1(runner: CliRunner, workdir: Path) -> None:
+    code, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv")
+    assert code == 1
+    assert "FAIL" in out
+
+
+def test_exit_zero_reports_without_failing(runner: CliRunner, workdir: Path) -> None:
+    code, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "--exit-zero")
+    assert code == 0
+    assert "FAIL" in out
+
+
+def test_fail_under_gates_on_the_score(runner: CliRunner, workdir: Path) -> None:
+    (workdir / "warn.yaml").write_text(RULES.replace("field: email}", "field: email, severity: warning}"))
+    assert audit(runner, "-r", "warn.yaml", "bad.csv")[0] == 0
+    assert audit(runner, "-r", "warn.yaml", "bad.csv", "--fail-under", "60")[0] == 1
+    assert audit(runner, "-r", "warn.yaml", "bad.csv", "--fail-under", "40")[0] == 0
+
+
+def test_json_on_stdout_is_pure_json(runner: CliRunner, workdir: Path) -> None:
+    code, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", "json")
+    assert code == 1
+    report = json.loads(out)
+    rule = report["rules"][0]
+    assert {k: rule[k] for k in ("id", "check", "dimension", "evaluated", "failed", "status")} == {
+        "id": "email-valid",
+        "check": "email",
+        "dimension": "validity",
+        "evaluated": 2,
+        "failed": 1,
+        "status": "fail",
+    }
+    assert report["gate"]["passed"] is False
+
+
+def test_values_are_masked_unless_revealed(runner: CliRunner, workdir: Path) -> None:
+    for fmt in ("table", "json", "markdown"):
+        _, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", fmt)
+        assert "bob@@example" not in out
+    _, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", "json", "--reveal-values")
+    assert "bob@@example" in out
+
+
+def test_output_and_findings_files(runner: CliRunner, workdir: Path) -> None:
+    code, out, err = audit(
+        runner, "-r", "rules.yaml", "bad.csv", "-f", "markdown", "-o", "report.md", "--findings", "f.csv"
+    )
+    assert code == 1
+    assert out == ""
+    assert "Report written to report.md" in err
+    assert (workdir / "report.md").read_text(encoding="utf-8").startswith("#")
+    findings = pl.read_csv(workdir / "f.csv", infer_schema=False)
+    assert findings.columns == [
+        "rule",
+        "check",
+        "dimension",
+        "severity",
+        "field",
+        "source",
+        "line",
+        "record_key",
+        "message",
+        "value",
+    ]
+    assert findings.row(0) == (
+        "email-valid",
+        "email",
+        "validity",
+        "error",
+        "email",
+        "bad.csv",
+        "3",
+        "2",
+        "not a valid e-mail address",
+        "b***@@***",
+    )
+
+
+def test_stdin_is_read_as_csv(runner: CliRunner, workdir: Path) -> None:
+    code, out, _ = audit(runner, "-r", "rules.yaml", "-", "-f", "json", stdin="id,email\n1,x@example.com\n")
+    assert code == 0
+    assert json.loads(out)["sources"][0]["path"] == "-"
+
+
+def test_rule_file_sources_are_used_when_no_paths_are_given(runner: CliRunner, workdir: Path) -> None:
+    (workdir / "with-sources.yaml").write_text(
+        "version: 1\nsources:\n  - path: good.csv\n    columns: {email: mail}\n"
+        "rules:\n  - {id: r, check: email, field: mail}\n"
+    )
+    code, out, err = audit(runner, "-r", "with-sources.yaml", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["rules"][0]["evaluated"] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "message"),
+    [
+        pytest.param(
+            ["missing.csv"],
+            {},
+            "Error: missing.csv: no such file (looked for {tmp}/missing.csv); check the path "
+            "(relative paths start from the current directory)",
+            id="missing file",
+        ),
+        pytest.param(
+            ["empty.csv"], {"empty.csv": ""}, "Error: empty.csv: the file is empty; export the data again or remove this source", id="empty file"
+        ),
+        pytest.param(
+            ["header.csv"],
+            {"header.csv": "id,email\n"},
+            "Error: header.csv: the file has a header but no data rows; export the data again or remove this source",
+            id="header only",
+        ),
+        pytest.param(
+            ["ragged.csv"],
+            {"ragged.csv": "id,email\n1,a@b.c\n2,\"x\ny\",z\n"},
+            "Error: ragged.csv:3: record has 3 fields, the header has 2; quote fields that contain the delimiter or fix the row",
+            id="ragged rows",
+        ),
+        pytest.param(
+            ["dup.csv"],
+            {"dup.csv": "id,email,email\n1,a,b\n"},
+            "Error: dup.csv: column 'email' appears twice in the header (columns 2 and 3); rename one",
+            id="duplicate column names",
+        ),
+        pytest.param(
+            ["data.xyz"],
+            {"data.xyz": "id,email\n1,a\n"},
+            "Error: data.xyz: cannot tell the format from the extension '.xyz' (accepted: .csv .txt .tsv .tab "
+            ".parquet .pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file to one of csv, tsv, "
+            "parquet, json, ndjson, xlsx",
+            id="unknown format",
+        ),
+        pytest.param(
+            ["good.csv", "--as-of", "2024-13-01"],
+            {},
+            "Error: --as-of: '2024-13-01' is not a date; use YYYY-MM-DD, e.g. --as-of 2024-06-30",
+            id="as-of not a date",
+        ),
+        pytest.param(
+            ["good.csv", "-f", "xml"],
+            {},
+            "Error: --format: unknown format 'xml'; choose one of table, json, markdown",
+            id="unknown report format",
+        ),
+        pytest.param(
+            ["good.csv", "-r", "fields.yaml"],
+            {"fields.yaml": "version: 1\nrules:\n  - {id: r, check: email, field: mail}\n"},
+            "Error: fields.yaml:3:34: rules[0].field: field 'mail' is in no source; did you mean 'email'? "
+            "(fields: id, email)",
+            id="unknown field",
+        ),
+        pytest.param(
+            ["good.csv", "-r", "syntax.yaml"],
+            {"syntax.yaml": "version: 1\nrules:\n  - {id: r, check: email\n"},
+            "Error: syntax.yaml:4:1: YAML syntax error: expected ',' or '}', but got '<stream end>'; "
+            "check indentation and quoting",
+            id="yaml syntax",
+        ),
+        pytest.param(
+            ["good.csv", "-r", "regex.yaml"],
+            {"regex.yaml": "version: 1\nrules:\n  - {id: r, check: pattern, field: id, pattern: '(a'}\n"},
+            "Error: regex.yaml:3:49: rules[0].pattern: invalid regular expression: unclosed group",
+            id="invalid regex",
+        ),
+        pytest.param(
+            ["good.csv", "-r", "nope.yaml"],
+            {},
+            "Error: rule file nope.yaml not found; check the path",
+            id="missing rule file",
+        ),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(
+    runner: CliRunner, workdir: Path, args: list[str], files: dict[str, str], message: str
+) -> None:
+    for name, text in files.items():
+        (workdir / name).write_text(text, encoding="utf-8")
+    rules = [] if "-r" in args else ["-r", "rules.yaml"]
+    code, out, err = audit(runner, *rules, *args, "-o", "report.txt", "--findings", "f.csv")
+    assert code == 2
+    assert err.strip() == message.replace("{tmp}", str(workdir))
+    assert "Traceback" not in err
+    assert not (workdir / "report.txt").exists()
+    assert not (workdir / "f.csv").exists()
+
+
+def test_an_unexpected_error_names_no_value(runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise ValueError("secret-customer@example.com")
+
+    monkeypatch.setattr("veracity.cli.audit.run_audit", explode)
+    code, _, err = audit(runner, "-r", "rules.yaml", "good.csv")
+    assert code == 2
+    assert err.startswith("Error: internal error (ValueError); rerun with --debug")
+    assert "secret-customer" not in err
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("veracity ")
