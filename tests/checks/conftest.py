@@ -45,6 +45,22 @@ def verdicts(
     return ["skip" if v is None else ("pass" if v else "fail") for v in column]
 
 
+def dataset_verdicts(check: str, params: dict[str, Any], sources: list[dict[str, list[Any]]]) -> list[str]:
+    """'pass' / 'fail' per (source, field) for a dataset-scoped check, in source order."""
+    rule_set = rule_set_from_objects([{"id": "r", "check": check, **params}])
+    frames = [pl.DataFrame({n: pl.Series(v, dtype=pl.String) for n, v in s.items()}) for s in sources]
+    loaded = load_data(frames, rule_set)
+    ctx = CheckContext(data=loaded, as_of=AS_OF)
+    output = run_rules(loaded, rule_set.rules, ctx, key=None)
+    failed = set(
+        zip(output.findings.get_column("source").to_list(), output.findings.get_column("field").to_list(), strict=True)
+    )
+    fields: list[str] = params["fields"]
+    return [
+        "fail" if (source.path, name) in failed else "pass" for source in loaded.sources for name in fields
+    ]
+
+
 @pytest.fixture
 def run_check() -> Any:
     return verdicts

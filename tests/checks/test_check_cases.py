@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.checks.conftest import AS_OF, verdicts
+from tests.checks.conftest import AS_OF, dataset_verdicts, verdicts
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -31,6 +31,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def test_case(case: dict[str, Any]) -> None:
+    if "sources" in case:
+        assert dataset_verdicts(case["check"], case["rule"], case["sources"]) == case["expected"]
+        return
     as_of = date.fromisoformat(str(case["as_of"])) if "as_of" in case else AS_OF
     got = verdicts(
         case["check"],

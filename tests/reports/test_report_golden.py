@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tests.reports.report_fixture import normalise, normalise_json
+from tests.reports.report_fixture import build_result, normalise, normalise_json
 from veracity.reports import render
 from veracity.results import AuditResult
 
@@ -29,8 +29,6 @@ def test_markdown_matches_golden(audit_result: AuditResult, golden: Golden) -> N
 
 
 def test_volatile_fields_are_the_only_difference_between_runs(audit_result: AuditResult) -> None:
-    from report_fixture import build_result
-
     other = build_result(started_at="1999-01-01T00:00:00Z")
     for fmt in ("table", "markdown"):
         assert normalise(render(other, fmt), other) == normalise(render(audit_result, fmt), audit_result)

@@ -63,7 +63,7 @@ def _check(data: LoadedData, written: Written) -> None:
     assert data.sources[0].rows == len(written.rows)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(csv_files(), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_round_trip_with_given_delimiter(file: tuple[Written, str], encoding: str) -> None:
     written, delimiter = file
@@ -72,14 +72,14 @@ def test_round_trip_with_given_delimiter(file: tuple[Written, str], encoding: st
     assert data.sources[0].encoding == encoding
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(csv_files())
 def test_round_trip_cp1252(file: tuple[Written, str]) -> None:
     written, delimiter = file
     _check(load_bytes(written.content.encode("cp1252"), delimiter=delimiter, encoding="cp1252"), written)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(csv_files(alphabet=string.ascii_letters + string.digits + " @.-é\r\n\"", min_columns=2))
 def test_round_trip_with_detected_delimiter(file: tuple[Written, str]) -> None:
     written, delimiter = file

@@ -22,6 +22,12 @@ _AWARE_DATETIME_FORMATS = (
 )
 
 
+# chrono's %Y/%m/%d accept unpadded and short numbers ("24-3-1"); ISO 8601 does not.
+_ISO_SHAPE = (
+    r"^(?:\d{8}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?)$"
+)
+
+
 def parse_iso_date(expr: pl.Expr) -> pl.Expr:
     """A Date from an ISO 8601 calendar date or date-time; null where the text is not one."""
     text = expr.cast(pl.String)
@@ -38,7 +44,7 @@ def parse_iso_date(expr: pl.Expr) -> pl.Expr:
         .dt.date()
         for fmt in _AWARE_DATETIME_FORMATS
     ]
-    return pl.coalesce(candidates)
+    return pl.when(text.str.contains(_ISO_SHAPE)).then(pl.coalesce(candidates))
 
 
 def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:

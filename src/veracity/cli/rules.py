@@ -74,7 +74,7 @@ def explain_command(
         found = REGISTRY.get(check)
         if found is None:
             raise UsageError(
-                f"unknown check type '{check}'{did_you_mean(check, REGISTRY)}; see 'veracity rules list'"
+                f"unknown check type '{check}'{did_you_mean(check, REGISTRY)} (see 'veracity rules list')"
             )
         text = check_markdown(found)
     if markdown:
