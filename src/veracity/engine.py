@@ -107,6 +107,8 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         plan = plan.with_columns(typed_stage)
     outcomes = plan.select(pl.col(ROW_ID), *final).collect() if row_rules else data.frame.select(ROW_ID)
 
+    # A field checked as an e-mail or phone anywhere is masked in that shape in every rule.
+    kinds = {r.fields[0]: r.check.value_kind for r in rules if r.fields and r.check.value_kind != "text"}
     states: dict[str, RuleState] = {}
     pieces: list[pl.DataFrame] = []
     for index, rule in enumerate(row_rules):
@@ -121,7 +123,7 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
                 if rule.check.explain is not None
                 else None
             )
-            pieces.append(_row_findings(data, rule, failing, messages, key))
+            pieces.append(_row_findings(data, rule, failing, messages, key, kinds))
 
     for rule in rules:
         if rule.check.scope == "dataset":
@@ -162,9 +164,15 @@ def _common(rule: Rule) -> dict[str, Any]:
 
 
 def _row_findings(
-    data: LoadedData, rule: Rule, rows: pl.Series, messages: pl.Series | None, key: str | None
+    data: LoadedData,
+    rule: Rule,
+    rows: pl.Series,
+    messages: pl.Series | None,
+    key: str | None,
+    kinds: dict[str, str],
 ) -> pl.DataFrame:
     primary = rule.fields[0] if rule.fields else None
+    value_kind = kinds.get(primary, rule.check.value_kind) if primary else rule.check.value_kind
     paths = {s.index: s.path for s in data.sources}
     picked = data.frame.select(
         pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
@@ -188,7 +196,7 @@ def _row_findings(
             "record_key": picked.get_column("record_key"),
             "message": message.cast(pl.String),
             "value": picked.get_column("value"),
-            "value_kind": pl.repeat(rule.check.value_kind, rows.len(), eager=True, dtype=pl.String),
+            "value_kind": pl.repeat(value_kind, rows.len(), eager=True, dtype=pl.String),
         },
         schema=_FINDINGS_SCHEMA,
     )

@@ -366,8 +366,12 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "read", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_message(tmp_path: Path, name: str, content: bytes, read: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "read", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_message(
+    tmp_path: Path, name: str, content: bytes, read: dict[str, Any], message: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     with pytest.raises(SourceError) as caught:
         load_sources([SourceSpec(name, read=ReadOptions(**read))], base_dir=tmp_path)

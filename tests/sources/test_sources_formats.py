@@ -76,7 +76,19 @@ def test_parquet_columns_become_text(tmp_path: Path) -> None:
     frame.write_parquet(path)
     data = load_one(path)
     assert values(data) == [
-        ("12345", "1.5", "true", "1990-01-02", "2024-01-02T03:04:05", "1.50", '["a","b"]', '{"k":1}', " a@b.com", "6f6b", "x"),
+        (
+            "12345",
+            "1.5",
+            "true",
+            "1990-01-02",
+            "2024-01-02T03:04:05",
+            "1.50",
+            '["a","b"]',
+            '{"k":1}',
+            " a@b.com",
+            "6f6b",
+            "x",
+        ),
         (None, "2.0", "false", None, "2024-01-02T03:04:05.120000", None, None, '{"k":null}', None, "ff", "y"),
     ]
     info = data.sources[0]
@@ -169,11 +181,20 @@ def test_excel_sheet_rows_and_text(tmp_path: Path) -> None:
     assert lines(data) == [4, 6, 7]
     info = data.sources[0]
     assert (info.sheet, info.position_kind, info.format) == ("People", "row", "xlsx")
-    assert [c.original_type for c in info.columns] == ["float", "string", "float", "boolean", "datetime", "string"]
+    assert [c.original_type for c in info.columns] == [
+        "float",
+        "string",
+        "float",
+        "boolean",
+        "datetime",
+        "string",
+    ]
     assert [c.missing_replaced for c in info.columns] == [0, 2, 0, 0, 0, 0]
 
 
-@pytest.mark.parametrize(("sheet", "expected"), [(None, "Intro"), (0, "Intro"), (1, "People"), ("People", "People")])
+@pytest.mark.parametrize(
+    ("sheet", "expected"), [(None, "Intro"), (0, "Intro"), (1, "People"), ("People", "People")]
+)
 def test_excel_sheet_selection(tmp_path: Path, sheet: str | int | None, expected: str) -> None:
     path = tmp_path / "people.xlsx"
     _workbook(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -99,7 +100,8 @@ def audit_command(
             )
             stage("writing reports")
             color = output is None and fmt == "table" and stdout_is_terminal()
-            text = render(result, fmt, reveal_values=reveal_values, color=color)
+            width = shutil.get_terminal_size().columns if output is None and stdout_is_terminal() else None
+            text = render(result, fmt, reveal_values=reveal_values, color=color, width=width)
             if findings is not None:
                 from veracity.reports.findings import write_findings
 

@@ -45,7 +45,7 @@ def detect_format(given: str | None, path: str, display: str) -> Format:
     if given is not None:
         if given not in FORMATS:
             raise SourceError(
-                f"{display}: unknown format '{given}' in read.format; use one of {', '.join(FORMATS)}"
+                f"{display}: unknown format {given!r} in read.format; use one of {', '.join(FORMATS)}"
             )
         return given
     suffix = PurePath(path).suffix.lower()
@@ -92,7 +92,7 @@ def _decode_as(raw: bytes, encoding: str, display: str) -> bytes:
         codec = codecs.lookup(encoding)
     except LookupError:
         raise SourceError(
-            f"{display}: unknown encoding '{encoding}' in read.encoding; use e.g. utf-8, cp1252, latin-1 or utf-16"
+            f"{display}: unknown encoding {encoding!r} in read.encoding; use e.g. utf-8, cp1252, latin-1 or utf-16"
         ) from None
     if codec.name in _UTF8_CODECS:
         body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._table import ENGINE_ERRORS, Table, check_header, column_letter
+from veracity.sources._table import ENGINE_ERRORS, Table, check_header, column_letter, quote
 from veracity.sources.base import ReadOptions
 
 __all__ = ["read_excel"]
@@ -33,7 +33,7 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
         ) from None
     index = _sheet_index(options.sheet, sheet_names, display)
     sheet_name = sheet_names[index]
-    where = f"{display} (sheet '{sheet_name}')"
+    where = f"{display} (sheet {quote(sheet_name)})"
     try:
         sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
         grid: pl.DataFrame = sheet.to_polars()
@@ -71,7 +71,7 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
 
 
 def _sheet_index(wanted: str | int | None, names: list[str], display: str) -> int:
-    listing = ", ".join(f"'{name}'" for name in names)
+    listing = ", ".join(quote(name) for name in names)
     if wanted is None:
         if not names:
             raise SourceError(f"{display}: the workbook has no sheets; export the data again")
@@ -86,7 +86,7 @@ def _sheet_index(wanted: str | int | None, names: list[str], display: str) -> in
     if wanted in names:
         return names.index(wanted)
     raise SourceError(
-        f"{display}: there is no sheet named '{wanted}'; available sheets: {listing}; set read.sheet"
+        f"{display}: there is no sheet named {quote(wanted)}; available sheets: {listing}; set read.sheet"
     )
 
 

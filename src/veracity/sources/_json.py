@@ -16,7 +16,7 @@ import polars as pl
 
 from veracity.errors import SourceError
 from veracity.sources._detect import decode_text
-from veracity.sources._table import Table, check_reserved
+from veracity.sources._table import Table, check_reserved, quote
 from veracity.sources.base import ReadOptions
 
 __all__ = ["read_json", "read_ndjson"]
@@ -116,7 +116,7 @@ def _table(records: list[Any], lines: list[int] | None, display: str, encoding: 
         row: dict[str, str | None] = {}
         for key, value in record:
             if key in row:
-                raise SourceError(f"{where(index)} has the key '{key}' twice; remove one")
+                raise SourceError(f"{where(index)} has the key {quote(key)} twice; remove one")
             if key not in kinds:
                 if not key.strip():
                     raise SourceError(f"{where(index)} has an empty key; name it or remove it")

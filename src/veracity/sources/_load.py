@@ -16,7 +16,7 @@ from veracity.sources._detect import detect_format
 from veracity.sources._excel import read_excel
 from veracity.sources._json import read_json, read_ndjson
 from veracity.sources._parquet import read_parquet
-from veracity.sources._table import RESERVED, Table
+from veracity.sources._table import RESERVED, Table, quote
 from veracity.sources.base import (
     LINE_COL,
     ROW_ID,
@@ -168,10 +168,12 @@ def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> lis
         if field == name:
             continue
         if not field.strip():
-            raise SourceError(f"{display}: column '{name}' is renamed to an empty name; give it a field name")
+            raise SourceError(
+                f"{display}: column {quote(name)} is renamed to an empty name; give it a field name"
+            )
         if field in RESERVED:
             raise SourceError(
-                f"{display}: column '{name}' is renamed to the reserved name '{field}'; choose another"
+                f"{display}: column {quote(name)} is renamed to the reserved name {quote(field)}; choose another"
             )
     owners: dict[str, str] = {}
     for name, field in zip(columns, fields, strict=True):
@@ -182,11 +184,11 @@ def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> lis
             # One of the two keeps its own name: the rename lands on an existing column.
             renamed = name if field == first else first
             raise SourceError(
-                f"{display}: renaming column '{renamed}' to '{field}' collides with the existing column '{field}'; "
+                f"{display}: renaming column {quote(renamed)} to {quote(field)} collides with the existing column {quote(field)}; "
                 "choose another field name in the rule file"
             )
         raise SourceError(
-            f"{display}: columns '{first}' and '{name}' are both renamed to '{field}'; choose different field names"
+            f"{display}: columns {quote(first)} and {quote(name)} are both renamed to {quote(field)}; choose different field names"
         )
     return fields
 

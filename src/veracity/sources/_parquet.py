@@ -7,7 +7,7 @@ import io
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._table import ENGINE_ERRORS, Table, check_header
+from veracity.sources._table import ENGINE_ERRORS, Table, check_header, quote
 from veracity.sources.base import ReadOptions
 
 __all__ = ["as_text", "read_parquet"]
@@ -55,7 +55,7 @@ def as_text(column: pl.Series, display: str) -> pl.Series:
         return column.cast(pl.String)
     except ENGINE_ERRORS:
         raise SourceError(
-            f"{display}: column '{column.name}' has type {dtype}, which cannot be read as text; "
+            f"{display}: column {quote(column.name)} has type {dtype}, which cannot be read as text; "
             "convert it when exporting the data"
         ) from None
 

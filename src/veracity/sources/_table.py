@@ -12,13 +12,22 @@ from veracity.errors import SourceError
 from veracity.sources._lines import Ints
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, PositionKind
 
-__all__ = ["ENGINE_ERRORS", "RESERVED", "Table", "check_header", "check_reserved", "column_letter"]
+__all__ = ["ENGINE_ERRORS", "RESERVED", "Table", "check_header", "check_reserved", "column_letter", "quote"]
 
 RESERVED = (ROW_ID, SOURCE_COL, LINE_COL)
 
 #: What the readers' engines (polars, fastexcel) raise on bad input. Their messages may quote
 #: cell values, so they are replaced, never shown. A Rust panic surfaces as a BaseException.
 ENGINE_ERRORS: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
+
+
+# Control characters as escapes, so that a name with a line break still gives a one-line message.
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def quote(name: str) -> str:
+    """A column, key or sheet name for a message: in quotes, control characters escaped."""
+    return "'" + name.translate(_ESCAPES) + "'"
 
 
 @dataclass
@@ -70,7 +79,7 @@ def check_header(names: Sequence[str | None], labels: Sequence[str], display: st
             )
             spots = ", ".join(where[:-1]) + f" and {where[-1]}"
             raise SourceError(
-                f"{display}: column '{name}' appears {times} in the header (columns {spots}); {fix}"
+                f"{display}: column {quote(name)} appears {times} in the header (columns {spots}); {fix}"
             )
     check_reserved([str(name) for name in names], display)
 
@@ -79,5 +88,5 @@ def check_reserved(names: Sequence[str], display: str) -> None:
     for name in names:
         if name in RESERVED:
             raise SourceError(
-                f"{display}: the column name '{name}' is reserved by veracity; rename the column"
+                f"{display}: the column name {quote(name)} is reserved by veracity; rename the column"
             )
