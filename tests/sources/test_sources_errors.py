@@ -248,6 +248,20 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.json: record 2 is a string, not an object; every record must be a JSON object",
     ),
     (
+        "json-record-null",
+        "crm.json",
+        b'[{"a": 1}, null]',
+        {},
+        "crm.json: record 2 is null, not an object; every record must be a JSON object",
+    ),
+    (
+        "duplicate-name-with-line-break",
+        "crm.csv",
+        b'id,"E\nmail","E\nmail"\n1,2,3\n',
+        {},
+        "crm.csv: column 'E\\nmail' appears twice in the header (columns 2 and 3); rename one",
+    ),
+    (
         "json-empty-array",
         "crm.json",
         b" [ ] ",

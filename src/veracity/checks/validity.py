@@ -651,7 +651,7 @@ class CountryParams(FieldParams):
     alpha: Literal["alpha2", "alpha3", "any"] = Field(
         "any", description="Which codes are allowed: alpha2 (DE), alpha3 (DEU) or any."
     )
-    ignore_case: bool = Field(False, description="Accept lower-case codes such as 'de'.")
+    ignore_case: bool = Field(False, description="Accept codes in any letter case, such as 'de' or 'Deu'.")
 
 
 @register("country", Dimension.VALIDITY, CountryParams, message="not a valid ISO 3166-1 country code")
