@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-from veracity._api import audit, load_data, load_rules  # noqa: E402
-from veracity.results import AuditResult  # noqa: E402
+from veracity._api import audit, load_data, load_rules
+from veracity.results import AuditResult
 
 __all__ = ["AuditResult", "__version__", "audit", "load_data", "load_rules"]

@@ -7,7 +7,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 
-from veracity.checks import REGISTRY, CheckType
+from veracity.checks import REGISTRY, CheckType, Dimension
 from veracity.config.models import COMMON_RULE_KEYS
 
 __all__ = ["catalogue_markdown", "check_markdown", "parameter_rows"]
@@ -16,12 +16,12 @@ __all__ = ["catalogue_markdown", "check_markdown", "parameter_rows"]
 def _type_name(annotation: Any) -> str:
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
-        return " | ".join(_type_name(a) for a in get_args(annotation) if a is not type(None))
+        return " or ".join(_type_name(a) for a in get_args(annotation) if a is not type(None))
     if origin is list:
         return f"list of {_type_name(get_args(annotation)[0])}"
     if origin is not None and get_args(annotation):
         if str(origin).endswith("Literal"):
-            return " | ".join(repr(a) for a in get_args(annotation))
+            return " or ".join(repr(a) for a in get_args(annotation))
         return getattr(origin, "__name__", str(origin))
     names = {"str": "text", "int": "integer", "float": "number", "bool": "true/false"}
     return names.get(getattr(annotation, "__name__", ""), getattr(annotation, "__name__", str(annotation)))
@@ -71,7 +71,7 @@ def catalogue_markdown() -> str:
         "| check | dimension | what it checks |",
         "|---|---|---|",
     ]
-    ordered = sorted(REGISTRY.values(), key=lambda c: (list(type(c.dimension)).index(c.dimension), c.name))
+    ordered = sorted(REGISTRY.values(), key=lambda c: (list(Dimension).index(c.dimension), c.name))
     for check in ordered:
         lines.append(f"| [`{check.name}`](#{check.name}) | {check.dimension.value} | {check.summary} |")
     lines.append("")

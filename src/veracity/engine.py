@@ -14,13 +14,13 @@ and per-record scores are read without touching the data again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from veracity.checks.base import CheckContext, DatasetOutcome
+from veracity.checks.base import CheckContext, DatasetOutcome, required_fields
 from veracity.config.loader import Rule, sql_columns
 from veracity.fieldtypes import FieldType, infer_field_types
 from veracity.results import RuleState
@@ -84,8 +84,8 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         expr = rule.check.build(rule.params, ctx)
         (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
         has_fields = (
-            pl.all_horizontal([pl.col(f).is_not_null() for f in rule.fields])
-            if rule.check.skips_missing and rule.fields
+            pl.all_horizontal([pl.col(f).is_not_null() for f in required_fields(rule.params)])
+            if rule.check.skips_missing and required_fields(rule.params)
             else pl.lit(True)
         )
         raw_stage.append(has_fields.alias(applicable))
@@ -169,7 +169,7 @@ def _row_findings(
     rows: pl.Series,
     messages: pl.Series | None,
     key: str | None,
-    kinds: dict[str, str],
+    kinds: Mapping[str, str],
 ) -> pl.DataFrame:
     primary = rule.fields[0] if rule.fields else None
     value_kind = kinds.get(primary, rule.check.value_kind) if primary else rule.check.value_kind

@@ -80,9 +80,9 @@ def infer_field_types(
     counts = []
     for name in undecided:
         counts.append(pl.col(name).count().alias(f"{name}\x00present"))
-        for kind in _CANDIDATES:
-            typed = FieldType(kind).expr(name, booleans)
-            counts.append(typed.is_not_null().sum().alias(f"{name}\x00{kind}"))
+        for candidate in _CANDIDATES:
+            typed = FieldType(candidate).expr(name, booleans)
+            counts.append(typed.is_not_null().sum().alias(f"{name}\x00{candidate}"))
     row = frame.lazy().select(counts).collect().row(0, named=True)
     for name in undecided:
         present = row[f"{name}\x00present"]

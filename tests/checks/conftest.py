@@ -53,7 +53,11 @@ def dataset_verdicts(check: str, params: dict[str, Any], sources: list[dict[str,
     ctx = CheckContext(data=loaded, as_of=AS_OF)
     output = run_rules(loaded, rule_set.rules, ctx, key=None)
     failed = set(
-        zip(output.findings.get_column("source").to_list(), output.findings.get_column("field").to_list(), strict=True)
+        zip(
+            output.findings.get_column("source").to_list(),
+            output.findings.get_column("field").to_list(),
+            strict=True,
+        )
     )
     fields: list[str] = params["fields"]
     return [

@@ -34,6 +34,10 @@ def test_case(case: dict[str, Any]) -> None:
     if "sources" in case:
         assert dataset_verdicts(case["check"], case["rule"], case["sources"]) == case["expected"]
         return
+    for name, values in case["data"].items():
+        # Unquoted YAML turns 01067 or 2024-01-01 into numbers and dates: data must be text.
+        assert all(v is None or isinstance(v, str) for v in values), f"quote the values of {name}"
+        assert len(values) == len(case["expected"]), f"{name}: one expectation per record"
     as_of = date.fromisoformat(str(case["as_of"])) if "as_of" in case else AS_OF
     got = verdicts(
         case["check"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import pytest
@@ -48,6 +49,15 @@ def test_example_is_a_valid_rule_of_this_check(name: str) -> None:
 def test_every_parameter_is_described(name: str) -> None:
     for param, info in REGISTRY[name].params.model_fields.items():
         assert info.description, f"parameter {param!r} of {name} has no description"
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_failure_message_names_parameters_only(name: str) -> None:
+    """Messages go into every output: they may quote the rule, never the data."""
+    check = REGISTRY[name]
+    placeholders = {field for _, field, _, _ in Formatter().parse(check.message) if field is not None}
+    assert placeholders <= set(check.params.model_fields)
+    assert "\n" not in check.summary
 
 
 @pytest.mark.parametrize("name", CHECKS)

@@ -1,12 +1,11 @@
-"""Validity checks: the table-driven cases in cases/validity.yaml, evaluated directly (without
-the engine), plus parameter validation, documentation and the lookup tables."""
+"""Validity checks beyond the table-driven cases (run by test_check_cases.py): case coverage,
+parameter validation, library-call counts, explanations and the lookup tables."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 from pathlib import Path
-from string import Formatter
 from typing import Any
 
 import polars as pl
@@ -15,10 +14,11 @@ import yaml
 from pydantic import ValidationError
 
 import veracity.checks.validity as validity
+from tests.checks.conftest import verdicts
 from veracity.checks._countries import ALPHA2, ALPHA3, COUNTRIES, to_alpha2
 from veracity.checks._postal import POSTAL_PATTERNS, postal_regex
 from veracity.checks.base import REGISTRY, CheckContext, Dimension
-from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+from veracity.sources.base import LoadedData
 
 CASES_FILE = Path(__file__).parent / "cases" / "validity.yaml"
 AS_OF = date(2024, 6, 30)
@@ -33,21 +33,9 @@ def evaluate(
     as_of: date = AS_OF,
     date_formats: dict[str, str] | None = None,
 ) -> list[str]:
-    """'pass' / 'fail' / 'skip' per record, wrapping the check's expression the way the engine
-    does: records missing any referenced field are not evaluated."""
-    frame = pl.DataFrame({name: pl.Series(values, dtype=pl.String) for name, values in data.items()})
-    rows = frame.height
-    frame = frame.with_columns(
-        pl.int_range(rows, dtype=pl.UInt32).alias(ROW_ID),
-        pl.lit(0, dtype=pl.UInt16).alias(SOURCE_COL),
-        (pl.int_range(rows, dtype=pl.UInt32) + 2).alias(LINE_COL),
-    )
-    ctx = CheckContext(LoadedData(frame, []), as_of=as_of, date_formats=date_formats or {})
-    check_type = REGISTRY[check]
-    params = check_type.params.model_validate(rule)
-    present = pl.all_horizontal([pl.col(name).is_not_null() for name in params.referenced_fields()])
-    outcome = frame.select(pl.when(present).then(check_type.build(params, ctx)).alias("outcome"))
-    return ["skip" if v is None else ("pass" if v else "fail") for v in outcome.get_column("outcome")]
+    """'pass' / 'fail' / 'skip' per record, through the real engine."""
+    settings = {"fields": {name: {"format": fmt} for name, fmt in (date_formats or {}).items()}}
+    return verdicts(check, rule, data, as_of=as_of, settings=settings)
 
 
 def load_cases() -> list[dict[str, Any]]:
@@ -57,26 +45,6 @@ def load_cases() -> list[dict[str, Any]]:
 
 
 CASES = load_cases()
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "case" in metafunc.fixturenames:
-        metafunc.parametrize("case", CASES, ids=[f"{c['check']}/{c['name']}" for c in CASES])
-
-
-def test_case(case: dict[str, Any]) -> None:
-    data = case["data"]
-    for name, values in data.items():
-        # Quoting guard: unquoted YAML turns 01067 or 2024-01-01 into numbers and dates. And
-        # whitespace-only values are turned into missing ones by the loaders, never checked.
-        assert all(v is None or (isinstance(v, str) and v.strip()) for v in values), name
-        assert len(values) == len(case["expected"]), name
-    formats = {name: spec["format"] for name, spec in case.get("settings", {}).get("fields", {}).items()}
-    as_of = date.fromisoformat(case["as_of"]) if "as_of" in case else AS_OF
-    got = evaluate(case["check"], case["rule"], data, as_of=as_of, date_formats=formats)
-    primary = next(iter(data.values())) if len(data) == 1 else list(zip(*data.values(), strict=True))
-    wrong = [(v, e, g) for v, e, g in zip(primary, case["expected"], got, strict=True) if e != g]
-    assert not wrong, f"(value, expected, got): {wrong}"
 
 
 def test_every_check_has_cases() -> None:
@@ -106,31 +74,6 @@ def test_registered_as_validity(name: str) -> None:
     assert check.dimension is Dimension.VALIDITY
     assert check.scope == "row"
     assert check.value_kind == {"email": "email", "phone": "phone"}.get(name, "text")
-
-
-@pytest.mark.parametrize("name", VALIDITY_CHECKS)
-def test_docstring_sections_and_example(name: str) -> None:
-    check = REGISTRY[name]
-    headings = re.findall(r"^(What it checks|Why it matters|Example|Parameters)\s*$", check.doc, re.MULTILINE)
-    assert headings == ["What it checks", "Why it matters", "Example"]
-    sections = check.sections()
-    assert "\n" not in sections["summary"]
-    assert check.summary == sections["summary"]
-    example = sections["Example"]
-    assert example.startswith("    - {")
-    (item,) = yaml.safe_load(example)
-    assert item["check"] == name
-    params = check.params.model_validate({k: v for k, v in item.items() if k not in ("id", "check")})
-    # The failure message refers to params only (never to data values), and formats.
-    placeholders = {name for _, name, _, _ in Formatter().parse(check.message) if name is not None}
-    assert placeholders <= set(check.params.model_fields)
-    assert check.message_for(params)
-
-
-@pytest.mark.parametrize("name", VALIDITY_CHECKS)
-def test_every_param_is_described(name: str) -> None:
-    for param, info in REGISTRY[name].params.model_fields.items():
-        assert info.description, f"{name}.{param} has no description"
 
 
 def test_postal_docstring_lists_the_table() -> None:
@@ -322,22 +265,6 @@ def test_every_country_code_passes_the_country_check() -> None:
     lower = [code.lower() for code in codes]
     assert set(evaluate("country", {"field": "c"}, {"c": lower})) == {"fail"}
     assert set(evaluate("country", {"field": "c", "ignore_case": True}, {"c": lower})) == {"pass"}
-
-
-# ---------------------------------------------------------------------------------------------
-# known limits of the shared ISO 8601 parser (checks/_dates.py), used by date and range
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="_dates.parse_iso_date accepts unpadded months/days and 2-digit years (24-03-01 = year 24)",
-)
-def test_iso_dates_need_four_digit_years_and_padding() -> None:
-    assert evaluate("date", {"field": "d"}, {"d": ["2024-3-1", "24-03-01", "+002024-03-01"]}) == [
-        "fail",
-        "fail",
-        "fail",
-    ]
 
 
 # ---------------------------------------------------------------------------------------------

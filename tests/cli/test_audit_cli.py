@@ -144,7 +144,10 @@ def test_rule_file_sources_are_used_when_no_paths_are_given(runner: CliRunner, w
             id="missing file",
         ),
         pytest.param(
-            ["empty.csv"], {"empty.csv": ""}, "Error: empty.csv: the file is empty; export the data again or remove this source", id="empty file"
+            ["empty.csv"],
+            {"empty.csv": ""},
+            "Error: empty.csv: the file is empty; export the data again or remove this source",
+            id="empty file",
         ),
         pytest.param(
             ["header.csv"],
@@ -154,7 +157,7 @@ def test_rule_file_sources_are_used_when_no_paths_are_given(runner: CliRunner, w
         ),
         pytest.param(
             ["ragged.csv"],
-            {"ragged.csv": "id,email\n1,a@b.c\n2,\"x\ny\",z\n"},
+            {"ragged.csv": 'id,email\n1,a@b.c\n2,"x\ny",z\n'},
             "Error: ragged.csv:3: record has 3 fields, the header has 2; quote fields that contain the delimiter or fix the row",
             id="ragged rows",
         ),
@@ -218,7 +221,7 @@ def test_user_errors_exit_2_with_one_line(
     for name, text in files.items():
         (workdir / name).write_text(text, encoding="utf-8")
     rules = [] if "-r" in args else ["-r", "rules.yaml"]
-    code, out, err = audit(runner, *rules, *args, "-o", "report.txt", "--findings", "f.csv")
+    code, _, err = audit(runner, *rules, *args, "-o", "report.txt", "--findings", "f.csv")
     assert code == 2
     assert err.strip() == message.replace("{tmp}", str(workdir))
     assert "Traceback" not in err
@@ -226,7 +229,9 @@ def test_user_errors_exit_2_with_one_line(
     assert not (workdir / "f.csv").exists()
 
 
-def test_an_unexpected_error_names_no_value(runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_names_no_value(
+    runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise ValueError("secret-customer@example.com")
 

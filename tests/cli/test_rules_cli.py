@@ -69,4 +69,7 @@ def test_explain_prints_the_declared_documentation(runner: CliRunner, name: str)
 def test_explain_unknown_check_suggests(runner: CliRunner) -> None:
     result = runner.invoke(app, ["rules", "explain", "phnoe"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == "Error: unknown check type 'phnoe'; did you mean 'phone'? (see 'veracity rules list')"
+    assert (
+        result.stderr.strip()
+        == "Error: unknown check type 'phnoe'; did you mean 'phone'? (see 'veracity rules list')"
+    )

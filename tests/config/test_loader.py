@@ -117,12 +117,12 @@ rules:
             id="invalid when SQL",
         ),
         pytest.param(
-            "version: 1\nrules:\n  - {id: a, check: expression, expr: \"a <= \"}\n",
+            'version: 1\nrules:\n  - {id: a, check: expression, expr: "a <= "}\n',
             "rules.yaml:3:38: rules[0].expr: invalid SQL expression: unable to parse 'a <= ' as Expr",
             id="invalid expression SQL",
         ),
         pytest.param(
-            "version: 1\nrules:\n  - {id: a, check: pattern, field: e, pattern: \"[a-z\"}\n",
+            'version: 1\nrules:\n  - {id: a, check: pattern, field: e, pattern: "[a-z"}\n',
             "rules.yaml:3:48: rules[0].pattern: invalid regular expression: unclosed character class",
             id="invalid regex",
         ),
@@ -131,9 +131,13 @@ rules:
             "rules.yaml:2:8: rules: list should have at least 1 item after validation, not 0",
             id="no rules",
         ),
-        pytest.param("", "rules.yaml: the rule file is empty; start with 'version: 1' and a 'rules:' list", id="empty"),
         pytest.param(
-            "version: 1\nversion: 1\n", "rules.yaml:2:1: duplicate key 'version'; remove one of them", id="duplicate key"
+            "", "rules.yaml: the rule file is empty; start with 'version: 1' and a 'rules:' list", id="empty"
+        ),
+        pytest.param(
+            "version: 1\nversion: 1\n",
+            "rules.yaml:2:1: duplicate key 'version'; remove one of them",
+            id="duplicate key",
         ),
         pytest.param(
             "version: 1\nsources:\n  - {path: a.csv, read: {delimiter: ';;'}}\nrules:\n  - {id: a, check: not_null, field: e}\n",
@@ -168,14 +172,16 @@ def test_unknown_field_names_the_rule_line_and_suggests() -> None:
 
 def test_unknown_field_in_sql_is_refused() -> None:
     rule_set = parse_rule_text(
-        "version: 1\nrules:\n  - {id: a, check: expression, expr: \"signup <= updated\"}\n", "rules.yaml"
+        'version: 1\nrules:\n  - {id: a, check: expression, expr: "signup <= updated"}\n', "rules.yaml"
     )
     with pytest.raises(FieldError, match=r"rules\[0\]\.expr: field 'signup' is in no source"):
         check_fields(rule_set, ["signup_date", "updated"])
 
 
 def test_unknown_key_field_is_refused() -> None:
-    rule_set = parse_rule_text("version: 1\nkey: id\nrules:\n  - {id: a, check: not_null, field: e}\n", "r.yaml")
+    rule_set = parse_rule_text(
+        "version: 1\nkey: id\nrules:\n  - {id: a, check: not_null, field: e}\n", "r.yaml"
+    )
     with pytest.raises(FieldError, match=r"^r\.yaml:2:6: key: field 'id' is in no source"):
         check_fields(rule_set, ["e"])
 

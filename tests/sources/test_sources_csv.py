@@ -27,9 +27,10 @@ LATIN1 = "name,city\nM\x81ller,Köln\nDupont,Euro\n"
         (TEXT.encode("utf-16"), "utf-16", EXPECTED),
         (b"\xfe\xff" + TEXT.encode("utf-16-be"), "utf-16", EXPECTED),
         (TEXT.encode("cp1252"), "cp1252", EXPECTED),
+        (TEXT.encode("utf-32"), "utf-32", EXPECTED),
         (LATIN1.encode("latin-1"), "latin-1", [("M\x81ller", "Köln"), ("Dupont", "Euro")]),
     ],
-    ids=["utf-8", "utf-8-sig", "utf-16-le-bom", "utf-16-be-bom", "cp1252", "latin-1"],
+    ids=["utf-8", "utf-8-sig", "utf-16-le-bom", "utf-16-be-bom", "cp1252", "utf-32", "latin-1"],
 )
 def test_encodings_are_detected_and_values_decoded(
     write: Writer, content: bytes, encoding: str, expected: list[tuple[str, str]]
@@ -141,6 +142,12 @@ def test_line_numbers_after_transcoding_utf16() -> None:
     data = load_bytes(content.encode("utf-16"))
     assert lines(data) == [2, 5]
     assert values(data) == [("1", "x\r\ny"), ("2", "Müller")]
+
+
+def test_classic_mac_line_endings() -> None:
+    data = load_bytes('id,note\r1,"a\rb"\r2,c\r')
+    assert values(data) == [("1", "a\nb"), ("2", "c")]
+    assert lines(data) == [2, 4]
 
 
 def test_last_line_without_newline() -> None:

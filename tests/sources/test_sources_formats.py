@@ -99,6 +99,18 @@ def test_parquet_columns_become_text(tmp_path: Path) -> None:
     assert (info.encoding, info.delimiter, info.sheet) == (None, None, None)
 
 
+def test_parquet_times_and_durations(tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {
+            "at": [dt.time(7, 30, 5)],
+            "took": [dt.timedelta(minutes=90)],
+            "utc": pl.Series([dt.datetime(2024, 5, 6, 7, 8, 9)]).dt.replace_time_zone("UTC"),
+        }
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    assert values(load_one(tmp_path / "t.parquet")) == [("07:30:05", "PT1H30M", "2024-05-06T07:08:09+00:00")]
+
+
 def test_parquet_text_binary_stays_text(tmp_path: Path) -> None:
     pl.DataFrame({"raw": [b"ok", b"fine"]}).write_parquet(tmp_path / "b.parquet")
     assert values(load_one(tmp_path / "b.parquet")) == [("ok",), ("fine",)]

@@ -7,7 +7,11 @@ value with an offset is converted to UTC before its date is taken.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
 import polars as pl
+from pydantic import AfterValidator
 
 _NAIVE_DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.f",
@@ -24,7 +28,8 @@ _AWARE_DATETIME_FORMATS = (
 
 # chrono's %Y/%m/%d accept unpadded and short numbers ("24-3-1"); ISO 8601 does not.
 _ISO_SHAPE = (
-    r"^(?:\d{8}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?)$"
+    r"^(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"
 )
 
 
@@ -62,12 +67,42 @@ def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:
     return pl.when(text.str.strip_chars() == text).then(parsed)
 
 
+_SAMPLE_MOMENT = datetime(2024, 12, 25, 13, 14, 15)  # two-digit fields: no padding ambiguity
+
+
 def validate_format(fmt: str) -> str | None:
-    """Why ``fmt`` is not a usable strftime format, or None when it is."""
+    """Why ``fmt`` is not a usable strftime date format, or None when it is.
+
+    The format must write a sample date and read it back: polars accepts unknown directives
+    such as ``%Q`` when parsing and then reads no value at all, which would fail every record
+    instead of the rule file.
+    """
     if "%" not in fmt:
         return "a date format needs at least one %-directive, e.g. '%d.%m.%Y'"
+    text: str | None = None
+    for moment in (pl.lit(_SAMPLE_MOMENT), pl.lit(_SAMPLE_MOMENT).dt.replace_time_zone("UTC")):
+        try:
+            text = pl.select(moment.dt.strftime(fmt)).item()
+            break
+        except pl.exceptions.PolarsError:
+            continue
     try:
-        pl.select(pl.lit("2024-01-02").str.to_date(fmt, strict=False)).item()
+        parsed = pl.select(parse_date(pl.lit(text), fmt)).item() if text is not None else None
     except pl.exceptions.PolarsError:
-        return f"{fmt!r} is not a valid strftime format"
+        parsed = None
+    if parsed is None:
+        return f"{fmt!r} is not a usable date format: a date written with it cannot be read back"
     return None
+
+
+def checked_format(value: str | None) -> str | None:
+    """A pydantic validator body: ``value`` when it is a usable date format (or None)."""
+    if value is not None:
+        problem = validate_format(value)
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+#: A rule-file parameter holding a date format, refused at load time when unusable.
+DateFormat = Annotated[str | None, AfterValidator(checked_format)]

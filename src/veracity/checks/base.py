@@ -60,6 +60,9 @@ class CheckParams(BaseModel):
 
     #: Parameter names that hold a field name (validated against the sources).
     field_params: ClassVar[tuple[str, ...]] = ()
+    #: Field parameters the check reads where present: a missing value there does not keep
+    #: the record from being evaluated (e.g. a phone's country).
+    optional_field_params: ClassVar[tuple[str, ...]] = ()
     #: Parameter names that hold a SQL expression. Checks with one are evaluated over typed
     #: columns (dates as dates, numbers as numbers), like ``when:`` conditions.
     sql_params: ClassVar[tuple[str, ...]] = ()
@@ -67,7 +70,7 @@ class CheckParams(BaseModel):
     def referenced_fields(self) -> list[str]:
         """Fields this rule reads, primary field first (that one's value goes into findings)."""
         names: list[str] = []
-        for param in self.field_params:
+        for param in (*self.field_params, *self.optional_field_params):
             value = getattr(self, param)
             if value is None:
                 continue
@@ -81,6 +84,12 @@ class CheckParams(BaseModel):
                     if name not in names:
                         names.append(name)
         return names
+
+
+def required_fields(params: CheckParams) -> list[str]:
+    """Fields that must all have a value for the record to be evaluated."""
+    optional = {getattr(params, p) for p in params.optional_field_params}
+    return [name for name in params.referenced_fields() if name not in optional]
 
 
 class FieldParams(CheckParams):

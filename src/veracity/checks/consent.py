@@ -8,6 +8,7 @@ from typing import ClassVar
 import polars as pl
 from pydantic import Field
 
+from veracity.checks._dates import DateFormat
 from veracity.checks.base import CheckContext, CheckParams, Dimension, register
 
 
@@ -18,7 +19,7 @@ class ConsentParams(CheckParams):
     max_age_days: int | None = Field(
         None, gt=0, description="Consent older than this many days before the audit date fails."
     )
-    format: str | None = Field(
+    format: DateFormat = Field(
         None, description="strftime format of the consent dates; ISO 8601 when omitted."
     )
 

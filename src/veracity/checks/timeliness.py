@@ -7,13 +7,14 @@ from datetime import timedelta
 import polars as pl
 from pydantic import Field
 
+from veracity.checks._dates import DateFormat
 from veracity.checks.base import CheckContext, Dimension, FieldParams, register
 
 
 class MaxAgeParams(FieldParams):
     field: str = Field(description="A date field, e.g. when the record was last updated.")
     days: int = Field(gt=0, description="Maximum age in days before the audit date (--as-of).")
-    format: str | None = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
+    format: DateFormat = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
 
 
 def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
@@ -54,7 +55,7 @@ def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
 
 class NotInFutureParams(FieldParams):
     field: str = Field(description="A date field that cannot lie ahead of the audit date.")
-    format: str | None = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
+    format: DateFormat = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
 
 
 def _future_message(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:

@@ -99,7 +99,7 @@ def _construct(node: yaml.Node, path: Path_, positions: Positions) -> Any:
 
 def _scalar(node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        value = _Loader("").construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        value = _Loader("").construct_object(node, deep=True)
         # Dates stay text: checks parse them with their own formats, and `today` is text too.
         if isinstance(value, dt.date | dt.datetime):
             return node.value

@@ -187,7 +187,7 @@ def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
     if key is not None and key not in known:
         refuse(key, rule_set.locate(("key",)), "key")
     for index, rule in enumerate(rule_set.rules):
-        for param in rule.params.field_params:
+        for param in (*rule.params.field_params, *rule.params.optional_field_params):
             value = getattr(rule.params, param)
             names = [value] if isinstance(value, str) else list(value or [])
             for name in names:

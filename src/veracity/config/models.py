@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from veracity.checks._dates import DateFormat
 from veracity.checks.base import Dimension
 from veracity.results import Severity
 
@@ -72,7 +73,7 @@ class GateConfig(_Strict):
 
 
 class FieldConfig(_Strict):
-    format: str | None = Field(None, description="strftime format of a date field, e.g. '%d.%m.%Y'.")
+    format: DateFormat = Field(None, description="strftime format of a date field, e.g. '%d.%m.%Y'.")
     description: str | None = None
 
 

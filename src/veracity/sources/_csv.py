@@ -11,6 +11,7 @@ import csv
 import io
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import SourceError
@@ -29,6 +30,9 @@ _SAMPLE_RECORDS = 50
 
 def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
     text, encoding = decode_text(raw, options.encoding, display)
+    if b"\n" not in text and b"\r" in text:
+        # Classic Mac line endings ("CSV (Macintosh)" from Excel): a lone CR ends each line.
+        text = text.replace(b"\r", b"\n")
     buf: Bytes = np.frombuffer(text, dtype=np.uint8)
     records = scan(buf)
     texty = has_text(buf, records)
@@ -95,7 +99,7 @@ def _delimiter(given: str | None, fmt: Format, display: str) -> str | None:
     return delimiter
 
 
-def _detect_delimiter(buf: Bytes, records: Records, texty: np.ndarray, header: int) -> str:
+def _detect_delimiter(buf: Bytes, records: Records, texty: npt.NDArray[np.bool_], header: int) -> str:
     """The candidate that splits the first records into one consistent number of fields > 1."""
     sample = np.flatnonzero(texty[header:])[:_SAMPLE_RECORDS] + header
     last = int(sample[-1])
@@ -157,7 +161,8 @@ def _unparsable(buf: Bytes, records: Records, delimiter: str, display: str) -> S
             f"{display}:{records.line_of(offset)}: a quote character is not at the start or end of a field; "
             'put the whole field in quotes and double the quotes inside it ("")'
         )
+    named = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     return SourceError(
-        f"{display}: cannot be parsed as delimited text with the {DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
-        "delimiter; check the quoting, or set read.delimiter in the rule file"
+        f"{display}: cannot be parsed as delimited text with the {named} delimiter; check the quoting, "
+        "or set read.delimiter in the rule file"
     )

@@ -92,7 +92,8 @@ def _decode_as(raw: bytes, encoding: str, display: str) -> bytes:
         codec = codecs.lookup(encoding)
     except LookupError:
         raise SourceError(
-            f"{display}: unknown encoding {encoding!r} in read.encoding; use e.g. utf-8, cp1252, latin-1 or utf-16"
+            f"{display}: unknown encoding {encoding!r} in read.encoding; "
+            "use e.g. utf-8, cp1252, latin-1 or utf-16"
         ) from None
     if codec.name in _UTF8_CODECS:
         body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw

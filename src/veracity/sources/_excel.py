@@ -13,6 +13,7 @@ from typing import Any
 
 import fastexcel
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import SourceError
@@ -36,7 +37,8 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
     where = f"{display} (sheet {quote(sheet_name)})"
     try:
         sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-        grid: pl.DataFrame = sheet.to_polars()
+        # A column fastexcel found no cell in would be of the Null type; text operations need String.
+        grid: pl.DataFrame = sheet.to_polars().cast(pl.String)
         absolute = [int(column.absolute_index) for column in sheet.available_columns()]
     except ENGINE_ERRORS:
         raise SourceError(f"{where}: the sheet cannot be read; open and re-save it in Excel") from None
@@ -90,7 +92,7 @@ def _sheet_index(wanted: str | int | None, names: list[str], display: str) -> in
     )
 
 
-def _filled(grid: pl.DataFrame) -> np.ndarray:
+def _filled(grid: pl.DataFrame) -> npt.NDArray[np.bool_]:
     """Row-by-column matrix: does the cell hold anything but whitespace?"""
     if not grid.width or not grid.height:
         return np.zeros((grid.height, grid.width), dtype=np.bool_)

@@ -58,8 +58,8 @@ def read_json(raw: bytes, options: ReadOptions, display: str) -> Table:
         document = _loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(
-            f"{display}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); fix the file, or set read.format "
-            "to ndjson if it has one object per line"
+            f"{display}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); fix the file, "
+            "or set read.format to ndjson if it has one object per line"
         ) from None
     except RecursionError:
         raise SourceError(f"{display}: the JSON is nested too deeply to read; flatten the records") from None
@@ -88,7 +88,8 @@ def read_ndjson(raw: bytes, options: ReadOptions, display: str) -> Table:
             records.append(_loads(line))
         except json.JSONDecodeError as exc:
             raise SourceError(
-                f"{display}:{number}:{exc.colno}: not valid JSON ({exc.msg}); each line must hold one JSON object"
+                f"{display}:{number}:{exc.colno}: not valid JSON ({exc.msg}); "
+                "each line must hold one JSON object"
             ) from None
         except RecursionError:
             raise SourceError(

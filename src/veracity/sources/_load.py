@@ -6,7 +6,7 @@ import hashlib
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import polars as pl
 
@@ -41,7 +41,7 @@ def load_sources(
     *,
     base_dir: Path | None = None,
     null_markers: Sequence[str] = (),
-    stdin: BinaryIO | None = None,
+    stdin: IO[bytes] | None = None,
 ) -> LoadedData:
     """Read every source and stack them into one frame of String fields plus provenance.
 
@@ -63,14 +63,14 @@ def load_sources(
         frame, info = _load_one(index, spec, base_dir, tuple(null_markers), stdin)
         frames.append(frame)
         infos.append(info)
-    fields = list(dict.fromkeys(name for info in infos for name in (c.field for c in info.columns)))
+    fields = list(dict.fromkeys(column.field for info in infos for column in info.columns))
     stacked = pl.concat(frames, how="diagonal") if len(frames) > 1 else frames[0]
     stacked = stacked.with_columns(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias(ROW_ID))
     return LoadedData(frame=stacked.select(*fields, ROW_ID, SOURCE_COL, LINE_COL), sources=infos)
 
 
 def _load_one(
-    index: int, spec: SourceSpec, base_dir: Path | None, markers: tuple[str, ...], stdin: BinaryIO | None
+    index: int, spec: SourceSpec, base_dir: Path | None, markers: tuple[str, ...], stdin: IO[bytes] | None
 ) -> tuple[pl.DataFrame, SourceInfo]:
     is_stdin = spec.path == STDIN_PATH
     display = _STDIN_DISPLAY if is_stdin else spec.path
@@ -113,7 +113,7 @@ def _load_one(
     return frame, info
 
 
-def _read_stdin(stdin: BinaryIO | None) -> bytes:
+def _read_stdin(stdin: IO[bytes] | None) -> bytes:
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
         return stream.read()
@@ -131,7 +131,7 @@ def _read_file(given: str, base_dir: Path | None) -> bytes:
         with path.open("rb") as handle:
             return handle.read()
     except FileNotFoundError:
-        looked = f" (looked for {path.absolute()})" if str(path) != given or not path.is_absolute() else ""
+        looked = "" if Path(given).is_absolute() else f" (looked for {path.absolute()})"
         where = "the rule file's directory" if base_dir is not None else "the current directory"
         raise SourceError(
             f"{given}: no such file{looked}; check the path (relative paths start from {where})"
@@ -161,8 +161,11 @@ def _read_table(fmt: Format, raw: bytes, options: ReadOptions, display: str) -> 
 
 
 def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> list[str]:
-    """Field name of each column. Renames of columns this source lacks are ignored: the CLI
-    applies the renames of every configured source to each file it is given."""
+    """The field name of each column.
+
+    Renames of columns this source lacks are ignored: the CLI applies the renames of every
+    configured source to each file it is given.
+    """
     fields = [renames.get(name, name) for name in columns]
     for name, field in zip(columns, fields, strict=True):
         if field == name:
@@ -173,7 +176,8 @@ def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> lis
             )
         if field in RESERVED:
             raise SourceError(
-                f"{display}: column {quote(name)} is renamed to the reserved name {quote(field)}; choose another"
+                f"{display}: column {quote(name)} is renamed to the reserved name {quote(field)}; "
+                "choose another"
             )
     owners: dict[str, str] = {}
     for name, field in zip(columns, fields, strict=True):
@@ -184,11 +188,12 @@ def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> lis
             # One of the two keeps its own name: the rename lands on an existing column.
             renamed = name if field == first else first
             raise SourceError(
-                f"{display}: renaming column {quote(renamed)} to {quote(field)} collides with the existing column {quote(field)}; "
-                "choose another field name in the rule file"
+                f"{display}: renaming column {quote(renamed)} to {quote(field)} collides with the existing "
+                f"column {quote(field)}; choose another field name in the rule file"
             )
         raise SourceError(
-            f"{display}: columns {quote(first)} and {quote(name)} are both renamed to {quote(field)}; choose different field names"
+            f"{display}: columns {quote(first)} and {quote(name)} are both renamed to {quote(field)}; "
+            "choose different field names"
         )
     return fields
 
