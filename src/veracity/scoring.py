@@ -102,7 +102,7 @@ def score_records(scores: pl.Series, bins: int = 10) -> RecordScores:
     histogram = [(i * width, (i + 1) * width, int(by_bin.get(i, 0))) for i in range(bins)]
 
     def q(value: float) -> float:
-        result = present.quantile(value, interpolation="nearest")
+        result = present.quantile(value, interpolation="linear")
         return float(result) if result is not None else 0.0
 
     return RecordScores(

@@ -137,6 +137,9 @@ def _score_style(score: float | None) -> str:
     return "red"
 
 
+_HEADER_REASONS = 4
+
+
 def _header(result: AuditResult) -> Panel:
     gate = result.gate
     gate_style = "bold green" if gate.passed else "bold red"
@@ -146,7 +149,11 @@ def _header(result: AuditResult) -> Panel:
         (f" · minimum score {gate.min_score:.2f}" if gate.min_score is not None else "", _MUTED),
     )
     lines: list[Text] = [verdict]
-    lines.extend(Text.assemble(("• ", _MUTED), _t(reason)) for reason in gate.reasons)
+    # The rules table lists every failure; the header names the first few so it stays short.
+    shown = gate.reasons[:_HEADER_REASONS]
+    lines.extend(Text.assemble(("• ", _MUTED), _t(reason)) for reason in shown)
+    if len(gate.reasons) > len(shown):
+        lines.append(Text(f"… and {len(gate.reasons) - len(shown)} more (see Rules)", style=_MUTED))
     if gate.passed and not gate.reasons:
         lines.append(Text("all gate conditions met", style=_MUTED))
 
