@@ -105,6 +105,7 @@ def audit(
         records=score_records(output.record_scores),
         gate=decide_gate(results, score, min_score),
         findings=output.findings,
+        details=output.details,
     )
 
 

@@ -3,32 +3,35 @@
 The query has three stages, all in one plan:
 
 1. on the text columns as stored: each column check's "good" expression and whether the
-   record has every field the rule reads (missing values belong to completeness);
+   record has every field the rule needs (missing values belong to completeness);
 2. the fields SQL reads are replaced by typed versions (see :mod:`veracity.fieldtypes`), and
    ``when:`` conditions and SQL checks are evaluated;
 3. per rule, one tri-state column: True passed, False failed, null not evaluated.
 
-The result is a compact boolean matrix (one column per rule) from which counts, failing rows
-and per-record scores are read without touching the data again.
+Table-scoped checks (records judged against each other, e.g. duplicates) run after the pass
+on the records the pass found in scope, and add their own verdict column. The result is a
+compact boolean matrix (one column per rule) from which counts, failing rows, per-record and
+per-segment scores are read without touching the data again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from veracity.checks.base import CheckContext, DatasetOutcome, required_fields
+from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, required_fields
 from veracity.config.loader import Rule, sql_columns
 from veracity.fieldtypes import FieldType, infer_field_types
 from veracity.results import RuleState
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 
-__all__ = ["EngineOutput", "run_rules"]
+__all__ = ["FINDINGS_SCHEMA", "EngineOutput", "run_rules"]
 
-_FINDINGS_SCHEMA = {
+FINDINGS_SCHEMA = {
     "rule": pl.String,
     "check": pl.String,
     "dimension": pl.String,
@@ -39,6 +42,7 @@ _FINDINGS_SCHEMA = {
     "record_key": pl.String,
     "message": pl.String,
     "value": pl.String,
+    "cluster_id": pl.Int64,
     "value_kind": pl.String,
 }
 
@@ -48,23 +52,39 @@ class EngineOutput:
     states: dict[str, RuleState]
     #: Per-record score 0-100 (share of applicable rules passed); null where no rule applied.
     record_scores: pl.Series
-    #: Unmasked findings: FINDINGS_COLUMNS + value_kind.
+    #: Unmasked findings: FINDINGS_SCHEMA's columns.
     findings: pl.DataFrame
     field_types: dict[str, FieldType]
-    #: One tri-state Boolean column per row rule (True passed, False failed, null not
+    #: One tri-state Boolean column per record-level rule (True passed, False failed, null not
     #: evaluated) plus ROW_ID: what segment breakdowns and per-record views are read from.
     outcomes: pl.DataFrame
+    #: Check-specific report payloads of table-scoped rules, by rule id.
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _is_sql(rule: Rule) -> bool:
     return bool(rule.params.sql_params)
 
 
+def _message(rule: Rule) -> str:
+    return f"__msg:{rule.id}"
+
+
+def _scope(rule: Rule) -> str:
+    return f"__scope:{rule.id}"
+
+
+def _cluster(rule: Rule) -> str:
+    return f"__cluster:{rule.id}"
+
+
 def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: str | None) -> EngineOutput:
-    """Evaluate ``rules`` over ``data`` in one pass."""
-    row_rules = [r for r in rules if r.check.scope == "row"]
+    """Evaluate ``rules`` over ``data`` in one pass (plus one step per table-scoped rule)."""
+    table_rules = [r for r in rules if r.check.scope == "table"]
+    record_rules = [r for r in rules if r.check.scope != "dataset"]
+
     sql_fields: list[str] = []
-    for rule in row_rules:
+    for rule in record_rules:
         reads = sql_columns(rule.when) if rule.when else []
         if _is_sql(rule):
             reads += rule.fields
@@ -74,30 +94,24 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
     raw_stage: list[pl.Expr] = []
     typed_stage: list[pl.Expr] = []
     final: list[pl.Expr] = []
-    for index, rule in enumerate(row_rules):
-        good, applicable, when, message = (
-            f"__good{index}",
-            f"__app{index}",
-            f"__when{index}",
-            f"__msg{index}",
-        )
-        expr = rule.check.build(rule.params, ctx)
-        (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
-        has_fields = (
-            pl.all_horizontal([pl.col(f).is_not_null() for f in required_fields(rule.params)])
-            if rule.check.skips_missing and required_fields(rule.params)
-            else pl.lit(True)
-        )
+    for index, rule in enumerate(record_rules):
+        good, applicable, when = f"__good{index}", f"__app{index}", f"__when{index}"
+        needed = required_fields(rule.params) if rule.check.skips_missing else []
+        has_fields = pl.all_horizontal([pl.col(f).is_not_null() for f in needed]) if needed else pl.lit(True)
         raw_stage.append(has_fields.alias(applicable))
-        if rule.check.explain is not None:
-            raw_stage.append(rule.check.explain(rule.params, ctx).alias(message))
-        condition = pl.lit(True)
+        condition = pl.col(applicable)
         if rule.when:
             typed_stage.append(pl.sql_expr(rule.when).cast(pl.Boolean).fill_null(False).alias(when))
-            condition = pl.col(when)
-        final.append(pl.when(condition & pl.col(applicable)).then(pl.col(good)).alias(rule.id))
+            condition = condition & pl.col(when)
+        if rule.check.scope == "table":
+            final.append(condition.alias(_scope(rule)))
+            continue
+        expr = rule.check.build(rule.params, ctx)
+        (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
+        final.append(pl.when(condition).then(pl.col(good)).alias(rule.id))
         if rule.check.explain is not None:
-            final.append(pl.col(message))
+            raw_stage.append(rule.check.explain(rule.params, ctx).alias(_message(rule)))
+            final.append(pl.col(_message(rule)))
 
     typing = [t.expr(name, ctx.booleans).alias(name) for name, t in field_types.items()]
     plan = data.frame.lazy().with_columns(raw_stage)
@@ -105,25 +119,35 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         plan = plan.with_columns(typing)
     if typed_stage:
         plan = plan.with_columns(typed_stage)
-    outcomes = plan.select(pl.col(ROW_ID), *final).collect() if row_rules else data.frame.select(ROW_ID)
+    outcomes = plan.select(pl.col(ROW_ID), *final).collect() if record_rules else data.frame.select(ROW_ID)
+
+    details: dict[str, Any] = {}
+    for rule in table_rules:
+        scope = outcomes.get_column(_scope(rule))
+        table: TableOutcome = rule.check.build(rule.params, dataclasses.replace(ctx, scope=scope))
+        columns: list[pl.Expr | pl.Series] = [pl.when(scope).then(table.verdicts).alias(rule.id)]
+        if table.messages is not None:
+            columns.append(table.messages.cast(pl.String).alias(_message(rule)))
+        if table.cluster_ids is not None:
+            columns.append(table.cluster_ids.cast(pl.Int64).alias(_cluster(rule)))
+        outcomes = outcomes.with_columns(columns).drop(_scope(rule))
+        if table.details is not None:
+            details[rule.id] = table.details
 
     # A field checked as an e-mail or phone anywhere is masked in that shape in every rule.
     kinds = {r.fields[0]: r.check.value_kind for r in rules if r.fields and r.check.value_kind != "text"}
     states: dict[str, RuleState] = {}
     pieces: list[pl.DataFrame] = []
-    for index, rule in enumerate(row_rules):
-        column = outcomes.get_column(rule.id)
-        failing = outcomes.filter(column.not_()).get_column(ROW_ID)
+    for rule in record_rules:
+        failed = outcomes.filter(pl.col(rule.id).not_())
+        failing = failed.get_column(ROW_ID)
         states[rule.id] = RuleState(
-            evaluated=column.count(), failed=failing.len(), failing_rows=failing.rename("row")
+            evaluated=outcomes.get_column(rule.id).count(),
+            failed=failing.len(),
+            failing_rows=failing.rename("row"),
         )
         if failing.len():
-            messages = (
-                outcomes.filter(column.not_()).get_column(f"__msg{index}")
-                if rule.check.explain is not None
-                else None
-            )
-            pieces.append(_row_findings(data, rule, failing, messages, key, kinds))
+            pieces.append(_row_findings(data, rule, failed, key, kinds))
 
     for rule in rules:
         if rule.check.scope == "dataset":
@@ -132,14 +156,15 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
             if outcome.failures:
                 pieces.append(_dataset_findings(data, rule, outcome))
 
-    record_scores = _record_scores(outcomes, [r.id for r in row_rules])
-    findings = pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=_FINDINGS_SCHEMA)
+    rule_ids = [r.id for r in record_rules]
+    findings = pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=FINDINGS_SCHEMA)
     return EngineOutput(
         states=states,
-        record_scores=record_scores,
+        record_scores=_record_scores(outcomes, rule_ids),
         findings=findings,
         field_types=field_types,
-        outcomes=outcomes.select(ROW_ID, *(r.id for r in row_rules)),
+        outcomes=outcomes.select(ROW_ID, *rule_ids),
+        details=details,
     )
 
 
@@ -164,13 +189,11 @@ def _common(rule: Rule) -> dict[str, Any]:
 
 
 def _row_findings(
-    data: LoadedData,
-    rule: Rule,
-    rows: pl.Series,
-    messages: pl.Series | None,
-    key: str | None,
-    kinds: Mapping[str, str],
+    data: LoadedData, rule: Rule, failed: pl.DataFrame, key: str | None, kinds: Mapping[str, str]
 ) -> pl.DataFrame:
+    """Findings of one rule: the failing rows' provenance, key, message and value."""
+    rows = failed.get_column(ROW_ID)
+    count = rows.len()
     primary = rule.fields[0] if rule.fields else None
     value_kind = kinds.get(primary, rule.check.value_kind) if primary else rule.check.value_kind
     paths = {s.index: s.path for s in data.sources}
@@ -180,25 +203,30 @@ def _row_findings(
         (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
         (pl.col(primary) if primary else pl.lit(None, dtype=pl.String)).alias("value"),
     )[rows]
+    fixed = pl.repeat(rule.check.message_for(rule.params), count, eager=True, dtype=pl.String)
     message = (
-        messages
-        if messages is not None
-        else pl.repeat(rule.check.message_for(rule.params), rows.len(), eager=True)
+        failed.get_column(_message(rule)).fill_null(fixed) if _message(rule) in failed.columns else fixed
+    )
+    cluster = (
+        failed.get_column(_cluster(rule))
+        if _cluster(rule) in failed.columns
+        else pl.repeat(None, count, eager=True, dtype=pl.Int64)
     )
     return pl.DataFrame(
         {
             **{
-                name: pl.repeat(value, rows.len(), eager=True, dtype=pl.String)
+                name: pl.repeat(value, count, eager=True, dtype=pl.String)
                 for name, value in _common(rule).items()
             },
             "source": picked.get_column("source"),
             "line": picked.get_column("line"),
             "record_key": picked.get_column("record_key"),
-            "message": message.cast(pl.String),
+            "message": message,
             "value": picked.get_column("value"),
-            "value_kind": pl.repeat(value_kind, rows.len(), eager=True, dtype=pl.String),
+            "cluster_id": cluster,
+            "value_kind": pl.repeat(value_kind, count, eager=True, dtype=pl.String),
         },
-        schema=_FINDINGS_SCHEMA,
+        schema=FINDINGS_SCHEMA,
     )
 
 
@@ -212,8 +240,9 @@ def _dataset_findings(data: LoadedData, rule: Rule, outcome: DatasetOutcome) -> 
             "record_key": None,
             "message": failure.message,
             "value": None,
+            "cluster_id": None,
             "value_kind": "text",
         }
         for failure in outcome.failures
     ]
-    return pl.DataFrame(rows, schema=_FINDINGS_SCHEMA)
+    return pl.DataFrame(rows, schema=FINDINGS_SCHEMA)

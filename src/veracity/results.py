@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
@@ -42,6 +43,7 @@ FINDINGS_COLUMNS = (
     "record_key",
     "message",
     "value",
+    "cluster_id",
 )
 
 
@@ -162,6 +164,8 @@ class AuditResult:
     #: One row per failed (record, rule), unmasked; columns FINDINGS_COLUMNS plus
     #: ``value_kind`` (how to mask ``value``). Mask with :func:`veracity.masking.mask_findings`.
     findings: pl.DataFrame
+    #: Check-specific results of table-scoped rules (e.g. duplicate clusters), by rule id.
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:

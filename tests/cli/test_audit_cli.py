@@ -102,6 +102,7 @@ def test_output_and_findings_files(runner: CliRunner, workdir: Path) -> None:
         "record_key",
         "message",
         "value",
+        "cluster_id",
     ]
     assert findings.row(0) == (
         "email-valid",
@@ -114,6 +115,7 @@ def test_output_and_findings_files(runner: CliRunner, workdir: Path) -> None:
         "2",
         "not a valid e-mail address",
         "b***@@***",
+        None,
     )
 
 

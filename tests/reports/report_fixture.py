@@ -195,6 +195,7 @@ def _findings() -> pl.DataFrame:
                 "record_key": key,
                 "message": message,
                 "value": value,
+                "cluster_id": None,
                 "value_kind": kind,
             }
         )
@@ -231,7 +232,9 @@ def _findings() -> pl.DataFrame:
             None if i % 7 == 3 else "no",
         )
 
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String) | {"line": pl.UInt32})
+    frame = pl.DataFrame(
+        rows, schema=dict.fromkeys(rows[0], pl.String) | {"line": pl.UInt32, "cluster_id": pl.Int64}
+    )
     return frame.select(*FINDINGS_COLUMNS, "value_kind")
 
 

@@ -42,8 +42,10 @@ def test_parquet_types(audit_result: AuditResult, tmp_path: Path) -> None:
     path = tmp_path / "findings.parquet"
     write_findings(audit_result, path)
     frame = pl.read_parquet(path)
-    assert frame.schema["line"] == pl.Int64
-    assert all(frame.schema[name] == pl.String for name in FINDINGS_COLUMNS if name != "line")
+    assert (frame.schema["line"], frame.schema["cluster_id"]) == (pl.Int64, pl.Int64)
+    assert all(
+        frame.schema[name] == pl.String for name in FINDINGS_COLUMNS if name not in ("line", "cluster_id")
+    )
     first = frame.row(0, named=True)
     assert (first["source"], first["line"], first["value"]) == (CSV_PATH, 14, "j***@e***.com")
 
@@ -149,6 +151,7 @@ def test_findings_frame_maps_source_indexes_and_keeps_dataset_findings(audit_res
                 "record_key": None,
                 "message": "column email is missing",
                 "value": None,
+                "cluster_id": None,
                 "value_kind": "text",
             },
             {

@@ -21,6 +21,7 @@ from veracity.checks.base import (
     DatasetOutcome,
     Dimension,
     FieldParams,
+    TableOutcome,
     get_check,
     register,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "DatasetOutcome",
     "Dimension",
     "FieldParams",
+    "TableOutcome",
     "get_check",
     "register",
 ]

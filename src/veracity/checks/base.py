@@ -14,6 +14,12 @@ handling around it, so a check only states what "good" means).
 
 Dataset-scoped checks (``scope="dataset"``, e.g. ``required_columns``) return a
 :class:`DatasetOutcome` instead: they judge the sources, not the records.
+
+Table-scoped checks (``scope="table"``, e.g. ``duplicates``) judge records against each other
+with more than one expression can say. They return a :class:`TableOutcome`: the same per-record
+verdicts a row check yields, computed for the records in ``ctx.scope`` (``when:`` holds and
+the fields are present), plus optional per-record messages and cluster ids and a details object
+for the reports.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ __all__ = [
     "DatasetOutcome",
     "Dimension",
     "FieldParams",
+    "TableOutcome",
     "get_check",
     "register",
 ]
@@ -112,6 +119,20 @@ class DatasetOutcome:
     failures: list[DatasetFailure]
 
 
+@dataclass(frozen=True)
+class TableOutcome:
+    """What a table-scoped check found, aligned with the frame's rows (ROW_ID order)."""
+
+    #: Boolean per record: True passed, False failed, null not evaluated.
+    verdicts: pl.Series
+    #: String per record, read where the record failed; the check's message otherwise.
+    messages: pl.Series | None = None
+    #: Per record, the id of the group it was judged in (e.g. a duplicate cluster), or null.
+    cluster_ids: pl.Series | None = None
+    #: Check-specific results for the reports (``to_dict()`` for JSON), e.g. clusters.
+    details: Any = None
+
+
 @dataclass
 class BooleanSpellings:
     """How yes/no columns are written. Compared case-insensitively after trimming."""
@@ -130,6 +151,8 @@ class CheckContext:
     booleans: BooleanSpellings = field(default_factory=BooleanSpellings)
     #: Declared date/time formats per field (``fields:`` in the rule file).
     date_formats: dict[str, str] = field(default_factory=dict)
+    #: For table-scoped checks: which records the rule applies to (Boolean per row), or None.
+    scope: pl.Series | None = None
     _distinct: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict, repr=False)
 
     def distinct(self, *fields: str) -> pl.DataFrame:
@@ -186,7 +209,7 @@ class CheckType(Generic[P]):
     build: Callable[[P, CheckContext], Any]
     doc: str
     message: str
-    scope: Literal["row", "dataset"] = "row"
+    scope: Literal["row", "dataset", "table"] = "row"
     #: Missing values are completeness's business: most checks do not judge them.
     skips_missing: bool = True
     #: How to mask this check's values in outputs: e-mail, phone, or any text.
@@ -217,7 +240,7 @@ def register(
     params: type[P],
     *,
     message: str,
-    scope: Literal["row", "dataset"] = "row",
+    scope: Literal["row", "dataset", "table"] = "row",
     skips_missing: bool = True,
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,

@@ -22,7 +22,7 @@ __all__ = ["FINDINGS_SCHEMA", "findings_frame", "neutralise_formulas", "write_fi
 #: Column types of the findings as users get them. ``line`` is null for findings about a whole
 #: source (dataset-scoped checks) rather than one record.
 FINDINGS_SCHEMA: dict[str, type[pl.DataType]] = {
-    name: (pl.Int64 if name == "line" else pl.String) for name in FINDINGS_COLUMNS
+    name: (pl.Int64 if name in ("line", "cluster_id") else pl.String) for name in FINDINGS_COLUMNS
 }
 
 #: Spreadsheet applications execute a cell starting with one of these as a formula
