@@ -67,6 +67,7 @@ Determinism
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -102,7 +103,6 @@ COLUMNS = (
     "state", "country", "birth_date", "signup_date", "last_updated", "marketing_opt_in",
     "consent_date",
 )  # fmt: skip
-DATE_COLUMNS = ("birth_date", "signup_date", "last_updated", "consent_date")
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -197,7 +197,6 @@ _LAST = GroupedPool([_uniform(country.last_names) for country in COUNTRIES])
 _DOMAINS = GroupedPool([country.email_domains for country in COUNTRIES])
 _STREETS = GroupedPool([_uniform(country.streets) for country in COUNTRIES])
 _CITIES = GroupedPool([[(city, city.weight) for city in country.cities] for country in COUNTRIES])
-_CITY_COUNTRY = np.array([i for i, country in enumerate(COUNTRIES) for _ in country.cities], dtype=np.int64)
 # Every city gets an outward-code group (a dummy one outside GB) so cities index it directly.
 _OUTWARD = GroupedPool([_uniform(city.outward or ("",)) for city in _CITIES.values])
 _PLANS = GroupedPool([[(plan, plan.weight) for plan in country.phone_plans] for country in COUNTRIES])
@@ -205,7 +204,7 @@ _PREFIXES = GroupedPool([_uniform(plan.prefixes) for plan in _PLANS.values])
 _STYLES = GroupedPool([country.phone_styles for country in COUNTRIES])
 _BAD_COUNTRY = GroupedPool([_uniform(country.bad_spellings) for country in COUNTRIES])
 
-#: E-mail local-part patterns (polars expressions over first, last, initial) and weights.
+#: E-mail local-part patterns (built in _email_local) and their weights.
 _EMAIL_PATTERNS: tuple[tuple[str, float], ...] = (
     ("first.last", 35), ("firstlast", 12), ("f.last", 12), ("last.first", 8), ("first_last", 8),
     ("first.l", 5), ("flast", 10), ("first-last", 4), ("last", 6),
@@ -220,7 +219,7 @@ _OPT_IN_SPELLINGS = (
 _NL_LETTERS = "ABCDEGHJKLMNPRTVWXZ"  # letters PostNL issues (never F I O Q U Y; SA SD SS excluded)
 _GB_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # Royal Mail: never C I K M O V in the inward code
 _PHONE_PLACEHOLDERS = (
-    "unbekannt", "keine Angabe", "unknown", "not given", "000000", "0000 000000", "123456",
+    "unbekannt", "keine Angabe", "unknown", "not given", "000000", "0000 000000", "+00 000 000",
     "tbd", "?", "0", "ask customer", "xxx",
 )  # fmt: skip
 
@@ -233,9 +232,9 @@ def _draw_attributes(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     country = rng.choice(len(COUNTRIES), size=n, p=_COUNTRY_WEIGHTS).astype(np.int64)
     # 10% of customers carry a name from another country's pool (people move).
     foreign = rng.random(n) < 0.10
-    name_country = np.where(
-        foreign, rng.choice(len(COUNTRIES), size=n, p=_COUNTRY_WEIGHTS), country
-    ).astype(np.int64)
+    name_country = np.where(foreign, rng.choice(len(COUNTRIES), size=n, p=_COUNTRY_WEIGHTS), country).astype(
+        np.int64
+    )
     city = _CITIES.sample(rng, country)
     plan = _PLANS.sample(rng, country)
 
@@ -246,7 +245,9 @@ def _draw_attributes(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     updated_lo = np.maximum(signup, _days(FRESH_FROM))
     last_updated = updated_lo + np.floor((_days(AS_OF) - updated_lo + 1) * rng.random(n)).astype(np.int64)
     birth = np.clip(
-        rng.normal(_days(date(1980, 6, 1)), 14 * 365.25, n), _days(date(1935, 1, 1)), _days(date(2006, 12, 31))
+        rng.normal(_days(date(1980, 6, 1)), 14 * 365.25, n),
+        _days(date(1935, 1, 1)),
+        _days(date(2006, 12, 31)),
     ).astype(np.int64)
     opt_in = rng.random(n) < 0.55
     # Consent is recorded at sign-up; older customers re-confirmed in a campaign since 2022,
@@ -272,11 +273,11 @@ def _draw_attributes(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "email_capitalised": rng.random(n) < 0.03,
         "plan": plan,
         "prefix": _PREFIXES.sample(rng, plan),
-        "subscriber_first": rng.integers(2, 10, n),
+        "subscriber_first": rng.random(n),
         "subscriber_rest": rng.integers(0, 10**8, n),
         "style": _STYLES.sample(rng, country),
         "street": _STREETS.sample(rng, country),
-        # House numbers: mostly small, a long tail (US numbers run into the thousands).
+        # House numbers: mostly small, with a tail up to 150.
         "house": 1 + np.floor(150 * rng.random(n) ** 2).astype(np.int64),
         "house_extra": rng.random(n),
         "house_extra_number": rng.integers(1, 30, n),
@@ -335,7 +336,9 @@ def _phone_exprs() -> tuple[pl.Expr, pl.Expr]:
         "national_compact": pl.concat_str([trunk, prefix, sub]),
         "national_compact_no_trunk": pl.concat_str([prefix, sub]),
         "intl": intl,
-        "intl_trunk": pl.concat_str([plus, pl.lit(" ("), trunk, pl.lit(")"), prefix, pl.lit(" "), spaced(" ")]),
+        "intl_trunk": pl.concat_str(
+            [plus, pl.lit(" ("), trunk, pl.lit(")"), prefix, pl.lit(" "), spaced(" ")]
+        ),
         "intl_dash": pl.concat_str([plus, pl.lit("-"), prefix, pl.lit("-"), spaced("-")]),
         "e164": pl.concat_str([plus, prefix, sub]),
         "idd": pl.concat_str([pl.lit("00"), cc, pl.lit(" "), prefix, pl.lit(" "), sub]),
@@ -395,8 +398,9 @@ def _email_local() -> pl.Expr:
 
 def _street_expr() -> pl.Expr:
     code, street, house = pl.col("_code"), pl.col("_street"), pl.col("house").cast(pl.String)
-    extra, extra_number = pl.col("house_extra"), pl.col("house_extra_number").cast(pl.String)
-    letter = pl.lit("abcd").str.slice((extra_number % 4).cast(pl.Int64), 1)
+    extra, extra_int = pl.col("house_extra"), pl.col("house_extra_number")
+    extra_number = extra_int.cast(pl.String)
+    letter = pl.lit("abcd").str.slice(extra_int % 4, 1)
     # Country habits: "12a" (DE/NL/AT), "12/3" (PL flats, AT door), "221B" (GB), "Apt 4B" (US),
     # "12, 3º B" (ES floors), "Str." abbreviated in German exports.
     number = (
@@ -405,12 +409,14 @@ def _street_expr() -> pl.Expr:
         .when((code == "PL") & (extra < 0.45))
         .then(pl.concat_str([house, pl.lit("/"), extra_number]))
         .when((code == "AT") & (extra > 0.8))
-        .then(pl.concat_str([house, pl.lit("/"), (extra_number % 9 + 1).cast(pl.String)]))
+        .then(pl.concat_str([house, pl.lit("/"), (extra_int % 9 + 1).cast(pl.String)]))
         .when((code == "GB") & (extra < 0.04))
         .then(house + letter.str.to_uppercase())
         .otherwise(house)
     )
-    street = pl.when((code == "DE") & (extra > 0.75)).then(street.str.replace("traße", "tr.")).otherwise(street)
+    street = (
+        pl.when((code == "DE") & (extra > 0.75)).then(street.str.replace("traße", "tr.")).otherwise(street)
+    )
     formats = {country.street_format for country in COUNTRIES}
     fmt = pl.col("_street_format")
     line: Any = pl
@@ -429,7 +435,11 @@ def _street_expr() -> pl.Expr:
         pl.when((code == "US") & (extra > 0.9))
         .then(pl.concat_str([pl.lit(", Apt "), extra_number, letter.str.to_uppercase()]))
         .when((code == "ES") & (extra > 0.5))
-        .then(pl.concat_str([pl.lit(", "), (extra_number % 8 + 1).cast(pl.String), pl.lit("º "), letter.str.to_uppercase()]))
+        .then(
+            pl.concat_str(
+                [pl.lit(", "), (extra_int % 8 + 1).cast(pl.String), pl.lit("º "), letter.str.to_uppercase()]
+            )
+        )
         .otherwise(pl.lit(""))
     )
     flat = pl.when((code == "GB") & (extra > 0.93)).then(
@@ -448,7 +458,9 @@ def _postal_expr() -> pl.Expr:
         return pl.lit(alphabet).str.slice(index % len(alphabet), 1)
 
     gap = pl.when(compact).then(pl.lit("")).otherwise(pl.lit(" "))
-    nl = pl.concat_str([number.cast(pl.String), gap, pick(_NL_LETTERS, letters), pick(_NL_LETTERS, letters // 20)])
+    nl = pl.concat_str(
+        [number.cast(pl.String), gap, pick(_NL_LETTERS, letters), pick(_NL_LETTERS, letters // 20)]
+    )
     gb = pl.concat_str(
         [
             pl.col("_outward"),
@@ -459,7 +471,9 @@ def _postal_expr() -> pl.Expr:
         ]
     )
     zip4 = pl.col("zip4")
-    us = padded5 + pl.when(zip4 >= 0).then(pl.lit("-") + zip4.cast(pl.String).str.zfill(4)).otherwise(pl.lit(""))
+    us = padded5 + pl.when(zip4 >= 0).then(pl.lit("-") + zip4.cast(pl.String).str.zfill(4)).otherwise(
+        pl.lit("")
+    )
     return (
         pl.when(style == "digits5")
         .then(padded5)
@@ -475,15 +489,27 @@ def _postal_expr() -> pl.Expr:
     )
 
 
+#: Attributes the render expressions read directly.
+_RENDERED_AS_IS = (
+    "email_pattern", "email_suffix", "email_number", "email_capitalised", "house", "house_extra",
+    "house_extra_number", "postal", "postal_letters", "postal_compact", "zip4",
+)  # fmt: skip
+
+
 def _render(attrs: dict[str, np.ndarray], ids: IntArray) -> pl.DataFrame:
     """The clean records as text (dates as Date), plus helper columns starting with "_"."""
     country = attrs["country"]
-    plans = [plan for plan in _PLANS.values]
+    plans = list(_PLANS.values)
     plan = attrs["plan"]
     sub_len = np.array([p.subscriber_digits for p in plans], dtype=np.int64)[plan]
-    # Subscriber number: first digit 2-9, then sub_len - 1 random digits.
+    # Subscriber number: a first digit the plan allows, then sub_len - 1 random digits.
+    allowed = np.zeros((len(plans), 10), dtype=np.int64)
+    for number, p in enumerate(plans):
+        allowed[number, : len(p.first_digits)] = [int(d) for d in p.first_digits]
+    choices = np.array([len(p.first_digits) for p in plans], dtype=np.int64)[plan]
+    first_digit = allowed[plan, np.floor(attrs["subscriber_first"] * choices).astype(np.int64)]
     rest_len = sub_len - 1
-    subscriber = attrs["subscriber_first"] * 10**rest_len + attrs["subscriber_rest"] % (10**rest_len)
+    subscriber = first_digit * 10**rest_len + attrs["subscriber_rest"] % (10**rest_len)
     group_offsets = np.zeros((len(plans), 4), dtype=np.int64)
     group_lengths = np.zeros((len(plans), 4), dtype=np.int64)
     for number, p in enumerate(plans):
@@ -514,14 +540,7 @@ def _render(attrs: dict[str, np.ndarray], ids: IntArray) -> pl.DataFrame:
             "_state": pl.Series([c.state or None for c in cities], dtype=pl.String).gather(attrs["city"]),
             "_outward": _OUTWARD.series("_outward", attrs["outward"]),
             "_birth_year": pl.Series(attrs["birth"], dtype=pl.Int32).cast(pl.Date).dt.year(),
-            **{
-                key: attrs[key]
-                for key in (
-                    "email_pattern", "email_suffix", "email_number", "email_capitalised", "house",
-                    "house_extra", "house_extra_number", "postal", "postal_letters", "postal_compact",
-                    "zip4",
-                )
-            },  # fmt: skip
+            **{key: attrs[key] for key in _RENDERED_AS_IS},
             "_true": pl.Series([t for t, _, _ in _OPT_IN_SPELLINGS]).gather(attrs["opt_in_spelling"]),
             "_false": pl.Series([f for _, f, _ in _OPT_IN_SPELLINGS]).gather(attrs["opt_in_spelling"]),
             "_opt_in": attrs["opt_in"],
@@ -554,7 +573,7 @@ def _render(attrs: dict[str, np.ndarray], ids: IntArray) -> pl.DataFrame:
             marketing_opt_in=pl.when(pl.col("_opt_in")).then(pl.col("_true")).otherwise(pl.col("_false")),
             consent_date=pl.when(pl.col("_has_consent")).then(pl.col("consent_date")),
         )
-        .select(*COLUMNS, "_phone_intl", "_code")
+        .select(*COLUMNS, "_phone_intl", "_code", "_cc", "_trunk", "_prefix")
         .collect()
     )
 
@@ -595,27 +614,36 @@ def _inject(
     # Country first: the phone and postal-code kinds below depend on which rows keep theirs.
     bad_country = mask("invalid_country", everyone)
     spelling = _BAD_COUNTRY.series("country", _BAD_COUNTRY.sample(rng, attrs["country"]))
-    columns["country"] = pl.when(pl.lit(pl.Series(bad_country))).then(pl.lit(spelling)).otherwise(pl.col("country"))
+    columns["country"] = (
+        pl.when(pl.lit(pl.Series(bad_country))).then(pl.lit(spelling)).otherwise(pl.col("country"))
+    )
     # Such a record's national phone number could not be read without its country: write it
     # internationally so that the phone check fails only the injected phones.
     phone = pl.when(pl.lit(pl.Series(bad_country))).then(pl.col("_phone_intl")).otherwise(pl.col("phone"))
 
     missing_state = mask("us_missing_state", (attrs["country"] == _US) & ~bad_country)
-    columns["state"] = pl.when(pl.lit(pl.Series(missing_state))).then(pl.lit(None, pl.String)).otherwise(pl.col("state"))
+    columns["state"] = (
+        pl.when(pl.lit(pl.Series(missing_state))).then(pl.lit(None, pl.String)).otherwise(pl.col("state"))
+    )
 
     missing_phone = mask("missing_phone", everyone)
     invalid_phone = mask("invalid_phone", ~missing_phone)
     how = pl.lit(_variant(rng, n, 4))
     digits = pl.lit(pl.Series(rng.integers(100_000, 1_000_000, n))).cast(pl.String)
-    placeholder = pl.lit(pl.Series(list(_PHONE_PLACEHOLDERS))).gather(pl.lit(_variant(rng, n, len(_PHONE_PLACEHOLDERS))))
+    placeholder = pl.lit(pl.Series(list(_PHONE_PLACEHOLDERS))).gather(
+        pl.lit(_variant(rng, n, len(_PHONE_PLACEHOLDERS)))
+    )
     national = pl.col("_code").is_in([c.code for c in COUNTRIES if c.trunk == "0"])
     broken = (
         # Two numbers run together / digits typed twice: more digits than any plan allows.
         pl.when(how == 0)
         .then(phone + digits)
-        # Cut short: the number stops after its area or network code and two more digits.
+        # Cut short: only the area or network code was typed. (Keeping a few subscriber digits
+        # is not reliably invalid: German and Austrian area codes have five-digit numbers.)
+        .when((how == 1) & phone.str.starts_with("+"))
+        .then(pl.concat_str([pl.lit("+"), pl.col("_cc"), pl.lit(" "), pl.col("_prefix")]))
         .when(how == 1)
-        .then(phone.str.replace_all(r"[^0-9+]", "").str.slice(0, 6))
+        .then(pl.concat_str([pl.col("_trunk"), pl.col("_prefix")]))
         # "+" in front of a national number with its trunk zero ("+0151 ..."): no country 0.
         .when((how == 2) & national & phone.str.starts_with("0") & ~phone.str.starts_with("00"))
         .then(pl.lit("+") + phone)
@@ -640,12 +668,14 @@ def _inject(
         pl.when(how == 0)
         .then(email.str.replace("@", "@@", literal=True))
         .when(how == 1)
-        .then(email.str.replace(r"\..*$", ""))  # drop everything from the domain's first dot
+        .then(email.str.replace(r"@([^.@]*)\..*$", "@$1"))  # cut the domain at its first dot
         .when(how == 2)
         .then(pl.lit(" ") + email)
         .otherwise(email.str.replace(r"\.([A-Za-z]+)$", ",$1"))
     )
-    email_marker = pl.lit(pl.Series(["", "", "n/a", "-", "  ", "", "", ""])).gather(pl.lit(_variant(rng, n, 8)))
+    email_marker = pl.lit(pl.Series(["", "", "n/a", "-", "  ", "", "", ""])).gather(
+        pl.lit(_variant(rng, n, 8))
+    )
     columns["email"] = (
         pl.when(pl.lit(pl.Series(missing_email)))
         .then(email_marker)
@@ -657,7 +687,16 @@ def _inject(
     bad_postal = mask("bad_postal_code", ~bad_country)
     postal, code = pl.col("postal_code"), pl.col("_code")
     how = pl.lit(_variant(rng, n, 5))
-    prefixes = {"DE": "D-", "FR": "F-", "AT": "A-", "CH": "CH-", "IT": "I-", "ES": "E-", "NL": "NL-", "PL": "PL-"}
+    prefixes = {
+        "DE": "D-",
+        "FR": "F-",
+        "AT": "A-",
+        "CH": "CH-",
+        "IT": "I-",
+        "ES": "E-",
+        "NL": "NL-",
+        "PL": "PL-",
+    }
     corrupted = (
         pl.when((how == 1) | ((how == 3) & ~code.is_in(["GB", "NL"])))
         .then(postal + pl.lit("0"))
@@ -709,7 +748,9 @@ def _duplicate(
     return gathered, ids[source], int(copies.size)
 
 
-def generate_chunk(seed: np.random.SeedSequence, n: int, first_id: int) -> tuple[pl.DataFrame, dict[str, int], int]:
+def generate_chunk(
+    seed: np.random.SeedSequence, n: int, first_id: int
+) -> tuple[pl.DataFrame, dict[str, int], int]:
     """``n`` records with errors injected, their error counts and the next free id."""
     rng = np.random.default_rng(seed)
     attrs = _draw_attributes(rng, n)
@@ -730,10 +771,14 @@ def _normalised_email(frame: pl.DataFrame) -> pl.Series:
     """E-mail as the rule pack's one-record-per-email compares it; null where missing."""
     email = pl.col("email")
     missing = (email.str.strip_chars() == "") | email.is_in(["n/a", "N/A", "-", "null", "NULL", "none"])
-    return frame.select(pl.when(missing.fill_null(True)).then(None).otherwise(email.str.strip_chars().str.to_lowercase())).to_series()
+    return frame.select(
+        pl.when(missing.fill_null(True)).then(None).otherwise(email.str.strip_chars().str.to_lowercase())
+    ).to_series()
 
 
-def _expected_failures(counts: dict[str, int], known_market_failures: int, email_duplicates: int) -> dict[str, int]:
+def _expected_failures(
+    counts: dict[str, int], known_market_failures: int, email_duplicates: int
+) -> dict[str, int]:
     return {
         "core-columns": 0,
         "id-present": 0,
@@ -785,10 +830,12 @@ def generate(rows: int, seed: int, fmt: str, out: str, quiet: bool = False) -> d
     known_market_failures = 0
     emails: list[pl.Series] = []
     next_id = FIRST_ID
-    parts_dir = Path(tempfile.mkdtemp(prefix=".parts-", dir=base.parent)) if fmt != "csv" and len(sizes) > 1 else None
+    parts_dir = (
+        Path(tempfile.mkdtemp(prefix=".parts-", dir=base.parent)) if fmt != "csv" and len(sizes) > 1 else None
+    )
     parts: list[Path] = []
     try:
-        with csv_path.open("wb") if fmt != "parquet" else _NullContext() as csv_file:
+        with csv_path.open("wb") if fmt != "parquet" else contextlib.nullcontext() as csv_file:
             for number, (size, chunk_seed) in enumerate(zip(sizes, seeds, strict=True)):
                 frame, counts, next_id = generate_chunk(chunk_seed, size, next_id)
                 for name, count in counts.items():
@@ -806,7 +853,9 @@ def generate(rows: int, seed: int, fmt: str, out: str, quiet: bool = False) -> d
                         export.write_parquet(parts[-1])
                 if not quiet:
                     done = sum(sizes[: number + 1])
-                    print(f"  {done:,} / {rows:,} rows ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+                    print(
+                        f"  {done:,} / {rows:,} rows ({time.perf_counter() - started:.1f} s)", file=sys.stderr
+                    )
         if parts:
             pl.scan_parquet(parts).sink_parquet(parquet_path)
     finally:
@@ -840,21 +889,13 @@ def generate(rows: int, seed: int, fmt: str, out: str, quiet: bool = False) -> d
     return truth
 
 
-class _NullContext:
-    """``with`` target standing for "no CSV file" (contextlib.nullcontext would type as Any)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000, help="number of records (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--format", choices=("csv", "parquet", "both"), default="both", help="output format(s)")
+    parser.add_argument(
+        "--format", choices=("csv", "parquet", "both"), default="both", help="output format(s)"
+    )
     parser.add_argument(
         "--out",
         default="benchmarks/data/customers",
@@ -867,7 +908,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     base = _output_base(args.out)
-    written = [base.with_suffix(f".{kind}") for kind in truth["files"]] + [base.with_name(base.name + ".truth.json")]
+    written = [base.with_suffix(f".{kind}") for kind in truth["files"]] + [
+        base.with_name(base.name + ".truth.json")
+    ]
     for path in written:
         print(f"{path}  {path.stat().st_size / 1e6:,.1f} MB")
     print(f"{args.rows:,} rows in {truth['seconds']} s (seed {args.seed})")

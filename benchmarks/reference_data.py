@@ -40,12 +40,16 @@ class PhonePlan:
 
     #: Leading digits of the national significant number (area or mobile network code).
     prefixes: tuple[str, ...]
-    #: Digits after the prefix; the first one is drawn from 2-9 (0 and 1 are often reserved).
+    #: Digits after the prefix.
     subscriber_digits: int
     #: How the subscriber digits are grouped when a person writes the number (sums to
     #: ``subscriber_digits``).
     groups: tuple[int, ...]
     weight: float
+    #: What the first subscriber digit may be. Ranges are allocated in blocks: London has
+    #: 020 3/7/8, French 069x numbers belong to Réunion, NL 066/067 are pagers and data. The
+    #: defaults were checked against libphonenumber per prefix and digit.
+    first_digits: str = "23456789"
 
 
 @dataclass(frozen=True)
@@ -203,9 +207,9 @@ COUNTRIES: tuple[Country, ...] = (
         calling_code="33",
         trunk="0",
         phone_plans=(
-            PhonePlan(("6",), 8, (2, 2, 2, 2), 5.0),
-            PhonePlan(("73", "74", "75", "76", "77", "78"), 7, (1, 2, 2, 2), 1.0),
-            PhonePlan(("1", "2", "3", "4", "5"), 8, (2, 2, 2, 2), 3.0),
+            PhonePlan(("6",), 8, (2, 2, 2, 2), 5.0, first_digits="1245678"),
+            PhonePlan(("7",), 8, (2, 2, 2, 2), 1.0, first_digits="345678"),
+            PhonePlan(("1", "2", "3", "4", "5"), 8, (2, 2, 2, 2), 3.0, first_digits="12345"),
         ),
         phone_styles=(
             ("national", 45), ("national_dots", 15), ("national_compact", 10), ("intl", 20), ("e164", 10),
@@ -273,17 +277,17 @@ COUNTRIES: tuple[Country, ...] = (
         phone_plans=(
             PhonePlan(
                 (
-                    "7400", "7412", "7432", "7448", "7501", "7512", "7525", "7535", "7700", "7712",
+                    "7400", "7412", "7432", "7448", "7501", "7512", "7525", "7535", "7712",
                     "7723", "7734", "7745", "7766", "7787", "7800", "7812", "7823", "7834", "7845",
-                    "7852", "7863", "7874", "7900", "7911", "7922", "7933", "7944", "7955", "7966",
+                    "7852", "7863", "7874", "7900", "7922", "7933", "7944", "7955", "7966",
                     "7977", "7988",
                 ),
                 6,
                 (6,),
                 5.0,
             ),
-            PhonePlan(("20",), 8, (4, 4), 2.0),
-            PhonePlan(("161", "121", "141", "131", "113", "151", "117", "114"), 7, (3, 4), 2.0),
+            PhonePlan(("20",), 8, (4, 4), 2.0, first_digits="378"),
+            PhonePlan(("161", "121", "141", "131", "113", "151", "117", "114"), 7, (3, 4), 2.0, first_digits="234"),
         ),
         phone_styles=(("national", 55), ("national_compact", 10), ("intl", 20), ("intl_trunk", 10), ("e164", 5)),
         bad_spellings=("UK", "England", "GBR", "United Kingdom", "gb", "Great Britain"),
@@ -404,7 +408,7 @@ COUNTRIES: tuple[Country, ...] = (
         calling_code="31",
         trunk="0",
         phone_plans=(
-            PhonePlan(("6",), 8, (8,), 5.0),
+            PhonePlan(("6",), 8, (8,), 5.0, first_digits="123458"),
             PhonePlan(("20", "10", "70", "30", "40", "50"), 7, (3, 4), 3.0),
         ),
         phone_styles=(("national", 40), ("national_dash", 20), ("national_compact", 10), ("intl", 20), ("e164", 10)),

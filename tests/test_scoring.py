@@ -9,10 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import veracity
 from veracity.checks import Dimension
 from veracity.config import rule_set_from_objects
+from veracity.errors import FieldError
 from veracity.results import RuleState, Status
-from veracity.scoring import decide_gate, overall_score, score_dimensions, score_records, score_rules
+from veracity.scoring import (
+    OTHER_SEGMENT,
+    decide_gate,
+    overall_score,
+    score_dimensions,
+    score_records,
+    score_rules,
+    score_segments,
+)
 
 
 def _rules(*specs: dict[str, Any]) -> Any:
@@ -121,3 +131,53 @@ def test_scores_stay_between_0_and_100(rows: list[tuple[int, int, float, float, 
         assert dimension.score is None or 0.0 <= dimension.score <= 100.0
     for result in results:
         assert 0.0 <= result.pass_rate <= 1.0
+
+
+def test_segments_break_every_rule_down_by_value() -> None:
+    frame = pl.DataFrame(
+        {"country": ["DE", "DE", "US", None], "email": ["a@example.com", "bad@@x", None, "c@example.org"]}
+    )
+    result = veracity.audit(
+        frame,
+        [
+            {"id": "present", "check": "not_null", "field": "email"},
+            {"id": "valid", "check": "email", "field": "email"},
+        ],
+        segments=["country"],
+    )
+    (breakdown,) = result.segments
+    by_value = {s.value: s for s in breakdown.segments}
+    assert list(by_value) == ["DE", "US", None]  # largest first, missing last
+    de = by_value["DE"]
+    assert de.records == 2
+    assert [(r.id, r.evaluated, r.failed) for r in de.rules] == [("present", 2, 0), ("valid", 2, 1)]
+    assert de.score == pytest.approx((100 + 50) / 2)
+    assert [(r.id, r.evaluated, r.failed) for r in by_value["US"].rules] == [
+        ("present", 1, 1),
+        ("valid", 0, 0),
+    ]
+
+
+def test_segments_beyond_the_limit_merge_exactly_into_other() -> None:
+    labels = pl.Series([f"v{i % 7}" for i in range(70)])
+    outcomes = pl.DataFrame({"r": [i % 3 != 0 for i in range(70)]})
+    rules = _rules({"id": "r"})
+    breakdown = score_segments("tier", labels, outcomes, rules, {}, limit=4)
+    assert [s.value for s in breakdown.segments][-1] == OTHER_SEGMENT
+    assert breakdown.folded == 4
+    assert sum(s.records for s in breakdown.segments) == 70
+    assert sum(s.rules[0].failed for s in breakdown.segments) == 24
+
+
+def test_segment_by_source_and_unknown_field() -> None:
+    frames = [pl.DataFrame({"email": ["a@example.com"]}), pl.DataFrame({"email": ["bad"]})]
+    rules = [{"id": "valid", "check": "email", "field": "email"}]
+    (breakdown,) = veracity.audit(frames, rules, segments=["source"]).segments
+    assert [(s.value, s.score) for s in breakdown.segments] == [
+        ("<dataframe 0>", 100.0),
+        ("<dataframe 1>", 0.0),
+    ]
+    with pytest.raises(
+        FieldError, match=r"segment field 'emial' \(--by, segments:\) is in no source; did you mean 'email'"
+    ):
+        veracity.audit(frames, rules, segments=["emial"])

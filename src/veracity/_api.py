@@ -16,10 +16,18 @@ from veracity.checks import CheckContext
 from veracity.checks.base import BooleanSpellings
 from veracity.config import RuleSet, check_fields, load_rule_file, rule_set_from_objects
 from veracity.engine import run_rules
-from veracity.errors import SourceError, UsageError
+from veracity.errors import FieldError, SourceError, UsageError
 from veracity.lineage import build_lineage
+from veracity.masking import mask_expr
 from veracity.results import AuditResult, RunInfo
-from veracity.scoring import decide_gate, overall_score, score_dimensions, score_records, score_rules
+from veracity.scoring import (
+    decide_gate,
+    overall_score,
+    score_dimensions,
+    score_records,
+    score_rules,
+    score_segments,
+)
 from veracity.sources import load_sources
 from veracity.sources.base import (
     LINE_COL,
@@ -31,6 +39,7 @@ from veracity.sources.base import (
     SourceInfo,
     SourceSpec,
 )
+from veracity.suggest import did_you_mean
 
 __all__ = ["audit", "load_data", "load_rules"]
 
@@ -56,12 +65,14 @@ def audit(
     read: ReadOptions | None = None,
     stdin: IO[bytes] | None = None,
     progress: Progress | None = None,
+    segments: Sequence[str] | None = None,
 ) -> AuditResult:
     """Audit ``sources`` against ``rules`` and return the scored result.
 
     ``sources`` are paths (``"-"`` for CSV on stdin) or polars DataFrames; when omitted, the
     rule file's ``sources:`` are read. ``as_of`` is the audit date (default: today);
-    ``fail_under`` overrides the rule file's ``gate.min_score``.
+    ``fail_under`` overrides the rule file's ``gate.min_score``; ``segments`` (fields, or
+    ``source`` for the source file) replaces the rule file's ``segments:``.
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -72,6 +83,8 @@ def audit(
     step("reading sources")
     data = load_data(sources, rule_set, read=read, stdin=stdin)
     check_fields(rule_set, data.fields)
+    segment_fields = list(segments) if segments is not None else list(rule_set.model.segments)
+    labels = {name: segment_labels(data, name, rule_set) for name in segment_fields}
     model = rule_set.model
     ctx = CheckContext(
         data=data,
@@ -85,6 +98,10 @@ def audit(
     results = score_rules(rule_set.rules, output.states)
     dimensions = score_dimensions(results)
     score = overall_score(dimensions, model.scoring.dimension_weights)
+    breakdowns = [
+        score_segments(name, values, output.outcomes, rule_set.rules, model.scoring.dimension_weights)
+        for name, values in labels.items()
+    ]
     min_score = fail_under if fail_under is not None else model.gate.min_score
     return AuditResult(
         run=RunInfo(
@@ -106,7 +123,26 @@ def audit(
         gate=decide_gate(results, score, min_score),
         findings=output.findings,
         details=output.details,
+        segments=breakdowns,
     )
+
+
+def segment_labels(data: LoadedData, name: str, rule_set: RuleSet) -> pl.Series:
+    """The segment of each record: the field's value, or the source path for ``source``.
+
+    Segment values are shown in reports; a field checked as an e-mail or phone is masked there
+    like any other value of it.
+    """
+    if name in data.fields:
+        values = data.frame.get_column(name)
+        kinds = {r.fields[0]: r.check.value_kind for r in rule_set.rules if r.fields}
+        kind = kinds.get(name, "text")
+        return values if kind == "text" else data.frame.select(mask_expr(pl.col(name), kind)).to_series()
+    if name == "source":
+        paths = {s.index: s.path for s in data.sources}
+        return data.frame.get_column(SOURCE_COL).replace_strict(paths, return_dtype=pl.String)
+    hint = did_you_mean(name, [*data.fields, "source"])
+    raise FieldError(f"segment field '{name}' (--by, segments:) is in no source{hint}; segment by a field or by 'source'")
 
 
 def load_data(

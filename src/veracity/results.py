@@ -27,6 +27,9 @@ __all__ = [
     "RuleResult",
     "RuleState",
     "RunInfo",
+    "Segment",
+    "SegmentBreakdown",
+    "SegmentRule",
     "Severity",
     "Status",
 ]
@@ -124,6 +127,37 @@ class RecordScores:
 
 
 @dataclass
+class SegmentRule:
+    """One rule's counts within one segment."""
+
+    id: str
+    evaluated: int
+    failed: int
+    pass_rate: float
+    status: Status
+
+
+@dataclass
+class Segment:
+    """Scores of the records whose segment field holds one value."""
+
+    value: str | None  # None: the field is missing in these records; "(other)": folded tail
+    records: int
+    score: float
+    dimensions: list[DimensionScore]
+    rules: list[SegmentRule]
+
+
+@dataclass
+class SegmentBreakdown:
+    """Every score and rule pass rate, broken down by the values of one field."""
+
+    field: str
+    segments: list[Segment]  # largest first
+    folded: int = 0  # distinct values folded into "(other)" beyond the segment limit
+
+
+@dataclass
 class GateDecision:
     passed: bool
     min_score: float | None
@@ -166,6 +200,8 @@ class AuditResult:
     findings: pl.DataFrame
     #: Check-specific results of table-scoped rules (e.g. duplicate clusters), by rule id.
     details: dict[str, Any] = field(default_factory=dict)
+    #: Breakdowns by segment field (``--by`` / ``segments:``), in the order asked for.
+    segments: list[SegmentBreakdown] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

@@ -22,11 +22,25 @@ from veracity.results import (
     RecordScores,
     RuleResult,
     RuleState,
+    Segment,
+    SegmentBreakdown,
+    SegmentRule,
     Severity,
     Status,
 )
 
-__all__ = ["decide_gate", "overall_score", "score_dimensions", "score_records", "score_rules"]
+__all__ = [
+    "OTHER_SEGMENT",
+    "decide_gate",
+    "overall_score",
+    "score_dimensions",
+    "score_records",
+    "score_rules",
+    "score_segments",
+]
+
+#: The label of the segments folded together beyond the limit.
+OTHER_SEGMENT = "(other)"
 
 
 def score_rules(rules: Sequence[Rule], states: Mapping[str, RuleState]) -> list[RuleResult]:
@@ -126,3 +140,55 @@ def decide_gate(results: Sequence[RuleResult], score: float, min_score: float | 
     if min_score is not None and score < min_score:
         reasons.append(f"score {score:.2f} is below the minimum {min_score:g}")
     return GateDecision(passed=not reasons, min_score=min_score, reasons=reasons)
+
+
+def score_segments(
+    field: str,
+    labels: pl.Series,
+    outcomes: pl.DataFrame,
+    rules: Sequence[Rule],
+    weights: Mapping[Dimension, float],
+    limit: int = 50,
+) -> SegmentBreakdown:
+    """Rule pass rates, dimension and overall scores per value of ``labels`` (one per record).
+
+    Only record-level rules take part (a rule about whole sources has no per-record verdict).
+    Segments beyond ``limit`` (the smallest) are merged into one ``(other)`` segment: rule
+    states are sums of counts, so the merge is exact.
+    """
+    record_rules = [r for r in rules if r.id in outcomes.columns]
+    aggregations = [pl.len().alias("records")]
+    for index, rule in enumerate(record_rules):
+        verdict = pl.col(rule.id)
+        aggregations += [verdict.count().alias(f"e{index}"), verdict.not_().sum().alias(f"f{index}")]
+    grouped = (
+        outcomes.select(*(r.id for r in record_rules))
+        .with_columns(labels.cast(pl.String).alias("segment"))
+        .group_by("segment")
+        .agg(aggregations)
+        .sort(["records", "segment"], descending=[True, False], nulls_last=True)
+    )
+    folded = 0
+    if grouped.height > limit:
+        head, tail = grouped[: limit - 1], grouped[limit - 1 :]
+        folded = tail.height
+        other = tail.select(pl.lit(OTHER_SEGMENT).alias("segment"), pl.exclude("segment").sum())
+        grouped = pl.concat([head, other.cast(head.schema)])
+    segments = []
+    for row in grouped.iter_rows(named=True):
+        states = {
+            rule.id: RuleState(evaluated=row[f"e{i}"], failed=row[f"f{i}"])
+            for i, rule in enumerate(record_rules)
+        }
+        results = score_rules(record_rules, states)
+        dimensions = score_dimensions(results)
+        segments.append(
+            Segment(
+                value=row["segment"],
+                records=row["records"],
+                score=overall_score(dimensions, weights),
+                dimensions=dimensions,
+                rules=[SegmentRule(r.id, r.evaluated, r.failed, r.pass_rate, r.status) for r in results],
+            )
+        )
+    return SegmentBreakdown(field=field, segments=segments, folded=folded)

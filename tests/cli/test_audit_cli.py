@@ -248,3 +248,17 @@ def test_version(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.startswith("veracity ")
+
+
+def test_by_breaks_scores_down_in_json(runner: CliRunner, workdir: Path) -> None:
+    (workdir / "seg.csv").write_text(
+        "id,email,tier\n1,a@example.com,gold\n2,bad@@x,silver\n3,c@example.org,gold\n"
+    )
+    code, out, _ = audit(runner, "-r", "rules.yaml", "seg.csv", "--by", "tier", "-f", "json")
+    assert code == 1
+    (breakdown,) = json.loads(out)["segments"]
+    assert breakdown["field"] == "tier"
+    assert [(s["value"], s["records"], s["score"]) for s in breakdown["segments"]] == [
+        ("gold", 2, 100.0),
+        ("silver", 1, 0.0),
+    ]

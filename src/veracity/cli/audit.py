@@ -60,6 +60,10 @@ def audit_command(
     null_marker: Annotated[
         list[str] | None, typer.Option("--null-marker", help="A value meaning 'missing' (repeatable).")
     ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Break every score down by this field, or 'source' (repeatable)."),
+    ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")] = True,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
@@ -96,7 +100,13 @@ def audit_command(
         audit_date = parse_as_of(as_of)
         with StageProgress(err_console, enabled=progress) as stage:
             result = run_audit(
-                paths or None, rules, as_of=audit_date, fail_under=fail_under, read=read, progress=stage
+                paths or None,
+                rules,
+                as_of=audit_date,
+                fail_under=fail_under,
+                read=read,
+                progress=stage,
+                segments=by,
             )
             stage("writing reports")
             color = output is None and fmt == "table" and stdout_is_terminal()

@@ -124,4 +124,7 @@ class RuleFileModel(_Strict):
     booleans: BooleanConfig = Field(default_factory=BooleanConfig)
     fields: dict[str, FieldConfig] = Field(default_factory=dict)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    segments: list[str] = Field(
+        default_factory=list, description="Fields to break every score down by, e.g. country or source."
+    )
     rules: list[RuleConfig] = Field(min_length=1)

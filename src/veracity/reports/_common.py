@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from veracity.checks.base import Dimension
 from veracity.reports.findings import findings_frame
-from veracity.results import AuditResult, RuleResult, Status
+from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule, Status
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -126,3 +127,19 @@ def location_of(rule: RuleResult) -> str | None:
 def source_paths(result: AuditResult) -> dict[int, str]:
     """Source index -> path as given, for lineage origins (which refer to sources by index)."""
     return {source.index: source.path for source in result.sources}
+
+
+def segment_label(value: str | None) -> str:
+    return "(missing)" if value is None else value
+
+
+def segment_dimensions(breakdown: SegmentBreakdown) -> list[Dimension]:
+    """Dimensions that have rules, in the canonical order (the segment tables' columns)."""
+    present = {d.dimension for s in breakdown.segments for d in s.dimensions if d.score is not None}
+    return [d for d in Dimension if d in present]
+
+
+def weakest_rules(segment: Segment, limit: int = 3) -> list[SegmentRule]:
+    """The segment's rules that did not pass, lowest pass rate first."""
+    failing = [r for r in segment.rules if r.status is not Status.PASS]
+    return sorted(failing, key=lambda r: (r.pass_rate, r.id))[:limit]

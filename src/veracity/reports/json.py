@@ -18,12 +18,13 @@ from veracity.results import (
     FieldLineage,
     RecordScores,
     RuleResult,
+    SegmentBreakdown,
 )
 from veracity.sources.base import SourceInfo
 
 __all__ = ["SAMPLES_PER_RULE", "SCHEMA_VERSION", "render", "report"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SAMPLES_PER_RULE = 5
 
 JSONObject = dict[str, Any]
@@ -63,11 +64,14 @@ def report(result: AuditResult, *, reveal_values: bool = False) -> JSONObject:
             "reasons": list(result.gate.reasons),
         },
         "dimensions": [_dimension(d) for d in result.dimensions],
-        "rules": [_rule(rule, samples.get(rule.id, [])) for rule in result.rules],
+        "rules": [
+            _rule(rule, samples.get(rule.id, []), result.details.get(rule.id)) for rule in result.rules
+        ],
         "records": _records(result.records),
         "sources": [_source(s) for s in result.sources],
         "lineage": [_lineage(entry, source_paths(result)) for entry in result.lineage],
         "findings": {"total": result.findings.height, "by_rule": by_rule},
+        "segments": [_breakdown(b) for b in result.segments],
     }
 
 
@@ -87,8 +91,8 @@ def _dimension(score: DimensionScore) -> JSONObject:
     }
 
 
-def _rule(rule: RuleResult, samples: list[Sample]) -> JSONObject:
-    return {
+def _rule(rule: RuleResult, samples: list[Sample], details: Any) -> JSONObject:
+    entry: JSONObject = {
         "id": rule.id,
         "check": rule.check,
         "dimension": rule.dimension.value,
@@ -107,6 +111,38 @@ def _rule(rule: RuleResult, samples: list[Sample]) -> JSONObject:
         "samples": [
             {"source": s.source, "line": s.line, "record_key": s.record_key, "value": s.value}
             for s in samples
+        ],
+    }
+    if details is not None:
+        # Check-specific results (e.g. duplicate clusters and the trained model).
+        entry["details"] = details.to_dict()
+    return entry
+
+
+def _breakdown(breakdown: SegmentBreakdown) -> JSONObject:
+    return {
+        "field": breakdown.field,
+        "folded": breakdown.folded,
+        "segments": [
+            {
+                "value": segment.value,
+                "records": segment.records,
+                "score": _round(segment.score, 2),
+                "dimensions": {
+                    d.dimension.value: _round(d.score, 2) for d in segment.dimensions if d.score is not None
+                },
+                "rules": [
+                    {
+                        "id": r.id,
+                        "evaluated": r.evaluated,
+                        "failed": r.failed,
+                        "pass_rate": _round(r.pass_rate, 6),
+                        "status": r.status.value,
+                    }
+                    for r in segment.rules
+                ],
+            }
+            for segment in breakdown.segments
         ],
     }
 

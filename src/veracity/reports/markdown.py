@@ -17,10 +17,13 @@ from veracity.reports._common import (
     format_score,
     printable,
     samples_by_rule,
+    segment_dimensions,
+    segment_label,
     shows_samples,
     source_paths,
+    weakest_rules,
 )
-from veracity.results import AuditResult, Status
+from veracity.results import AuditResult, SegmentBreakdown, Status
 
 __all__ = ["SAMPLES_PER_RULE", "render"]
 
@@ -45,6 +48,7 @@ def render(result: AuditResult, *, reveal_values: bool = False) -> str:
         _rules(result),
         _samples(result, samples, reveal_values),
         _records(result),
+        *(_segments(b) for b in result.segments),
         _lineage(result),
         _sources(result),
         _footer(result, reveal_values),
@@ -196,6 +200,53 @@ def _records(result: AuditResult) -> str:
     if r.perfect_share is not None:
         parts.append(f"{r.perfect_share * 100:.1f}% of records pass every rule")
     return "**Record scores:** " + " · ".join(parts)
+
+
+def _segments(breakdown: SegmentBreakdown) -> str:
+    dimensions = segment_dimensions(breakdown)
+    header = [
+        breakdown.field,
+        "Records",
+        "Score",
+        *(d.value.capitalize() for d in dimensions),
+        "Weakest rules",
+    ]
+    rows = []
+    for segment in breakdown.segments:
+        scores = {d.dimension: d.score for d in segment.dimensions}
+        weakest = ", ".join(f"{code(r.id)} {r.pass_rate * 100:.1f}%" for r in weakest_rules(segment))
+        rows.append(
+            [
+                text(segment_label(segment.value)),
+                format_int(segment.records),
+                format_score(segment.score),
+                *(format_score(scores.get(d)) for d in dimensions),
+                weakest or NOT_APPLICABLE,
+            ]
+        )
+    table = _table(header, "lrr" + "r" * len(dimensions) + "l", rows)
+    note = f"\n\n`(other)` merges the {breakdown.folded} smallest segments." if breakdown.folded else ""
+    rule_ids = [r.id for r in breakdown.segments[0].rules] if breakdown.segments else []
+    shown = breakdown.segments[:_SEGMENT_COLUMNS]
+    matrix = _table(
+        ["Rule", *(text(segment_label(s.value)) for s in shown)],
+        "l" + "r" * len(shown),
+        (
+            [
+                code(rule_id),
+                *(
+                    f"{s.rules[i].pass_rate * 100:.1f}%" if s.rules[i].evaluated else NOT_APPLICABLE
+                    for s in shown
+                ),
+            ]
+            for i, rule_id in enumerate(rule_ids)
+        ),
+    )
+    details = f"\n\n<details><summary>Rule pass rates by {text(breakdown.field)}</summary>\n\n{matrix}\n\n</details>"
+    return f"## Scores by {text(breakdown.field)}\n\n{table}{note}{details if rule_ids else ''}"
+
+
+_SEGMENT_COLUMNS = 12
 
 
 def _lineage(result: AuditResult) -> str:

@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from veracity.checks.base import Dimension
 from veracity.reports._common import (
     NOT_APPLICABLE,
     Sample,
@@ -26,10 +27,13 @@ from veracity.reports._common import (
     format_score,
     printable,
     samples_by_rule,
+    segment_dimensions,
+    segment_label,
     shows_samples,
     source_paths,
+    weakest_rules,
 )
-from veracity.results import AuditResult, RuleResult, Severity, Status
+from veracity.results import AuditResult, RuleResult, SegmentBreakdown, Severity, Status
 
 __all__ = ["DEFAULT_WIDTH", "SAMPLES_PER_RULE", "render"]
 
@@ -92,6 +96,7 @@ def render(
         _rules(result),
         _samples(result, samples, reveal_values),
         _record_scores(result),
+        *(_segments(b) for b in result.segments),
         _lineage(result),
         _sources(result),
         _footer(result, reveal_values),
@@ -232,6 +237,40 @@ def _dimensions(result: AuditResult) -> Table | None:
             format_int(d.evaluated),
             Text(format_int(d.failed), style="red" if d.failed else ""),
         )
+    return table
+
+
+_SHORT_DIMENSION = {
+    Dimension.COMPLETENESS: "Compl.",
+    Dimension.VALIDITY: "Valid.",
+    Dimension.UNIQUENESS: "Uniq.",
+    Dimension.TIMELINESS: "Timel.",
+    Dimension.CONSISTENCY: "Consist.",
+    Dimension.CONSENT: "Consent",
+}
+
+
+def _segments(breakdown: SegmentBreakdown) -> Table:
+    table = _section(f"Scores by {breakdown.field}")
+    dimensions = segment_dimensions(breakdown)
+    table.add_column(breakdown.field)
+    table.add_column("Records", justify="right")
+    table.add_column("Score", justify="right")
+    for dimension in dimensions:
+        table.add_column(_SHORT_DIMENSION[dimension], justify="right")
+    table.add_column("Weakest rules")
+    for segment in breakdown.segments:
+        scores = {d.dimension: d.score for d in segment.dimensions}
+        weakest = ", ".join(f"{r.id} {r.pass_rate * 100:.0f}%" for r in weakest_rules(segment, limit=2))
+        table.add_row(
+            _t(segment_label(segment.value)),
+            format_int(segment.records),
+            Text(format_score(segment.score), style=_score_style(segment.score)),
+            *(Text(format_score(scores.get(d)), style=_score_style(scores.get(d))) for d in dimensions),
+            _t(weakest or "—", _MUTED if not weakest else ""),
+        )
+    if breakdown.folded:
+        table.caption = f"(other) merges the {breakdown.folded} smallest segments"
     return table
 
 
