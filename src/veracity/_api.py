@@ -142,7 +142,9 @@ def segment_labels(data: LoadedData, name: str, rule_set: RuleSet) -> pl.Series:
         paths = {s.index: s.path for s in data.sources}
         return data.frame.get_column(SOURCE_COL).replace_strict(paths, return_dtype=pl.String)
     hint = did_you_mean(name, [*data.fields, "source"])
-    raise FieldError(f"segment field '{name}' (--by, segments:) is in no source{hint}; segment by a field or by 'source'")
+    raise FieldError(
+        f"segment field '{name}' (--by, segments:) is in no source{hint}; segment by a field or by 'source'"
+    )
 
 
 def load_data(
