@@ -84,26 +84,23 @@ def parse_rule_text(text: str, file: str = "<rules>") -> RuleSet:
         raise RuleFileError(
             "the rule file must be a mapping with 'version' and 'rules'", positions.locate(())
         )
+    return _rule_set(data, positions, file)
+
+
+def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -> RuleSet:
+    """A rule set from Python objects (the API's alternative to a rule file)."""
+    data = {"version": 1, **settings, "rules": [dict(rule) for rule in rules]}
+    return _rule_set(data, Positions("<rules>"), None)
+
+
+def _rule_set(data: dict[str, Any], positions: Positions, file: str | None) -> RuleSet:
     try:
         model = RuleFileModel.model_validate(data)
     except ValidationError as exc:
         raise _translate(exc, positions, RuleFileModel, ()) from None
     rules = [_resolve_rule(i, rule, model, positions) for i, rule in enumerate(model.rules)]
     _refuse_duplicate_ids(rules, positions)
-    return RuleSet(model=model, rules=rules, path=file, positions=positions)
-
-
-def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -> RuleSet:
-    """A rule set from Python objects (the API's alternative to a rule file)."""
-    data = {"version": 1, **settings, "rules": [dict(rule) for rule in rules]}
-    positions = Positions("<rules>")
-    try:
-        model = RuleFileModel.model_validate(data)
-    except ValidationError as exc:
-        raise _translate(exc, positions, RuleFileModel, ()) from None
-    resolved = [_resolve_rule(i, rule, model, positions) for i, rule in enumerate(model.rules)]
-    _refuse_duplicate_ids(resolved, positions)
-    return RuleSet(model=model, rules=resolved, positions=None)
+    return RuleSet(model=model, rules=rules, path=file, positions=positions if positions.values else None)
 
 
 def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions: Positions) -> Rule:
