@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +21,15 @@ ROOT = Path(__file__).parents[1]
 
 
 @pytest.fixture(scope="module")
-def result() -> AuditResult:
-    return veracity.audit(rules=ROOT / "examples" / "rules.yaml", as_of=date(2026, 11, 1))
+def result() -> Iterator[AuditResult]:
+    # From the checkout, as `make demo` runs it: the reports then name no absolute path, and
+    # the golden files hold wherever the checkout is.
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        yield veracity.audit(rules="examples/rules.yaml", as_of=date(2026, 11, 1))
+    finally:
+        os.chdir(previous)
 
 
 def test_examples_json_report(result: AuditResult, golden: Golden) -> None:
