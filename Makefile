@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format benchmark clean
+.PHONY: demo test lint browser format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+# The HTML report is tested in a real headless Chromium (Debian's package).
+browser:
+	bash .ci/install-browser
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 format: $(VENV)/.installed-test

@@ -186,7 +186,7 @@ def test_rule_file_sources_are_used_when_no_paths_are_given(runner: CliRunner, w
         pytest.param(
             ["good.csv", "-f", "xml"],
             {},
-            "Error: --format: unknown format 'xml'; choose one of table, json, markdown",
+            "Error: --format: unknown format 'xml'; choose one of table, json, markdown, html, junit, github",
             id="unknown report format",
         ),
         pytest.param(
@@ -262,3 +262,50 @@ def test_by_breaks_scores_down_in_json(runner: CliRunner, workdir: Path) -> None
         ("gold", 2, 100.0),
         ("silver", 1, 0.0),
     ]
+
+
+def test_history_records_each_audit_for_trend(runner: CliRunner, workdir: Path) -> None:
+    for _ in range(2):
+        assert audit(runner, "-r", "rules.yaml", "good.csv", "--history")[0] == 0
+    result = runner.invoke(app, ["trend", "-f", "markdown"])
+    assert result.exit_code == 0, result.stderr
+    assert (workdir / ".veracity" / "history.db").exists()
+    assert "100.00" in result.stdout
+
+
+def test_openlineage_events_go_to_a_file(runner: CliRunner, workdir: Path) -> None:
+    code, _, err = audit(runner, "-r", "rules.yaml", "bad.csv", "--openlineage", "lineage.ndjson")
+    assert code == 1, err
+    events = [json.loads(line) for line in (workdir / "lineage.ndjson").read_text().splitlines()]
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
+    assert events[0]["run"]["runId"] == events[1]["run"]["runId"]
+
+
+def test_an_output_in_a_missing_directory_is_refused_before_anything_is_written(
+    runner: CliRunner, workdir: Path
+) -> None:
+    code, _, err = audit(
+        runner, "-r", "rules.yaml", "good.csv", "-o", "report.txt", "--openlineage", "nope/l.ndjson"
+    )
+    assert code == 2
+    assert err.strip() == "Error: cannot write nope/l.ndjson: directory nope does not exist; create it first"
+    assert not (workdir / "report.txt").exists()
+
+
+def test_inside_github_actions_annotations_and_summary(
+    runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = workdir / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, err = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", "json")
+    assert code == 1
+    json.loads(out)  # stdout stays a clean JSON report
+    assert err.startswith("::error file=rules.yaml,line=4,")
+    assert summary.read_text(encoding="utf-8").startswith("# ❌")
+
+
+def test_format_github_prints_annotations_on_stdout(runner: CliRunner, workdir: Path) -> None:
+    code, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", "github")
+    assert code == 1
+    assert out.startswith("::error file=rules.yaml,line=4,")

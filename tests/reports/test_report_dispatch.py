@@ -12,7 +12,7 @@ from veracity.results import AuditResult
 
 
 def test_formats_are_table_json_markdown_with_table_first() -> None:
-    assert FORMATS == ("table", "json", "markdown")
+    assert FORMATS == ("table", "json", "markdown", "html", "junit", "github")
 
 
 def test_render_dispatches_to_each_format(audit_result: AuditResult) -> None:
@@ -31,7 +31,10 @@ def test_every_format_ends_with_one_newline(audit_result: AuditResult) -> None:
 def test_unknown_format_is_a_usage_error(audit_result: AuditResult) -> None:
     with pytest.raises(UsageError) as caught:
         render(audit_result, "yaml")
-    assert str(caught.value) == "unknown report format 'yaml'; choose one of: table, json, markdown"
+    assert (
+        str(caught.value)
+        == "unknown report format 'yaml'; choose one of: table, json, markdown, html, junit, github"
+    )
 
 
 def test_rendering_is_deterministic(audit_result: AuditResult) -> None:

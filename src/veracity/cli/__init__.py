@@ -7,6 +7,7 @@ import typer
 from veracity import __version__
 from veracity.cli import rules
 from veracity.cli.audit import audit_command
+from veracity.cli.trend import trend_command
 
 app = typer.Typer(
     name="veracity",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command("audit")(audit_command)
 app.add_typer(rules.app, name="rules")
+app.command("trend")(trend_command)
 
 
 def _version(value: bool) -> None:

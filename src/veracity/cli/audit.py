@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ from veracity._api import audit as run_audit
 from veracity.cli._common import EXIT_OK, err_console, error_boundary, parse_as_of, stdout_is_terminal
 from veracity.cli._progress import StageProgress
 from veracity.errors import UsageError
+from veracity.results import AuditResult
 from veracity.reports import FORMATS, render
 from veracity.sources.base import ReadOptions
 
@@ -64,6 +67,24 @@ def audit_command(
         list[str] | None,
         typer.Option("--by", help="Break every score down by this field, or 'source' (repeatable)."),
     ] = None,
+    openlineage: Annotated[
+        Path | None,
+        typer.Option(
+            "--openlineage",
+            help="Write OpenLineage START/COMPLETE events here (NDJSON). OPENLINEAGE_URL sends them instead.",
+        ),
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Record this audit in the history store (see 'veracity trend').")
+    ] = False,
+    history_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--history-db",
+            envvar="VERACITY_HISTORY",
+            help="The history store (default .veracity/history.db).",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")] = True,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
@@ -90,6 +111,7 @@ def audit_command(
             raise UsageError(f"--findings: {findings} must end in .csv or .parquet")
         if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
             raise UsageError("--delimiter: give a single character such as ';' or '\\t'")
+        _refuse_unwritable(output, findings, openlineage)
         read = ReadOptions(
             format=input_format,  # type: ignore[arg-type]
             delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
@@ -120,9 +142,55 @@ def audit_command(
                 from veracity._atomic import atomic_write
 
                 atomic_write(output, text)
+            _github_actions(result, fmt, reveal_values)
+            if history:
+                from veracity.history import record_audit
+
+                record_audit(result, history_db)
+            _emit_lineage(result, openlineage)
         if output is None:
             typer.echo(text, nl=not text.endswith("\n"))
         else:
             err_console.print(f"Report written to {output}", markup=False)
     code = EXIT_OK if exit_zero else result.exit_code
     raise typer.Exit(code)
+
+
+def _refuse_unwritable(*paths: Path | None) -> None:
+    """Check output directories before the audit runs, so a typo costs no audit and leaves no
+    partial set of outputs behind."""
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist; create it first")
+
+
+def _github_actions(result: AuditResult, fmt: str, reveal_values: bool) -> None:
+    """Inside a GitHub Actions job: annotations for the worst rules and the job summary.
+
+    The annotations go to stderr (the runner reads workflow commands from both streams), so a
+    machine-readable report on stdout stays clean; ``--format github`` prints them on stdout.
+    """
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from veracity.reports import github
+
+    if fmt != "github":
+        sys.stderr.write(github.render(result, reveal_values=reveal_values))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        github.append_step_summary(result, Path(summary), reveal_values=reveal_values)
+
+
+def _emit_lineage(result: AuditResult, path: Path | None) -> None:
+    from veracity.reports.openlineage import OpenLineageError, emit_openlineage, openlineage_configured
+
+    if path is None and not openlineage_configured():
+        return
+    try:
+        emit_openlineage(result, path)
+    except OpenLineageError as exc:
+        if path is not None:
+            raise
+        # The audit itself is done and its verdict stands; a lineage server that is down
+        # must not turn a passing import into a failed one.
+        err_console.print(f"Warning: {exc}", markup=False)

@@ -53,10 +53,31 @@ def _markdown(result: AuditResult, options: RenderOptions) -> str:
     return markdown.render(result, reveal_values=options.reveal_values)
 
 
+def _html(result: AuditResult, options: RenderOptions) -> str:
+    from veracity.reports import html
+
+    return html.render(result, reveal_values=options.reveal_values)
+
+
+def _junit(result: AuditResult, options: RenderOptions) -> str:
+    from veracity.reports import junit
+
+    return junit.render(result, reveal_values=options.reveal_values)
+
+
+def _github(result: AuditResult, options: RenderOptions) -> str:
+    from veracity.reports import github
+
+    return github.render(result, reveal_values=options.reveal_values)
+
+
 _RENDERERS: dict[str, Renderer] = {
     "table": _table,
     "json": _json,
     "markdown": _markdown,
+    "html": _html,
+    "junit": _junit,
+    "github": _github,
 }
 
 #: Format names accepted by :func:`render`, the default (terminal) format first.
