@@ -14,8 +14,8 @@ from veracity._api import audit as run_audit
 from veracity.cli._common import EXIT_OK, err_console, error_boundary, parse_as_of, stdout_is_terminal
 from veracity.cli._progress import StageProgress
 from veracity.errors import UsageError
-from veracity.results import AuditResult
 from veracity.reports import FORMATS, render
+from veracity.results import AuditResult
 from veracity.sources.base import ReadOptions
 
 
