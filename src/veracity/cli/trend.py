@@ -18,6 +18,7 @@ def trend_command(
     history: Annotated[
         Path | None,
         typer.Option(
+            "--history-db",
             "--history",
             help=f"The history store. Default: ${ENV_VAR}, else .veracity/history.db.",
         ),
