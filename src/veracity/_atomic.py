@@ -32,6 +32,11 @@ def atomic_path(path: StrPath) -> Iterator[Path]:
     The parent directory must exist: creating it would hide typos in ``--output`` paths.
     """
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO a job reads from): renaming a file
+        # over it would replace the device itself, so write to it in place.
+        yield target
+        return
     temp = _create_temp(path, target)
     try:
         yield temp

@@ -1,0 +1,604 @@
+"""Time ``veracity audit`` against a bare polars read of the same file, on this machine.
+
+Usage::
+
+    python benchmarks/run_audit.py benchmarks/data/customers_1m.csv [--rules rules/customer-master.yaml] [--runs 3] [--json]
+
+Each run starts fresh subprocesses, interleaved so that drift on a noisy machine hits both alike:
+
+(a) the bare read: ``polars.read_csv(path, infer_schema=False)`` (``read_parquet`` for
+    ``.parquet``), the floor any tool reading this file with polars pays;
+(b) the audit: ``veracity audit --rules RULES --as-of 2026-11-01 --format json -o REPORT
+    --exit-zero --no-progress PATH``.
+
+For each it reports the median wall time, the median CPU time (user + system, worker
+processes included) and the peak memory over the runs, and the audit/read ratios. Absolute
+numbers depend on the machine and its load; the ratios are what to compare across machines and
+commits.
+
+Memory is measured two ways, and the larger is reported as the peak:
+
+- the largest single process, from ``/usr/bin/time -v`` when it is GNU time, else from
+  ``getrusage(RUSAGE_CHILDREN)`` in a fresh wrapper process per command (RUSAGE_CHILDREN keeps
+  the maximum over all children ever waited for, hence one wrapper each). Exact, but blind to
+  processes running side by side: it is a maximum, not a sum;
+- the whole process tree, sampled from /proc every 0.2 s (Linux only): the sum of the RSS of
+  the command and all its descendants, which is what a pool of worker processes really costs
+  (an upper bound: shared pages count once per process; a peak shorter than 0.2 s can be
+  missed).
+
+The report goes to a temporary file rather than ``-o /dev/null``: veracity writes reports
+atomically (temporary file + rename), which, run as root, replaces the /dev/null device with a
+regular file. If ``<data>.truth.json`` from ``generate.py`` sits next to the data and the rules
+are the shipped ``customer-master.yaml``, the last report's failure counts are checked against
+the injected errors, so a fast but wrong audit does not go unnoticed.
+
+The checkout may be shared and edited while a benchmark runs (veracity is installed editable).
+The veracity sources are fingerprinted before and after every audit run, and a change is
+reported. ``--src DIR`` benchmarks another source tree without touching the work tree, e.g. the
+last commit: ``mkdir /tmp/head && git archive HEAD src | tar -x -C /tmp/head`` and
+``--src /tmp/head/src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_RULES = REPO / "rules" / "customer-master.yaml"
+AS_OF = "2026-11-01"
+GNU_TIME = "/usr/bin/time"
+SAMPLE_SECONDS = 0.2
+
+#: The bare read, run by the same interpreter as veracity's. Prints the shape so the table
+#: can show the row count without a second read.
+_READ_SCRIPT = """\
+import sys
+import polars as pl
+path = sys.argv[1]
+frame = pl.read_parquet(path) if path.endswith(".parquet") else pl.read_csv(path, infer_schema=False)
+print(frame.height, frame.width)
+"""
+
+#: Fallback when GNU time is missing: run the command, report its wall and CPU time and peak
+#: RSS. ru_maxrss is in KiB on Linux (bytes on macOS, converted).
+_WRAPPER_SCRIPT = """\
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": rss,
+                  "code": done.returncode, "stdout": done.stdout.decode(errors="replace"),
+                  "stderr": done.stderr.decode(errors="replace")}))
+"""
+
+
+@dataclass
+class Outcome:
+    """One run of one command."""
+
+    wall_s: float
+    #: User + system time of the command and every child it waited for.
+    cpu_s: float
+    #: Largest single process (rusage).
+    rss_kib: int
+    #: Largest sampled sum over the process tree (0 where /proc is unavailable).
+    tree_rss_kib: int
+    #: Most processes seen in the tree at once.
+    processes: int
+    stdout: str
+
+    @property
+    def peak_kib(self) -> int:
+        return max(self.rss_kib, self.tree_rss_kib)
+
+
+@dataclass
+class Step:
+    """All runs of one command."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str] | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def summary(self, display: list[str]) -> dict[str, Any]:
+        return {
+            "command": display,
+            "walls_s": [o.wall_s for o in self.outcomes],
+            "cpus_s": [o.cpu_s for o in self.outcomes],
+            "rss_kib": [o.rss_kib for o in self.outcomes],
+            "tree_rss_kib": [o.tree_rss_kib for o in self.outcomes],
+            "median_wall_s": statistics.median(o.wall_s for o in self.outcomes),
+            "median_cpu_s": statistics.median(o.cpu_s for o in self.outcomes),
+            "peak_mib": max(o.peak_kib for o in self.outcomes) / 1024,
+            "max_processes": max(o.processes for o in self.outcomes),
+        }
+
+
+class CommandFailed(RuntimeError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring one command
+
+
+def gnu_time_available() -> bool:
+    """Whether /usr/bin/time is GNU time with -v (BSD and busybox time are not)."""
+    if not os.access(GNU_TIME, os.X_OK):
+        return False
+    try:
+        done = subprocess.run([GNU_TIME, "-v", "true"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and "Maximum resident set size" in done.stderr
+
+
+_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process, from /proc/PID/stat (this kernel may lack the
+    cheaper /proc/PID/task/TID/children)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:  # the process ended in between
+            continue
+        # The command name is in parentheses and may itself contain ") ": split at the last.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 1:
+            parents[int(entry)] = int(fields[1])
+    return parents
+
+
+def _tree_rss(root: int) -> tuple[int, int]:
+    """(summed RSS in KiB, number of processes) of ``root``'s descendants, ``root`` excluded."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    total = count = 0
+    pending = list(children.get(root, []))
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+                resident_pages = int(handle.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        total += resident_pages * _PAGE_KIB
+        count += 1
+    return total, count
+
+
+class TreeSampler(threading.Thread):
+    """Samples the process tree under one launcher process until stopped."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.peak_kib = 0
+        self.processes = 0
+        self._stop_event = threading.Event()
+        self.enabled = os.path.isdir("/proc") and sys.platform.startswith("linux")
+
+    def run(self) -> None:
+        while self.enabled and not self._stop_event.wait(SAMPLE_SECONDS):
+            rss, count = _tree_rss(self.root)
+            self.peak_kib = max(self.peak_kib, rss)
+            self.processes = max(self.processes, count)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def measure(command: Sequence[str], use_gnu_time: bool, env: Mapping[str, str] | None = None) -> Outcome:
+    """Run ``command`` once in a fresh process tree and measure it."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        launcher = (
+            [GNU_TIME, "-v", "-o", report.name, *command]
+            if use_gnu_time
+            else [sys.executable, "-c", _WRAPPER_SCRIPT, *command]
+        )
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            launcher, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        stdout, stderr = process.communicate()
+        wall = time.perf_counter() - start
+        sampler.stop()
+        # GNU time writes its report to -o, so the command's own output stays separate.
+        stats = report.read()
+    if not use_gnu_time:
+        if process.returncode != 0:
+            raise CommandFailed(_failure(command, process.returncode, stderr))
+        result = json.loads(stdout)
+        if result["code"] != 0:
+            raise CommandFailed(_failure(command, result["code"], result["stderr"]))
+        return Outcome(
+            result["wall"],
+            result["cpu"],
+            result["rss_kib"],
+            sampler.peak_kib,
+            sampler.processes,
+            result["stdout"],
+        )
+    if process.returncode != 0:
+        raise CommandFailed(_failure(command, process.returncode, stderr))
+    values = {
+        key: re.search(rf"{re.escape(label)}: ([\d.]+)", stats)
+        for key, label in (
+            ("rss", "Maximum resident set size (kbytes)"),
+            ("user", "User time (seconds)"),
+            ("system", "System time (seconds)"),
+        )
+    }
+    missing = [key for key, found in values.items() if found is None]
+    if missing:
+        raise CommandFailed(f"no {', '.join(missing)} in the output of {GNU_TIME} -v:\n{stats}")
+    number = {key: float(found.group(1)) for key, found in values.items() if found is not None}
+    return Outcome(
+        wall,
+        number["user"] + number["system"],
+        int(number["rss"]),
+        sampler.peak_kib,
+        sampler.processes,
+        stdout,
+    )
+
+
+def _failure(command: Sequence[str], code: int, stderr: str) -> str:
+    tail = "\n".join(stderr.strip().splitlines()[-20:])
+    return f"exit code {code} from: {' '.join(command)}\n{tail}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine and software
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or "unknown"
+    found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else platform.processor() or "unknown"
+
+
+def _ram_gib() -> float | None:
+    try:
+        text = Path("/proc/meminfo").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r"^MemTotal:\s*(\d+) kB", text, re.MULTILINE)
+    return round(int(found.group(1)) / 1024**2, 1) if found else None
+
+
+def _versions(python: str, env: Mapping[str, str] | None) -> dict[str, str]:
+    """Versions, and where veracity is imported from, as the audited interpreter sees them."""
+    script = (
+        "import json, pathlib, platform, polars, veracity\n"
+        "from importlib.metadata import version\n"
+        "print(json.dumps({'python': platform.python_version(), 'polars': polars.__version__,"
+        " 'veracity': version('veracity'),"
+        " 'veracity_dir': str(pathlib.Path(veracity.__file__).resolve().parent)}))"
+    )
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise CommandFailed(f"{python} cannot import polars and veracity:\n{done.stderr.strip()}")
+    versions: dict[str, str] = json.loads(done.stdout)
+    return versions
+
+
+def source_fingerprint(package_dir: Path) -> str:
+    """A hash of every Python file of the veracity package (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        digest.update(str(path.relative_to(package_dir)).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:  # deleted while we looked: that is a change too
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()[:12]
+
+
+def _git_state() -> dict[str, str | bool] | None:
+    """Commit and whether src/ differs from it (other engineers may be editing it)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    # GIT_OPTIONAL_LOCKS=0: `git status` must not rewrite the index of a shared checkout.
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    head = subprocess.run(
+        [git, "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    if head.returncode != 0:
+        return None
+    status = subprocess.run(
+        [git, "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True, text=True, env=env
+    )
+    return {"commit": head.stdout.strip(), "src_modified": bool(status.stdout.strip())}
+
+
+def machine_info() -> dict[str, Any]:
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 0
+    return {
+        "cpu": _cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "usable_cpus": usable,
+        "ram_gib": _ram_gib(),
+        "os": platform.platform(),
+        "git": _git_state(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Truth check
+
+
+def check_truth(data: Path, rules: Path, report_path: Path) -> dict[str, Any] | None:
+    """Compare the report's failed counts with generate.py's expected ones, when they apply."""
+    truth_path = data.with_name(data.stem + ".truth.json")
+    if not truth_path.exists() or rules.resolve() != DEFAULT_RULES.resolve():
+        return None
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    expected: dict[str, int] = truth["expected_failures"]["records_failing"]
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    actual = {rule["id"]: rule["failed"] for rule in report["rules"]}
+    mismatches = {
+        rule: {"expected": count, "reported": actual.get(rule)}
+        for rule, count in expected.items()
+        if actual.get(rule) != count
+    }
+    return {"truth_file": truth_path.name, "rules_checked": len(expected), "mismatches": mismatches}
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.1f} s" if value >= 100 else f"{value:.2f} s"
+
+
+def _list(values: Sequence[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    read, audit = result["steps"]["read"], result["steps"]["audit"]
+    data = result["input"]
+    # CPU time is the steadier measure on a shared machine: waiting for a core is not in it.
+    cpu_ratio = audit["median_cpu_s"] / read["median_cpu_s"]
+    lines = [
+        "| input | rows | size | read: wall | read: CPU | read: peak RSS | audit: wall | audit: CPU "
+        "| audit: peak RSS | audit/read wall | audit/read CPU | audit/read RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {data['name']} | {data['rows']:,} | {data['bytes'] / 1e6:,.1f} MB "
+        f"| {_seconds(read['median_wall_s'])} | {_seconds(read['median_cpu_s'])} | {read['peak_mib']:,.0f} MiB "
+        f"| {_seconds(audit['median_wall_s'])} | {_seconds(audit['median_cpu_s'])} | {audit['peak_mib']:,.0f} MiB "
+        f"| {result['ratio']['wall']:,.1f}x | {cpu_ratio:,.1f}x | {result['ratio']['rss']:,.1f}x |",
+        "",
+        f"- {result['runs']} run{'s' if result['runs'] != 1 else ''} of each, interleaved; "
+        "wall and CPU are medians, peak RSS the maximum",
+        f"- walls: read {_list(read['walls_s'])} s; audit {_list(audit['walls_s'])} s "
+        f"(audit CPU {_list(audit['cpus_s'])} s)",
+        f"- audit peak RSS per run: largest process {', '.join(f'{k / 1024:,.0f}' for k in audit['rss_kib'])} MiB, "
+        f"process tree (sampled) {', '.join(f'{k / 1024:,.0f}' for k in audit['tree_rss_kib'])} MiB; "
+        f"at most {audit['max_processes']} process(es) at once",
+        f"- audit: `{' '.join(audit['command'])}`",
+    ]
+    truth = result.get("truth_check")
+    if truth is not None:
+        if truth["mismatches"]:
+            detail = "; ".join(
+                f"{rule}: expected {m['expected']}, reported {m['reported']}"
+                for rule, m in truth["mismatches"].items()
+            )
+            lines.append(
+                f"- truth check ({truth['truth_file']}): MISMATCH in {len(truth['mismatches'])} rules: {detail}"
+            )
+        else:
+            lines.append(
+                f"- truth check ({truth['truth_file']}): all {truth['rules_checked']} rules report the injected counts"
+            )
+    machine, software = result["machine"], result["software"]
+    git = machine["git"]
+    source = software["source"]
+    git_text = ""
+    # The checkout's state describes the audited code only when veracity was imported from it.
+    if git and Path(source["dir"]).is_relative_to(REPO):
+        changes = " + uncommitted changes in src/" if git["src_modified"] else ""
+        git_text = f" (checkout at {git['commit']}{changes})"
+    changed = " -- CHANGED DURING THE RUN, numbers mix versions" if source["changed"] else ""
+    lines += [
+        f"- veracity {software['veracity']} from {source['dir']}{git_text}, "
+        f"sources {', '.join(source['fingerprints'])}{changed}",
+        f"- machine: {machine['cpu']}, {machine['usable_cpus']} usable of {machine['logical_cpus']} logical CPUs, "
+        f"{machine['ram_gib']} GiB RAM, {machine['os']}; Python {software['python']}, polars {software['polars']}",
+        f"- load average (1 min) before/after: {result['load_1min'][0]:.2f} / {result['load_1min'][1]:.2f}; "
+        f"peak RSS via {software['rss_method']} and /proc sampling; {machine['date']}",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Run
+
+
+def _default_veracity(python: str) -> str:
+    # The console script installed next to the interpreter (the project's venv) first.
+    beside = Path(python).parent / "veracity"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("veracity")
+    if found is None:
+        raise SystemExit("cannot find the veracity command; install the project or pass --veracity")
+    return found
+
+
+def run(
+    data: Path,
+    rules: Path,
+    runs: int,
+    python: str,
+    veracity: str | None,
+    src: Path | None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    # Other processes may share this machine; the 1-minute load average says how much.
+    load_before = os.getloadavg()[0]
+    use_gnu_time = gnu_time_available()
+    env = None
+    if src is not None:
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": str(src.resolve()) + (os.pathsep + path if path else "")}
+    software = _versions(python, env)
+    package_dir = Path(software.pop("veracity_dir"))
+    fingerprints = [source_fingerprint(package_dir)]
+    launcher = [python, "-m", "veracity"] if src is not None else [veracity or _default_veracity(python)]
+
+    # Warm the page cache and the bytecode caches (the sources may just have been edited), so
+    # that the first timed run does not pay for them.
+    with data.open("rb") as handle:
+        while handle.read(1 << 24):
+            pass
+    subprocess.run([*launcher, "audit", "--help"], capture_output=True, env=env)
+
+    with tempfile.TemporaryDirectory(prefix="veracity-bench-") as scratch:
+        report = Path(scratch) / "report.json"
+        audit_args = [
+            "audit", "--rules", str(rules), "--as-of", AS_OF, "--format", "json", "-o", str(report),
+            "--exit-zero", "--no-progress", str(data),
+        ]  # fmt: skip
+        read = Step("read", [python, "-c", _READ_SCRIPT, str(data)])
+        audit = Step("audit", [*launcher, *audit_args], env=env)
+        for number in range(1, runs + 1):
+            for step in (read, audit):
+                outcome = measure(step.command, use_gnu_time, step.env)
+                step.outcomes.append(outcome)
+                if step is audit:
+                    fingerprints.append(source_fingerprint(package_dir))
+                if progress:
+                    print(
+                        f"run {number}/{runs} {step.name}: {outcome.wall_s:.2f} s wall, {outcome.cpu_s:.2f} s CPU, "
+                        f"{outcome.peak_kib / 1024:,.0f} MiB",
+                        file=sys.stderr,
+                    )
+        truth = check_truth(data, rules, report)
+        # The report's temporary directory is about to go: show a placeholder for it.
+        display = ["veracity", *("TMPDIR/report.json" if arg == str(report) else arg for arg in audit_args)]
+
+    rows, columns = (int(part) for part in read.outcomes[-1].stdout.split())
+    summaries = {
+        "read": read.summary(["python", "-c", "<read script>", str(data)]),
+        "audit": audit.summary(display),
+    }
+    return {
+        "input": {
+            "name": data.name,
+            "path": str(data),
+            "bytes": data.stat().st_size,
+            "rows": rows,
+            "columns": columns,
+        },
+        "rules": str(rules),
+        "runs": runs,
+        "steps": summaries,
+        "ratio": {
+            "wall": summaries["audit"]["median_wall_s"] / summaries["read"]["median_wall_s"],
+            "cpu": summaries["audit"]["median_cpu_s"] / summaries["read"]["median_cpu_s"],
+            "rss": summaries["audit"]["peak_mib"] / summaries["read"]["peak_mib"],
+        },
+        "truth_check": truth,
+        "software": {
+            **software,
+            "source": {
+                "dir": str(package_dir),
+                "fingerprints": list(dict.fromkeys(fingerprints)),
+                "changed": len(set(fingerprints)) > 1,
+            },
+            "rss_method": f"{GNU_TIME} -v"
+            if use_gnu_time
+            else "getrusage(RUSAGE_CHILDREN) in a wrapper process",
+        },
+        "machine": machine_info(),
+        "load_1min": [load_before, os.getloadavg()[0]],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("data", type=Path, help="the CSV or Parquet file to audit")
+    parser.add_argument(
+        "--rules", type=Path, default=DEFAULT_RULES, help="rule file (default: the shipped pack)"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of Markdown")
+    parser.add_argument("--save", type=Path, help="also write the result as JSON to this file")
+    parser.add_argument(
+        "--python", default=sys.executable, help="interpreter for the bare read (default: this one)"
+    )
+    parser.add_argument("--veracity", help="veracity command (default: the one beside --python, else PATH)")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="run veracity from this source directory (python -m veracity with PYTHONPATH)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no per-run progress on stderr")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if not args.data.is_file():
+        parser.error(f"{args.data}: no such file (generate it with benchmarks/generate.py)")
+    if args.src is not None and not (args.src / "veracity" / "__init__.py").is_file():
+        parser.error(f"--src {args.src}: no veracity package in it (give the directory holding veracity/)")
+    if args.src is not None and args.veracity is not None:
+        parser.error("--src and --veracity exclude each other")
+    try:
+        result = run(
+            args.data, args.rules, args.runs, args.python, args.veracity, args.src, progress=not args.quiet
+        )
+    except CommandFailed as exc:
+        print(f"benchmark aborted: {exc}", file=sys.stderr)
+        return 1
+    if args.save is not None:
+        args.save.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2) if args.json else markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
