@@ -53,11 +53,9 @@ def check_markdown(check: CheckType[Any]) -> str:
     lines += ["| parameter | type | default | description |", "|---|---|---|---|"]
     for name, kind, default, description in parameter_rows(check):
         lines.append(f"| `{name}` | {kind} | {default} | {description} |")
-    lines += [
-        "",
-        f"Every rule also takes: {', '.join(f'`{k}`' for k in COMMON_RULE_KEYS if k not in ('id', 'check'))}.",
-        "",
-    ]
+    # A check that owns a common key (duplicates' `threshold`) documents it as its own.
+    common = [k for k in COMMON_RULE_KEYS if k not in ("id", "check") and k not in check.params.model_fields]
+    lines += ["", f"Every rule also takes: {', '.join(f'`{k}`' for k in common)}.", ""]
     return "\n".join(lines)
 
 

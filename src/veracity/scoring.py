@@ -85,7 +85,8 @@ def score_dimensions(results: Sequence[RuleResult]) -> list[DimensionScore]:
         scores.append(
             DimensionScore(
                 dimension=dimension,
-                score=score,
+                # Weighted sums of rates can land a hair outside [0, 100] in floating point.
+                score=min(100.0, max(0.0, score)) if score is not None else None,
                 rules=len(members),
                 evaluated=sum(r.evaluated for r in members),
                 failed=sum(r.failed for r in members),

@@ -309,3 +309,39 @@ def test_format_github_prints_annotations_on_stdout(runner: CliRunner, workdir: 
     code, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", "github")
     assert code == 1
     assert out.startswith("::error file=rules.yaml,line=4,")
+
+
+def test_duplicates_file_has_the_contract_columns(runner: CliRunner, workdir: Path) -> None:
+    (workdir / "people.csv").write_text(
+        "id,first_name,last_name,email\n"
+        "1,Anna,Schmidt,anna.schmidt@example.de\n"
+        "2,Ana,Schmidt,ANNA.SCHMIDT@example.de\n"
+        "3,Peter,Meyer,peter.meyer@example.de\n",
+        encoding="utf-8",
+    )
+    (workdir / "dup.yaml").write_text(
+        "version: 1\nkey: id\nrules:\n  - id: same-person\n    check: duplicates\n"
+        "    compare:\n      - {field: first_name, method: jaro_winkler}\n"
+        "      - {field: last_name, method: jaro_winkler}\n      - {field: email, method: email}\n"
+        "    blocking:\n      - [last_name]\n      - [email]\n",
+        encoding="utf-8",
+    )
+    code, out, err = audit(runner, "-r", "dup.yaml", "people.csv", "--duplicates", "dupes.csv", "-f", "json")
+    assert code in (0, 1), err
+    clusters = pl.read_csv(workdir / "dupes.csv", infer_schema=False)
+    assert clusters.columns[:6] == [
+        "cluster_id",
+        "source",
+        "line",
+        "record_key",
+        "match_probability",
+        "agreeing_fields",
+    ]
+    assert sorted(clusters.get_column("record_key").to_list()) == ["1", "2"]
+    details = json.loads(out)["rules"][0]["details"]
+    assert details["clusters"] == 1
+
+
+def test_duplicates_needs_a_csv_or_parquet_path(runner: CliRunner, workdir: Path) -> None:
+    code, _, err = audit(runner, "-r", "rules.yaml", "good.csv", "--duplicates", "d.txt")
+    assert (code, err.strip()) == (2, "Error: --duplicates: d.txt must end in .csv or .parquet")

@@ -195,3 +195,30 @@ def test_shipped_rule_files_load() -> None:
     root = Path(__file__).parents[2]
     for path in [*root.glob("rules/*.yaml"), root / "examples" / "rules.yaml"]:
         assert load_rule_file(path).rules
+
+
+DUPLICATES = """\
+version: 1
+defaults: {threshold: 0.98}
+rules:
+  - id: same-person
+    check: duplicates
+    compare:
+      - {field: first_name, method: jaro_winkler}
+      - {field: frist_name, method: jaro_winkler}
+    blocking:
+      - [last_name]
+    threshold: 0.95
+"""
+
+
+def test_a_check_owning_threshold_gets_it_and_the_rule_keeps_the_default() -> None:
+    (rule,) = parse_rule_text(DUPLICATES, "dup.yaml").rules
+    assert rule.params.threshold == 0.95  # type: ignore[attr-defined]
+    assert rule.threshold == 0.98
+
+
+def test_nested_field_errors_point_at_their_own_line() -> None:
+    rule_set = parse_rule_text(DUPLICATES, "dup.yaml")
+    with pytest.raises(FieldError, match=r"^dup\.yaml:8:17: rules\[0\]\.compare\[1\]\.field: .*'frist_name'"):
+        check_fields(rule_set, ["first_name", "last_name"])

@@ -8,6 +8,7 @@ from veracity.checks import (  # noqa: F401  (imported to register their checks)
     completeness,
     consent,
     consistency,
+    duplicates,
     timeliness,
     uniqueness,
     validity,

@@ -67,6 +67,13 @@ def audit_command(
         list[str] | None,
         typer.Option("--by", help="Break every score down by this field, or 'source' (repeatable)."),
     ] = None,
+    duplicates: Annotated[
+        Path | None,
+        typer.Option(
+            "--duplicates",
+            help="Write the duplicate clusters of 'duplicates' rules here (.csv or .parquet).",
+        ),
+    ] = None,
     openlineage: Annotated[
         Path | None,
         typer.Option(
@@ -111,7 +118,9 @@ def audit_command(
             raise UsageError(f"--findings: {findings} must end in .csv or .parquet")
         if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
             raise UsageError("--delimiter: give a single character such as ';' or '\\t'")
-        _refuse_unwritable(output, findings, openlineage)
+        if duplicates is not None and duplicates.suffix.lower() not in (".csv", ".parquet"):
+            raise UsageError(f"--duplicates: {duplicates} must end in .csv or .parquet")
+        _refuse_unwritable(output, findings, duplicates, openlineage)
         read = ReadOptions(
             format=input_format,  # type: ignore[arg-type]
             delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
@@ -138,6 +147,10 @@ def audit_command(
                 from veracity.reports.findings import write_findings
 
                 write_findings(result, findings, reveal_values=reveal_values)
+            if duplicates is not None:
+                from veracity.reports.duplicates import write_duplicates
+
+                write_duplicates(result, duplicates)
             if output is not None:
                 from veracity._atomic import atomic_write
 

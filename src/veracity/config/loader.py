@@ -113,8 +113,12 @@ def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions:
             "(run 'veracity rules list' for the catalogue)",
             positions.locate((*here, "check")),
         )
+    # A check may own a common key under the same name (duplicates: `threshold` is its match
+    # probability, as its contract says); the rule's pass threshold then comes from defaults.
+    claimed = [k for k in COMMON_RULE_KEYS if k in check.params.model_fields and getattr(rule, k) is not None]
+    raw = rule.params() | {k: getattr(rule, k) for k in claimed}
     try:
-        params = check.params.model_validate(rule.params())
+        params = check.params.model_validate(raw)
     except ValidationError as exc:
         raise _translate(exc, positions, check.params, here, extra_keys=COMMON_RULE_KEYS) from None
     if rule.when is not None:
@@ -132,7 +136,9 @@ def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions:
         check=check,
         params=params,
         severity=rule.severity or defaults.severity,
-        threshold=rule.threshold if rule.threshold is not None else defaults.threshold,
+        threshold=rule.threshold
+        if rule.threshold is not None and "threshold" not in claimed
+        else defaults.threshold,
         weight=rule.weight if rule.weight is not None else defaults.weight,
         when=rule.when,
         description=rule.description,
@@ -184,6 +190,16 @@ def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
     if key is not None and key not in known:
         refuse(key, rule_set.locate(("key",)), "key")
     for index, rule in enumerate(rule_set.rules):
+        # Checks with nested field references (duplicates: compare[].field, blocking keys)
+        # name each problem's place within the rule, so it is reported at its own YAML line.
+        problems = getattr(rule.params, "field_problems", None)
+        if problems is not None:
+            for path, message in problems(available):
+                where = rule_set.locate(("rules", index, *path))
+                raise FieldError(
+                    f"{where}: rules[{index}].{message}" if where else f"rules[{index}].{message}"
+                )
+            continue
         for param in (*rule.params.field_params, *rule.params.optional_field_params):
             value = getattr(rule.params, param)
             names = [value] if isinstance(value, str) else list(value or [])

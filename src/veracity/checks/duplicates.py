@@ -1,0 +1,211 @@
+"""Uniqueness across spellings: near-duplicate customers found by probabilistic record linkage.
+
+The ``unique`` check finds records that are the same byte for byte; this one finds the same
+person written twice differently (typos, swapped names, reformatted phone numbers). The work
+is done by :mod:`veracity.linkage`; this module declares the rule's parameters and turns the
+clusters into per-record verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from veracity.checks.base import CheckContext, CheckParams, Dimension, TableOutcome, register
+from veracity.linkage.blocking import resolve_key
+from veracity.linkage.comparisons import Comparison
+from veracity.linkage.pipeline import LinkageSettings, field_problems, find_duplicates
+
+__all__ = ["DuplicatesParams"]
+
+
+class DuplicatesParams(CheckParams):
+    # The loader checks the fields named by these (properties, not parameters: the fields sit
+    # inside compare items and blocking keys). A derived blocking key's field (birth_year:
+    # birth_date or birth?) can only be told with the data: field_problems() does that, and
+    # the check itself refuses unknown ones when it runs.
+    field_params: ClassVar[tuple[str, ...]] = ("compared_fields", "blocking_fields")
+
+    compare: list[Comparison] = Field(
+        min_length=1,
+        description=(
+            "Fields to compare, each {field, method} plus optional levels, days, region_field, "
+            "default_region, term_frequency (see above)."
+        ),
+    )
+    blocking: list[list[str]] = Field(
+        min_length=1,
+        description=(
+            "Blocking rules: records are compared when they share every key of at least one "
+            "rule. Keys are fields or derived keys (<field>_soundex, _initial, _year, _norm)."
+        ),
+    )
+    threshold: float = Field(
+        0.9, gt=0.0, lt=1.0, description="Match probability from which two records are duplicates."
+    )
+    max_pairs: int = Field(
+        50_000_000,
+        ge=1,
+        description="Refuse blocking rules that would compare more pairs of records than this.",
+    )
+    u_estimation: Literal["random_pairs", "em"] = Field(
+        "random_pairs",
+        description=(
+            "How the u-probabilities (agreement by chance) are learnt: from random pairs of "
+            "records, or by EM on the candidate pairs."
+        ),
+    )
+    random_pairs: int = Field(
+        300_000,
+        ge=1_000,
+        description=(
+            "Random pairs of records compared to estimate u (all pairs when there are fewer). "
+            "Exact agreement's u comes from value frequencies, so the sample only has to see "
+            "the fuzzy levels, which occur once in a hundred to ten thousand random pairs."
+        ),
+    )
+
+    @field_validator("blocking", mode="before")
+    @classmethod
+    def _single_keys(cls, value: Any) -> Any:
+        # `- email` reads more naturally than `- [email]` for a one-key rule.
+        if isinstance(value, list):
+            return [[item] if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("blocking")
+    @classmethod
+    def _non_empty_rules(cls, value: list[list[str]]) -> list[list[str]]:
+        seen: dict[frozenset[str], int] = {}
+        for index, rule in enumerate(value):
+            if not rule:
+                raise ValueError(f"blocking[{index}] has no keys; list at least one, e.g. [email]")
+            key = frozenset(rule)
+            if key in seen:
+                raise ValueError(f"blocking[{index}] repeats blocking[{seen[key]}]")
+            seen[key] = index
+        return value
+
+    @model_validator(mode="after")
+    def _fields_compared_once(self) -> DuplicatesParams:
+        seen: dict[str, int] = {}
+        for index, spec in enumerate(self.compare):
+            if spec.field in seen:
+                raise ValueError(
+                    f"compare[{index}]: field '{spec.field}' is already compared by compare[{seen[spec.field]}]; "
+                    "compare each field once (the model assumes comparisons are independent evidence)"
+                )
+            seen[spec.field] = index
+        return self
+
+    @property
+    def compared_fields(self) -> list[str]:
+        """Fields the comparisons read (including phone regions)."""
+        names: list[str] = []
+        for spec in self.compare:
+            names += [spec.field] if spec.region_field is None else [spec.field, spec.region_field]
+        return list(dict.fromkeys(names))
+
+    @property
+    def blocking_fields(self) -> list[str]:
+        """Fields the blocking keys are computed from, where the rule alone tells which."""
+        compared = [spec.field for spec in self.compare]
+        fields = []
+        for rule in self.blocking:
+            for name in rule:
+                key = resolve_key(name, compared, None)
+                if key is not None:
+                    fields.append(key.field)
+        return list(dict.fromkeys(fields))
+
+    def referenced_fields(self) -> list[str]:
+        return list(dict.fromkeys([*self.compared_fields, *self.blocking_fields]))
+
+    def field_problems(self, available: Sequence[str]) -> list[tuple[tuple[str | int, ...], str]]:
+        """Fields and blocking keys that name nothing in ``available``: (path of the value
+        within the rule, e.g. ("compare", 2, "field"), one-line message). For the loader to
+        report each at its own YAML line; derived keys are resolved here, with the data."""
+        return field_problems(self.compare, self.blocking, available)
+
+    def settings(self) -> LinkageSettings:
+        return LinkageSettings(
+            compare=self.compare,
+            blocking=self.blocking,
+            threshold=self.threshold,
+            max_pairs=self.max_pairs,
+            u_estimation=self.u_estimation,
+            random_pairs=self.random_pairs,
+        )
+
+
+@register(
+    "duplicates",
+    Dimension.UNIQUENESS,
+    DuplicatesParams,
+    message="likely duplicate of an earlier record",
+    scope="table",
+    # A record missing one compared field is still compared on the others (that field's
+    # comparison is simply uninformative); records missing all of them are skipped below.
+    skips_missing=False,
+)
+def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
+    """No customer is in the data twice under different spellings.
+
+    What it checks
+    Finds records of the same person that are not byte-for-byte equal (typos, swapped first
+    and last names, "Street" for "St.", e-mail addresses in capitals, phone numbers with and
+    without country code) with an unsupervised Fellegi-Sunter model, as Splink does. Only
+    records that share every key of at least one ``blocking`` rule are compared (keys are
+    fields, or derived keys: ``<field>_soundex``, ``<field>_initial``, ``<date field>_year``,
+    where ``birth_year`` is the year of ``birth_date``, and ``<field>_norm``). Each ``compare``
+    item grades a pair into levels: ``exact``, ``jaro_winkler`` (exact / >= 0.92 / >= 0.8 /
+    else), ``levenshtein`` (edits 1 / 2), ``token_set`` (>= 0.9 / >= 0.7), ``date`` (exact /
+    day and month swapped / one typo / within ``days``, default 30), ``numeric`` (relative
+    difference 1% / 10%), ``email`` (trimmed and case-folded: exact / same user name /
+    Jaro-Winkler >= 0.88), ``phone`` (E.164 with the record's ``region_field`` or
+    ``default_region``: exact / one digit edit); ``levels`` overrides the thresholds. How
+    often each level occurs among duplicates (m) is learnt by expectation-maximisation from
+    the candidate pairs, how often by chance (u) from random pairs: no labels needed. Pairs
+    with a match probability of at least ``threshold`` are duplicates; connected pairs form a
+    cluster. The cluster's first record passes, every later one fails and names the record it
+    matches best, the probability and the fields that agreed. Text is compared case-folded,
+    without accents or punctuation. A missing value counts neither way; records missing every
+    compared field are not evaluated. Exact copies are clustered too; to find them by a key,
+    without a model, use ``unique``.
+
+    Why it matters
+    Real duplicates rarely match exactly: the same customer signs up twice with a typo or a new
+    e-mail address, and a merge of two systems writes names and phone numbers differently. Each
+    duplicate gets every mailing twice, splits purchase history and consent, and inflates
+    customer counts.
+
+    Example
+        - id: same-person
+          check: duplicates
+          compare:
+            - {field: first_name, method: jaro_winkler}
+            - {field: last_name, method: jaro_winkler}
+            - {field: email, method: email}
+            - {field: phone, method: phone, region_field: country}
+            - {field: birth_date, method: date}
+            - {field: street, method: token_set}
+          blocking:
+            - [postal_code]
+            - [email]
+            - [last_name_soundex, birth_year]
+          threshold: 0.9
+    """
+    found = find_duplicates(
+        ctx.data,
+        params.settings(),
+        scope=ctx.scope,
+        parse_date=lambda expr, name: ctx.parse_date(expr, field=name),
+    )
+    return TableOutcome(
+        verdicts=found.verdicts,
+        messages=found.messages,
+        cluster_ids=found.cluster_ids,
+        details=found.result,
+    )

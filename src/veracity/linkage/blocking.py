@@ -1,0 +1,251 @@
+"""Candidate pairs: records that share every key of at least one blocking rule.
+
+Comparing every record with every other is quadratic (a million records make 5e11 pairs);
+blocking compares only records that agree on something cheap, e.g. the same e-mail or the
+same surname sound and birth year. Each rule's pair count is known from its block sizes
+(sum of n*(n-1)/2) before any pair exists, so a rule that would flood memory is refused
+up front.
+
+Key names are fields or *derived keys* of a field:
+
+- ``<field>`` the field's comparable value (the normal form its comparison uses; trimmed,
+  case-folded text otherwise), so "Jane@X.com" and "jane@x.com" share a block;
+- ``<field>_soundex`` American Soundex of the field (Robert, Rupert -> R163);
+- ``<field>_initial`` its first letter;
+- ``<field>_year`` the year of a date field; for a field named ``<stem>_date`` also
+  ``<stem>_year`` (``birth_year`` from ``birth_date``);
+- ``<field>_norm`` the field's text trimmed, case-folded, without accents and punctuation.
+
+A derived name means its derived key unless a source has a field of exactly that name or the
+field is compared itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from veracity.errors import LimitError
+from veracity.linkage.encoding import RecordValues, dense, encode
+from veracity.linkage.features import Feature
+from veracity.linkage.normalise import soundex
+
+__all__ = [
+    "BlockingKey",
+    "BlockingStats",
+    "CandidatePairs",
+    "candidate_pairs",
+    "key_candidates",
+    "resolve_key",
+]
+
+Index = npt.NDArray[np.int64]
+Transform = Literal["value", "soundex", "initial", "year", "norm"]
+
+_SUFFIXES: tuple[tuple[str, Transform], ...] = (
+    ("_soundex", "soundex"),
+    ("_initial", "initial"),
+    ("_year", "year"),
+    ("_norm", "norm"),
+)
+
+
+@dataclass(frozen=True)
+class BlockingKey:
+    """A key as written in the rule, resolved to the field it is computed from."""
+
+    name: str
+    field: str
+    transform: Transform
+
+
+@dataclass(frozen=True)
+class BlockingStats:
+    """What one blocking rule contributed."""
+
+    keys: tuple[str, ...]
+    #: Pairs of records sharing this rule's keys.
+    pairs: int
+    #: Of those, pairs no earlier rule had produced.
+    new_pairs: int
+
+
+@dataclass(frozen=True)
+class CandidatePairs:
+    """Distinct candidate pairs as record positions, ``left < right``."""
+
+    left: Index
+    right: Index
+    stats: list[BlockingStats]
+
+
+def key_candidates(name: str) -> list[tuple[str, Transform]]:
+    """The (field, transform) readings of a derived key name, most specific first."""
+    readings: list[tuple[str, Transform]] = []
+    for suffix, transform in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            readings.append((stem, transform))
+            if transform == "year":
+                readings.append((f"{stem}_date", transform))
+    return readings
+
+
+def resolve_key(
+    name: str, compared: Collection[str], available: Collection[str] | None
+) -> BlockingKey | None:
+    """What ``name`` means, or None when it names nothing (or, without ``available``, when
+    only the data can tell)."""
+    if name in compared:
+        return BlockingKey(name, name, "value")
+    readings = key_candidates(name)
+    for field, transform in readings:
+        if field in compared:
+            return BlockingKey(name, field, transform)
+    if available is None:
+        return None if readings else BlockingKey(name, name, "value")
+    if name in available:
+        return BlockingKey(name, name, "value")
+    for field, transform in readings:
+        if field in available:
+            return BlockingKey(name, field, transform)
+    return None
+
+
+def key_codes(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Index:
+    """The key's code per record (-1 where it cannot be computed: the record joins no block)."""
+    if key.transform == "value":
+        feature = features.get(key.field)
+        return feature.codes if feature is not None else values.text(key.field).codes
+    if key.transform == "norm":
+        return values.text(key.field).codes
+    if key.transform == "soundex":
+        return values.text(key.field).map(soundex).codes
+    if key.transform == "initial":
+        return values.text(key.field).map(lambda text: text.str.head(1)).codes
+    raw = values.raw(key.field)
+    years = encode(values.dates(key.field).get_column("date").dt.year())
+    return raw.gather(years.codes)
+
+
+def _combine(keys: list[Index]) -> Index:
+    """One code per distinct combination of the keys' codes (-1 where any is -1)."""
+    combined = keys[0].copy()
+    for key in keys[1:]:
+        missing = (combined < 0) | (key < 0)
+        combined = combined * (int(key.max(initial=0)) + 1) + key
+        combined[missing] = -1
+        # Re-number densely so that the next multiplication cannot overflow.
+        present = combined >= 0
+        combined[present] = dense(combined[present])[0]
+    return combined
+
+
+def _blocks(keys: list[Index]) -> tuple[Index, Index]:
+    """Members of each block with two or more records, block by block (ascending within a
+    block), and the block sizes: a stable sort by block code, cut where the code changes."""
+    combined = _combine(keys)
+    size = combined.size
+    positions = np.flatnonzero(combined >= 0)
+    # One sort of block code * n + position: blocks in code order, positions ascending within
+    # each (polars sorts integers multi-threaded).
+    ordered = pl.Series(combined[positions] * size + positions).sort().to_numpy()
+    members, codes = ordered % size, ordered // size
+    starts = (
+        np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        if codes.size
+        else np.empty(0, dtype=np.int64)
+    )
+    sizes = np.diff(np.append(starts, codes.size))
+    keep = np.repeat(sizes > 1, sizes)
+    return members[keep].astype(np.int64), sizes[sizes > 1].astype(np.int64)
+
+
+def _pair_count(sizes: Index) -> int:
+    return int(np.sum(sizes * (sizes - 1) // 2))
+
+
+def _expand(members: Index, sizes: Index) -> tuple[Index, Index]:
+    """Every pair (i, j) of positions i < j within each block, without a Python loop: the
+    record at position p pairs with the positions after it up to its block's end."""
+    if members.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    ends = np.repeat(np.cumsum(sizes), sizes)
+    positions = np.arange(members.size, dtype=np.int64)
+    after = ends - positions - 1
+    total = int(after.sum())
+    first = np.repeat(positions, after)
+    # Within the run of pairs of one position, the partner advances by one each step. Built in
+    # place: at the default max_pairs these arrays are hundreds of megabytes each.
+    partner = np.arange(total, dtype=np.int64)
+    partner -= np.repeat(np.cumsum(after) - after, after)
+    partner += first
+    partner += 1
+    return members[first], members[partner]
+
+
+def _refuse(index: int, keys: Sequence[str], count: int, largest: int, max_pairs: int) -> LimitError:
+    return LimitError(
+        f"duplicates: blocking[{index}] [{', '.join(keys)}] would compare "
+        f"{count:,} pairs of records, more than max_pairs ({max_pairs:,}); its largest block has "
+        f"{largest:,} records with the same key: add a more specific key to that rule "
+        "(e.g. a surname's _soundex or a birth date's _year) or raise max_pairs"
+    )
+
+
+def candidate_pairs(
+    rules: Sequence[Sequence[BlockingKey]],
+    values: RecordValues,
+    features: Mapping[str, Feature],
+    max_pairs: int,
+) -> CandidatePairs:
+    """The distinct pairs of records sharing all keys of at least one rule.
+
+    Raises :class:`LimitError` before materialising a rule's pairs when they would be more than
+    ``max_pairs``, and when all rules together would be.
+    """
+    cache: dict[str, Index] = {}
+
+    def codes(key: BlockingKey) -> Index:
+        if key.name not in cache:
+            cache[key.name] = key_codes(key, values, features)
+        return cache[key.name]
+
+    lefts: list[Index] = []
+    rights: list[Index] = []
+    earlier: list[Index] = []
+    stats: list[BlockingStats] = []
+    total = 0
+    for index, rule in enumerate(rules):
+        names = tuple(key.name for key in rule)
+        members, sizes = _blocks([codes(key) for key in rule])
+        count = _pair_count(sizes)
+        if count > max_pairs:
+            raise _refuse(index, names, count, int(sizes.max()), max_pairs)
+        left, right = _expand(members, sizes)
+        block = np.full(values.size, -1, dtype=np.int64)
+        block[members] = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
+        new = np.ones(left.size, dtype=bool)
+        for previous in earlier:
+            # A pair an earlier rule produced shares that rule's block.
+            new &= ~((previous[left] >= 0) & (previous[left] == previous[right]))
+        earlier.append(block)
+        left, right = left[new], right[new]
+        total += left.size
+        if total > max_pairs:
+            raise LimitError(
+                f"duplicates: the blocking rules together would compare more than max_pairs "
+                f"({max_pairs:,}) pairs of records (blocking[{index}] [{', '.join(names)}] adds "
+                f"{left.size:,}); make the rules more specific or raise max_pairs"
+            )
+        lefts.append(left)
+        rights.append(right)
+        stats.append(BlockingStats(keys=names, pairs=count, new_pairs=int(left.size)))
+    left = np.concatenate(lefts) if lefts else np.empty(0, dtype=np.int64)
+    right = np.concatenate(rights) if rights else np.empty(0, dtype=np.int64)
+    return CandidatePairs(left=left, right=right, stats=stats)
