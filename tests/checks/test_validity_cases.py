@@ -13,7 +13,6 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-import veracity.checks.validity as validity
 from tests.checks.conftest import verdicts
 from veracity.checks._countries import ALPHA2, ALPHA3, COUNTRIES, to_alpha2
 from veracity.checks._postal import POSTAL_PATTERNS, postal_regex
@@ -159,40 +158,6 @@ def test_regex_error_reason_is_short() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # behaviour beyond single cases
-
-
-def test_email_library_runs_once_per_distinct_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-    real = validity.validate_email
-
-    def counting(value: str, **kwargs: Any) -> Any:
-        seen.append(value)
-        return real(value, **kwargs)
-
-    monkeypatch.setattr(validity, "validate_email", counting)
-    values = ["a@example.com", "bad", None, "c@example.org"] * 500
-    got = evaluate("email", {"field": "email"}, {"email": values})
-    assert sorted(seen) == ["a@example.com", "bad", "c@example.org"]
-    assert got[:4] == ["pass", "fail", "skip", "pass"]
-
-
-def test_phone_library_runs_once_per_distinct_value_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[str, str | None]] = []
-    real = validity.phonenumbers.parse
-
-    def counting(value: str, region: str | None = None) -> Any:
-        seen.append((value, region))
-        return real(value, region)
-
-    monkeypatch.setattr(validity.phonenumbers, "parse", counting)
-    phones = ["030 1234567"] * 4 + ["+49 30 1234567"]
-    # "de", "DEU" and " DE " are one region: one call for the national number there.
-    countries = ["de", "DEU", " DE ", "US", "ZZ"]
-    got = evaluate("phone", {"field": "p", "region_field": "c"}, {"p": phones * 100, "c": countries * 100})
-    assert sorted(seen, key=str) == sorted(
-        [("030 1234567", "DE"), ("030 1234567", "US"), ("+49 30 1234567", None)], key=str
-    )
-    assert got[:5] == ["pass", "pass", "pass", "fail", "pass"]
 
 
 def test_range_month_and_year_offsets_clamp_to_month_end() -> None:

@@ -1,0 +1,560 @@
+"""Vectorised phone-number verdicts that are certain to equal phonenumbers'.
+
+:func:`phone_verdicts` judges (value, region) pairs with polars string operations and says
+``True`` or ``False`` only where ``phonenumbers.is_valid_number(phonenumbers.parse(value,
+region))`` (a ``NumberParseException`` meaning ``False``) is certain; everything else is
+``null`` and goes to the library. It re-enacts ``parse`` and ``is_valid_number`` step by step
+(``phonenumberutil.py``) over whole columns, with the library's own metadata: each step below
+names the library function it mirrors.
+
+What is decided
+    * Any value longer than 250 characters fails (``parse`` refuses it first:
+      ``_MAX_INPUT_STRING_LENGTH``).
+    * Any ASCII value with fewer than two digits fails: the text parse looks at is cut from the
+      value (``_build_national_number_for_parsing`` only drops characters), and
+      ``_is_viable_phone_number`` needs two digits (``\\d{2}``) or three.
+    * Without a region, any value without a plus sign (``+``, ``＋``) fails:
+      ``_check_region_for_parsing`` needs a number starting with one, and neither the extracted
+      number nor an RFC 3966 phone-context can start with a plus the value does not hold.
+    * Values of the usual shape are decided completely: ASCII, at least three digits, digits
+      and the separators ``space ( ) . - /`` only, and at most one ``+``, before the first
+      digit. For such text ``_extract_possible_number`` drops only leading and trailing
+      separators, the text is viable, there is no extension (every extension pattern needs a
+      letter, ``#``, ``,`` or ``;``), no vanity letters and no RFC 3966 syntax, so what
+      ``parse`` works on is exactly the value's digits and whether it had the plus. The rest is
+      redone with the metadata: the international prefix (``_parse_prefix_as_idd``), the
+      country calling code (``_extract_country_code``, and ``parse``'s retry without the plus
+      when the code is unknown), the default region's own calling code written without a plus
+      (``_maybe_extract_country_code``), the national prefix and carrier code with their
+      transform rules (``_maybe_strip_national_prefix_carrier_code``) kept only when the rest
+      has a possible length (``_test_number_length``), the NSN length limits, the region of a
+      shared calling code (``_region_code_for_number_from_list``: leading digits, else the first
+      region the number is valid in) and the number type (``_number_type_helper``: general
+      description, then each type's possible lengths and pattern; mobile only when its pattern
+      differs from fixed line's). Leading zeros stay part of the national significant number
+      (``italian_leading_zero``), so it is the digit string itself.
+
+Regular expressions
+    The metadata's patterns run in polars (Rust ``regex``). They use only digits, classes,
+    groups, alternation, counted repetition and ``$`` (checked when a region's plan is built:
+    anything that does not compile, or uses other syntax, sends that region's numbers to the
+    library). On strings of ASCII digits the two engines then accept the same language, which is
+    all a full match (``fullmatch``) or a prefix test (leading digits) needs; where a match's
+    end matters (national and international prefixes), Rust's leftmost-first semantics pick the
+    same match as Python's backtracking ``re.match``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import phonenumbers
+import polars as pl
+from phonenumbers import PhoneMetadata
+
+__all__ = ["phone_verdicts"]
+
+#: phonenumberutil's limits (_MAX_INPUT_STRING_LENGTH, _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN).
+_MAX_INPUT_LENGTH = 250
+_MIN_NSN = 2
+_MAX_NSN = 17
+_NON_GEO = "001"
+
+#: The shape decided completely (see the module docstring). Separators may precede the plus:
+#: _extract_possible_number drops everything before the first plus or digit.
+_SHAPE = r"^[ ().\-/]*\+?[0-9 ().\-/]*$"
+#: What a shaped value holds besides digits (separators and the plus sign).
+_NOT_DIGITS = " ().-/+"
+
+#: Number types in the order _number_type_helper tries them; mobile is added last where its
+#: pattern differs from fixed line's.
+_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
+#: Pattern syntax seen in the metadata, and all the fast path accepts: digits, classes, groups,
+#: alternation, repetition, end anchors. Anything else (look-arounds, back references, ...)
+#: makes the region's plan unavailable.
+_PATTERN_SYNTAX = re.compile(r"(?:[0-9|()\[\]\-?*+$]|\\d|\(\?:|\{[0-9]+(?:,[0-9]*)?\})*")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One metadata record (a region, or a non-geographic calling code) as polars regexes."""
+
+    country_code: int
+    #: ^(?:general pattern)$, or None when there is none (no number is valid then).
+    general: str | None
+    #: The general description's possible lengths, in metadata order (_test_number_length
+    #: reads the first and last entries as minimum and maximum).
+    lengths: tuple[int, ...]
+    local_lengths: tuple[int, ...]
+    #: One regex over "<NSN length, two digits>:<NSN>" accepting exactly the numbers some
+    #: number type accepts (its possible lengths and pattern), or None when no type can.
+    typed: str | None
+    #: ^(national prefix for parsing): the pattern in one outer group (group 1), or None.
+    national_prefix: str | None
+    #: Groups of the national prefix pattern itself.
+    national_prefix_groups: int
+    #: The transform rule as literal digits (str) and groups of ``national_prefix`` (int), or
+    #: None when there is no rule.
+    transform: tuple[str | int, ...] | None
+    #: ^(international prefix) in one outer group, or None.
+    international_prefix: str | None
+    #: ^(?:leading digits), or None.
+    leading_digits: str | None
+
+
+def _compiles(pattern: str) -> bool:
+    """Whether polars accepts ``pattern`` (the syntax check above admits only constructs it
+    supports, but a regex can still exceed its size limit)."""
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
+def _ascii(pattern: str) -> str:
+    """``pattern`` in ASCII mode. ``\\d`` is [0-9] there, which on the ASCII digit strings the
+    fast path matches is the same as Python's Unicode ``\\d``; it compiles several times faster."""
+    return f"(?-u){pattern}"
+
+
+@cache
+def _metadata(key: str) -> PhoneMetadata | None:
+    """A region's metadata, or a non-geographic calling code's (key "001:<code>")."""
+    if key.startswith(_NON_GEO + ":"):
+        return PhoneMetadata.metadata_for_nongeo_region(int(key.split(":")[1]), None)
+    return PhoneMetadata.metadata_for_region(key, None)
+
+
+def _typed_regex(metadata: PhoneMetadata) -> str | None:
+    """The number types _number_type_helper accepts, as one regex over "<length>:<NSN>"."""
+    names = list(_TYPES)
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        names.append("mobile")
+    by_lengths: dict[tuple[int, ...] | None, list[str]] = {}
+    for name in names:
+        desc = getattr(metadata, name)
+        if desc is None or not desc.national_number_pattern:
+            continue  # _match_national_number: no pattern, no match
+        lengths: tuple[int, ...] | None = None
+        if len(desc.possible_length) > 0:  # none listed: any length (_is_number_matching_desc)
+            lengths = tuple(sorted({n for n in desc.possible_length if 0 <= n <= 99}))
+            if not lengths:
+                continue  # only the "no numbers of this type" marker -1
+        by_lengths.setdefault(lengths, []).append(desc.national_number_pattern)
+    if not by_lengths:
+        return None
+    branches = []
+    for lengths, patterns in by_lengths.items():
+        prefix = "[0-9]{2}" if lengths is None else "(?:" + "|".join(f"{n:02d}" for n in lengths) + ")"
+        branches.append(f"{prefix}:(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
+    return "^(?:" + "|".join(branches) + ")$"
+
+
+def _transform_parts(rule: str) -> tuple[str | int, ...] | None:
+    """A transform rule (Python replacement template) as literal digits and group numbers of
+    the plan's wrapped prefix regex; None for anything but digits and \\1-\\9."""
+    if not re.fullmatch(r"(?:[0-9]|\\[1-9](?![0-9]))*", rule):
+        return None
+    return tuple(
+        int(token[1]) + 1 if token.startswith("\\") else token for token in re.findall(r"\\[1-9]|[0-9]", rule)
+    )
+
+
+@cache
+def _plan(key: str) -> _Plan | None:
+    """The plan for a metadata key, or None where the fast path cannot mirror the library."""
+    metadata = _metadata(key)
+    if metadata is None or metadata.general_desc is None or metadata.country_code is None:
+        return None
+    general = metadata.general_desc
+    lengths = tuple(general.possible_length)
+    if not lengths:
+        return None  # _test_number_length would index an empty list
+    npfp = metadata.national_prefix_for_parsing or None
+    rule = metadata.national_prefix_transform_rule or None
+    groups = re.compile(npfp).groups if npfp is not None else 0
+    transform = None
+    if npfp is not None and rule is not None:
+        transform = _transform_parts(rule)
+        if groups == 0 or transform is None:
+            return None  # the library would index an empty groups() tuple / unknown syntax
+    pattern = general.national_number_pattern or None
+    idd = metadata.international_prefix or None
+    leading = metadata.leading_digits or None
+    sources = [pattern, npfp, idd, leading]
+    for name in (*_TYPES, "mobile"):
+        desc = getattr(metadata, name)
+        if desc is not None:
+            sources.append(desc.national_number_pattern)
+    if not all(source is None or _PATTERN_SYNTAX.fullmatch(source) for source in sources):
+        return None
+    typed = _typed_regex(metadata)
+    plan = _Plan(
+        country_code=metadata.country_code,
+        general=_ascii(f"^(?:{pattern})$") if pattern else None,
+        lengths=lengths,
+        local_lengths=tuple(general.possible_length_local_only),
+        typed=_ascii(typed) if typed else None,
+        national_prefix=_ascii(f"^({npfp})") if npfp else None,
+        national_prefix_groups=groups,
+        transform=transform,
+        international_prefix=_ascii(f"^({idd})") if idd else None,
+        leading_digits=_ascii(f"^(?:{leading})") if leading else None,
+    )
+    regexes = (plan.general, plan.typed, plan.national_prefix, plan.international_prefix, plan.leading_digits)
+    return plan if all(_compiles(regex) for regex in regexes if regex is not None) else None
+
+
+@cache
+def _regions_of(country_code: int) -> tuple[str, ...]:
+    return tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()))
+
+
+def _key_of(region: str, country_code: int) -> str:
+    return f"{_NON_GEO}:{country_code}" if region == _NON_GEO else region
+
+
+# ---------------------------------------------------------------------------------------------
+# expressions mirroring single library functions
+
+
+def _full(plan: _Plan, number: pl.Expr) -> pl.Expr:
+    """_match_national_number(number, general_desc, False): the general pattern, whole."""
+    return pl.lit(False) if plan.general is None else number.str.contains(plan.general)
+
+
+def _length_result(plan: _Plan, number: pl.Expr) -> pl.Expr:
+    """_test_number_length(number, metadata) for type UNKNOWN (the general description)."""
+    n = number.str.len_chars()
+    return (
+        pl.when(n.is_in(list(plan.local_lengths)))
+        .then(pl.lit("local"))
+        .when(n == plan.lengths[0])
+        .then(pl.lit("possible"))
+        .when(n < plan.lengths[0])
+        .then(pl.lit("short"))
+        .when(n > plan.lengths[-1])
+        .then(pl.lit("long"))
+        .when(n.is_in(list(plan.lengths[1:])))
+        .then(pl.lit("possible"))
+        .otherwise(pl.lit("invalid"))
+    )
+
+
+#: Batches of expressions: each but the last is added with with_columns, the last selected.
+_Steps = tuple[tuple[pl.Expr | str, ...], ...]
+
+
+def _run(frame: pl.LazyFrame, steps: _Steps) -> pl.LazyFrame:
+    for batch in steps[:-1]:
+        frame = frame.with_columns(*batch)
+    return frame.select(*steps[-1])
+
+
+def _stripped(plan: _Plan, source: str, target: str) -> _Steps:
+    """Batches adding column ``target``: the number _maybe_strip_national_prefix_carrier_code
+    returns for column ``source`` (carrier codes are irrelevant to validity). Intermediate
+    results are columns, so each regex runs once per value."""
+    number = pl.col(source)
+    if plan.national_prefix is None:
+        return ((number.alias(target),),)
+    groups, stripped, keep = f"_{target}_groups", f"_{target}_stripped", f"_{target}_keep"
+    prefix = pl.col(groups).struct.field("1")
+    plain = number.str.slice(prefix.str.len_chars())
+    result = plain
+    if plan.transform is not None:
+        # re.sub at the start: the expanded template replaces the matched prefix. It applies
+        # only when the prefix pattern's last group took part in the match.
+        parts = [
+            pl.lit(part) if isinstance(part, str) else pl.col(groups).struct.field(str(part)).fill_null("")
+            for part in plan.transform
+        ]
+        last = pl.col(groups).struct.field(str(plan.national_prefix_groups + 1))
+        result = pl.when(last.is_null()).then(plain).otherwise(pl.concat_str([*parts, plain]))
+    # A number that matched the general pattern keeps its prefix if the rest would not.
+    take = (number.str.len_chars() > 0) & prefix.is_not_null() & ~pl.col(keep)
+    return (
+        (number.str.extract_groups(plan.national_prefix).alias(groups),),
+        (result.alias(stripped),),
+        ((_full(plan, number) & ~_full(plan, pl.col(stripped))).alias(keep),),
+        (pl.when(take).then(pl.col(stripped)).otherwise(number).alias(target),),
+    )
+
+
+@cache
+def _known_codes() -> pl.Series:
+    return pl.Series([str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE], dtype=pl.String)
+
+
+def _calling_code(digits: pl.Expr) -> pl.Expr:
+    """_extract_country_code: the first one to three digits that are a calling code, or ""."""
+    known = _known_codes().implode()
+    one, two, three = (digits.str.slice(0, size) for size in (1, 2, 3))
+    return (
+        pl.when(digits.str.starts_with("0"))
+        .then(pl.lit(""))
+        .when(one.is_in(known))
+        .then(one)
+        .when(two.is_in(known))
+        .then(two)
+        .when(three.is_in(known))
+        .then(three)
+        .otherwise(pl.lit(""))
+    )
+
+
+@cache
+def _valid_for(plan: _Plan, column: str) -> pl.Expr:
+    """_number_type_helper(nsn, metadata) != UNKNOWN, for the NSNs in ``column``."""
+    if plan.general is None or plan.typed is None:
+        return pl.lit(False)
+    nsn = pl.col(column)
+    length = nsn.str.len_chars()
+    key = pl.concat_str([length.cast(pl.String).str.zfill(2), pl.lit(":"), nsn])
+    return length.is_in(list(plan.lengths)) & nsn.str.contains(plan.general) & key.str.contains(plan.typed)
+
+
+# ---------------------------------------------------------------------------------------------
+# the stages of parse and is_valid_number, per metadata record
+#
+# A stage maps the pending rows of one metadata record to the same rows with "done" (settled
+# here), "verdict" (null where only the library can tell) and the next stage's input. Its
+# expressions depend only on the plan, so they are built once per plan.
+
+_UNDECIDED = pl.lit(None, dtype=pl.Boolean)
+
+
+@cache
+def _parse_national(plan: _Plan) -> _Steps:
+    """A number without a usable plus, read with its record region: _maybe_extract_country_code's
+    international-prefix and own-calling-code paths."""
+    digits = pl.col("digits")
+    own = str(plan.country_code)
+    idd = pl.lit(None, dtype=pl.String)
+    if plan.international_prefix is not None:
+        idd = digits.str.extract(plan.international_prefix, 1)
+    from_idd, idd_cc, idd_rest = pl.col("_from_idd"), pl.col("_idd_cc"), pl.col("_idd_rest")
+    own_code = pl.col("_own_code")
+    own_national = _stripped(plan, "_own_rest", "_own_national")
+    # TOO_SHORT_AFTER_IDD, or INVALID_COUNTRY_CODE (no plus, so no retry); after parse's retry
+    # (a plus with an unknown code) finding no code either, INVALID_COUNTRY_CODE again.
+    failed = (from_idd & ((idd_rest.str.len_chars() <= _MIN_NSN) | (idd_cc == ""))) | (
+        ~from_idd & ~own_code & pl.col("retry")
+    )
+    return (
+        (
+            idd.alias("_idd"),
+            pl.when(digits.str.starts_with(own)).then(digits.str.slice(len(own))).alias("_own_rest"),
+        ),
+        (digits.str.slice(pl.col("_idd").str.len_chars()).alias("_idd_rest"),),
+        *own_national[:-1],
+        (
+            *own_national[-1],
+            # _parse_prefix_as_idd strips the prefix only when the next digit is not 0.
+            (pl.col("_idd").is_not_null() & ~idd_rest.str.starts_with("0"))
+            .fill_null(False)
+            .alias("_from_idd"),
+            _calling_code(idd_rest).alias("_idd_cc"),
+        ),
+        (
+            # The region's own code without a plus is taken when the number is not valid
+            # before but is after removing it, or was too long before.
+            (
+                pl.col("_own_rest").is_not_null()
+                & (
+                    (~_full(plan, digits) & _full(plan, pl.col("_own_national")))
+                    | (_length_result(plan, digits) == "long")
+                )
+            )
+            .fill_null(False)
+            .alias("_own_code"),
+        ),
+        (
+            "row",
+            "region",
+            failed.alias("done"),
+            pl.when(failed).then(pl.lit(False)).alias("verdict"),
+            pl.when(from_idd).then(idd_cc).when(own_code).then(pl.lit(own)).otherwise(pl.lit("")).alias("cc"),
+            pl.when(from_idd)
+            .then(idd_rest.str.slice(idd_cc.str.len_chars()))
+            .when(own_code)
+            .then(pl.col("_own_national"))
+            .otherwise(digits)
+            .alias("national"),
+        ),
+    )
+
+
+@cache
+def _national_number(plan: _Plan) -> _Steps:
+    """parse after the calling code, with the metadata it uses: the national prefix (dropped
+    only when the rest has a possible length) and the NSN length limits."""
+    national, candidate, nsn = pl.col("national"), pl.col("_candidate"), pl.col("nsn")
+    keep = _length_result(plan, candidate).is_in(["possible", "long"])
+    # TOO_SHORT_NSN before the prefix is considered, TOO_LONG after.
+    failed = (national.str.len_chars() < _MIN_NSN) | ~nsn.str.len_chars().is_between(_MIN_NSN, _MAX_NSN)
+    return (
+        *_stripped(plan, "national", "_candidate"),
+        (pl.when(keep).then(candidate).otherwise(national).alias("nsn"),),
+        (
+            "row",
+            "nsn",
+            failed.alias("done"),
+            pl.when(failed).then(pl.lit(False)).alias("verdict"),
+            pl.lit(plan.country_code).alias("code"),
+        ),
+    )
+
+
+def _is_valid(frame: pl.DataFrame, code: int) -> pl.LazyFrame:
+    """is_valid_number: the number's region among its calling code's regions, then its type."""
+    regions = _regions_of(code)
+    if len(regions) == 1:  # region_code_for_number takes it without looking
+        key = _key_of(regions[0], code)
+        plan = _plan(key)
+        if _metadata(key) is None:
+            verdict: pl.Expr = pl.lit(False)
+        else:
+            verdict = _UNDECIDED if plan is None else _valid_for(plan, "nsn")
+        return frame.lazy().select("row", verdict.alias("verdict"))
+    # _region_code_for_number_from_list: a region with leading digits claims the numbers that
+    # start with them, any other the numbers valid for it; the first claim decides. Regions
+    # are tried in order on the rows no earlier region claimed.
+    settled: list[pl.LazyFrame] = []
+    remaining = frame
+    for region in regions:
+        if _metadata(region) is None:
+            continue
+        plan = _plan(region)
+        if plan is None:
+            settled.append(remaining.lazy().select("row", verdict=_UNDECIDED))
+            return pl.concat(settled)
+        valid = _valid_for(plan, "nsn")
+        claim = valid if plan.leading_digits is None else pl.col("nsn").str.contains(plan.leading_digits)
+        remaining = remaining.with_columns(_claim=claim, _valid=valid)
+        settled.append(remaining.lazy().filter(pl.col("_claim")).select("row", verdict=pl.col("_valid")))
+        remaining = remaining.filter(~pl.col("_claim")).drop("_claim", "_valid")
+    # No region: is_valid_number_for_region(number, None) is False.
+    settled.append(remaining.lazy().select("row", verdict=pl.lit(False)))
+    return pl.concat(settled)
+
+
+def _per_plan(
+    frame: pl.DataFrame,
+    by: str,
+    stage: Callable[[_Plan], _Steps],
+    pieces: list[pl.DataFrame],
+) -> list[pl.DataFrame]:
+    """``stage`` over each group of rows sharing a metadata key (column ``by``), run together.
+    Rows whose metadata the fast path cannot mirror go to ``pieces`` undecided."""
+    lazies = []
+    for (key,), part in frame.partition_by(by, as_dict=True, maintain_order=True).items():
+        plan = _plan(str(key))
+        if plan is None:
+            pieces.append(part.select("row", verdict=_UNDECIDED))
+        else:
+            lazies.append(_run(part.lazy(), stage(plan)))
+    return pl.collect_all(lazies)
+
+
+def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
+    """Boolean per (value, region): the library's verdict where certain, null elsewhere.
+
+    ``regions`` holds phonenumbers region codes, "" for none (``parse(value, None)``); a code
+    the library does not support leaves the pair undecided.
+    """
+    supported = pl.Series(sorted(phonenumbers.SUPPORTED_REGIONS), dtype=pl.String).implode()
+    value, region = pl.col("value"), pl.col("region")
+    frame = pl.DataFrame(
+        {"value": values, "region": regions}, schema={"value": pl.String, "region": pl.String}
+    )
+    # A missing region is parse(value, None); a missing value is left to the caller (undecided).
+    # "digits" is the value without separators and plus signs: for a shaped value, exactly the
+    # digits parse reads.
+    digit_count = pl.col("digits").str.len_bytes()
+    frame = (
+        frame.with_row_index("row")
+        .with_columns(
+            region.fill_null(""),
+            digits=value.str.replace_many(list(_NOT_DIGITS), [""] * len(_NOT_DIGITS)),
+            plus=value.str.contains("+", literal=True),
+        )
+        .with_columns(
+            early=pl.when(value.str.len_chars() > _MAX_INPUT_LENGTH)
+            .then(pl.lit(False))
+            # ASCII (one byte per character) with fewer than two digits.
+            .when((value.str.len_bytes() == value.str.len_chars()) & ~value.str.contains("[0-9][^0-9]*[0-9]"))
+            .then(pl.lit(False))
+            .when((region == "") & ~pl.col("plus") & ~value.str.contains("\uff0b", literal=True))
+            .then(pl.lit(False)),
+            shaped=(
+                value.str.contains(_SHAPE) & (digit_count >= 3) & ((region == "") | region.is_in(supported))
+            ).fill_null(False),
+        )
+    )
+    pieces = [
+        frame.filter(pl.col("early").is_not_null()).select("row", verdict=pl.col("early")),
+        frame.filter(pl.col("early").is_null() & ~pl.col("shaped")).select("row", verdict=_UNDECIDED),
+    ]
+    work = frame.filter(pl.col("early").is_null() & pl.col("shaped")).select(
+        "row", "region", "digits", "plus"
+    )
+
+    # A plus: _extract_country_code on the digits after it.
+    international = work.filter(pl.col("plus")).with_columns(cc=_calling_code(pl.col("digits")))
+    parsed = [
+        international.filter(pl.col("cc") != "").select(
+            "row", "region", "cc", national=pl.col("digits").str.slice(pl.col("cc").str.len_chars())
+        )
+    ]
+    unknown = international.filter(pl.col("cc") == "")
+    # INVALID_COUNTRY_CODE after a plus: parse retries without the plus, which needs a region.
+    pieces.append(unknown.filter(region == "").select("row", verdict=pl.lit(False)))
+    pending = pl.concat(
+        [
+            work.filter(~pl.col("plus")).select("row", "region", "digits", retry=pl.lit(False)),
+            unknown.filter(region != "").select("row", "region", "digits", retry=pl.lit(True)),
+        ]
+    )
+    outs = _per_plan(pending, "region", _parse_national, pieces)
+    if outs:
+        out = pl.concat(outs)
+        pieces.append(out.filter(pl.col("done")).select("row", "verdict"))
+        parsed.append(out.filter(~pl.col("done")).select("row", "region", "cc", "national"))
+
+    # parse's metadata from here on: the calling code's main region (region_code_for_country_code),
+    # or the record region's when no code was found.
+    main_keys = {
+        str(code): _key_of(_regions_of(code)[0], code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    }
+    keyed = pl.concat(parsed).with_columns(
+        key=pl.when(pl.col("cc") == "")
+        .then(region)
+        .otherwise(pl.col("cc").replace_strict(main_keys, default=None, return_dtype=pl.String))
+    )
+    outs = _per_plan(keyed, "key", _national_number, pieces)
+    if outs:
+        out = pl.concat(outs)
+        pieces.append(out.filter(pl.col("done")).select("row", "verdict"))
+        by_code = out.filter(~pl.col("done")).partition_by("code", as_dict=True, maintain_order=True)
+        valid = pl.collect_all([_is_valid(part, int(code)) for (code,), part in by_code.items()])
+        if valid:
+            pieces.append(pl.concat(valid))
+    verdicts = pl.concat(pieces).sort("row")
+    if verdicts.height != frame.height:  # every pair lands in exactly one piece
+        raise AssertionError("phone fast path lost or duplicated rows")
+    return verdicts.get_column("verdict")
