@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import IO
 
 import polars as pl
+from rich.console import Console
 
 from veracity.checks.base import Dimension
 from veracity.reports.findings import findings_frame
@@ -143,3 +145,22 @@ def weakest_rules(segment: Segment, limit: int = 3) -> list[SegmentRule]:
     """The segment's rules that did not pass, lowest pass rate first."""
     failing = [r for r in segment.rules if r.status is not Status.PASS]
     return sorted(failing, key=lambda r: (r.pass_rate, r.id))[:limit]
+
+
+def fixed_console(file: IO[str], width: int, color: bool) -> Console:
+    """A rich console that detects nothing from the environment, so the same result renders
+    identically on a developer's terminal, in CI and in the golden tests."""
+    return Console(
+        file=file,
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        force_jupyter=False,
+        force_interactive=False,
+        no_color=not color,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=False,
+    )

@@ -11,14 +11,12 @@ whole clusters. No other values from the data are written.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
-from veracity._atomic import StrPath, atomic_path
+from veracity._atomic import StrPath
 from veracity.errors import UsageError
 from veracity.linkage.result import CLUSTER_COLUMNS, DuplicatesResult
-from veracity.reports.findings import _FORMULA_START
+from veracity.reports.findings import write_table
 from veracity.results import AuditResult
 
 __all__ = ["DUPLICATES_SCHEMA", "duplicates_frame", "write_duplicates"]
@@ -54,22 +52,4 @@ def write_duplicates(result: AuditResult, path: StrPath) -> None:
     In CSV, text a spreadsheet would run as a formula is prefixed with an apostrophe, as in
     the findings file.
     """
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise UsageError("--duplicates must end in .csv or .parquet")
-    frame = duplicates_frame(result)
-    with atomic_path(path) as temp:
-        if suffix == ".csv":
-            _neutralise(frame).write_csv(temp)
-        else:
-            frame.write_parquet(temp)
-
-
-def _neutralise(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.when(pl.col(name).str.contains(_FORMULA_START))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name in _TEXT_COLUMNS
-    )
+    write_table(duplicates_frame(result), path, "--duplicates", _TEXT_COLUMNS)

@@ -7,6 +7,7 @@ for them with ``--reveal-values``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -56,25 +57,33 @@ def write_findings(result: AuditResult, path: StrPath, *, reveal_values: bool = 
     In CSV, text that a spreadsheet would run as a formula is prefixed with an apostrophe: the
     file is meant to be opened by data stewards, and the values come from untrusted exports.
     """
+    write_table(
+        findings_frame(result, reveal_values=reveal_values), path, "--findings", _SPREADSHEET_TEXT_COLUMNS
+    )
+
+
+def write_table(frame: pl.DataFrame, path: StrPath, option: str, text_columns: Sequence[str]) -> None:
+    """Write ``frame`` to ``path`` atomically as CSV (formulas neutralised) or Parquet."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise UsageError("--findings must end in .csv or .parquet")
-    frame = findings_frame(result, reveal_values=reveal_values)
+        raise UsageError(f"{option} must end in .csv or .parquet")
     with atomic_path(path) as temp:
         if suffix == ".csv":
-            neutralise_formulas(frame).write_csv(temp)
+            neutralise_formulas(frame, text_columns).write_csv(temp)
         else:
             frame.write_parquet(temp)
 
 
-def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+def neutralise_formulas(
+    frame: pl.DataFrame, columns: Sequence[str] = _SPREADSHEET_TEXT_COLUMNS
+) -> pl.DataFrame:
     """Prefix ``'`` to text cells that a spreadsheet would evaluate as a formula."""
     return frame.with_columns(
         pl.when(pl.col(name).str.contains(_FORMULA_START))
         .then(pl.lit("'") + pl.col(name))
         .otherwise(pl.col(name))
         .alias(name)
-        for name in _SPREADSHEET_TEXT_COLUMNS
+        for name in columns
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from io import StringIO
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -22,6 +22,7 @@ from veracity.checks.base import Dimension
 from veracity.reports._common import (
     NOT_APPLICABLE,
     Sample,
+    fixed_console,
     format_int,
     format_rate,
     format_score,
@@ -73,22 +74,7 @@ def render(
     """The report as terminal text, ``width`` columns wide (default 100), with ANSI colours
     only when ``color`` is set."""
     buffer = StringIO()
-    # Everything that rich would otherwise detect from the environment is fixed here, so the
-    # same result renders identically on a developer's terminal, in CI and in the golden tests.
-    console = Console(
-        file=buffer,
-        width=width or DEFAULT_WIDTH,
-        color_system="standard" if color else None,
-        force_terminal=color,
-        force_jupyter=False,
-        force_interactive=False,
-        no_color=not color,
-        legacy_windows=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=False,
-    )
+    console = fixed_console(buffer, width or DEFAULT_WIDTH, color)
     samples = samples_by_rule(result, SAMPLES_PER_RULE, reveal_values=reveal_values)
     sections: list[RenderableType | None] = [
         _header(result),

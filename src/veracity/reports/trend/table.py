@@ -10,11 +10,11 @@ from __future__ import annotations
 from io import StringIO
 
 from rich import box
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from veracity.reports._common import format_score, printable
+from veracity.reports._common import fixed_console, format_score, printable
 from veracity.reports.trend._format import (
     change_text,
     decay_text,
@@ -35,20 +35,7 @@ _DIRECTION_STYLE = {"up": "green", "down": "red", "same": _MUTED}
 
 def render(trend: Trend, *, color: bool = False, width: int | None = None) -> str:
     buffer = StringIO()
-    console = Console(
-        file=buffer,
-        width=width or DEFAULT_WIDTH,
-        color_system="standard" if color else None,
-        force_terminal=color,
-        force_jupyter=False,
-        force_interactive=False,
-        no_color=not color,
-        legacy_windows=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=False,
-    )
+    console = fixed_console(buffer, width or DEFAULT_WIDTH, color)
     sections: list[RenderableType] = [_header(trend), _runs(trend), _changes(trend), _decay(trend)]
     for section in sections:
         console.print(section)
