@@ -345,3 +345,25 @@ def test_duplicates_file_has_the_contract_columns(runner: CliRunner, workdir: Pa
 def test_duplicates_needs_a_csv_or_parquet_path(runner: CliRunner, workdir: Path) -> None:
     code, _, err = audit(runner, "-r", "rules.yaml", "good.csv", "--duplicates", "d.txt")
     assert (code, err.strip()) == (2, "Error: --duplicates: d.txt must end in .csv or .parquet")
+
+
+def test_chunk_rows_gives_the_same_verdicts_in_bounded_memory(runner: CliRunner, workdir: Path) -> None:
+    rows = "".join(f"{i},{'bad@@x' if i % 7 == 0 else f'user{i}@example.com'}\n" for i in range(3000))
+    (workdir / "big.csv").write_text("id,email\n" + rows, encoding="utf-8")
+    whole = audit(runner, "-r", "rules.yaml", "big.csv", "-f", "json", "--findings", "whole.csv")
+    chunked = audit(
+        runner,
+        "-r",
+        "rules.yaml",
+        "big.csv",
+        "-f",
+        "json",
+        "--findings",
+        "chunked.csv",
+        "--chunk-rows",
+        "1000",
+    )
+    assert whole[0] == chunked[0] == 1
+    assert json.loads(whole[1])["findings"] == json.loads(chunked[1])["findings"]
+    assert json.loads(chunked[1])["findings"]["total"] == 429
+    assert (workdir / "whole.csv").read_bytes() == (workdir / "chunked.csv").read_bytes()

@@ -92,6 +92,14 @@ def audit_command(
             help="The history store (default .veracity/history.db).",
         ),
     ] = None,
+    chunk_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-rows",
+            min=1000,
+            help="Audit CSV in chunks of this many records, in bounded memory (for very large files).",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")] = True,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
@@ -130,20 +138,37 @@ def audit_command(
         )
         audit_date = parse_as_of(as_of)
         with StageProgress(err_console, enabled=progress) as stage:
-            result = run_audit(
-                paths or None,
-                rules,
-                as_of=audit_date,
-                fail_under=fail_under,
-                read=read,
-                progress=stage,
-                segments=by,
-            )
+            if chunk_rows is None:
+                result = run_audit(
+                    paths or None,
+                    rules,
+                    as_of=audit_date,
+                    fail_under=fail_under,
+                    read=read,
+                    progress=stage,
+                    segments=by,
+                )
+            else:
+                from veracity.chunked import audit_chunked
+
+                # The findings file is streamed chunk by chunk inside the audit.
+                result = audit_chunked(
+                    paths or None,
+                    rules,
+                    as_of=audit_date,
+                    fail_under=fail_under,
+                    read=read,
+                    progress=stage,
+                    segments=by,
+                    chunk_rows=chunk_rows,
+                    findings_path=findings,
+                    reveal_values=reveal_values,
+                )
             stage("writing reports")
             color = output is None and fmt == "table" and stdout_is_terminal()
             width = shutil.get_terminal_size().columns if output is None and stdout_is_terminal() else None
             text = render(result, fmt, reveal_values=reveal_values, color=color, width=width)
-            if findings is not None:
+            if findings is not None and chunk_rows is None:
                 from veracity.reports.findings import write_findings
 
                 write_findings(result, findings, reveal_values=reveal_values)

@@ -88,6 +88,10 @@ def findings_by_rule(result: AuditResult) -> dict[str, int]:
     """Number of findings per rule id: every rule of the audit in rule order (0 when none),
     then any other rule id found in the findings, sorted."""
     counts = {rule.id: 0 for rule in result.rules}
+    # A chunked audit keeps only samples in memory and counts every finding on the way.
+    totals: dict[str, int] | None = getattr(result, "findings_by_rule", None)
+    if totals is not None:
+        return counts | totals
     if result.findings.height:
         grouped = result.findings.group_by("rule").agg(pl.len().alias("n")).sort("rule")
         for rule_id, n in grouped.iter_rows():

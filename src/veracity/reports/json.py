@@ -70,7 +70,7 @@ def report(result: AuditResult, *, reveal_values: bool = False) -> JSONObject:
         "records": _records(result.records),
         "sources": [_source(s) for s in result.sources],
         "lineage": [_lineage(entry, source_paths(result)) for entry in result.lineage],
-        "findings": {"total": result.findings.height, "by_rule": by_rule},
+        "findings": {"total": sum(by_rule.values()), "by_rule": by_rule},
         "segments": [_breakdown(b) for b in result.segments],
     }
 

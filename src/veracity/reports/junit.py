@@ -106,7 +106,7 @@ def _properties(properties: ET.Element, result: AuditResult) -> None:
             for d in result.dimensions
         ),
         ("records", str(result.records.records)),
-        ("findings", str(result.findings.height)),
+        ("findings", str(sum(findings_by_rule(result).values()))),
         ("as_of", run.as_of),
         ("rule_file", run.rule_file),
         ("rule_file_sha256", run.rule_file_sha256),
