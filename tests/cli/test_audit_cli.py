@@ -367,3 +367,12 @@ def test_chunk_rows_gives_the_same_verdicts_in_bounded_memory(runner: CliRunner,
     assert json.loads(whole[1])["findings"] == json.loads(chunked[1])["findings"]
     assert json.loads(chunked[1])["findings"]["total"] == 429
     assert (workdir / "whole.csv").read_bytes() == (workdir / "chunked.csv").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "junit"])
+def test_segments_appear_in_every_report_format(runner: CliRunner, workdir: Path, fmt: str) -> None:
+    (workdir / "seg.csv").write_text("id,email,tier\n1,a@example.com,gold\n2,bad@@x,silver\n")
+    code, out, _ = audit(runner, "-r", "rules.yaml", "seg.csv", "--by", "tier", "-f", fmt)
+    assert code == 1
+    assert "gold" in out
+    assert "silver" in out

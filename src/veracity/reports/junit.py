@@ -29,6 +29,7 @@ from veracity.reports._common import (
     location_of,
     printable,
     samples_by_rule,
+    segment_label,
 )
 from veracity.results import AuditResult, RuleResult, Status
 
@@ -113,6 +114,15 @@ def _properties(properties: ET.Element, result: AuditResult) -> None:
         ("key", run.key),
         ("version", run.version),
     ]
+    # Segments (--by) as properties: JUnit has no other place for per-group numbers, and CI
+    # test-report views list properties next to the suite.
+    for breakdown in result.segments:
+        for segment in breakdown.segments:
+            prefix = f"segment.{breakdown.field}.{segment_label(segment.value)}"
+            entries.append((f"{prefix}.score", format_score(segment.score)))
+            entries += [
+                (f"{prefix}.{r.id}.pass_rate", f"{r.pass_rate:.6f}") for r in segment.rules if r.evaluated
+            ]
     for name, value in entries:
         # An absent value is left out rather than written as "": "" would read as a value.
         if value is not None:
