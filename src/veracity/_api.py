@@ -156,6 +156,34 @@ def load_data(
 ) -> LoadedData:
     """Load what to audit: the given sources, else the rule file's ``sources:``."""
     model = rule_set.model
+    if isinstance(sources, pl.DataFrame) or (
+        isinstance(sources, Sequence)
+        and not isinstance(sources, str)
+        and sources
+        and any(isinstance(item, pl.DataFrame) for item in sources)
+    ):
+        items = [sources] if isinstance(sources, pl.DataFrame) else list(sources)
+        frames = [item for item in items if isinstance(item, pl.DataFrame)]
+        if len(frames) != len(items):
+            raise UsageError("give either file paths or DataFrames to audit, not both")
+        return _from_frames(frames, model.null_markers)
+    paths = (
+        None
+        if sources is None
+        else [sources]
+        if isinstance(sources, str | Path)
+        else [s for s in sources if not isinstance(s, pl.DataFrame)]
+    )
+    specs, base_dir = source_specs(paths, rule_set, read)
+    return load_sources(specs, base_dir=base_dir, null_markers=model.null_markers, stdin=stdin)
+
+
+def source_specs(
+    sources: str | Path | Sequence[str | Path] | None, rule_set: RuleSet, read: ReadOptions | None
+) -> tuple[list[SourceSpec], Path | None]:
+    """What to read for ``sources`` (paths, or None for the rule file's ``sources:``), and the
+    directory relative paths start from (the rule file's for its own sources)."""
+    model = rule_set.model
     if sources is None or (isinstance(sources, Sequence) and not isinstance(sources, str) and not sources):
         if not model.sources:
             raise UsageError(
@@ -178,13 +206,8 @@ def load_data(
             )
             for s in model.sources
         ]
-        return load_sources(specs, base_dir=rule_set.base_dir, null_markers=model.null_markers, stdin=stdin)
-
-    items: list[SourceLike] = [sources] if isinstance(sources, str | Path | pl.DataFrame) else list(sources)
-    if all(isinstance(item, pl.DataFrame) for item in items):
-        return _from_frames([item for item in items if isinstance(item, pl.DataFrame)], model.null_markers)
-    if any(isinstance(item, pl.DataFrame) for item in items):
-        raise UsageError("give either file paths or DataFrames to audit, not both")
+        return specs, rule_set.base_dir
+    items = [sources] if isinstance(sources, str | Path) else list(sources)
     # Paths on the command line replace the rule file's sources but keep its column names:
     # a single configured source lends its renames and read options; several lend their renames.
     columns: dict[str, str] = {}
@@ -194,8 +217,9 @@ def load_data(
     if len(model.sources) == 1:
         r = model.sources[0].read
         inherited = ReadOptions(r.format, r.delimiter, r.encoding, tuple(r.null_markers), r.sheet)
-    specs = [SourceSpec(path=str(item), columns=columns, read=_merge_read(inherited, read)) for item in items]
-    return load_sources(specs, base_dir=None, null_markers=model.null_markers, stdin=stdin)
+    return [
+        SourceSpec(path=str(item), columns=columns, read=_merge_read(inherited, read)) for item in items
+    ], None
 
 
 def _merge_read(base: ReadOptions, override: ReadOptions | None) -> ReadOptions:

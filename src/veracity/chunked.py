@@ -49,7 +49,7 @@ import numpy as np
 import polars as pl
 
 from veracity import __version__
-from veracity._api import SourceLike, _merge_read, load_rules, segment_labels
+from veracity._api import SourceLike, load_rules, segment_labels, source_specs
 from veracity._atomic import atomic_path
 from veracity.checks.base import BooleanSpellings, CheckContext, Dimension
 from veracity.checks.uniqueness import UniqueParams, _key
@@ -332,45 +332,11 @@ def _source_specs(
     sources: SourceLike | Sequence[SourceLike] | None, rule_set: RuleSet, read: ReadOptions | None
 ) -> tuple[list[SourceSpec], Path | None]:
     """The specs ``_api.load_data`` would load, without loading them."""
-    model = rule_set.model
-    if sources is None or (isinstance(sources, Sequence) and not isinstance(sources, str) and not sources):
-        if not model.sources:
-            raise UsageError(
-                "no data to audit: name files on the command line or list 'sources:' in the rule file"
-            )
-        specs = [
-            SourceSpec(
-                path=s.path,
-                columns=dict(s.columns),
-                read=_merge_read(
-                    ReadOptions(
-                        format=s.read.format,
-                        delimiter=s.read.delimiter,
-                        encoding=s.read.encoding,
-                        null_markers=tuple(s.read.null_markers),
-                        sheet=s.read.sheet,
-                    ),
-                    read,
-                ),
-            )
-            for s in model.sources
-        ]
-        return specs, rule_set.base_dir
-    items: list[SourceLike] = [sources] if isinstance(sources, str | Path | pl.DataFrame) else list(sources)
-    if any(isinstance(item, pl.DataFrame) for item in items):
+    items = [sources] if isinstance(sources, str | Path | pl.DataFrame) else list(sources or [])
+    paths = [item for item in items if not isinstance(item, pl.DataFrame)]
+    if len(paths) != len(items):
         raise UsageError("DataFrames are in memory already: audit them with veracity.audit, not in chunks")
-    # As load_data: paths replace the rule file's sources but keep its column names; a single
-    # configured source lends its read options too.
-    columns: dict[str, str] = {}
-    for configured in model.sources:
-        columns.update(configured.columns)
-    inherited = ReadOptions()
-    if len(model.sources) == 1:
-        r = model.sources[0].read
-        inherited = ReadOptions(r.format, r.delimiter, r.encoding, tuple(r.null_markers), r.sheet)
-    return [
-        SourceSpec(path=str(item), columns=columns, read=_merge_read(inherited, read)) for item in items
-    ], None
+    return source_specs(paths if sources is not None else None, rule_set, read)
 
 
 # ---------------------------------------------------------------------------------------------
