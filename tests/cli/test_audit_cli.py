@@ -376,3 +376,29 @@ def test_segments_appear_in_every_report_format(runner: CliRunner, workdir: Path
     assert code == 1
     assert "gold" in out
     assert "silver" in out
+
+
+def test_python_dash_m_runs_the_same_command(workdir: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "veracity",
+            "audit",
+            "-r",
+            "rules.yaml",
+            "bad.csv",
+            "-f",
+            "json",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=workdir,
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["rules"][0]["failed"] == 1
