@@ -62,14 +62,15 @@ from veracity.lineage import build_lineage
 from veracity.masking import mask_findings
 from veracity.reports.findings import FINDINGS_SCHEMA as USER_FINDINGS_SCHEMA
 from veracity.reports.findings import neutralise_formulas
-from veracity.results import AuditResult, RuleState, RunInfo, Segment, SegmentBreakdown, SegmentRule
+from veracity.results import AuditResult, RuleState, RunInfo, SegmentBreakdown
 from veracity.scoring import (
-    OTHER_SEGMENT,
+    breakdown_from_counts,
     decide_gate,
     overall_score,
     score_dimensions,
     score_records,
     score_rules,
+    segment_counts,
 )
 from veracity.sources._chunks import Chunk, ChunkedSources, open_sources
 from veracity.sources.base import (
@@ -593,7 +594,7 @@ class _Totals:
                     sink.add(slot, part)
         self._count_by_source(findings)
         for name, values in labels.items():
-            counts = _segment_counts(values, outcomes, self._record_rules)
+            counts = segment_counts(values, outcomes, self._record_rules)
             merged = self.segments[name]
             self.segments[name] = counts if merged is None else _merge_counts(merged, counts)
 
@@ -634,24 +635,6 @@ class _Totals:
             per_rule[str(rule_id)] = per_rule.get(str(rule_id), 0) + int(n)
 
 
-def _segment_counts(labels: pl.Series, outcomes: pl.DataFrame, rules: Sequence[Rule]) -> pl.DataFrame:
-    """Records, evaluated and failed per rule, per segment value: ``score_segments``' group-by,
-    on one chunk. Counts add up across chunks."""
-    aggregations = [pl.len().cast(pl.Int64).alias("records")]
-    for index, rule in enumerate(rules):
-        verdict = pl.col(rule.id)
-        aggregations += [
-            verdict.count().cast(pl.Int64).alias(f"e{index}"),
-            verdict.not_().sum().cast(pl.Int64).alias(f"f{index}"),
-        ]
-    return (
-        outcomes.select(*(rule.id for rule in rules))
-        .with_columns(labels.cast(pl.String).alias("segment"))
-        .group_by("segment")
-        .agg(aggregations)
-    )
-
-
 def _merge_counts(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([left, right]).group_by("segment").agg(pl.exclude("segment").sum())
 
@@ -663,34 +646,10 @@ def _breakdown(
     weights: Mapping[Dimension, float],
     limit: int,
 ) -> SegmentBreakdown:
-    """``score_segments``' result from summed counts: largest segments first, the tail beyond
-    ``limit`` folded into one "(other)" segment, each segment scored like the whole audit."""
+    """``score_segments``' result from counts summed over the chunks."""
     if counts is None:
         return SegmentBreakdown(field=name, segments=[], folded=0)
-    grouped = counts.sort(["records", "segment"], descending=[True, False], nulls_last=True)
-    folded = 0
-    if grouped.height > limit:
-        head, tail = grouped[: limit - 1], grouped[limit - 1 :]
-        folded = tail.height
-        other = tail.select(pl.lit(OTHER_SEGMENT).alias("segment"), pl.exclude("segment").sum())
-        grouped = pl.concat([head, other.cast(head.schema)])
-    segments = []
-    for row in grouped.iter_rows(named=True):
-        states = {
-            rule.id: RuleState(evaluated=row[f"e{i}"], failed=row[f"f{i}"]) for i, rule in enumerate(rules)
-        }
-        results = score_rules(rules, states)
-        dimensions = score_dimensions(results)
-        segments.append(
-            Segment(
-                value=row["segment"],
-                records=row["records"],
-                score=overall_score(dimensions, weights),
-                dimensions=dimensions,
-                rules=[SegmentRule(r.id, r.evaluated, r.failed, r.pass_rate, r.status) for r in results],
-            )
-        )
-    return SegmentBreakdown(field=name, segments=segments, folded=folded)
+    return breakdown_from_counts(name, counts, rules, weights, limit)
 
 
 # ---------------------------------------------------------------------------------------------

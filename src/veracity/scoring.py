@@ -31,12 +31,14 @@ from veracity.results import (
 
 __all__ = [
     "OTHER_SEGMENT",
+    "breakdown_from_counts",
     "decide_gate",
     "overall_score",
     "score_dimensions",
     "score_records",
     "score_rules",
     "score_segments",
+    "segment_counts",
 ]
 
 #: The label of the segments folded together beyond the limit.
@@ -154,21 +156,43 @@ def score_segments(
     """Rule pass rates, dimension and overall scores per value of ``labels`` (one per record).
 
     Only record-level rules take part (a rule about whole sources has no per-record verdict).
-    Segments beyond ``limit`` (the smallest) are merged into one ``(other)`` segment: rule
-    states are sums of counts, so the merge is exact.
     """
     record_rules = [r for r in rules if r.id in outcomes.columns]
-    aggregations = [pl.len().alias("records")]
-    for index, rule in enumerate(record_rules):
+    counts = segment_counts(labels, outcomes, record_rules)
+    return breakdown_from_counts(field, counts, record_rules, weights, limit)
+
+
+def segment_counts(labels: pl.Series, outcomes: pl.DataFrame, rules: Sequence[Rule]) -> pl.DataFrame:
+    """Records, and evaluated (``e<i>``) and failed (``f<i>``) per rule, per segment value.
+    Counts of several partitions add up to the counts of the whole."""
+    aggregations = [pl.len().cast(pl.Int64).alias("records")]
+    for index, rule in enumerate(rules):
         verdict = pl.col(rule.id)
-        aggregations += [verdict.count().alias(f"e{index}"), verdict.not_().sum().alias(f"f{index}")]
-    grouped = (
-        outcomes.select(*(r.id for r in record_rules))
+        aggregations += [
+            verdict.count().cast(pl.Int64).alias(f"e{index}"),
+            verdict.not_().sum().cast(pl.Int64).alias(f"f{index}"),
+        ]
+    return (
+        outcomes.select(*(r.id for r in rules))
         .with_columns(labels.cast(pl.String).alias("segment"))
         .group_by("segment")
         .agg(aggregations)
-        .sort(["records", "segment"], descending=[True, False], nulls_last=True)
     )
+
+
+def breakdown_from_counts(
+    field: str,
+    counts: pl.DataFrame,
+    rules: Sequence[Rule],
+    weights: Mapping[Dimension, float],
+    limit: int = 50,
+) -> SegmentBreakdown:
+    """Score each segment of :func:`segment_counts` like the whole audit, largest first.
+
+    Segments beyond ``limit`` (the smallest) are merged into one ``(other)`` segment: rule
+    states are sums of counts, so the merge is exact.
+    """
+    grouped = counts.sort(["records", "segment"], descending=[True, False], nulls_last=True)
     folded = 0
     if grouped.height > limit:
         head, tail = grouped[: limit - 1], grouped[limit - 1 :]
@@ -178,10 +202,9 @@ def score_segments(
     segments = []
     for row in grouped.iter_rows(named=True):
         states = {
-            rule.id: RuleState(evaluated=row[f"e{i}"], failed=row[f"f{i}"])
-            for i, rule in enumerate(record_rules)
+            rule.id: RuleState(evaluated=row[f"e{i}"], failed=row[f"f{i}"]) for i, rule in enumerate(rules)
         }
-        results = score_rules(record_rules, states)
+        results = score_rules(rules, states)
         dimensions = score_dimensions(results)
         segments.append(
             Segment(
