@@ -54,6 +54,7 @@ from veracity.sources._load import (
     _read_file,
     _read_stdin,
     _read_table,
+    readable_path,
 )
 from veracity.sources._parquet import as_text
 from veracity.sources._table import ENGINE_ERRORS, check_header
@@ -262,7 +263,7 @@ def _open_one(
         sha256, size = hashlib.sha256(raw).hexdigest(), len(raw)
     else:
         display = spec.path
-        path = _path(spec.path, base_dir)
+        path = readable_path(spec.path, base_dir)
         fmt = detect_format(spec.read.format, spec.path, display)
         if fmt in ("csv", "tsv"):
             delimited = _Delimited(path, fmt, spec.read, display, chunk_rows)
@@ -299,33 +300,6 @@ def _open_one(
         null_markers=used_markers,
     )
     return _Source(index=index, info=info, fields=fields, markers=used_markers, reader=reader)
-
-
-def _path(given: str, base_dir: Path | None) -> Path:
-    """The file to read, refused with ``_load._read_file``'s messages when it cannot be."""
-    path = Path(given)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    try:
-        if path.is_dir():
-            raise SourceError(f"{given}: is a directory, not a file; name a file inside it")
-        with path.open("rb"):
-            pass
-    except FileNotFoundError:
-        looked = "" if Path(given).is_absolute() else f" (looked for {path.absolute()})"
-        where = "the rule file's directory" if base_dir is not None else "the current directory"
-        raise SourceError(
-            f"{given}: no such file{looked}; check the path (relative paths start from {where})"
-        ) from None
-    except PermissionError:
-        raise SourceError(
-            f"{given}: permission denied; make the file readable for the user running veracity"
-        ) from None
-    except OSError as exc:
-        raise SourceError(
-            f"{given}: cannot be read ({exc.strerror or 'I/O error'}); check the file"
-        ) from None
-    return path
 
 
 def _digest(path: Path) -> tuple[str, int, bool]:

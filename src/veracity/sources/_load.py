@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -122,14 +123,29 @@ def _read_stdin(stdin: IO[bytes] | None) -> bytes:
 
 
 def _read_file(given: str, base_dir: Path | None) -> bytes:
+    path = readable_path(given, base_dir)
+    with _refused_reads(given, base_dir, path):
+        return path.read_bytes()
+
+
+def readable_path(given: str, base_dir: Path | None) -> Path:
+    """The file ``given`` names (relative to ``base_dir``), refused with one line when it is
+    missing, a directory or unreadable."""
     path = Path(given)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    try:
+    with _refused_reads(given, base_dir, path):
         if path.is_dir():
             raise SourceError(f"{given}: is a directory, not a file; name a file inside it")
-        with path.open("rb") as handle:
-            return handle.read()
+        with path.open("rb"):
+            pass
+    return path
+
+
+@contextmanager
+def _refused_reads(given: str, base_dir: Path | None, path: Path) -> Iterator[None]:
+    try:
+        yield
     except FileNotFoundError:
         looked = "" if Path(given).is_absolute() else f" (looked for {path.absolute()})"
         where = "the rule file's directory" if base_dir is not None else "the current directory"
