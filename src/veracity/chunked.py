@@ -205,7 +205,10 @@ def audit_chunked(
             if indexes:
                 frame = frame.with_columns(column for index in indexes for column in index.judge(chunk))
             frame = witnesses.append_to(frame)
-            output = run_rules(LoadedData(frame, data.infos), engine_rules, context(chunk.data), model.key)
+            # The context reads the very frame the engine runs on (witness rows included):
+            # values parsed per distinct value must cover every row.
+            engine_data = LoadedData(frame, data.infos)
+            output = run_rules(engine_data, engine_rules, context(engine_data), model.key)
             if output.field_types != field_types:
                 raise RuntimeError(
                     "chunk field types differ from the audit's; the witness rows no longer pin them"

@@ -113,7 +113,12 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
             raw_stage.append(rule.check.explain(rule.params, ctx).alias(_message(rule)))
             final.append(pl.col(_message(rule)))
 
-    typing = [t.expr(name, ctx.booleans).alias(name) for name, t in field_types.items()]
+    typing = [
+        (
+            ctx.parse_date(pl.col(name), t.format, name) if t.kind == "date" else t.expr(name, ctx.booleans)
+        ).alias(name)
+        for name, t in field_types.items()
+    ]
     plan = data.frame.lazy().with_columns(raw_stage)
     if typing:
         plan = plan.with_columns(typing)

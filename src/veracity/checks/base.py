@@ -154,6 +154,7 @@ class CheckContext:
     #: For table-scoped checks: which records the rule applies to (Boolean per row), or None.
     scope: pl.Series | None = None
     _distinct: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict, repr=False)
+    _dates: dict[tuple[str, str | None], pl.Expr] = field(default_factory=dict, repr=False)
 
     def distinct(self, *fields: str) -> pl.DataFrame:
         """Distinct combinations of ``fields`` where the first one is not null (cached)."""
@@ -183,12 +184,25 @@ class CheckContext:
 
     def parse_date(self, expr: pl.Expr, fmt: str | None = None, field: str | None = None) -> pl.Expr:
         """A Date, or null where the text is not a date in ``fmt`` (the field's declared
-        format when ``fmt`` is None, else ISO 8601)."""
-        from veracity.checks._dates import parse_date
+        format when ``fmt`` is None, else ISO 8601).
+
+        A whole field (``expr`` is ``pl.col(field)``) is parsed once per distinct value and
+        looked up per record: a column holds far fewer distinct dates than records, parsing
+        tries several formats per value, and the same field is often read by several rules.
+        """
+        from veracity.checks._dates import parse_date, parse_date_by_value
 
         if fmt is None and field is not None:
             fmt = self.date_formats.get(field)
-        return parse_date(expr, fmt)
+        if field is None or not _is_column(expr, field) or field not in self.data.frame.columns:
+            return parse_date(expr, fmt)
+        if (field, fmt) not in self._dates:
+            self._dates[(field, fmt)] = parse_date_by_value(self.data.frame.get_column(field), fmt)
+        return self._dates[(field, fmt)]
+
+
+def _is_column(expr: pl.Expr, name: str) -> bool:
+    return expr.meta.is_column() and expr.meta.output_name() == name
 
 
 P = TypeVar("P", bound=CheckParams)

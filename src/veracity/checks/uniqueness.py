@@ -8,7 +8,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from veracity.checks.base import CheckContext, CheckParams, Dimension, register
-from veracity.sources.base import LINE_COL, SOURCE_COL
+from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL
 
 
 class UniqueParams(CheckParams):
@@ -36,15 +36,28 @@ def _key(params: UniqueParams) -> pl.Expr:
         if params.ignore_case:
             part = part.str.to_lowercase()
         parts.append(part.alias(name))
-    return pl.struct(parts)
+    # A one-field key is grouped as itself: hashing a struct of one column costs more.
+    return parts[0] if len(parts) == 1 else pl.struct(parts)
+
+
+def _first_row(params: UniqueParams) -> pl.Expr:
+    """The position of the first record with the same key (rows are numbered in file order).
+
+    The verdict and the message read the same window, which polars then computes once.
+    """
+    return pl.col(ROW_ID).min().over(_key(params))
 
 
 def _duplicate_message(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
-    key = _key(params)
     paths = {source.index: source.path for source in ctx.data.sources}
-    first_source = pl.col(SOURCE_COL).first().over(key).replace_strict(paths, return_dtype=pl.String)
-    first_line = pl.col(LINE_COL).first().over(key).cast(pl.String)
-    return pl.concat_str([pl.lit("duplicate of the record at "), first_source, pl.lit(":"), first_line])
+    location = pl.concat_str(
+        [
+            pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String),
+            pl.lit(":"),
+            pl.col(LINE_COL).cast(pl.String),
+        ]
+    )
+    return pl.lit("duplicate of the record at ") + location.gather(_first_row(params))
 
 
 @register(
@@ -70,4 +83,4 @@ def unique(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: one-record-per-email, check: unique, fields: [email], trim: true, ignore_case: true}
     """
-    return _key(params).is_first_distinct()
+    return _first_row(params) == pl.col(ROW_ID)
