@@ -313,8 +313,9 @@ def to_alpha2(code: str) -> str | None:
     return CODE_LOOKUP.get(code.strip(TRIM_CHARS))
 
 
-def lookup_expr(expr: pl.Expr, table: Mapping[str, str], default: str | None = None) -> pl.Expr:
-    """``table[trimmed value]`` per row; ``default`` (null when None) for values not in it."""
+def lookup_expr(expr: pl.Expr, table: Mapping[str, str | None], default: str | None = None) -> pl.Expr:
+    """``table[trimmed value]`` per row (null where that is None); ``default`` (null when None)
+    for values not in it."""
     return expr.str.strip_chars(TRIM_CHARS).replace_strict(
         dict(table), default=pl.lit(default, dtype=pl.String), return_dtype=pl.String
     )

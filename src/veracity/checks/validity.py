@@ -72,6 +72,19 @@ def _member_of_values(expr: pl.Expr, allowed: pl.Series) -> pl.Expr:
     return expr.is_in(allowed.cast(pl.String).implode())
 
 
+def _judged(expr: pl.Expr, values: pl.Series, good: pl.Series) -> pl.Expr:
+    """``expr`` is a value judged good, given the verdict (``good``) of each of ``values``.
+
+    Exact for every record whose value is among ``values`` (the distinct values of the data the
+    check is built for). Each record is looked up in the smaller of the two sets: a hash set
+    of the few invalid values is built and probed far faster than one of a million valid ones.
+    """
+    valid, invalid = values.filter(good), values.filter(~good)
+    if invalid.len() <= valid.len():
+        return _member_of_values(expr, invalid).not_()
+    return _member_of_values(expr, valid)
+
+
 def _is_valid_email(value: str) -> bool:
     try:
         validate_email(value, check_deliverability=False)
@@ -90,14 +103,15 @@ def _email_batch(values: list[str]) -> list[bool]:
 _EMAIL_POOL_FROM = 20_000
 
 
-def _valid_emails(values: pl.Series) -> pl.Series:
-    """The distinct ``values`` that are valid addresses: fast path, then the library."""
-    judged = values.to_frame("value").with_columns(fast=email_verdicts(values))
-    residual = judged.filter(pl.col("fast").is_null()).get_column("value")
+def _email_verdicts(values: pl.Series) -> pl.Series:
+    """Whether each of the distinct ``values`` is a valid address: fast path, then the library."""
+    fast = email_verdicts(values)
+    undecided = fast.is_null()
+    residual = values.filter(undecided)
     verdicts = pl.Series(
         map_batches(_email_batch, residual.to_list(), threshold=_EMAIL_POOL_FROM), dtype=pl.Boolean
     )
-    return pl.concat([judged.filter(pl.col("fast")).get_column("value"), residual.filter(verdicts)])
+    return fast.scatter(undecided.arg_true(), verdicts) if residual.len() else fast
 
 
 @register("email", Dimension.VALIDITY, EmailParams, message="not a valid e-mail address", value_kind="email")
@@ -120,7 +134,7 @@ def email(params: EmailParams, ctx: CheckContext) -> pl.Expr:
         - {id: email-valid, check: email, field: email}
     """
     values = ctx.distinct(params.field).get_column(params.field)
-    return _member_of_values(pl.col(params.field), _valid_emails(values))
+    return _judged(pl.col(params.field), values, _email_verdicts(values))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,18 +211,21 @@ def _phone_batch(pairs: list[tuple[str, str]]) -> list[bool]:
     return [_is_valid_phone(value, region or None) for value, region in pairs]
 
 
-def _valid_phone_keys(combos: pl.DataFrame) -> pl.Series:
-    """``<region><SEPARATOR><value>`` for the valid distinct (value, region) pairs: fast path,
-    then the library."""
+def _phone_verdicts(combos: pl.DataFrame) -> pl.Series:
+    """Whether each distinct (value, region) pair is a valid number: fast path, then the library."""
     fast = phone_verdicts(combos.get_column("value"), combos.get_column("region"))
-    judged = combos.with_columns(fast=fast)
-    residual = judged.filter(pl.col("fast").is_null())
+    undecided = fast.is_null()
+    residual = combos.filter(undecided)
     pairs = list(
         zip(residual.get_column("value").to_list(), residual.get_column("region").to_list(), strict=True)
     )
     verdicts = pl.Series(map_batches(_phone_batch, pairs), dtype=pl.Boolean)
-    valid = pl.concat([judged.filter(pl.col("fast")), residual.filter(verdicts)])
-    return valid.select(pl.concat_str([pl.col("region"), pl.lit(SEPARATOR), pl.col("value")])).to_series()
+    return fast.scatter(undecided.arg_true(), verdicts) if residual.height else fast
+
+
+def _phone_key(region: pl.Expr, value: pl.Expr) -> pl.Expr:
+    # The region is two letters or empty, so the first separator splits every key unambiguously.
+    return pl.concat_str([region, pl.lit(SEPARATOR), value])
 
 
 def _phone_region(params: PhoneParams) -> pl.Expr:
@@ -241,8 +258,8 @@ def phone(params: PhoneParams, ctx: CheckContext) -> pl.Expr:
     value = pl.col(params.field)
     fields = [params.field] if params.region_field is None else [params.field, params.region_field]
     combos = ctx.distinct(*fields).select(value.alias("value"), region.alias("region")).unique()
-    # The region is two letters or empty, so the first separator splits every key unambiguously.
-    return _member_of_values(pl.concat_str([region, pl.lit(SEPARATOR), value]), _valid_phone_keys(combos))
+    keys = combos.select(_phone_key(pl.col("region"), pl.col("value"))).to_series()
+    return _judged(_phone_key(region, value), keys, _phone_verdicts(combos))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,6 +725,12 @@ def country(params: CountryParams, ctx: CheckContext) -> pl.Expr:
 # postal_code
 
 _POSTAL_COMBINED = combined_regex()
+#: Spelling of an ISO code -> its alpha-2 code where a postal format is known, else None:
+#: an ISO country without a known format is not evaluated (rather than judged by the
+#: fallback ``country``'s format, which applies only to values that are no ISO code).
+_POSTAL_COUNTRIES = {
+    spelling: alpha2 if alpha2 in POSTAL_PATTERNS else None for spelling, alpha2 in CODE_LOOKUP.items()
+}
 
 
 class PostalCodeParams(FieldParams):
@@ -781,7 +804,6 @@ def postal_code(params: PostalCodeParams, ctx: CheckContext) -> pl.Expr:
         return value.str.contains(postal_regex(params.country))
     # Resolve against every ISO code first: a record from a country without a known format is
     # not evaluated, rather than judged by the fallback country's format.
-    code = lookup_expr(pl.col(params.country_field), CODE_LOOKUP, params.country)
-    code = pl.when(_member_of(code, sorted(POSTAL_PATTERNS))).then(code)
-    key = pl.concat_str([code, pl.lit(SEPARATOR), value])
-    return pl.when(code.is_not_null()).then(key.str.contains(_POSTAL_COMBINED))
+    code = lookup_expr(pl.col(params.country_field), _POSTAL_COUNTRIES, params.country)
+    # A null code (no known format) makes the key, and so the verdict, null.
+    return pl.concat_str([code, pl.lit(SEPARATOR), value]).str.contains(_POSTAL_COMBINED)

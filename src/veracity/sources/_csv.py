@@ -26,6 +26,7 @@ __all__ = ["DELIMITER_NAMES", "read_delimited"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ":": "colon"}
 _ALIASES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _SAMPLE_RECORDS = 50
+_LEADING_RECORDS = 4096
 
 
 def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
@@ -35,7 +36,7 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
         text = text.replace(b"\r", b"\n")
     buf: Bytes = np.frombuffer(text, dtype=np.uint8)
     records = scan(buf)
-    texty = has_text(buf, records)
+    texty = _leading_texty(buf, records)
     if not texty.any():
         raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
     if records.unclosed:
@@ -51,8 +52,10 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
     index = np.arange(records.starts.size)
     blank = (index < header) | (records.ends == records.starts)
     if width > 1:
-        # Whitespace alone cannot be a record of several fields: a stray blank line.
-        blank |= ~texty & (fields == 1)
+        # Whitespace alone cannot be a record of several fields: a stray blank line. Only
+        # records of one field can be one, so only their bytes are read.
+        single = np.flatnonzero((fields == 1) & ~blank)
+        blank[single[~has_text(buf, records, single)]] = True
     data = np.flatnonzero((index > header) & ~blank)
 
     names = _header_names(buf, records, header, delimiter, width, display)
@@ -85,6 +88,17 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
         encoding=encoding,
         delimiter=delimiter,
     )
+
+
+def _leading_texty(buf: Bytes, records: Records) -> npt.NDArray[np.bool_]:
+    """Whether each of the first records has text: enough to find the header and the sample
+    of records after it that delimiter detection reads (all records only when they are not)."""
+    total = records.starts.size
+    head = min(total, _LEADING_RECORDS)
+    texty = has_text(buf, records, np.arange(head))
+    if head < total and np.count_nonzero(texty) <= _SAMPLE_RECORDS:
+        texty = has_text(buf, records)
+    return texty
 
 
 def _delimiter(given: str | None, fmt: Format, display: str) -> str | None:

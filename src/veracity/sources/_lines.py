@@ -69,31 +69,59 @@ def scan(buf: Bytes) -> Records:
 
 
 def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints:
-    """Number of fields of each record starting at ``starts`` (which must cover ``buf``)."""
+    """Number of fields of each record starting at ``starts`` (which must cover ``buf``).
+
+    Delimiters are counted per record, minus those inside each quoted span (between an
+    opening quote and its closing one). Both counts are binary searches of the few record and
+    quote offsets among the delimiters' offsets, not of every delimiter among the records.
+    """
     positions = np.flatnonzero(buf == delimiter)
+    bounds = np.append(starts, buf.size)
+    counts = np.diff(np.searchsorted(positions, bounds))
     if quotes.size:
-        positions = positions[(np.searchsorted(quotes, positions) & 1) == 0]
-    owners = np.searchsorted(starts, positions, side="right") - 1
-    return _as_ints(np.bincount(owners, minlength=starts.size) + 1)
+        opening = quotes[0::2]
+        closing = quotes[1::2]
+        if closing.size < opening.size:  # unclosed: the last quoted span runs to the end
+            closing = np.append(closing, buf.size)
+        inside = np.searchsorted(positions, closing) - np.searchsorted(positions, opening)
+        owners = np.searchsorted(starts, opening, side="right") - 1
+        counts = counts - np.bincount(owners, weights=inside, minlength=starts.size).astype(np.int64)
+    return _as_ints(counts + 1)
 
 
-def has_text(buf: Bytes, records: Records) -> npt.NDArray[np.bool_]:
-    """Whether each record contains anything but spaces, tabs and carriage returns."""
-    count = records.starts.size
+def has_text(buf: Bytes, records: Records, which: Ints | None = None) -> npt.NDArray[np.bool_]:
+    """Whether each record (of ``which``, default all) has anything but spaces, tabs and CRs.
+
+    Only the bytes of the records asked about are read, so judging the few records that
+    could be blank lines costs little in a large file.
+    """
+    starts, ends = records.starts, records.ends
+    if which is not None:
+        starts, ends = starts[which], ends[which]
+    count = starts.size
     if not count:
         return np.zeros(0, dtype=np.bool_)
     lookup = np.ones(256, dtype=np.bool_)
     lookup[_SPACE_BYTES] = False
+    lengths = ends - starts
+    if which is None:
+        content = buf
+        offsets = starts
+    else:
+        # The records' bytes side by side: record i's bytes start at offsets[i].
+        offsets = _as_ints(np.cumsum(lengths) - lengths)
+        content = buf[np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)]
+        ends = offsets + lengths
     # One extra False so that a record ending at the end of the buffer is a valid reduceat bound.
-    significant = np.zeros(buf.size + 1, dtype=np.bool_)
-    significant[: buf.size] = lookup[buf]
+    significant = np.zeros(content.size + 1, dtype=np.bool_)
+    significant[: content.size] = lookup[content]
     bounds = np.empty(2 * count, dtype=np.int64)
-    bounds[0::2] = records.starts
-    bounds[1::2] = records.ends
+    bounds[0::2] = offsets
+    bounds[1::2] = ends
     # reduceat over [start, end) pairs; the odd-numbered segments (between records) are ignored.
     result: npt.NDArray[np.bool_] = np.logical_or.reduceat(significant, bounds)[0::2]
     # reduceat yields the element at the start for an empty segment, not the identity.
-    result[records.ends == records.starts] = False
+    result[lengths == 0] = False
     return result
 
 
