@@ -13,6 +13,7 @@ from loader_helpers import lines, load_bytes, values
 
 from veracity.errors import SourceError
 from veracity.sources import LoadedData
+from veracity.sources._detect import is_utf8
 
 DELIMITERS = [",", ";", "\t", "|", ":"]
 # Everything that makes CSV hard: every candidate delimiter, quotes, both line breaks,
@@ -108,3 +109,23 @@ def test_any_input_loads_or_fails_with_one_line(content: bytes, fmt: str) -> Non
         assert data.frame.height == data.sources[0].rows
     assert "\n" not in message
     assert "\r" not in message
+
+
+# Bytes that make UTF-8 hard: ASCII, continuation bytes, lead bytes of every length, bytes
+# never valid (C0, C1, F5-FF), and whole valid sequences.
+_UTF8_PIECES = st.one_of(
+    st.binary(max_size=4),
+    st.sampled_from([b"a", b"\n", b"\x80", b"\xbf", b"\xc2", b"\xe2\x82", b"\xf0\x9f\x98", b"\xc0", b"\xff"]),
+    st.text(max_size=3).map(lambda text: text.encode("utf-8", "surrogatepass")),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_UTF8_PIECES, max_size=12).map(b"".join))
+def test_utf8_detection_agrees_with_decoding_everything(raw: bytes) -> None:
+    try:
+        raw.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert is_utf8(raw) is expected

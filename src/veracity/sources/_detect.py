@@ -6,6 +6,8 @@ import codecs
 from pathlib import PurePath
 from typing import get_args
 
+import numpy as np
+
 from veracity.errors import SourceError
 from veracity.sources.base import Format
 
@@ -74,17 +76,34 @@ def decode_text(raw: bytes, given: str | None, display: str) -> tuple[bytes, str
             f"{display}: cannot detect the encoding (the file contains NUL bytes but no UTF-16 "
             "byte-order mark); set read.encoding in the rule file (e.g. utf-16-le)"
         )
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
+    if is_utf8(raw):
         return raw, "utf-8"
     try:
         return raw.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; latin-1 maps every byte, so it cannot fail.
         return raw.decode("latin-1").encode("utf-8"), "latin-1"
+
+
+def is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is valid UTF-8, without decoding all of it.
+
+    ASCII bytes are valid wherever they stand and never continue a multi-byte sequence, so the
+    text is valid exactly when each run of non-ASCII bytes is. Only those runs are decoded, each
+    followed by the ASCII byte that ends it, which keeps neighbouring runs apart: a few
+    accented names instead of a copy of the whole file.
+    """
+    if raw.isascii():
+        return True
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    high = np.flatnonzero(buf >= 0x80)
+    ends = high[np.append(np.diff(high) != 1, True)] + 1
+    picked = np.union1d(high, ends[ends < buf.size])
+    try:
+        buf[picked].tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode_as(raw: bytes, encoding: str, display: str) -> bytes:
@@ -97,10 +116,11 @@ def _decode_as(raw: bytes, encoding: str, display: str) -> bytes:
         ) from None
     if codec.name in _UTF8_CODECS:
         body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _undecodable(display, encoding, exc.start) from None
+        if not is_utf8(body):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:  # always: decoding it all finds the offset
+                raise _undecodable(display, encoding, exc.start) from None
         return body
     try:
         text = raw.decode(codec.name)

@@ -71,22 +71,24 @@ def scan(buf: Bytes) -> Records:
 def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints:
     """Number of fields of each record starting at ``starts`` (which must cover ``buf``).
 
-    Delimiters are counted per record, minus those inside each quoted span (between an
-    opening quote and its closing one). Both counts are binary searches of the few record and
-    quote offsets among the delimiters' offsets, not of every delimiter among the records.
+    Delimiters are summed per record, minus those inside each quoted span (from an opening
+    quote to its closing one): two ``reduceat`` passes over a byte mask. Listing the
+    delimiters' offsets instead costs several times more, as most bytes of a wide CSV's
+    records are near a delimiter.
     """
-    positions = np.flatnonzero(buf == delimiter)
-    bounds = np.append(starts, buf.size)
-    counts = np.diff(np.searchsorted(positions, bounds))
+    if not starts.size:
+        return _as_ints(np.zeros(0))
+    # A record cannot hold 2**31 delimiters unless the buffer is that large.
+    total = np.int32 if buf.size < 2**31 else np.int64
+    is_delimiter = (buf == delimiter).view(np.uint8)
+    counts = _as_ints(np.add.reduceat(is_delimiter, starts, dtype=total))
     if quotes.size:
-        opening = quotes[0::2]
-        closing = quotes[1::2]
-        if closing.size < opening.size:  # unclosed: the last quoted span runs to the end
-            closing = np.append(closing, buf.size)
-        inside = np.searchsorted(positions, closing) - np.searchsorted(positions, opening)
-        owners = np.searchsorted(starts, opening, side="right") - 1
-        counts = counts - np.bincount(owners, weights=inside, minlength=starts.size).astype(np.int64)
-    return _as_ints(counts + 1)
+        # Segments between consecutive quotes: the even-numbered ones are quoted spans (an
+        # unclosed last one runs to the end of the buffer).
+        inside = np.add.reduceat(is_delimiter, quotes, dtype=total)[0::2]
+        owners = np.searchsorted(starts, quotes[0::2], side="right") - 1
+        counts -= np.bincount(owners, weights=inside, minlength=starts.size).astype(np.int64)
+    return counts + 1
 
 
 def has_text(buf: Bytes, records: Records, which: Ints | None = None) -> npt.NDArray[np.bool_]:

@@ -227,9 +227,10 @@ def _null_missing(
         return blank.fill_null(False)
 
     names = frame.columns
-    counts = frame.select(missing(name).sum().alias(name) for name in names).row(0)
     cleaned = frame.select(
         pl.when(missing(name)).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col(name)).alias(field)
         for name, field in zip(names, fields, strict=True)
     )
-    return cleaned, [int(count) for count in counts]
+    # Null counts are kept with each column, so this counts without a second pass.
+    counts = [cleaned.to_series(i).null_count() - frame.to_series(i).null_count() for i in range(len(names))]
+    return cleaned, counts
