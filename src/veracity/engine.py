@@ -94,6 +94,8 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
     raw_stage: list[pl.Expr] = []
     typed_stage: list[pl.Expr] = []
     final: list[pl.Expr] = []
+    # Messages that read only their record's values: worked out later, for failures only.
+    messages: dict[str, pl.Expr] = {}
     for index, rule in enumerate(record_rules):
         good, applicable, when = f"__good{index}", f"__app{index}", f"__when{index}"
         needed = required_fields(rule.params) if rule.check.skips_missing else []
@@ -110,8 +112,12 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
         final.append(pl.when(condition).then(pl.col(good)).alias(rule.id))
         if rule.check.explain is not None:
-            raw_stage.append(rule.check.explain(rule.params, ctx).alias(_message(rule)))
-            final.append(pl.col(_message(rule)))
+            explain = rule.check.explain(rule.params, ctx).alias(_message(rule))
+            if rule.check.explain_reads_table:
+                raw_stage.append(explain)
+                final.append(pl.col(_message(rule)))
+            else:
+                messages[rule.id] = explain
 
     typing = [
         (
@@ -152,6 +158,11 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
             failing_rows=failing.rename("row"),
         )
         if failing.len():
+            if rule.id in messages:
+                explain = messages[rule.id]
+                failed = failed.with_columns(
+                    data.frame.select(list(dict.fromkeys(explain.meta.root_names())))[failing].select(explain)
+                )
             pieces.append(_row_findings(data, rule, failed, key, kinds))
 
     for rule in rules:

@@ -230,6 +230,9 @@ class CheckType(Generic[P]):
     value_kind: Literal["email", "phone", "text"] = "text"
     #: Optional per-record message (a String expression); ``message`` otherwise.
     explain: Callable[[P, CheckContext], pl.Expr] | None = None
+    #: Whether the message reads other records (e.g. the first of a duplicate group). Other
+    #: messages read the record's own values, so they are worked out for failing records only.
+    explain_reads_table: bool = False
     #: Prepare the rule once with all data (e.g. validate sql). Raise to reject.
     summary: str = ""
 
@@ -258,6 +261,7 @@ def register(
     skips_missing: bool = True,
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
+    explain_reads_table: bool = False,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
     """Declare a check type. A second check with the same name fails at import."""
 
@@ -276,6 +280,7 @@ def register(
             skips_missing=skips_missing,
             value_kind=value_kind,
             explain=explain,
+            explain_reads_table=explain_reads_table,
             summary=doc.strip().splitlines()[0] if doc.strip() else "",
         )
         return build

@@ -66,6 +66,7 @@ def _duplicate_message(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
     UniqueParams,
     message="duplicate of an earlier record",
     explain=_duplicate_message,
+    explain_reads_table=True,
 )
 def unique(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
     """No two records share the same value (or combination of values).
