@@ -9,10 +9,15 @@ Each run starts fresh subprocesses, interleaved so that drift on a noisy machine
 (a) the bare read: ``polars.read_csv(path, infer_schema=False)`` (``read_parquet`` for
     ``.parquet``), the floor any tool reading this file with polars pays;
 (b) the audit: ``veracity audit --rules RULES --as-of 2026-11-01 --format json -o REPORT
-    --exit-zero --no-progress PATH``.
+    --exit-zero --no-progress PATH``;
+(c) with ``--peers``, a peer tool doing the same job: ``benchmarks/peers/pointblank_audit.py``,
+    the shipped rule pack as far as pointblank can express it, run by the interpreter of the
+    peers virtualenv (``benchmarks/.venv-peers``, made by ``benchmarks/peers/setup.sh``; the
+    peers are not dependencies of veracity, so they are not in the project's virtualenv).
+    Without that virtualenv the run goes on without (c) and says so on stderr.
 
 For each it reports the median wall time, the median CPU time (user + system, worker
-processes included) and the peak memory over the runs, and the audit/read ratios. Absolute
+processes included) and the peak memory over the runs, and the ratios to the bare read. Absolute
 numbers depend on the machine and its load; the ratios are what to compare across machines and
 commits.
 
@@ -31,7 +36,10 @@ The report goes to a temporary file rather than ``-o /dev/null``: veracity write
 atomically (temporary file + rename), which, run as root, replaces the /dev/null device with a
 regular file. If ``<data>.truth.json`` from ``generate.py`` sits next to the data and the rules
 are the shipped ``customer-master.yaml``, the last report's failure counts are checked against
-the injected errors, so a fast but wrong audit does not go unnoticed.
+the injected errors, so a fast but wrong audit does not go unnoticed. pointblank's counts (from
+its JSON report) are compared with them too, for information: where its checks are not the
+pack's (regexes for e-mail, phone and postal codes, every copy of a duplicate failing) they
+differ by design.
 
 The checkout may be shared and edited while a benchmark runs (veracity is installed editable).
 The veracity sources are fingerprinted before and after every audit run, and a change is
@@ -66,6 +74,10 @@ DEFAULT_RULES = REPO / "rules" / "customer-master.yaml"
 AS_OF = "2026-11-01"
 GNU_TIME = "/usr/bin/time"
 SAMPLE_SECONDS = 0.2
+#: The peers' own virtualenv (git-ignored) and the pointblank side of the comparison.
+PEERS_PYTHON = REPO / "benchmarks" / ".venv-peers" / "bin" / "python"
+POINTBLANK_SCRIPT = REPO / "benchmarks" / "peers" / "pointblank_audit.py"
+PEERS_SETUP = "bash benchmarks/peers/setup.sh"
 
 #: The bare read, run by the same interpreter as veracity's. Prints the shape so the table
 #: can show the row count without a second read.
@@ -318,6 +330,24 @@ def _versions(python: str, env: Mapping[str, str] | None) -> dict[str, str]:
     return versions
 
 
+def peer_versions(python: str) -> dict[str, str] | None:
+    """Python, polars and pointblank versions in the peers virtualenv, or None when it is
+    missing or lacks them (then the benchmark runs without the peer)."""
+    if not os.access(python, os.X_OK):
+        return None
+    script = (
+        "import json, platform\n"
+        "from importlib.metadata import version\n"
+        "print(json.dumps({'python': platform.python_version(), 'polars': version('polars'),"
+        " 'pointblank': version('pointblank')}))"
+    )
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    versions: dict[str, str] = json.loads(done.stdout)
+    return versions
+
+
 def source_fingerprint(package_dir: Path) -> str:
     """A hash of every Python file of the veracity package (names and contents)."""
     digest = hashlib.sha256()
@@ -368,21 +398,48 @@ def machine_info() -> dict[str, Any]:
 # Truth check
 
 
-def check_truth(data: Path, rules: Path, report_path: Path) -> dict[str, Any] | None:
-    """Compare the report's failed counts with generate.py's expected ones, when they apply."""
+def _expected_failures(data: Path, rules: Path) -> tuple[str, dict[str, int]] | None:
+    """The truth file's name and its per-rule failure counts, when they apply to this run."""
     truth_path = data.with_name(data.stem + ".truth.json")
     if not truth_path.exists() or rules.resolve() != DEFAULT_RULES.resolve():
         return None
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     expected: dict[str, int] = truth["expected_failures"]["records_failing"]
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    actual = {rule["id"]: rule["failed"] for rule in report["rules"]}
+    return truth_path.name, expected
+
+
+def _compare_with_truth(data: Path, rules: Path, actual: Mapping[str, int]) -> dict[str, Any] | None:
+    """Per-rule failure counts against generate.py's expected ones, when they apply."""
+    found = _expected_failures(data, rules)
+    if found is None:
+        return None
+    truth_file, expected = found
     mismatches = {
         rule: {"expected": count, "reported": actual.get(rule)}
         for rule, count in expected.items()
         if actual.get(rule) != count
     }
-    return {"truth_file": truth_path.name, "rules_checked": len(expected), "mismatches": mismatches}
+    return {"truth_file": truth_file, "rules_checked": len(expected), "mismatches": mismatches}
+
+
+def check_truth(data: Path, rules: Path, report_path: Path) -> dict[str, Any] | None:
+    """Compare the report's failed counts with generate.py's expected ones, when they apply."""
+    if _expected_failures(data, rules) is None:
+        return None
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    return _compare_with_truth(data, rules, {rule["id"]: rule["failed"] for rule in report["rules"]})
+
+
+def pointblank_failures(report_path: Path) -> dict[str, int]:
+    """Failing test units per rule of the pack, from pointblank's JSON report.
+
+    pointblank_audit.py gives every step the pack's rule id as its brief; postal-code is one
+    step per country, so steps are summed by brief.
+    """
+    failing: dict[str, int] = {}
+    for step in json.loads(report_path.read_text(encoding="utf-8")):
+        failing[step["brief"]] = failing.get(step["brief"], 0) + (step["n_failed"] or 0)
+    return failing
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,19 +454,41 @@ def _list(values: Sequence[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in values)
 
 
+def _measures(step: Mapping[str, Any]) -> str:
+    return f"| {_seconds(step['median_wall_s'])} | {_seconds(step['median_cpu_s'])} | {step['peak_mib']:,.0f} MiB "
+
+
+def _ratios(ratio: Mapping[str, float]) -> str:
+    return f"| {ratio['wall']:,.1f}x | {ratio['cpu']:,.1f}x | {ratio['rss']:,.1f}x "
+
+
 def markdown(result: dict[str, Any]) -> str:
     read, audit = result["steps"]["read"], result["steps"]["audit"]
     data = result["input"]
-    # CPU time is the steadier measure on a shared machine: waiting for a core is not in it.
-    cpu_ratio = audit["median_cpu_s"] / read["median_cpu_s"]
-    lines = [
-        "| input | rows | size | read: wall | read: CPU | read: peak RSS | audit: wall | audit: CPU "
-        "| audit: peak RSS | audit/read wall | audit/read CPU | audit/read RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    # The peer's columns come after veracity's, so a table without them keeps its layout.
+    peer = result.get("peers", {}).get("pointblank")
+    header = "| input | rows | size | read: wall | read: CPU | read: peak RSS | audit: wall | audit: CPU | audit: peak RSS "
+    if peer is not None:
+        header += "| pointblank: wall | pointblank: CPU | pointblank: peak RSS "
+    header += "| audit/read wall | audit/read CPU | audit/read RSS "
+    if peer is not None:
+        header += "| pointblank/read wall | pointblank/read CPU | pointblank/read RSS "
+    row = (
         f"| {data['name']} | {data['rows']:,} | {data['bytes'] / 1e6:,.1f} MB "
-        f"| {_seconds(read['median_wall_s'])} | {_seconds(read['median_cpu_s'])} | {read['peak_mib']:,.0f} MiB "
-        f"| {_seconds(audit['median_wall_s'])} | {_seconds(audit['median_cpu_s'])} | {audit['peak_mib']:,.0f} MiB "
-        f"| {result['ratio']['wall']:,.1f}x | {cpu_ratio:,.1f}x | {result['ratio']['rss']:,.1f}x |",
+        + _measures(read)
+        + _measures(audit)
+    )
+    if peer is not None:
+        row += _measures(result["steps"]["pointblank"])
+    # CPU time is the steadier measure on a shared machine: waiting for a core is not in it.
+    # (Ratios are recomputed from the steps: results saved by older versions lack some.)
+    row += _ratios(ratios(result["steps"], "audit"))
+    if peer is not None:
+        row += _ratios(ratios(result["steps"], "pointblank"))
+    lines = [
+        header + "|",
+        "|---|---:|---:|" + "---:|" * (header.count("|") - 3),
+        row + "|",
         "",
         f"- {result['runs']} run{'s' if result['runs'] != 1 else ''} of each, interleaved; "
         "wall and CPU are medians, peak RSS the maximum",
@@ -434,6 +513,8 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(
                 f"- truth check ({truth['truth_file']}): all {truth['rules_checked']} rules report the injected counts"
             )
+    if peer is not None:
+        lines += _peer_lines(result["steps"]["pointblank"], peer, result["software"]["polars"])
     machine, software = result["machine"], result["software"]
     git = machine["git"]
     source = software["source"]
@@ -454,6 +535,43 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _count(value: int | None) -> str:
+    return "no step" if value is None else f"{value:,}"
+
+
+def _peer_lines(step: Mapping[str, Any], peer: Mapping[str, Any], polars_version: str) -> list[str]:
+    """The notes on pointblank's runs: times, memory, versions and its verdicts."""
+    versions = peer["versions"]
+    # A peer on another polars (or Python) would not read the file with the same code.
+    mismatch = (
+        f" -- NOT veracity's polars {polars_version}, rerun {PEERS_SETUP}"
+        if versions["polars"] != polars_version
+        else ""
+    )
+    lines = [
+        f"- pointblank walls {_list(step['walls_s'])} s (CPU {_list(step['cpus_s'])} s); peak RSS per run: "
+        f"largest process {', '.join(f'{k / 1024:,.0f}' for k in step['rss_kib'])} MiB, process tree "
+        f"(sampled) {', '.join(f'{k / 1024:,.0f}' for k in step['tree_rss_kib'])} MiB",
+        f"- pointblank {versions['pointblank']} (polars {versions['polars']}{mismatch}, Python "
+        f"{versions['python']}), the shipped pack as far as pointblank expresses it: `{' '.join(step['command'])}`",
+    ]
+    truth = peer.get("truth_check")
+    if truth is None:
+        lines.append(f"- pointblank: {peer['output']}")
+        return lines
+    agree = truth["rules_checked"] - len(truth["mismatches"])
+    detail = "; ".join(
+        f"{rule}: {_count(m['reported'])} (expected {m['expected']:,})"
+        for rule, m in truth["mismatches"].items()
+    )
+    lines.append(
+        f"- pointblank's failing units ({truth['truth_file']}): {agree} of {truth['rules_checked']} rules "
+        f"report the injected counts"
+        + (f"; differ (its checks are not the pack's): {detail}" if detail else "")
+    )
+    return lines
+
+
 # ---------------------------------------------------------------------------------------------
 # Run
 
@@ -469,6 +587,24 @@ def _default_veracity(python: str) -> str:
     return found
 
 
+def ratios(summaries: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, float]:
+    """Median wall, median CPU and peak RSS of step ``name`` over those of the bare read."""
+    step, read = summaries[name], summaries["read"]
+    return {
+        "wall": step["median_wall_s"] / read["median_wall_s"],
+        "cpu": step["median_cpu_s"] / read["median_cpu_s"],
+        "rss": step["peak_mib"] / read["peak_mib"],
+    }
+
+
+def _relative(path: str) -> str:
+    """``path`` relative to the repository when it lies inside it (shorter in the output)."""
+    try:
+        return str(Path(path).relative_to(REPO))
+    except ValueError:
+        return path
+
+
 def run(
     data: Path,
     rules: Path,
@@ -477,6 +613,7 @@ def run(
     veracity: str | None,
     src: Path | None,
     progress: bool = True,
+    peer_python: str | None = None,
 ) -> dict[str, Any]:
     # Other processes may share this machine; the 1-minute load average says how much.
     load_before = os.getloadavg()[0]
@@ -489,6 +626,9 @@ def run(
     package_dir = Path(software.pop("veracity_dir"))
     fingerprints = [source_fingerprint(package_dir)]
     launcher = [python, "-m", "veracity"] if src is not None else [veracity or _default_veracity(python)]
+    peer = peer_versions(peer_python) if peer_python is not None else None
+    if peer_python is not None and peer is None:
+        raise CommandFailed(f"{peer_python} cannot run pointblank; set the peers up with {PEERS_SETUP}")
 
     # Warm the page cache and the bytecode caches (the sources may just have been edited), so
     # that the first timed run does not pay for them.
@@ -496,6 +636,8 @@ def run(
         while handle.read(1 << 24):
             pass
     subprocess.run([*launcher, "audit", "--help"], capture_output=True, env=env)
+    if peer_python is not None:
+        subprocess.run([peer_python, "-c", "import pointblank"], capture_output=True)
 
     with tempfile.TemporaryDirectory(prefix="veracity-bench-") as scratch:
         report = Path(scratch) / "report.json"
@@ -505,8 +647,14 @@ def run(
         ]  # fmt: skip
         read = Step("read", [python, "-c", _READ_SCRIPT, str(data)])
         audit = Step("audit", [*launcher, *audit_args], env=env)
+        peer_report = Path(scratch) / "pointblank.json"
+        peer_args = [str(POINTBLANK_SCRIPT), "--as-of", AS_OF, "-o", str(peer_report), str(data)]
+        pointblank = Step("pointblank", [peer_python, *peer_args]) if peer_python is not None else None
+        # The peer runs in the same rounds as the others, so that load from other processes hits
+        # it alike.
+        steps = [read, audit] if pointblank is None else [read, audit, pointblank]
         for number in range(1, runs + 1):
-            for step in (read, audit):
+            for step in steps:
                 outcome = measure(step.command, use_gnu_time, step.env)
                 step.outcomes.append(outcome)
                 if step is audit:
@@ -520,13 +668,30 @@ def run(
         truth = check_truth(data, rules, report)
         # The report's temporary directory is about to go: show a placeholder for it.
         display = ["veracity", *("TMPDIR/report.json" if arg == str(report) else arg for arg in audit_args)]
+        summaries = {
+            "read": read.summary(["python", "-c", "<read script>", str(data)]),
+            "audit": audit.summary(display),
+        }
+        peers: dict[str, Any] = {}
+        if pointblank is not None and peer is not None:
+            summaries["pointblank"] = pointblank.summary(
+                [
+                    "TMPDIR/pointblank.json" if arg == str(peer_report) else _relative(arg)
+                    for arg in pointblank.command
+                ]
+            )
+            failing = pointblank_failures(peer_report)
+            peers["pointblank"] = {
+                "versions": peer,
+                "ratio": ratios(summaries, "pointblank"),
+                # Its summary line: steps, failing units per rule, thresholds passed.
+                "output": pointblank.outcomes[-1].stdout.strip(),
+                "failing": failing,
+                "truth_check": _compare_with_truth(data, rules, failing),
+            }
 
     rows, columns = (int(part) for part in read.outcomes[-1].stdout.split())
-    summaries = {
-        "read": read.summary(["python", "-c", "<read script>", str(data)]),
-        "audit": audit.summary(display),
-    }
-    return {
+    result: dict[str, Any] = {
         "input": {
             "name": data.name,
             "path": str(data),
@@ -537,11 +702,7 @@ def run(
         "rules": str(rules),
         "runs": runs,
         "steps": summaries,
-        "ratio": {
-            "wall": summaries["audit"]["median_wall_s"] / summaries["read"]["median_wall_s"],
-            "cpu": summaries["audit"]["median_cpu_s"] / summaries["read"]["median_cpu_s"],
-            "rss": summaries["audit"]["peak_mib"] / summaries["read"]["peak_mib"],
-        },
+        "ratio": ratios(summaries, "audit"),
         "truth_check": truth,
         "software": {
             **software,
@@ -557,6 +718,10 @@ def run(
         "machine": machine_info(),
         "load_1min": [load_before, os.getloadavg()[0]],
     }
+    # Only with --peers, so that the JSON of a run without them keeps its shape.
+    if peers:
+        result["peers"] = peers
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -577,6 +742,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="run veracity from this source directory (python -m veracity with PYTHONPATH)",
     )
+    parser.add_argument(
+        "--peers",
+        nargs="?",
+        const=str(PEERS_PYTHON),
+        metavar="PYTHON",
+        help="also time pointblank on the same file, with this interpreter (default: that of the peers "
+        f"virtualenv, made by `{PEERS_SETUP}`); skipped with a warning when it is missing",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-run progress on stderr")
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -587,9 +760,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--src {args.src}: no veracity package in it (give the directory holding veracity/)")
     if args.src is not None and args.veracity is not None:
         parser.error("--src and --veracity exclude each other")
+    if args.peers is not None and args.rules.resolve() != DEFAULT_RULES.resolve():
+        # pointblank_audit.py has the shipped pack written into it; other rules would not be
+        # the same job.
+        parser.error("--peers compares the shipped rule pack only; leave out --rules")
+    if args.peers is not None and peer_versions(args.peers) is None:
+        print(
+            f"warning: {args.peers} cannot run pointblank (set the peers up with {PEERS_SETUP}); "
+            "timing without it",
+            file=sys.stderr,
+        )
+        args.peers = None
     try:
         result = run(
-            args.data, args.rules, args.runs, args.python, args.veracity, args.src, progress=not args.quiet
+            args.data,
+            args.rules,
+            args.runs,
+            args.python,
+            args.veracity,
+            args.src,
+            progress=not args.quiet,
+            peer_python=args.peers,
         )
     except CommandFailed as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
