@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from veracity.sources import _lines
 from veracity.sources._lines import field_counts, has_text, scan, stray_quote, without_ranges
 
 
@@ -64,3 +69,31 @@ def test_without_ranges() -> None:
     buf = _buf("0123456789")
     kept = without_ranges(buf, np.array([1, 5], dtype=np.int64), np.array([3, 9], dtype=np.int64))
     assert kept.tobytes() == b"0349"
+
+
+def _reference_field_counts(text: bytes) -> list[int]:
+    """Fields per record the slow way: walk the bytes, tracking whether a quote is open."""
+    counts, fields, quoted = [], 1, False
+    for index, byte in enumerate(text):
+        if byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(",") and not quoted:
+            fields += 1
+        elif byte == ord("\n") and not quoted:
+            counts.append(fields)
+            fields = 1
+        if (index == len(text) - 1 and byte != ord("\n")) or (quoted and index == len(text) - 1):
+            counts.append(fields)
+    return counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab,"\n\r ', max_size=60), st.sampled_from([1, 2, 3, 7, 1 << 22]))
+def test_blockwise_scanning_matches_a_byte_walk(text: str, block: int) -> None:
+    raw = text.encode()
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    with patch.object(_lines, "BLOCK", block):
+        assert _lines.positions_of(buf, ord(",")).tolist() == [i for i, b in enumerate(raw) if b == ord(",")]
+        records = _lines.scan(buf)
+        counts = _lines.field_counts(buf, records.starts, records.quotes, ord(","))
+    assert counts.tolist() == _reference_field_counts(raw)

@@ -6,14 +6,14 @@ import csv
 import io
 import string
 from dataclasses import dataclass
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loader_helpers import lines, load_bytes, values
 
 from veracity.errors import SourceError
-from veracity.sources import LoadedData
-from veracity.sources._detect import is_utf8
+from veracity.sources import LoadedData, _detect
 
 DELIMITERS = [",", ";", "\t", "|", ":"]
 # Everything that makes CSV hard: every candidate delimiter, quotes, both line breaks,
@@ -121,11 +121,12 @@ _UTF8_PIECES = st.one_of(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(_UTF8_PIECES, max_size=12).map(b"".join))
-def test_utf8_detection_agrees_with_decoding_everything(raw: bytes) -> None:
+@given(st.lists(_UTF8_PIECES, max_size=12).map(b"".join), st.sampled_from([1, 2, 5, 1 << 22]))
+def test_utf8_detection_agrees_with_decoding_everything(raw: bytes, block: int) -> None:
     try:
         raw.decode("utf-8")
         expected = True
     except UnicodeDecodeError:
         expected = False
-    assert is_utf8(raw) is expected
+    with patch.object(_detect, "BLOCK", block):
+        assert _detect.is_utf8(raw) is expected

@@ -9,6 +9,7 @@ from typing import get_args
 import numpy as np
 
 from veracity.errors import SourceError
+from veracity.sources._lines import BLOCK
 from veracity.sources.base import Format
 
 __all__ = ["EXTENSIONS", "FORMATS", "decode_text", "detect_format"]
@@ -91,18 +92,30 @@ def is_utf8(raw: bytes) -> bool:
     ASCII bytes are valid wherever they stand and never continue a multi-byte sequence, so the
     text is valid exactly when each run of non-ASCII bytes is. Only those runs are decoded, each
     followed by the ASCII byte that ends it, which keeps neighbouring runs apart: a few
-    accented names instead of a copy of the whole file.
+    accented names instead of a copy of the whole file. Blocks end after an ASCII byte, so no
+    run is split between two.
     """
     if raw.isascii():
         return True
     buf = np.frombuffer(raw, dtype=np.uint8)
-    high = np.flatnonzero(buf >= 0x80)
-    ends = high[np.append(np.diff(high) != 1, True)] + 1
-    picked = np.union1d(high, ends[ends < buf.size])
-    try:
-        buf[picked].tobytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return False
+    mask = np.empty(min(buf.size, BLOCK), dtype=np.bool_)
+    start = 0
+    while start < buf.size:
+        stop = min(start + BLOCK, buf.size)
+        while stop < buf.size and buf[stop - 1] >= 0x80:
+            stop += 1
+        block = buf[start:stop]
+        high = mask[: block.size] if block.size <= mask.size else np.empty(block.size, dtype=np.bool_)
+        np.greater_equal(block, 0x80, out=high)
+        positions = np.flatnonzero(high)
+        if positions.size:
+            ends = positions[np.append(np.diff(positions) != 1, True)] + 1
+            high[ends[ends < block.size]] = True
+            try:
+                block[high].tobytes().decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+        start = stop
     return True
 
 

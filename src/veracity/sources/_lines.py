@@ -15,7 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Bytes", "Ints", "Records", "field_counts", "has_text", "scan", "stray_quote", "without_ranges"]
+__all__ = [
+    "BLOCK",
+    "Bytes",
+    "Ints",
+    "Records",
+    "field_counts",
+    "has_text",
+    "positions_of",
+    "scan",
+    "stray_quote",
+    "without_ranges",
+]
 
 Bytes = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
@@ -49,10 +60,27 @@ def _as_ints(values: npt.ArrayLike) -> Ints:
     return np.asarray(values, dtype=np.int64)
 
 
+#: Bytes compared at a time. Whole-buffer comparisons would each allocate (and the system
+#: then map in) a mask as large as the file; a block-sized one stays in cache and is reused.
+BLOCK = 1 << 22
+
+
+def positions_of(buf: Bytes, byte: int) -> Ints:
+    """Offsets of every ``byte`` in ``buf``, in order."""
+    mask = np.empty(min(buf.size, BLOCK), dtype=np.bool_)
+    found = []
+    for start in range(0, buf.size, BLOCK):
+        block = buf[start : start + BLOCK]
+        hits = mask[: block.size]
+        np.equal(block, byte, out=hits)
+        found.append(np.flatnonzero(hits) + start)
+    return _as_ints(np.concatenate(found)) if found else _as_ints(np.zeros(0))
+
+
 def scan(buf: Bytes) -> Records:
     size = buf.size
-    newlines = _as_ints(np.flatnonzero(buf == _NEWLINE))
-    quotes = _as_ints(np.flatnonzero(buf == _QUOTE))
+    newlines = positions_of(buf, _NEWLINE)
+    quotes = positions_of(buf, _QUOTE)
     terminators = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
     starts = _as_ints(np.concatenate(([0], terminators + 1)))
     ends = _as_ints(np.concatenate((terminators, [size])))
@@ -72,22 +100,37 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
     """Number of fields of each record starting at ``starts`` (which must cover ``buf``).
 
     Delimiters are summed per record, minus those inside each quoted span (from an opening
-    quote to its closing one): two ``reduceat`` passes over a byte mask. Listing the
-    delimiters' offsets instead costs several times more, as most bytes of a wide CSV's
-    records are near a delimiter.
+    quote to its closing one), with ``reduceat`` over a delimiter mask: listing the
+    delimiters' offsets instead costs several times more, as a wide CSV has a delimiter every
+    few bytes. The mask is built for a block of whole records at a time.
     """
-    if not starts.size:
-        return _as_ints(np.zeros(0))
-    # A record cannot hold 2**31 delimiters unless the buffer is that large.
-    total = np.int32 if buf.size < 2**31 else np.int64
-    is_delimiter = (buf == delimiter).view(np.uint8)
-    counts = _as_ints(np.add.reduceat(is_delimiter, starts, dtype=total))
-    if quotes.size:
-        # Segments between consecutive quotes: the even-numbered ones are quoted spans (an
-        # unclosed last one runs to the end of the buffer).
-        inside = np.add.reduceat(is_delimiter, quotes, dtype=total)[0::2]
-        owners = np.searchsorted(starts, quotes[0::2], side="right") - 1
-        counts -= np.bincount(owners, weights=inside, minlength=starts.size).astype(np.int64)
+    count = starts.size
+    counts = np.zeros(count, dtype=np.int64)
+    if not count:
+        return counts
+    mask = np.empty(min(buf.size, BLOCK), dtype=np.bool_)
+    first = 0
+    while first < count:
+        # Records first..last-1 start within one block from starts[first] (at least one record,
+        # however long it is).
+        last = max(first + 1, int(np.searchsorted(starts, starts[first] + BLOCK, side="left")))
+        low = int(starts[first])
+        high = int(starts[last]) if last < count else buf.size
+        block = buf[low:high]
+        hits = mask[: block.size] if block.size <= mask.size else np.empty(block.size, dtype=np.bool_)
+        np.equal(block, delimiter, out=hits)
+        # (numpy's reduceat is several times slower into 64-bit sums than into 32-bit ones.)
+        total = np.int32 if block.size < 2**31 else np.int64
+        if block.size:
+            counts[first:last] = np.add.reduceat(hits.view(np.uint8), starts[first:last] - low, dtype=total)
+        within = quotes[np.searchsorted(quotes, low) : np.searchsorted(quotes, high)]
+        if within.size:
+            # Segments between consecutive quotes: the even-numbered ones are quoted spans (a
+            # quoted span never leaves its record; an unclosed last one runs to the end).
+            inside = np.add.reduceat(hits.view(np.uint8), within - low, dtype=total)[0::2]
+            owners = np.searchsorted(starts, within[0::2], side="right") - 1 - first
+            counts[first:last] -= np.bincount(owners, weights=inside, minlength=last - first).astype(np.int64)
+        first = last
     return counts + 1
 
 
