@@ -71,6 +71,27 @@ def test_findings_carry_source_line_key_and_message() -> None:
     ]
 
 
+def test_messages_are_worked_out_for_the_failing_records_of_one_or_several_sources() -> None:
+    first = pl.DataFrame({"id": ["a", "b", "a"], "born": ["1990-01-01", "1850-05-05", "2024-01-01"]})
+    second = pl.DataFrame({"id": ["b", "c"], "born": ["1991-02-02", "x"]})
+    rules = [
+        {"id": "one-per-id", "check": "unique", "field": "id"},
+        {"id": "born", "check": "range", "field": "born", "min": "1900-01-01", "max": "today"},
+    ]
+    alone = veracity.audit(first, rules, as_of=date(2024, 6, 30)).findings
+    assert alone.select("rule", "line", "message").rows() == [
+        ("one-per-id", 3, "duplicate of the record at <dataframe 0>:1"),
+        ("born", 2, "before 1900-01-01"),
+    ]
+    both = veracity.audit([first, second], rules, as_of=date(2024, 6, 30)).findings
+    assert both.select("rule", "source", "line", "message").rows() == [
+        ("one-per-id", "<dataframe 0>", 3, "duplicate of the record at <dataframe 0>:1"),
+        ("one-per-id", "<dataframe 1>", 1, "duplicate of the record at <dataframe 0>:2"),
+        ("born", "<dataframe 0>", 2, "before 1900-01-01"),
+        ("born", "<dataframe 1>", 2, "not an ISO 8601 date"),
+    ]
+
+
 def test_record_scores_are_the_share_of_applicable_rules_passed() -> None:
     frame = pl.DataFrame({"email": ["ann@example.com", "bad@@x", None]})
     result = veracity.audit(

@@ -49,7 +49,13 @@ def _first_row(params: UniqueParams) -> pl.Expr:
 
 
 def _duplicate_message(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
-    paths = {source.index: source.path for source in ctx.data.sources}
+    first = _first_row(params)
+    sources = ctx.data.sources
+    if len(sources) == 1:
+        # One file: only the line varies, and the window is read once.
+        prefix = pl.lit(f"duplicate of the record at {sources[0].path}:")
+        return pl.concat_str([prefix, pl.col(LINE_COL).gather(first).cast(pl.String)])
+    paths = {source.index: source.path for source in sources}
     location = pl.concat_str(
         [
             pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String),
@@ -57,7 +63,7 @@ def _duplicate_message(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
             pl.col(LINE_COL).cast(pl.String),
         ]
     )
-    return pl.lit("duplicate of the record at ") + location.gather(_first_row(params))
+    return pl.lit("duplicate of the record at ") + location.gather(first)
 
 
 @register(
