@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import veracity
-from veracity.checks import CheckContext
+from veracity.checks import CheckContext, uniqueness
 from veracity.config import rule_set_from_objects
 from veracity.engine import run_rules
 from veracity.results import RuleState
@@ -113,3 +114,17 @@ def test_when_excludes_records_from_evaluation() -> None:
     )
     (rule,) = result.rules
     assert (rule.evaluated, rule.failed) == (2, 1)
+
+
+def test_unique_stays_exact_when_keys_share_a_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = pl.DataFrame({"id": ["a", "b", "c", "b", "a", "d", "c"]})
+    rules = [{"id": "one-per-id", "check": "unique", "field": "id"}]
+    expected = [
+        (4, "duplicate of the record at <dataframe 0>:2"),
+        (5, "duplicate of the record at <dataframe 0>:1"),
+        (7, "duplicate of the record at <dataframe 0>:3"),
+    ]
+    assert veracity.audit(frame, rules).findings.select("line", "message").rows() == expected
+    # Two groups for seven keys: different keys now share a hash.
+    monkeypatch.setattr(uniqueness, "_group_hash", lambda key: key.hash() % 2)
+    assert veracity.audit(frame, rules).findings.select("line", "message").rows() == expected

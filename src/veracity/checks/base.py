@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
@@ -133,6 +133,9 @@ class TableOutcome:
     details: Any = None
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class BooleanSpellings:
     """How yes/no columns are written. Compared case-insensitively after trimming."""
@@ -155,6 +158,14 @@ class CheckContext:
     scope: pl.Series | None = None
     _distinct: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict, repr=False)
     _dates: dict[tuple[str, str | None], pl.Expr] = field(default_factory=dict, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, once per ``key`` for this audit: for work that a check's verdict and
+        its message both need."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     def distinct(self, *fields: str) -> pl.DataFrame:
         """Distinct combinations of ``fields`` where the first one is not null (cached)."""

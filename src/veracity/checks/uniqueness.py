@@ -40,19 +40,41 @@ def _key(params: UniqueParams) -> pl.Expr:
     return parts[0] if len(parts) == 1 else pl.struct(parts)
 
 
-def _first_row(params: UniqueParams) -> pl.Expr:
-    """The position of the first record with the same key (rows are numbered in file order).
+#: Fixed, so that the grouping, and any collision, is the same on every run.
+_HASH_SEED = 0x5EED
 
-    The verdict and the message read the same window, which polars then computes once.
+
+def _group_hash(key: pl.Expr) -> pl.Expr:
+    return key.hash(_HASH_SEED)
+
+
+def _first_rows(params: UniqueParams, ctx: CheckContext) -> pl.Series:
+    """Per record, the position of the first record with the same key (rows are numbered in
+    file order), shared by the verdict and the message.
+
+    Records are grouped by a 64-bit hash of the key, several times faster than grouping the
+    strings. Equal keys always share a hash; two different keys sharing one would join their
+    groups, so each record's key is compared with its group's first, and should any differ the
+    grouping is redone on the keys themselves. The result is exact either way.
     """
-    return pl.col(ROW_ID).min().over(_key(params))
+
+    def compute() -> pl.Series:
+        frame = ctx.data.frame
+        key = _key(params)
+        grouped = frame.select(pl.col(ROW_ID).min().over(_group_hash(key)).alias("first"), key.alias("key"))
+        same = grouped.select(pl.col("key").eq_missing(pl.col("key").gather(pl.col("first"))).all()).item()
+        if not same:
+            grouped = frame.select(pl.col(ROW_ID).min().over(key).alias("first"))
+        return grouped.get_column("first")
+
+    return ctx.memo(("unique", tuple(params.fields), params.trim, params.ignore_case), compute)
 
 
 def _duplicate_message(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
-    first = _first_row(params)
+    first = pl.lit(_first_rows(params, ctx))
     sources = ctx.data.sources
     if len(sources) == 1:
-        # One file: only the line varies, and the window is read once.
+        # One file: only the line varies.
         prefix = pl.lit(f"duplicate of the record at {sources[0].path}:")
         return pl.concat_str([prefix, pl.col(LINE_COL).gather(first).cast(pl.String)])
     paths = {source.index: source.path for source in sources}
@@ -90,4 +112,4 @@ def unique(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: one-record-per-email, check: unique, fields: [email], trim: true, ignore_case: true}
     """
-    return _first_row(params) == pl.col(ROW_ID)
+    return pl.lit(_first_rows(params, ctx)) == pl.col(ROW_ID)
