@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
 from veracity._api import load_data
@@ -81,5 +80,8 @@ def explain_command(
         typer.echo(text)
     else:
         from rich.console import Console
+
+        # rich's Markdown pulls in a parser and pygments: imported only when rendered.
+        from rich.markdown import Markdown
 
         Console().print(Markdown(text))
