@@ -483,34 +483,47 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
         {"value": values, "region": regions}, schema={"value": pl.String, "region": pl.String}
     )
     # A missing region is parse(value, None); a missing value is left to the caller (undecided).
-    # "digits" is the value without separators and plus signs: for a shaped value, exactly the
-    # digits parse reads.
+    frame = frame.with_row_index("row").with_columns(
+        region.fill_null(""),
+        plus=value.str.contains("+", literal=True),
+        ascii_shape=value.str.contains(_SHAPE),
+    )
+    # Each "early" condition means False; a value meeting none of them is judged further.
+    too_long = value.str.len_chars() > _MAX_INPUT_LENGTH
+    no_region = (region == "") & ~pl.col("plus")
+
+    # Values of the usual shape (most of them). "digits" is the value without separators and
+    # plus signs: for these, exactly the digits parse reads, so it also counts them.
     digit_count = pl.col("digits").str.len_bytes()
-    frame = (
-        frame.with_row_index("row")
+    shaped = (
+        frame.filter(pl.col("ascii_shape"))
+        .with_columns(digits=value.str.replace_many(list(_NOT_DIGITS), [""] * len(_NOT_DIGITS)))
         .with_columns(
-            region.fill_null(""),
-            digits=value.str.replace_many(list(_NOT_DIGITS), [""] * len(_NOT_DIGITS)),
-            plus=value.str.contains("+", literal=True),
-        )
-        .with_columns(
-            early=pl.when(value.str.len_chars() > _MAX_INPUT_LENGTH)
-            .then(pl.lit(False))
-            # ASCII (one byte per character) with fewer than two digits.
-            .when((value.str.len_bytes() == value.str.len_chars()) & ~value.str.contains("[0-9][^0-9]*[0-9]"))
-            .then(pl.lit(False))
-            .when((region == "") & ~pl.col("plus") & ~value.str.contains("\uff0b", literal=True))
-            .then(pl.lit(False)),
-            shaped=(
-                value.str.contains(_SHAPE) & (digit_count >= 3) & ((region == "") | region.is_in(supported))
-            ).fill_null(False),
+            early=pl.when(too_long | (digit_count < 2) | no_region).then(pl.lit(False)),
+            shaped=((digit_count >= 3) & ((region == "") | region.is_in(supported))).fill_null(False),
         )
     )
+    # Anything else is decided only when an early condition says False; the fast path does not
+    # parse it. (An ASCII value has one byte per character; "＋" is the full-width plus.)
+    other = frame.filter(~pl.col("ascii_shape")).with_columns(
+        early=pl.when(
+            too_long
+            | ((value.str.len_bytes() == value.str.len_chars()) & ~value.str.contains("[0-9][^0-9]*[0-9]"))
+            | (no_region & ~value.str.contains("\uff0b", literal=True))
+        ).then(pl.lit(False))
+    )
     pieces = [
-        frame.filter(pl.col("early").is_not_null()).select("row", verdict=pl.col("early")),
-        frame.filter(pl.col("early").is_null() & ~pl.col("shaped")).select("row", verdict=_UNDECIDED),
+        pl.concat([shaped.select("row", "early"), other.select("row", "early")])
+        .filter(pl.col("early").is_not_null())
+        .select("row", verdict=pl.col("early")),
+        pl.concat(
+            [
+                shaped.filter(pl.col("early").is_null() & ~pl.col("shaped")).select("row"),
+                other.filter(pl.col("early").is_null()).select("row"),
+            ]
+        ).select("row", verdict=_UNDECIDED),
     ]
-    work = frame.filter(pl.col("early").is_null() & pl.col("shaped")).select(
+    work = shaped.filter(pl.col("early").is_null() & pl.col("shaped")).select(
         "row", "region", "digits", "plus"
     )
 
