@@ -119,12 +119,7 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
             else:
                 messages[rule.id] = explain
 
-    typing = [
-        (
-            ctx.parse_date(pl.col(name), t.format, name) if t.kind == "date" else t.expr(name, ctx.booleans)
-        ).alias(name)
-        for name, t in field_types.items()
-    ]
+    typing = [_typed(name, t, ctx).alias(name) for name, t in field_types.items()]
     plan = data.frame.lazy().with_columns(raw_stage)
     if typing:
         plan = plan.with_columns(typing)
@@ -182,6 +177,15 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         outcomes=outcomes.select(ROW_ID, *rule_ids),
         details=details,
     )
+
+
+def _typed(name: str, field_type: FieldType, ctx: CheckContext) -> pl.Expr:
+    """The field as SQL reads it; dates and yes/no values parsed once per distinct value."""
+    if field_type.kind == "date":
+        return ctx.parse_date(pl.col(name), field_type.format, name)
+    if field_type.kind == "boolean":
+        return ctx.parse_bool(pl.col(name))
+    return field_type.expr(name, ctx.booleans)
 
 
 def _record_scores(outcomes: pl.DataFrame, rule_ids: list[str]) -> pl.Series:

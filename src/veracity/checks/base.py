@@ -181,7 +181,23 @@ class CheckContext:
         return self._distinct[key]
 
     def parse_bool(self, expr: pl.Expr) -> pl.Expr:
-        """True/False for recognised spellings, null for anything else."""
+        """True/False for recognised spellings, null for anything else.
+
+        A whole field (``expr`` is a column of the data) is judged once per distinct value,
+        like dates: a yes/no column holds a handful of spellings.
+        """
+        name = expr.meta.output_name() if expr.meta.is_column() else None
+        if name is None or name not in self.data.frame.columns:
+            return self._bool_of(expr)
+
+        def by_value() -> pl.Expr:
+            distinct = self.data.frame.get_column(name).drop_nulls().unique()
+            parsed = distinct.to_frame().select(self._bool_of(pl.col(name))).to_series()
+            return pl.col(name).replace_strict(distinct, parsed, default=None, return_dtype=pl.Boolean)
+
+        return self.memo(("bool", name), by_value)
+
+    def _bool_of(self, expr: pl.Expr) -> pl.Expr:
         normal = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
         true = [s.lower() for s in self.booleans.true]
         false = [s.lower() for s in self.booleans.false]

@@ -1,4 +1,5 @@
-"""Dates of a whole field are parsed once per distinct value; the verdicts must not change."""
+"""Dates and yes/no values of a whole field are parsed once per distinct value; the verdicts
+must be those of parsing every record."""
 
 from __future__ import annotations
 
@@ -61,3 +62,15 @@ def test_an_expression_over_a_field_is_parsed_as_it_stands() -> None:
     frame, ctx = _context(["2024-03-01 ", "2024-03-02"])
     trimmed = frame.select(ctx.parse_date(pl.col("d").str.strip_chars(), field="d")).to_series()
     assert trimmed.to_list() == [date(2024, 3, 1), date(2024, 3, 2)]
+
+
+BOOLEANS = ["yes", "No", " TRUE ", "y", "1", "0", "false", "maybe", "", "Ja", "n\t"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(BOOLEANS), st.text(max_size=5)), max_size=40))
+def test_yes_no_per_distinct_value_equals_parsing_every_record(values: list[str | None]) -> None:
+    frame, ctx = _context(values)
+    per_value = frame.select(ctx.parse_bool(pl.col("d"))).to_series()
+    per_record = frame.select(ctx._bool_of(pl.col("d"))).to_series()
+    assert per_value.to_list() == per_record.to_list()
