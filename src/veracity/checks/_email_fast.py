@@ -54,6 +54,8 @@ import email_validator
 import polars as pl
 from email_validator import rfc_constants
 
+from veracity._cores import spread
+
 __all__ = ["email_verdicts", "fast_path_applies"]
 
 #: RFC 5322 atext, as email-validator's ``ATEXT`` spells it; in Rust regex syntax (every
@@ -140,7 +142,7 @@ def email_verdicts(values: pl.Series) -> pl.Series:
         .otherwise(domain_valid & (value.str.len_bytes() <= rfc_constants.EMAIL_MAX_LENGTH))
     )
     return (
-        values.to_frame("value")
+        spread(values.to_frame("value"))
         .lazy()
         .with_columns(local=parts.struct.field("field_0"), domain=parts.struct.field("field_1"))
         .select(verdict.alias(values.name))

@@ -19,12 +19,13 @@ command and ``python -m veracity`` need nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import TypeVar
+
+from veracity._cores import worker_count
 
 __all__ = ["PARALLEL_THRESHOLD", "map_batches", "worker_count"]
 
@@ -38,18 +39,6 @@ R = TypeVar("R")
 PARALLEL_THRESHOLD = 50_000
 #: Values per task: small enough to balance the workers, large enough to amortise pickling.
 _CHUNK = 2_000
-
-
-def worker_count() -> int:
-    """Worker processes to use: ``VERACITY_WORKERS`` when set to a positive integer (1 keeps
-    every call in this process), else the cores this process may run on."""
-    configured = os.environ.get("VERACITY_WORKERS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform (macOS, Windows)
-        return os.cpu_count() or 1
 
 
 def map_batches(

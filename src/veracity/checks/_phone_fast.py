@@ -55,6 +55,8 @@ import phonenumbers
 import polars as pl
 from phonenumbers import PhoneMetadata
 
+from veracity._cores import spread
+
 __all__ = ["phone_verdicts"]
 
 #: phonenumberutil's limits (_MAX_INPUT_STRING_LENGTH, _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN).
@@ -483,7 +485,7 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
         {"value": values, "region": regions}, schema={"value": pl.String, "region": pl.String}
     )
     # A missing region is parse(value, None); a missing value is left to the caller (undecided).
-    frame = frame.with_row_index("row").with_columns(
+    frame = spread(frame.with_row_index("row")).with_columns(
         region.fill_null(""),
         plus=value.str.contains("+", literal=True),
         ascii_shape=value.str.contains(_SHAPE),

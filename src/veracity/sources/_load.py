@@ -12,6 +12,7 @@ from typing import IO
 
 import polars as pl
 
+from veracity._cores import spread
 from veracity.errors import SourceError
 from veracity.sources._csv import read_delimited
 from veracity.sources._detect import detect_format
@@ -68,7 +69,8 @@ def load_sources(
     fields = list(dict.fromkeys(column.field for info in infos for column in info.columns))
     stacked = pl.concat(frames, how="diagonal") if len(frames) > 1 else frames[0]
     stacked = stacked.with_columns(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias(ROW_ID))
-    return LoadedData(frame=stacked.select(*fields, ROW_ID, SOURCE_COL, LINE_COL), sources=infos)
+    # Spread over the cores: the checks' eager steps then run on all of them.
+    return LoadedData(frame=spread(stacked.select(*fields, ROW_ID, SOURCE_COL, LINE_COL)), sources=infos)
 
 
 def _load_one(
