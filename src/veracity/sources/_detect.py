@@ -9,7 +9,7 @@ from typing import get_args
 import numpy as np
 
 from veracity.errors import SourceError
-from veracity.sources._lines import BLOCK
+from veracity.sources._lines import BLOCK, Mask, each_block
 from veracity.sources.base import Format
 
 __all__ = ["EXTENSIONS", "FORMATS", "decode_text", "detect_format"]
@@ -98,14 +98,17 @@ def is_utf8(raw: bytes) -> bool:
     if raw.isascii():
         return True
     buf = np.frombuffer(raw, dtype=np.uint8)
-    mask = np.empty(min(buf.size, BLOCK), dtype=np.bool_)
+    pieces = []
     start = 0
     while start < buf.size:
         stop = min(start + BLOCK, buf.size)
         while stop < buf.size and buf[stop - 1] >= 0x80:
             stop += 1
+        pieces.append((start, stop))
+        start = stop
+
+    def valid(start: int, stop: int, high: Mask) -> bool:
         block = buf[start:stop]
-        high = mask[: block.size] if block.size <= mask.size else np.empty(block.size, dtype=np.bool_)
         np.greater_equal(block, 0x80, out=high)
         positions = np.flatnonzero(high)
         if positions.size:
@@ -115,8 +118,9 @@ def is_utf8(raw: bytes) -> bool:
                 block[high].tobytes().decode("utf-8")
             except UnicodeDecodeError:
                 return False
-        start = stop
-    return True
+        return True
+
+    return all(each_block(pieces, valid))
 
 
 def _decode_as(raw: bytes, encoding: str, display: str) -> bytes:

@@ -10,16 +10,23 @@ the bytes regardless of the number of rows.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from veracity._cores import worker_count
 
 __all__ = [
     "BLOCK",
     "Bytes",
     "Ints",
     "Records",
+    "each_block",
     "field_counts",
     "has_text",
     "positions_of",
@@ -30,6 +37,7 @@ __all__ = [
 
 Bytes = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
 
 _QUOTE = ord('"')
 _NEWLINE = ord("\n")
@@ -64,16 +72,43 @@ def _as_ints(values: npt.ArrayLike) -> Ints:
 #: then map in) a mask as large as the file; a block-sized one stays in cache and is reused.
 BLOCK = 1 << 22
 
+T = TypeVar("T")
+
+
+def each_block(pieces: Sequence[tuple[int, int]], work: Callable[[int, int, Mask], T]) -> list[T]:
+    """``work(start, stop, mask)`` for each piece ``[start, stop)`` of a buffer, in order.
+
+    Pieces run on a thread per core (numpy releases the GIL while it compares and sums);
+    ``mask`` is a scratch Boolean array of the thread's, at least as long as the piece.
+    """
+    local = threading.local()
+
+    def run(piece: tuple[int, int]) -> T:
+        start, stop = piece
+        mask = getattr(local, "mask", None)
+        if mask is None or mask.size < stop - start:
+            mask = local.mask = np.empty(max(stop - start, BLOCK), dtype=np.bool_)
+        return work(start, stop, mask[: stop - start])
+
+    workers = min(worker_count(), len(pieces))
+    if workers < 2:
+        return [run(piece) for piece in pieces]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, pieces))
+
+
+def _blocks(size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + BLOCK, size)) for start in range(0, size, BLOCK)]
+
 
 def positions_of(buf: Bytes, byte: int) -> Ints:
     """Offsets of every ``byte`` in ``buf``, in order."""
-    mask = np.empty(min(buf.size, BLOCK), dtype=np.bool_)
-    found = []
-    for start in range(0, buf.size, BLOCK):
-        block = buf[start : start + BLOCK]
-        hits = mask[: block.size]
-        np.equal(block, byte, out=hits)
-        found.append(np.flatnonzero(hits) + start)
+
+    def find(start: int, stop: int, mask: Mask) -> Ints:
+        np.equal(buf[start:stop], byte, out=mask)
+        return _as_ints(np.flatnonzero(mask) + start)
+
+    found = each_block(_blocks(buf.size), find)
     return _as_ints(np.concatenate(found)) if found else _as_ints(np.zeros(0))
 
 
@@ -108,20 +143,22 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
     counts = np.zeros(count, dtype=np.int64)
     if not count:
         return counts
-    mask = np.empty(min(buf.size, BLOCK), dtype=np.bool_)
+    # Groups of whole records, each starting within one block of its first record's start
+    # (at least one record, however long it is).
+    groups: list[tuple[int, int]] = []
     first = 0
     while first < count:
-        # Records first..last-1 start within one block from starts[first] (at least one record,
-        # however long it is).
         last = max(first + 1, int(np.searchsorted(starts, starts[first] + BLOCK, side="left")))
-        low = int(starts[first])
-        high = int(starts[last]) if last < count else buf.size
-        block = buf[low:high]
-        hits = mask[: block.size] if block.size <= mask.size else np.empty(block.size, dtype=np.bool_)
-        np.equal(block, delimiter, out=hits)
+        groups.append((first, last))
+        first = last
+    bounds = {(int(starts[a]), int(starts[b]) if b < count else buf.size): (a, b) for a, b in groups}
+
+    def count_group(low: int, high: int, hits: Mask) -> None:
+        first, last = bounds[(low, high)]
+        np.equal(buf[low:high], delimiter, out=hits)
         # (numpy's reduceat is several times slower into 64-bit sums than into 32-bit ones.)
-        total = np.int32 if block.size < 2**31 else np.int64
-        if block.size:
+        total = np.int32 if high - low < 2**31 else np.int64
+        if high > low:
             counts[first:last] = np.add.reduceat(hits.view(np.uint8), starts[first:last] - low, dtype=total)
         within = quotes[np.searchsorted(quotes, low) : np.searchsorted(quotes, high)]
         if within.size:
@@ -130,7 +167,9 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
             inside = np.add.reduceat(hits.view(np.uint8), within - low, dtype=total)[0::2]
             owners = np.searchsorted(starts, within[0::2], side="right") - 1 - first
             counts[first:last] -= np.bincount(owners, weights=inside, minlength=last - first).astype(np.int64)
-        first = last
+
+    # Each group writes its own slice of counts.
+    each_block(list(bounds), count_group)
     return counts + 1
 
 
