@@ -9,14 +9,15 @@ clusters into per-record verdicts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from veracity.checks.base import CheckContext, CheckParams, Dimension, TableOutcome, register
-from veracity.linkage.blocking import resolve_key
 from veracity.linkage.comparisons import Comparison
-from veracity.linkage.pipeline import LinkageSettings, field_problems, find_duplicates
+
+if TYPE_CHECKING:
+    from veracity.linkage.pipeline import LinkageSettings
 
 __all__ = ["DuplicatesParams"]
 
@@ -111,6 +112,8 @@ class DuplicatesParams(CheckParams):
     @property
     def blocking_fields(self) -> list[str]:
         """Fields the blocking keys are computed from, where the rule alone tells which."""
+        from veracity.linkage.blocking import resolve_key
+
         compared = [spec.field for spec in self.compare]
         fields = []
         for rule in self.blocking:
@@ -127,9 +130,13 @@ class DuplicatesParams(CheckParams):
         """Fields and blocking keys that name nothing in ``available``: (path of the value
         within the rule, e.g. ("compare", 2, "field"), one-line message). For the loader to
         report each at its own YAML line; derived keys are resolved here, with the data."""
+        from veracity.linkage.pipeline import field_problems
+
         return field_problems(self.compare, self.blocking, available)
 
     def settings(self) -> LinkageSettings:
+        from veracity.linkage.pipeline import LinkageSettings
+
         return LinkageSettings(
             compare=self.compare,
             blocking=self.blocking,
@@ -197,6 +204,9 @@ def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
             - [last_name_soundex, birth_year]
           threshold: 0.9
     """
+    # The linkage pipeline is imported when a duplicates rule runs, not on every start.
+    from veracity.linkage.pipeline import find_duplicates
+
     found = find_duplicates(
         ctx.data,
         params.settings(),

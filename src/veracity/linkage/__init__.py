@@ -21,10 +21,30 @@ components), :mod:`~veracity.linkage.result` (what is reported) and
 :mod:`~veracity.linkage.pipeline` (all of it in order).
 """
 
-from veracity.linkage.blocking import BlockingStats
-from veracity.linkage.comparisons import METHODS, Comparison
-from veracity.linkage.pipeline import Duplicates, LinkageSettings, find_duplicates
-from veracity.linkage.result import ComparisonParameters, DuplicatesResult, LevelParameters
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from veracity.linkage.blocking import BlockingStats
+    from veracity.linkage.comparisons import METHODS, Comparison
+    from veracity.linkage.pipeline import Duplicates, LinkageSettings, find_duplicates
+    from veracity.linkage.result import ComparisonParameters, DuplicatesResult, LevelParameters
+
+#: Where each name lives. Imported on first use: the pipeline (numpy, rapidfuzz, the feature
+#: tables) is needed only by audits with a duplicates rule, not on every start of the CLI.
+_HOMES = {
+    "BlockingStats": "veracity.linkage.blocking",
+    "METHODS": "veracity.linkage.comparisons",
+    "Comparison": "veracity.linkage.comparisons",
+    "Duplicates": "veracity.linkage.pipeline",
+    "LinkageSettings": "veracity.linkage.pipeline",
+    "find_duplicates": "veracity.linkage.pipeline",
+    "ComparisonParameters": "veracity.linkage.result",
+    "DuplicatesResult": "veracity.linkage.result",
+    "LevelParameters": "veracity.linkage.result",
+}
 
 __all__ = [
     "METHODS",
@@ -37,3 +57,9 @@ __all__ = [
     "LinkageSettings",
     "find_duplicates",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)
