@@ -1,0 +1,114 @@
+"""Where an audit's time goes: wall seconds per step of one ``veracity audit`` run.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/stages.py benchmarks/data/customers_1m.csv [--rules RULES]
+
+Runs the CLI in this process with the shipped rule pack (``--as-of 2026-11-01``, JSON report
+to a temporary directory) and times its steps by wrapping the functions that do them, so the
+steps add up to the run: imports, reading the sources, the distinct values the e-mail and phone
+checks judge, their verdicts, the per-distinct-value date parsing, the ``unique`` grouping, the
+one-pass plan (the one large collect) and the rest (plan building, field typing, findings,
+scores, the report). Times are wall seconds: steps that use both cores count once. Run it a
+few times; the machine's load moves them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STARTED = time.perf_counter()
+
+import polars as pl  # noqa: E402
+
+IMPORTED_POLARS = time.perf_counter()
+
+import veracity._api  # noqa: E402
+import veracity.checks._dates  # noqa: E402
+import veracity.checks.base  # noqa: E402
+import veracity.checks.uniqueness  # noqa: E402
+import veracity.checks.validity  # noqa: E402
+import veracity.cli  # noqa: E402
+
+IMPORTED = time.perf_counter()
+ROOT = Path(__file__).resolve().parent.parent
+SPENT: dict[str, float] = {}
+
+
+def _timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            SPENT[label] = SPENT.get(label, 0.0) + time.perf_counter() - start
+
+    return timed
+
+
+def _instrument() -> None:
+    api, validity = veracity._api, veracity.checks.validity
+    api.load_data = _timed("reading", api.load_data)
+    validity._phone_verdicts = _timed("phone verdicts", validity._phone_verdicts)
+    validity._email_verdicts = _timed("e-mail verdicts", validity._email_verdicts)
+    dates = veracity.checks._dates
+    dates.parse_date_by_value = _timed("dates", dates.parse_date_by_value)
+    uniqueness = veracity.checks.uniqueness
+    uniqueness._first_rows = _timed("unique", uniqueness._first_rows)
+    context = veracity.checks.base.CheckContext
+    context.distinct = _timed("distinct values", context.distinct)  # type: ignore[method-assign]
+    collect = pl.LazyFrame.collect
+
+    def timed_collect(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        start = time.perf_counter()
+        frame: pl.DataFrame = collect(self, *args, **kwargs)
+        if frame.width > 15 and frame.height > 100_000:  # the one pass: a column per rule
+            SPENT["one-pass plan"] = SPENT.get("one-pass plan", 0.0) + time.perf_counter() - start
+        return frame
+
+    pl.LazyFrame.collect = timed_collect  # type: ignore[method-assign, assignment]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules" / "customer-master.yaml")
+    args = parser.parse_args()
+    _instrument()
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.argv = ["veracity", "audit", "--rules", str(args.rules), "--as-of", "2026-11-01"]
+        sys.argv += [
+            "--format",
+            "json",
+            "-o",
+            f"{tmp}/report.json",
+            "--exit-zero",
+            "--no-progress",
+            str(args.data),
+        ]
+        start = time.perf_counter()
+        with contextlib.suppress(SystemExit):  # the CLI exits with its code
+            veracity.cli.main()
+        run = time.perf_counter() - start
+    steps = {
+        "import polars": IMPORTED_POLARS - STARTED,
+        "import veracity": IMPORTED - IMPORTED_POLARS,
+        **SPENT,
+    }
+    steps["rest"] = run - sum(SPENT.values())
+    width = max(len(name) for name in steps)
+    for name, seconds in steps.items():
+        print(f"{name:<{width}}  {seconds:6.2f} s")
+    print(f"{'total':<{width}}  {time.perf_counter() - STARTED:6.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
