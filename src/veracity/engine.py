@@ -8,6 +8,10 @@ The query has three stages, all in one plan:
    ``when:`` conditions and SQL checks are evaluated;
 3. per rule, one tri-state column: True passed, False failed, null not evaluated.
 
+A per-record message that reads only its own record is worked out afterwards, for the failing
+records alone; one that reads other records (``unique``: where the first copy is) is part of
+the pass.
+
 Table-scoped checks (records judged against each other, e.g. duplicates) run after the pass
 on the records the pass found in scope, and add their own verdict column. The result is a
 compact boolean matrix (one column per rule) from which counts, failing rows, per-record and
@@ -155,9 +159,8 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         if failing.len():
             if rule.id in messages:
                 explain = messages[rule.id]
-                failed = failed.with_columns(
-                    data.frame.select(list(dict.fromkeys(explain.meta.root_names())))[failing].select(explain)
-                )
+                reads = list(dict.fromkeys([ROW_ID, *explain.meta.root_names()]))
+                failed = failed.with_columns(data.frame.select(reads)[failing].select(explain))
             pieces.append(_row_findings(data, rule, failed, key, kinds))
 
     for rule in rules:

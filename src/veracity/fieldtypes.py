@@ -14,7 +14,7 @@ from typing import Literal
 import polars as pl
 
 from veracity.checks._dates import parse_date
-from veracity.checks.base import BooleanSpellings
+from veracity.checks.base import BooleanSpellings, parse_yes_no
 
 __all__ = ["FieldType", "infer_field_types"]
 
@@ -37,7 +37,7 @@ class FieldType:
         if self.kind == "date":
             return parse_date(column, self.format)
         if self.kind == "boolean":
-            return _parse_bool(column, booleans)
+            return parse_yes_no(column, booleans)
         return column
 
     def describe(self) -> str:
@@ -46,16 +46,6 @@ class FieldType:
             origin = "declared" if self.declared else "inferred"
             return f"typed as date ({how}, {origin}) for SQL expressions"
         return f"typed as {self.kind} (inferred) for SQL expressions"
-
-
-def _parse_bool(column: pl.Expr, booleans: BooleanSpellings) -> pl.Expr:
-    normal = column.str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(normal.is_in([s.lower() for s in booleans.true]))
-        .then(pl.lit(True))
-        .when(normal.is_in([s.lower() for s in booleans.false]))
-        .then(pl.lit(False))
-    )
 
 
 _CANDIDATES: tuple[Kind, ...] = ("integer", "decimal", "date", "boolean")

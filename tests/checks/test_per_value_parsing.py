@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.checks._dates import parse_date
-from veracity.checks.base import CheckContext
+from veracity.checks.base import CheckContext, parse_yes_no
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 
 SHAPES = [
@@ -72,5 +72,5 @@ BOOLEANS = ["yes", "No", " TRUE ", "y", "1", "0", "false", "maybe", "", "Ja", "n
 def test_yes_no_per_distinct_value_equals_parsing_every_record(values: list[str | None]) -> None:
     frame, ctx = _context(values)
     per_value = frame.select(ctx.parse_bool(pl.col("d"))).to_series()
-    per_record = frame.select(ctx._bool_of(pl.col("d"))).to_series()
+    per_record = frame.select(parse_yes_no(pl.col("d"), ctx.booleans)).to_series()
     assert per_value.to_list() == per_record.to_list()

@@ -47,6 +47,7 @@ __all__ = [
     "FieldParams",
     "TableOutcome",
     "get_check",
+    "parse_yes_no",
     "register",
 ]
 
@@ -144,6 +145,18 @@ class BooleanSpellings:
     false: tuple[str, ...] = ("false", "no", "n", "0")
 
 
+def parse_yes_no(expr: pl.Expr, booleans: BooleanSpellings) -> pl.Expr:
+    """True/False for the recognised spellings (trimmed, any case), null for anything else."""
+    normal = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(normal.is_in([s.lower() for s in booleans.true]))
+        .then(pl.lit(True))
+        .when(normal.is_in([s.lower() for s in booleans.false]))
+        .then(pl.lit(False))
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+    )
+
+
 @dataclass
 class CheckContext:
     """What a check may use to build its expression: the data's schema, the audit date, shared
@@ -157,7 +170,6 @@ class CheckContext:
     #: For table-scoped checks: which records the rule applies to (Boolean per row), or None.
     scope: pl.Series | None = None
     _distinct: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict, repr=False)
-    _dates: dict[tuple[str, str | None], pl.Expr] = field(default_factory=dict, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
@@ -188,26 +200,14 @@ class CheckContext:
         """
         name = expr.meta.output_name() if expr.meta.is_column() else None
         if name is None or name not in self.data.frame.columns:
-            return self._bool_of(expr)
+            return parse_yes_no(expr, self.booleans)
 
         def by_value() -> pl.Expr:
             distinct = self.data.frame.get_column(name).drop_nulls().unique()
-            parsed = distinct.to_frame().select(self._bool_of(pl.col(name))).to_series()
+            parsed = distinct.to_frame().select(parse_yes_no(pl.col(name), self.booleans)).to_series()
             return pl.col(name).replace_strict(distinct, parsed, default=None, return_dtype=pl.Boolean)
 
         return self.memo(("bool", name), by_value)
-
-    def _bool_of(self, expr: pl.Expr) -> pl.Expr:
-        normal = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
-        true = [s.lower() for s in self.booleans.true]
-        false = [s.lower() for s in self.booleans.false]
-        return (
-            pl.when(normal.is_in(true))
-            .then(pl.lit(True))
-            .when(normal.is_in(false))
-            .then(pl.lit(False))
-            .otherwise(pl.lit(None, dtype=pl.Boolean))
-        )
 
     def parse_date(self, expr: pl.Expr, fmt: str | None = None, field: str | None = None) -> pl.Expr:
         """A Date, or null where the text is not a date in ``fmt`` (the field's declared
@@ -223,9 +223,8 @@ class CheckContext:
             fmt = self.date_formats.get(field)
         if field is None or not _is_column(expr, field) or field not in self.data.frame.columns:
             return parse_date(expr, fmt)
-        if (field, fmt) not in self._dates:
-            self._dates[(field, fmt)] = parse_date_by_value(self.data.frame.get_column(field), fmt)
-        return self._dates[(field, fmt)]
+        column = self.data.frame.get_column(field)
+        return self.memo(("date", field, fmt), lambda: parse_date_by_value(column, fmt))
 
 
 def _is_column(expr: pl.Expr, name: str) -> bool:
