@@ -62,8 +62,10 @@ def _first_rows(params: UniqueParams, ctx: CheckContext) -> pl.Series:
         frame = ctx.data.frame
         key = _key(params)
         grouped = frame.select(pl.col(ROW_ID).min().over(_group_hash(key)).alias("first"), key.alias("key"))
-        same = grouped.select(pl.col("key").eq_missing(pl.col("key").gather(pl.col("first"))).all()).item()
-        if not same:
+        # Only a record that is not its group's first can disagree with the first's key.
+        later = grouped.filter(pl.col("first") != pl.int_range(pl.len(), dtype=pl.UInt32))
+        firsts = grouped.get_column("key").gather(later.get_column("first"))
+        if not later.get_column("key").eq_missing(firsts).all():
             grouped = frame.select(pl.col(ROW_ID).min().over(key).alias("first"))
         return grouped.get_column("first")
 
