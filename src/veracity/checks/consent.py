@@ -75,6 +75,12 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: consent-recorded, check: consent, field: consent_date, opt_in_field: marketing_opt_in}
     """
-    value, parsed, opted_in, too_old = _consent_parts(params, ctx)
-    good = value.is_not_null() & parsed.is_not_null() & (parsed <= pl.lit(ctx.as_of)) & ~too_old
+    _, parsed, opted_in, _ = _consent_parts(params, ctx)
+    # One comparison reads the parsed date once; a missing or unreadable date makes it null,
+    # which fails.
+    if params.max_age_days is not None:
+        oldest = ctx.as_of - timedelta(days=params.max_age_days)
+        good = parsed.is_between(pl.lit(oldest), pl.lit(ctx.as_of))
+    else:
+        good = parsed <= pl.lit(ctx.as_of)
     return pl.when(opted_in.fill_null(False)).then(good.fill_null(False))

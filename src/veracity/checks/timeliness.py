@@ -50,7 +50,9 @@ def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     """
     parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
     oldest = ctx.as_of - timedelta(days=params.days)
-    return parsed.is_not_null() & (parsed >= pl.lit(oldest))
+    # Not a date: the comparison is null, which fails. (The parsed value is read once: polars
+    # does not share a look-up between several references.)
+    return (parsed >= pl.lit(oldest)).fill_null(False)
 
 
 class NotInFutureParams(FieldParams):
@@ -85,4 +87,5 @@ def not_in_future(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:
         - {id: updated-not-future, check: not_in_future, field: last_updated}
     """
     parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    return parsed.is_not_null() & (parsed <= pl.lit(ctx.as_of))
+    # Not a date: the comparison is null, which fails.
+    return (parsed <= pl.lit(ctx.as_of)).fill_null(False)

@@ -580,12 +580,19 @@ def range_(params: RangeParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: birth-date-plausible, check: range, field: birth_date, min: 1900-01-01, max: today}
     """
-    value, _, limits = _range_parts(params, ctx)
-    good = value.is_not_null()
-    for respected, _ in limits:
-        good = good & respected
-    # A value that is no number/date leaves the comparisons null; that is a failure, not a skip.
-    return good.fill_null(False)
+    value, _, _ = _range_parts(params, ctx)
+    low = None if params.min is None else _bound_expr(params.min, ctx.as_of)
+    high = None if params.max is None else _bound_expr(params.max, ctx.as_of)
+    # One comparison, so the value (a per-record look-up for dates) is read once.
+    if low is not None and high is not None:
+        within = value.is_between(low, high, closed="both" if params.inclusive else "none")
+    elif low is not None:
+        within = value >= low if params.inclusive else value > low
+    else:
+        assert high is not None  # the params validator requires min or max
+        within = value <= high if params.inclusive else value < high
+    # A value that is no number/date leaves the comparison null; that is a failure, not a skip.
+    return within.fill_null(False)
 
 
 # ---------------------------------------------------------------------------------------------
