@@ -7,9 +7,9 @@ Usage (from the repository root)::
 Runs the CLI in this process with the shipped rule pack (``--as-of 2026-11-01``, JSON report
 to a temporary directory) and times its steps by wrapping the functions that do them, so the
 steps add up to the run: imports, reading the sources, the distinct values the e-mail and phone
-checks judge, their verdicts, the per-distinct-value date parsing, the ``unique`` grouping, the
-one-pass plan (the one large collect) and the rest (plan building, field typing, findings,
-scores, the report). Times are wall seconds: steps that use both cores count once. Run it a
+checks judge, their verdicts, the per-distinct-value date and yes/no parsing, the ``unique``
+grouping, the one-pass plan (the one large collect) and the rest (plan building, field typing,
+findings, scores, the report). Times are wall seconds: steps that use both cores count once. Run it a
 few times; the machine's load moves them.
 """
 
@@ -31,7 +31,6 @@ import polars as pl  # noqa: E402
 IMPORTED_POLARS = time.perf_counter()
 
 import veracity._api  # noqa: E402
-import veracity.checks._dates  # noqa: E402
 import veracity.checks.base  # noqa: E402
 import veracity.checks.uniqueness  # noqa: E402
 import veracity.checks.validity  # noqa: E402
@@ -58,12 +57,11 @@ def _instrument() -> None:
     api.load_data = _timed("reading", api.load_data)
     validity._phone_verdicts = _timed("phone verdicts", validity._phone_verdicts)
     validity._email_verdicts = _timed("e-mail verdicts", validity._email_verdicts)
-    dates = veracity.checks._dates
-    dates.parse_date_by_value = _timed("dates", dates.parse_date_by_value)
     uniqueness = veracity.checks.uniqueness
     uniqueness._first_rows = _timed("unique", uniqueness._first_rows)
     context = veracity.checks.base.CheckContext
     context.distinct = _timed("distinct values", context.distinct)  # type: ignore[method-assign]
+    context._per_distinct_value = _timed("dates, yes/no", context._per_distinct_value)  # type: ignore[method-assign]
     collect = pl.LazyFrame.collect
 
     def timed_collect(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:

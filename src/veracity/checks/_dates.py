@@ -67,19 +67,6 @@ def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:
     return pl.when(text.str.strip_chars() == text).then(parsed)
 
 
-def parse_date_by_value(values: pl.Series, fmt: str | None = None) -> pl.Expr:
-    """``parse_date`` of the column named like ``values``, computed once per distinct value.
-
-    The expression maps each record's value through a table of ``values``' distinct values and
-    their dates, so it is exact for any frame whose column holds only values of ``values``
-    (any other value reads as null).
-    """
-    distinct = values.drop_nulls().unique()
-    name = values.name
-    dates = distinct.to_frame().select(parse_date(pl.col(name), fmt)).to_series()
-    return pl.col(name).replace_strict(distinct, dates, default=None, return_dtype=pl.Date)
-
-
 _SAMPLE_MOMENT = datetime(2024, 12, 25, 13, 14, 15)  # two-digit fields: no padding ambiguity
 
 

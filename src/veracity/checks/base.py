@@ -195,36 +195,51 @@ class CheckContext:
     def parse_bool(self, expr: pl.Expr) -> pl.Expr:
         """True/False for recognised spellings, null for anything else.
 
-        A whole field (``expr`` is a column of the data) is judged once per distinct value,
-        like dates: a yes/no column holds a handful of spellings.
+        A whole field (``expr`` is a column of the data) is judged once per distinct value:
+        a yes/no column holds a handful of spellings.
         """
         name = expr.meta.output_name() if expr.meta.is_column() else None
-        if name is None or name not in self.data.frame.columns:
+        if name is None or not _is_column(expr, name) or name not in self.data.frame.columns:
             return parse_yes_no(expr, self.booleans)
-
-        def by_value() -> pl.Expr:
-            distinct = self.data.frame.get_column(name).drop_nulls().unique()
-            parsed = distinct.to_frame().select(parse_yes_no(pl.col(name), self.booleans)).to_series()
-            return pl.col(name).replace_strict(distinct, parsed, default=None, return_dtype=pl.Boolean)
-
-        return self.memo(("bool", name), by_value)
+        return self._per_distinct_value(
+            name, lambda column: parse_yes_no(column, self.booleans), pl.Boolean, ("bool", name)
+        )
 
     def parse_date(self, expr: pl.Expr, fmt: str | None = None, field: str | None = None) -> pl.Expr:
         """A Date, or null where the text is not a date in ``fmt`` (the field's declared
         format when ``fmt`` is None, else ISO 8601).
 
-        A whole field (``expr`` is ``pl.col(field)``) is parsed once per distinct value and
-        looked up per record: a column holds far fewer distinct dates than records, parsing
-        tries several formats per value, and the same field is often read by several rules.
+        A whole field (``expr`` is ``pl.col(field)``) is parsed once per distinct value: a
+        column holds far fewer distinct dates than records, parsing tries several formats per
+        value, and the same field is often read by several rules.
         """
-        from veracity.checks._dates import parse_date, parse_date_by_value
+        from veracity.checks._dates import parse_date
 
         if fmt is None and field is not None:
             fmt = self.date_formats.get(field)
         if field is None or not _is_column(expr, field) or field not in self.data.frame.columns:
             return parse_date(expr, fmt)
-        column = self.data.frame.get_column(field)
-        return self.memo(("date", field, fmt), lambda: parse_date_by_value(column, fmt))
+        return self._per_distinct_value(
+            field, lambda column: parse_date(column, fmt), pl.Date, ("date", field, fmt)
+        )
+
+    def _per_distinct_value(
+        self, name: str, parse: Callable[[pl.Expr], pl.Expr], dtype: type[pl.DataType], key: Any
+    ) -> pl.Expr:
+        """``parse`` of the data's column ``name``, worked out once per distinct value (once
+        per audit for ``key``) and looked up per record.
+
+        The expression maps each record's value through a table of the column's distinct
+        values, so it is exact for any frame whose column holds only the data's values (any
+        other value reads as null): the data itself, or some of its records.
+        """
+
+        def lookup() -> pl.Expr:
+            distinct = self.data.frame.get_column(name).drop_nulls().unique()
+            parsed = distinct.to_frame().select(parse(pl.col(name))).to_series()
+            return pl.col(name).replace_strict(distinct, parsed, default=None, return_dtype=dtype)
+
+        return self.memo(key, lookup)
 
 
 def _is_column(expr: pl.Expr, name: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
@@ -104,15 +105,23 @@ def _email_batch(values: list[str]) -> list[bool]:
 _EMAIL_POOL_FROM = 20_000
 
 
+def _completed(fast: pl.Series, library: Callable[[pl.Series], list[bool]]) -> pl.Series:
+    """``fast``'s verdicts with its nulls (undecided) filled by ``library``, which is given the
+    mask of undecided entries and returns their verdicts in order."""
+    undecided = fast.is_null()
+    if not undecided.any():
+        return fast
+    return fast.scatter(undecided.arg_true(), pl.Series(library(undecided), dtype=pl.Boolean))
+
+
 def _email_verdicts(values: pl.Series) -> pl.Series:
     """Whether each of the distinct ``values`` is a valid address: fast path, then the library."""
-    fast = email_verdicts(values)
-    undecided = fast.is_null()
-    residual = values.filter(undecided)
-    verdicts = pl.Series(
-        map_batches(_email_batch, residual.to_list(), threshold=_EMAIL_POOL_FROM), dtype=pl.Boolean
+    return _completed(
+        email_verdicts(values),
+        lambda undecided: map_batches(
+            _email_batch, values.filter(undecided).to_list(), threshold=_EMAIL_POOL_FROM
+        ),
     )
-    return fast.scatter(undecided.arg_true(), verdicts) if residual.len() else fast
 
 
 @register("email", Dimension.VALIDITY, EmailParams, message="not a valid e-mail address", value_kind="email")
@@ -214,14 +223,12 @@ def _phone_batch(pairs: list[tuple[str, str]]) -> list[bool]:
 
 def _phone_verdicts(combos: pl.DataFrame) -> pl.Series:
     """Whether each distinct (value, region) pair is a valid number: fast path, then the library."""
-    fast = phone_verdicts(combos.get_column("value"), combos.get_column("region"))
-    undecided = fast.is_null()
-    residual = combos.filter(undecided)
-    pairs = list(
-        zip(residual.get_column("value").to_list(), residual.get_column("region").to_list(), strict=True)
-    )
-    verdicts = pl.Series(map_batches(_phone_batch, pairs), dtype=pl.Boolean)
-    return fast.scatter(undecided.arg_true(), verdicts) if residual.height else fast
+
+    def library(undecided: pl.Series) -> list[bool]:
+        residual = combos.filter(undecided)
+        return map_batches(_phone_batch, list(residual.select("value", "region").iter_rows()))
+
+    return _completed(phone_verdicts(combos.get_column("value"), combos.get_column("region")), library)
 
 
 def _phone_key(region: pl.Expr, value: pl.Expr) -> pl.Expr:
