@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.sources import _lines
-from veracity.sources._lines import field_counts, has_text, scan, stray_quote, without_ranges
+from veracity.sources._lines import LiteralQuotes, field_counts, has_text, scan, stray_quote, without_ranges
 
 
 def _buf(text: str) -> np.ndarray:
@@ -63,6 +63,103 @@ def test_has_text_treats_spaces_tabs_and_cr_as_blank() -> None:
 def test_stray_quote(text: str, offset: int | None) -> None:
     buf = _buf(text)
     assert stray_quote(buf, scan(buf).quotes, ord(",")) == offset
+
+
+def _literal_line(text: str, block: int) -> int | None:
+    """LiteralQuotes' verdict on ``text`` fed ``block`` bytes at a time."""
+    raw = text.encode()
+    literal = LiteralQuotes(ord(","))
+    line = 1
+    for offset in range(0, len(raw), block):
+        arr = np.frombuffer(raw[offset : offset + block], dtype=np.uint8)
+        newlines = np.flatnonzero(arr == ord("\n"))
+        quotes = np.flatnonzero(arr == ord('"'))
+        delimiters = np.flatnonzero(arr == ord(","))
+        literal.feed(arr, quotes, newlines, delimiters, offset, line)
+        line += newlines.size
+    return literal.line
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('a,"b"\n"c\nd",e\n', None),  # quotes that start their fields
+        ('a,"b""c"\n', None),  # a doubled quote
+        ('a,b"c"d\n', None),  # quotes as text, around no delimiter: the same fields either way
+        ('a,12" x 14"\n', None),
+        ('"q"x"y,z"\n', None),  # a quoted field goes on being quoted after its closing quote
+        ('a\nb"c,d"e\n', 2),  # one field to the scan, two to polars
+        ('a\nx"y""z,w\n', 2),  # the doubled quote of a text field is text too
+        ('a, "b,c"\n', 1),  # a space before the quote: the field does not start with it
+        ('h\nx"\n"\nx\n"\nx"\r\n"x"', 2),  # a quote as text opening a "quoted" line break
+        ('a\n"b"\nc"\n"d\n', 3),
+    ],
+)
+def test_literal_quotes(text: str, line: int | None) -> None:
+    for block in (1, 2, 3, 5, len(text) or 1):
+        assert _literal_line(text, block) == line, block
+
+
+def _polars_records(text: str) -> list[list[str]]:
+    """Records and fields the way polars splits them (values unquoted): a quote quotes only in a
+    field that starts with one. The reference for what LiteralQuotes must notice."""
+    records: list[list[str]] = []
+    fields: list[str] = []
+    value, quoted_field, in_quotes, fresh = "", False, False, True
+    for char in text:
+        if in_quotes:
+            if char == '"':
+                in_quotes = False
+            else:
+                value += char
+        elif char == '"' and (fresh or quoted_field):
+            in_quotes = quoted_field = True
+            fresh = False
+        elif char in ",\n":
+            fields.append(value)
+            value, quoted_field, fresh = "", False, True
+            if char == "\n":
+                records.append(fields)
+                fields = []
+        else:
+            value += char
+            fresh = False
+    if not fresh or fields:
+        records.append([*fields, value])
+    return records
+
+
+def _toggled(text: str) -> list[list[str]]:
+    """Records and fields the way the byte scan splits them: every quote toggles quoting."""
+    records: list[list[str]] = []
+    fields: list[str] = []
+    value, in_quotes = "", False
+    for char in text:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif in_quotes or char not in ",\n":
+            value += char
+        else:
+            fields.append(value)
+            value = ""
+            if char == "\n":
+                records.append(fields)
+                fields = []
+    if value or fields or (text and not text.endswith("\n")):
+        records.append([*fields, value])
+    return records
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='ab,"\n ', max_size=40), st.integers(1, 8))
+def test_literal_quotes_find_every_split_the_scan_misreads(text: str, block: int) -> None:
+    """Where LiteralQuotes sees nothing, the scan and polars split the text into the same
+    records and fields (their values aside); blockwise feeding agrees with the whole."""
+    line = _literal_line(text, block)
+    assert line == _literal_line(text, len(text) or 1)
+    if line is None and text.count('"') % 2 == 0:
+        polars_shape = [len(fields) for fields in _polars_records(text)]
+        assert polars_shape == [len(fields) for fields in _toggled(text)]
 
 
 def test_without_ranges() -> None:

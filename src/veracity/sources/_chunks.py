@@ -34,11 +34,18 @@ import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._csv import DELIMITER_NAMES, _delimiter, _detect_delimiter, _header_names
+from veracity.sources._csv import (
+    DELIMITER_NAMES,
+    _delimiter,
+    _detect_delimiter,
+    _header_names,
+    stray_quote_error,
+)
 from veracity.sources._detect import _BOMS, _UTF8_CODECS, _undecodable, detect_format
 from veracity.sources._lines import (
     Bytes,
     Ints,
+    LiteralQuotes,
     Records,
     field_counts,
     has_text,
@@ -555,6 +562,7 @@ class _Scan:
     bad_byte: int | None = None  # text offset of the first byte the single-byte codec lacks
     stray: int | None = None  # line of the first quote that neither opens nor closes a field
     pending: int | None = None  # line of a closing quote that ends a block, judged by the next
+    literal: LiteralQuotes | None = None  # finds a quote the scan reads as quoting but polars as text
     sha256: str = ""
 
 
@@ -623,7 +631,7 @@ class _Delimited(_Reader):
     def _scan(self, handle: IO[bytes]) -> _Scan:
         """One pass over the file: hash, encoding facts, records, structure, chunk bounds."""
         encoding = self._encoding
-        state = _Scan()
+        state = _Scan(literal=LiteralQuotes(ord(self._head.delimiter)))
         hasher = hashlib.sha256()
         handle.seek(0)
         hasher.update(handle.read(encoding.skip))
@@ -669,6 +677,8 @@ class _Delimited(_Reader):
         # quotes of earlier blocks count through the carried parity.
         terminators = newlines[((state.parity + np.searchsorted(quotes, newlines)) & 1) == 0]
         delimiters = np.flatnonzero(arr == delimiter)
+        if state.literal is not None:
+            state.literal.feed(arr, quotes, newlines, delimiters, offset, 1 + state.newlines)
         if quotes.size or state.parity:
             # Inside quotes (opened here or in an earlier block) a delimiter is text.
             delimiters = delimiters[((state.parity + np.searchsorted(quotes, delimiters)) & 1) == 0]
@@ -814,6 +824,8 @@ class _Delimited(_Reader):
                 f"{display}:{state.start_line}: a quoted field in the record starting on this line is never "
                 'closed; close the quote, and write quotes inside quoted fields as ""'
             )
+        if state.literal is not None and state.literal.line is not None:
+            raise stray_quote_error(display, state.literal.line)
         header = self._utf8(head.header_bytes)
         buf: Bytes = np.frombuffer(header, dtype=np.uint8)
         zero = np.zeros(1, dtype=np.int64)
@@ -899,10 +911,7 @@ class _Delimited(_Reader):
     def _unparsable(self) -> SourceError:
         """_csv._unparsable's message: the file's first stray quote, found by the scan."""
         if self._stray is not None:
-            return SourceError(
-                f"{self._display}:{self._stray}: a quote character is not at the start or end of a field; "
-                'put the whole field in quotes and double the quotes inside it ("")'
-            )
+            return stray_quote_error(self._display, self._stray)
         named = DELIMITER_NAMES.get(self._head.delimiter, repr(self._head.delimiter))
         return SourceError(
             f"{self._display}: cannot be parsed as delimited text with the {named} delimiter; check the "

@@ -16,11 +16,21 @@ import polars as pl
 
 from veracity.errors import SourceError
 from veracity.sources._detect import decode_text
-from veracity.sources._lines import Bytes, Records, field_counts, has_text, scan, stray_quote, without_ranges
+from veracity.sources._lines import (
+    Bytes,
+    LiteralQuotes,
+    Records,
+    field_counts,
+    has_text,
+    positions_of,
+    scan,
+    stray_quote,
+    without_ranges,
+)
 from veracity.sources._table import ENGINE_ERRORS, Table, check_header
 from veracity.sources.base import Format, ReadOptions
 
-__all__ = ["DELIMITER_NAMES", "read_delimited"]
+__all__ = ["DELIMITER_NAMES", "read_delimited", "stray_quote_error"]
 
 #: Candidates for detection, in order of preference when the evidence is equal.
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ":": "colon"}
@@ -46,6 +56,7 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
         )
     header = int(np.argmax(texty))
     delimiter = _delimiter(options.delimiter, fmt, display) or _detect_delimiter(buf, records, texty, header)
+    _refuse_literal_quotes(buf, records, delimiter, display)
     fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
     width = int(fields[header])
 
@@ -168,13 +179,30 @@ def _parse(payload: bytes, delimiter: str) -> pl.DataFrame | None:
         return None
 
 
+def stray_quote_error(display: str, line: int) -> SourceError:
+    return SourceError(
+        f"{display}:{line}: a quote character is not at the start or end of a field; "
+        'put the whole field in quotes and double the quotes inside it ("")'
+    )
+
+
+def _refuse_literal_quotes(buf: Bytes, records: Records, delimiter: str, display: str) -> None:
+    """Refuse a file where polars would read a quote as text that the scan reads as quoting a
+    delimiter or line break (see ``LiteralQuotes``): its records would not be the scan's."""
+    # Only a stray quote can be one, and most files have none: the delimiters are listed
+    # (a pass over the text) only when there is one.
+    if stray_quote(buf, records.quotes, ord(delimiter)) is None:
+        return
+    literal = LiteralQuotes(ord(delimiter))
+    literal.feed(buf, records.quotes, records.newlines, positions_of(buf, ord(delimiter)), 0, 1)
+    if literal.line is not None:
+        raise stray_quote_error(display, literal.line)
+
+
 def _unparsable(buf: Bytes, records: Records, delimiter: str, display: str) -> SourceError:
     offset = stray_quote(buf, records.quotes, ord(delimiter))
     if offset is not None:
-        return SourceError(
-            f"{display}:{records.line_of(offset)}: a quote character is not at the start or end of a field; "
-            'put the whole field in quotes and double the quotes inside it ("")'
-        )
+        return stray_quote_error(display, records.line_of(offset))
     named = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     return SourceError(
         f"{display}: cannot be parsed as delimited text with the {named} delimiter; check the quoting, "

@@ -236,3 +236,81 @@ def stray_quote(buf: Bytes, quotes: Ints, delimiter: int) -> int | None:
     closes_field = (closing + 1 == size) | np.isin(after, [delimiter, _NEWLINE, _CR, _QUOTE])
     bad = np.concatenate((opening[~opens_field], closing[~closes_field]))
     return int(bad.min()) if bad.size else None
+
+
+class LiteralQuotes:
+    """Finds the first quote the byte scan misreads: one polars keeps as text.
+
+    The scan above reads every quote as opening or closing a quoted span. polars (like RFC
+    4180 readers) does so only in a field that starts with a quote: in a field that starts with
+    anything else, a quote is just a character. The two readings give the same records and
+    fields unless such a quote opens a span holding a delimiter or a line break (``a"b,c"d``:
+    one field to the scan, two to polars); then the scan's line numbers would be pinned on
+    polars' rows of other lines, so the file must be refused instead.
+
+    Text is fed a block at a time, in order (the whole text is one block); what a block leaves
+    open is carried to the next. :attr:`line` is then the 1-based line of the first such quote.
+    """
+
+    def __init__(self, delimiter: int) -> None:
+        self._delimiter = delimiter
+        self._parity = 0  # quotes seen so far, modulo 2
+        self._last = -1  # the byte before the current block
+        self._marked = True  # a delimiter or line break since the last quote (the text's start counts)
+        self._literal = False  # whether polars keeps the last opening quote as text
+        self._open_line: int | None = None  # line of a literal opening quote whose span is open
+        self.line: int | None = None
+
+    def feed(
+        self, arr: Bytes, quotes: Ints, newlines: Ints, delimiters: Ints, offset: int, line: int
+    ) -> None:
+        """One block: its bytes, the offsets within it of every quote, line break and delimiter
+        (quoted or not), the block's offset in the text and the line it starts on."""
+        if self.line is not None:
+            return
+        count = quotes.size
+        marks = (newlines.size, delimiters.size)
+        if not count:
+            if self._open_line is not None and any(marks):
+                self.line = self._open_line
+            self._marked = self._marked or any(marks)
+            self._last = int(arr[-1]) if arr.size else self._last
+            return
+        # Delimiters and line breaks before each quote, so: any between consecutive quotes.
+        before_each = np.searchsorted(newlines, quotes) + np.searchsorted(delimiters, quotes)
+        marked = np.empty(count, dtype=np.bool_)
+        marked[0] = self._marked or before_each[0] > 0
+        marked[1:] = before_each[1:] > before_each[:-1]
+        if self._open_line is not None and before_each[0] > 0:
+            # The span a literal quote of an earlier block opened holds a mark before it closes.
+            self.line = self._open_line
+            return
+        previous = arr[np.maximum(quotes - 1, 0)].astype(np.int64)
+        if quotes[0] == 0:
+            previous[0] = self._last
+        starts_field = np.isin(previous, [self._delimiter, _NEWLINE]) | (offset + quotes == 0)
+        opening = np.flatnonzero(((self._parity + np.arange(count)) & 1) == 0)
+        # An opening quote after a mark (or at a field's start) begins what polars reads: quoted
+        # if the quote starts the field, text otherwise. One with neither follows a closing quote
+        # in the same field (a doubled quote, or text after a closing quote), and is read as the
+        # field's first quote was.
+        settles = starts_field[opening] | marked[opening]
+        settled_at = np.maximum.accumulate(np.where(settles, np.arange(opening.size), -1))
+        literal = np.where(settled_at >= 0, ~starts_field[opening[np.maximum(settled_at, 0)]], self._literal)
+        marks_after = np.empty(opening.size, dtype=np.bool_)
+        within = opening + 1 < count
+        marks_after[within] = marked[opening[within] + 1]
+        if not within.all():  # the last quote opens a span that goes on past this block
+            marks_after[-1] = before_each[-1] < sum(marks)
+        bad = np.flatnonzero(literal & marks_after)
+        lines = line + np.searchsorted(newlines, quotes[opening])
+        if bad.size:
+            self.line = int(lines[bad[0]])
+            return
+        if opening.size:
+            self._literal = bool(literal[-1])
+        last_opens = ((self._parity + count - 1) & 1) == 0
+        self._open_line = int(lines[-1]) if last_opens and self._literal else None
+        self._parity = (self._parity + count) & 1
+        self._marked = bool(before_each[-1] < sum(marks))
+        self._last = int(arr[-1])
