@@ -5,11 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from loader_helpers import Writer, lines, load_bytes, load_one, values
 
-from veracity.sources import SourceSpec, load_sources
+from veracity.errors import SourceError
+from veracity.sources import SourceSpec, _csv, load_sources
+from veracity.sources._table import Table
+from veracity.sources.base import Format, ReadOptions
 
 TEXT = "name,city\nMüller,Köln\nDupont,€uro\n"
 
@@ -218,3 +224,51 @@ def test_relative_paths_resolve_against_base_dir(tmp_path: Path) -> None:
     data = load_sources([SourceSpec("data/a.csv")], base_dir=tmp_path)
     assert data.sources[0].path == "data/a.csv"
     assert values(data) == [("1",)]
+
+
+_CELL_BYTES = st.sampled_from(
+    [
+        b"a",
+        b"",
+        b" ",
+        b"\xc3\xa9",
+        b"\xe9",
+        b"\x81",
+        b"\xc3",
+        b"\xed\xa0\x80",
+        b"\xf0\x9f\x98\x80",
+        b'"q\xe9"',
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    header=st.lists(_CELL_BYTES, min_size=1, max_size=3),
+    rows=st.lists(st.lists(_CELL_BYTES, min_size=1, max_size=3), max_size=4),
+    blank_line=st.booleans(),
+)
+def test_assuming_utf8_reads_like_checking_first(
+    header: list[bytes], rows: list[list[bytes]], blank_line: bool
+) -> None:
+    """Text is taken for UTF-8 unchecked and read again with detection only when polars or the
+    header refuses it: the outcome (values, encoding, or error) is that of checking first."""
+    names = [b"h%d" % i + cell for i, cell in enumerate(header)]
+    lines_ = [b",".join(names), *(b",".join(row) for row in rows)]
+    if blank_line:
+        lines_.insert(1, b"  ")
+    raw = b"\n".join(lines_) + b"\n"
+
+    def outcome(assume: bool) -> object:
+        def read(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
+            return original(raw, fmt, options, display, assume_utf8=assume and assume_utf8)
+
+        original = _csv._read_delimited
+        with patch.object(_csv, "_read_delimited", read):
+            try:
+                table = _csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
+            except SourceError as error:
+                return str(error)
+        return table.encoding, table.frame.rows(), table.positions.tolist()
+
+    assert outcome(assume=True) == outcome(assume=False)

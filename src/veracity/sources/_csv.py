@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._detect import decode_text
+from veracity.sources._detect import decode_text, is_utf8
 from veracity.sources._lines import (
     Bytes,
     LiteralQuotes,
@@ -39,8 +40,28 @@ _SAMPLE_RECORDS = 50
 _LEADING_RECORDS = 4096
 
 
+class _NotUtf8(Exception):
+    """Text assumed to be UTF-8 turned out not to be: read it again with detection."""
+
+
 def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
-    text, encoding = decode_text(raw, options.encoding, display)
+    # UTF-8 is assumed at first: polars validates every value it parses, and the header is
+    # decoded strictly, which covers every byte but blank lines' ASCII whitespace. Checking
+    # the text beforehand would be one more pass over it.
+    try:
+        return _read_delimited(raw, fmt, options, display, assume_utf8=True)
+    except _NotUtf8:
+        return _read_delimited(raw, fmt, options, display, assume_utf8=False)
+
+
+def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
+    text, encoding = decode_text(raw, options.encoding, display, assume_utf8=assume_utf8)
+    unverified = assume_utf8 and text is raw and options.encoding is None
+
+    def refused_as_utf8() -> bool:
+        """Whether the text was taken for UTF-8 unchecked and is not: detect again."""
+        return unverified and not is_utf8(raw)
+
     if b"\n" not in text and b"\r" in text:
         # Classic Mac line endings ("CSV (Macintosh)" from Excel): a lone CR ends each line.
         text = text.replace(b"\r", b"\n")
@@ -57,38 +78,47 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
     header = int(np.argmax(texty))
     delimiter = _delimiter(options.delimiter, fmt, display) or _detect_delimiter(buf, records, texty, header)
     _refuse_literal_quotes(buf, records, delimiter, display)
-    fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
-    width = int(fields[header])
+    # polars parses the text while the structure is checked here: the parse is used as it is
+    # unless blank lines must be cut out first (rare), and dropped if the checks fail.
+    with ThreadPoolExecutor(max_workers=1) as parser:
+        speculative = parser.submit(_parse, text, delimiter)
+        fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
+        width = int(fields[header])
 
-    index = np.arange(records.starts.size)
-    blank = (index < header) | (records.ends == records.starts)
-    if width > 1:
-        # Whitespace alone cannot be a record of several fields: a stray blank line. Only
-        # records of one field can be one, so only their bytes are read.
-        single = np.flatnonzero((fields == 1) & ~blank)
-        blank[single[~has_text(buf, records, single)]] = True
-    data = np.flatnonzero((index > header) & ~blank)
+        index = np.arange(records.starts.size)
+        blank = (index < header) | (records.ends == records.starts)
+        if width > 1:
+            # Whitespace alone cannot be a record of several fields: a stray blank line. Only
+            # records of one field can be one, so only their bytes are read.
+            single = np.flatnonzero((fields == 1) & ~blank)
+            blank[single[~has_text(buf, records, single)]] = True
+        data = np.flatnonzero((index > header) & ~blank)
 
-    names = _header_names(buf, records, header, delimiter, width, display)
-    check_header(names, [str(i) for i in range(1, width + 1)], display)
-    if not data.size:
-        raise SourceError(
-            f"{display}: the file has a header but no data rows; export the data again or remove this source"
-        )
-    ragged = data[fields[data] != width]
-    if ragged.size:
-        first = int(ragged[0])
-        count = int(fields[first])
-        raise SourceError(
-            f"{display}:{records.lines[first]}: record has {count} field{'s' if count != 1 else ''}, "
-            f"the header has {width}; quote fields that contain the delimiter or fix the row"
-        )
-
-    payload = text
-    if blank.any():
-        payload = without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
-    frame = _parse(payload, delimiter)
+        try:
+            names = _header_names(buf, records, header, delimiter, width, display)
+        except UnicodeDecodeError:  # only unchecked text can fail to decode
+            raise _NotUtf8 from None
+        check_header(names, [str(i) for i in range(1, width + 1)], display)
+        if not data.size:
+            raise SourceError(
+                f"{display}: the file has a header but no data rows; export the data again or remove this source"
+            )
+        ragged = data[fields[data] != width]
+        if ragged.size:
+            first = int(ragged[0])
+            count = int(fields[first])
+            raise SourceError(
+                f"{display}:{records.lines[first]}: record has {count} field{'s' if count != 1 else ''}, "
+                f"the header has {width}; quote fields that contain the delimiter or fix the row"
+            )
+        if blank.any():
+            payload = without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
+            frame = _parse(payload, delimiter)
+        else:
+            frame = speculative.result()
     if frame is None or frame.width != width or frame.height != data.size:
+        if refused_as_utf8():
+            raise _NotUtf8
         raise _unparsable(buf, records, delimiter, display)
     frame.columns = names
     return Table(

@@ -12,7 +12,7 @@ from veracity.errors import SourceError
 from veracity.sources._lines import BLOCK, Mask, each_block
 from veracity.sources.base import Format
 
-__all__ = ["EXTENSIONS", "FORMATS", "decode_text", "detect_format"]
+__all__ = ["EXTENSIONS", "FORMATS", "decode_text", "detect_format", "is_utf8"]
 
 FORMATS: tuple[Format, ...] = get_args(Format)
 
@@ -62,10 +62,15 @@ def detect_format(given: str | None, path: str, display: str) -> Format:
     )
 
 
-def decode_text(raw: bytes, given: str | None, display: str) -> tuple[bytes, str]:
+def decode_text(
+    raw: bytes, given: str | None, display: str, *, assume_utf8: bool = False
+) -> tuple[bytes, str]:
     """Return the content as UTF-8 bytes without a byte-order mark, and the encoding used.
 
-    UTF-8 input is passed through untouched so that large files are not copied twice.
+    UTF-8 input is passed through untouched so that large files are not copied twice. With
+    ``assume_utf8``, text without a byte-order mark or a given encoding is taken to be UTF-8
+    without checking: for a caller whose parser validates every byte itself (see
+    ``_csv.read_delimited``), which calls again without it when the parser refuses the text.
     """
     if given is not None:
         return _decode_as(raw, given, display), given
@@ -77,7 +82,7 @@ def decode_text(raw: bytes, given: str | None, display: str) -> tuple[bytes, str
             f"{display}: cannot detect the encoding (the file contains NUL bytes but no UTF-16 "
             "byte-order mark); set read.encoding in the rule file (e.g. utf-16-le)"
         )
-    if is_utf8(raw):
+    if assume_utf8 or is_utf8(raw):
         return raw, "utf-8"
     try:
         return raw.decode("cp1252").encode("utf-8"), "cp1252"
