@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+from collections.abc import Callable
 from datetime import date
+from typing import Any
+from unittest.mock import patch
 
 import polars as pl
 import pytest
@@ -13,6 +18,7 @@ import veracity
 from veracity.checks import CheckContext, uniqueness
 from veracity.config import rule_set_from_objects
 from veracity.engine import run_rules
+from veracity.errors import UsageError
 from veracity.results import RuleState
 
 RULES = [
@@ -128,3 +134,59 @@ def test_unique_stays_exact_when_keys_share_a_hash(monkeypatch: pytest.MonkeyPat
     # Two groups for seven keys: different keys now share a hash.
     monkeypatch.setattr(uniqueness, "_group_hash", lambda key: key.hash() % 2)
     assert veracity.audit(frame, rules).findings.select("line", "message").rows() == expected
+
+
+def test_checks_built_on_several_threads_share_each_value_once() -> None:
+    """Three rules read the same field's dates; built at the same time on several threads, the
+    parse is still worked out once."""
+    frame = pl.DataFrame({"updated": ["2024-01-01", "x", None, "2031-01-01"]})
+    rule_set = rule_set_from_objects(
+        [
+            {"id": "fresh", "check": "max_age", "field": "updated", "days": 365},
+            {"id": "dated", "check": "date", "field": "updated"},
+            {"id": "past", "check": "not_in_future", "field": "updated"},
+        ]
+    )
+    data = veracity.load_data(frame, rule_set)
+    computed: list[object] = []
+    memo = CheckContext.memo
+
+    def counting(self: CheckContext, key: object, compute: Callable[[], object]) -> object:
+        def counted() -> object:
+            computed.append(key)
+            time.sleep(0.1)  # the other threads ask for the same key meanwhile
+            return compute()
+
+        return memo(self, key, counted)
+
+    with patch.object(CheckContext, "memo", counting), patch.dict("os.environ", {"VERACITY_WORKERS": "3"}):
+        states = run_rules(
+            data, rule_set.rules, CheckContext(data=data, as_of=date(2024, 6, 30)), key=None
+        ).states
+    assert computed == [("date", "updated", None)]
+    # "x" is no date, so shown neither recent nor past; 2031 is in the future.
+    assert {rule: state.failed for rule, state in states.items()} == {"fresh": 1, "dated": 1, "past": 2}
+
+
+def test_the_first_rule_that_cannot_be_built_is_the_one_reported() -> None:
+    rule_set = rule_set_from_objects(
+        [
+            {"id": "slow", "check": "not_null", "field": "a"},
+            {"id": "first", "check": "pattern", "field": "a", "pattern": "x"},
+            {"id": "second", "check": "pattern", "field": "a", "pattern": "y"},
+        ]
+    )
+    data = veracity.load_data(pl.DataFrame({"a": ["x"]}), rule_set)
+
+    def build(params: Any, ctx: CheckContext) -> pl.Expr:
+        if params.pattern == "x":
+            time.sleep(0.05)  # the later rule fails first
+        raise UsageError(f"cannot build {params.pattern}")
+
+    rules = [rule_set.rules[0]]
+    rules += [
+        dataclasses.replace(rule, check=dataclasses.replace(rule.check, build=build))
+        for rule in rule_set.rules[1:]
+    ]
+    with pytest.raises(UsageError, match="cannot build x"):
+        run_rules(data, rules, CheckContext(data=data, as_of=date(2024, 6, 30)), key=None)

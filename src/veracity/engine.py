@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
+from veracity._cores import worker_count
 from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, required_fields
 from veracity.config.loader import Rule, sql_columns
 from veracity.fieldtypes import FieldType, infer_field_types
@@ -100,6 +102,13 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
     final: list[pl.Expr] = []
     # Messages that read only their record's values: worked out later, for failures only.
     messages: dict[str, pl.Expr] = {}
+    built = _built(record_rules, ctx)
+    try:
+        expressions = {rule_id: future.result() for rule_id, future in built.items()}
+    except BaseException:
+        for future in built.values():
+            future.cancel()  # those not started: the audit stops here
+        raise
     for index, rule in enumerate(record_rules):
         good, applicable, when = f"__good{index}", f"__app{index}", f"__when{index}"
         needed = required_fields(rule.params) if rule.check.skips_missing else []
@@ -112,11 +121,11 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         if rule.check.scope == "table":
             final.append(condition.alias(_scope(rule)))
             continue
-        expr = rule.check.build(rule.params, ctx)
+        expr, explained = expressions[rule.id]
         (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
         final.append(pl.when(condition).then(pl.col(good)).alias(rule.id))
-        if rule.check.explain is not None:
-            explain = rule.check.explain(rule.params, ctx).alias(_message(rule))
+        if explained is not None:
+            explain = explained.alias(_message(rule))
             if rule.check.explain_reads_table:
                 raw_stage.append(explain)
                 final.append(pl.col(_message(rule)))
@@ -180,6 +189,27 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         outcomes=outcomes.select(ROW_ID, *rule_ids),
         details=details,
     )
+
+
+def _built(rules: Sequence[Rule], ctx: CheckContext) -> dict[str, Future[tuple[pl.Expr, pl.Expr | None]]]:
+    """Each row rule's expression and message expression, built on a thread per core.
+
+    Building a check can take real work (distinct values, e-mail and phone verdicts, the
+    ``unique`` grouping), mostly polars steps that release the GIL; one check at a time leaves
+    cores idle. The results are taken in rule order, so the first failing rule's error is the
+    one raised, as when building one after another.
+    """
+
+    def build(rule: Rule) -> tuple[pl.Expr, pl.Expr | None]:
+        explain = rule.check.explain
+        return rule.check.build(rule.params, ctx), None if explain is None else explain(rule.params, ctx)
+
+    rows = [rule for rule in rules if rule.check.scope == "row"]
+    pool = ThreadPoolExecutor(max_workers=max(1, min(worker_count(), len(rows))))
+    try:
+        return {rule.id: pool.submit(build, rule) for rule in rows}
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _typed(name: str, field_type: FieldType, ctx: CheckContext) -> pl.Expr:

@@ -25,6 +25,7 @@ for the reports.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -169,28 +170,34 @@ class CheckContext:
     date_formats: dict[str, str] = field(default_factory=dict)
     #: For table-scoped checks: which records the rule applies to (Boolean per row), or None.
     scope: pl.Series | None = None
-    _distinct: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: One lock per memo key, so that checks built on several threads (the engine does) work
+    #: out each shared value once, and different values at the same time.
+    _locks: dict[Any, threading.RLock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
-        """``compute()``, once per ``key`` for this audit: for work that a check's verdict and
-        its message both need."""
-        if key not in self._memo:
-            self._memo[key] = compute()
+        """``compute()``, once per ``key`` for this audit: for work that several checks, or a
+        check's verdict and its message, need. Safe to call from several threads."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
         return cast(T, self._memo[key])
 
     def distinct(self, *fields: str) -> pl.DataFrame:
         """Distinct combinations of ``fields`` where the first one is not null (cached)."""
-        key = tuple(fields)
-        if key not in self._distinct:
-            self._distinct[key] = (
+        return self.memo(
+            ("distinct", *fields),
+            lambda: (
                 self.data.frame.lazy()
                 .select(*fields)
                 .filter(pl.col(fields[0]).is_not_null())
                 .unique()
                 .collect()
-            )
-        return self._distinct[key]
+            ),
+        )
 
     def parse_bool(self, expr: pl.Expr) -> pl.Expr:
         """True/False for recognised spellings, null for anything else.
