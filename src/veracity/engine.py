@@ -100,7 +100,7 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
     raw_stage: list[pl.Expr] = []
     typed_stage: list[pl.Expr] = []
     final: list[pl.Expr] = []
-    # Messages that read only their record's values: worked out later, for failures only.
+    # Per-record messages: worked out later, for the failing records only.
     messages: dict[str, pl.Expr] = {}
     built = _built(record_rules, ctx)
     try:
@@ -125,12 +125,7 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
         final.append(pl.when(condition).then(pl.col(good)).alias(rule.id))
         if explained is not None:
-            explain = explained.alias(_message(rule))
-            if rule.check.explain_reads_table:
-                raw_stage.append(explain)
-                final.append(pl.col(_message(rule)))
-            else:
-                messages[rule.id] = explain
+            messages[rule.id] = explained.alias(_message(rule))
 
     typing = [_typed(name, t, ctx).alias(name) for name, t in field_types.items()]
     plan = data.frame.lazy().with_columns(raw_stage)

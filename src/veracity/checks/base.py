@@ -276,12 +276,12 @@ class CheckType(Generic[P]):
     skips_missing: bool = True
     #: How to mask this check's values in outputs: e-mail, phone, or any text.
     value_kind: Literal["email", "phone", "text"] = "text"
-    #: Optional per-record message (a String expression); ``message`` otherwise.
+    #: Optional per-record message (a String expression); ``message`` otherwise. It is worked
+    #: out for the failing records only, so it must read nothing but the record's own fields:
+    #: what it needs of other records it reads from a Series indexed by ``ROW_ID`` (``unique``
+    #: does so for the line of the first record of a group).
     explain: Callable[[P, CheckContext], pl.Expr] | None = None
-    #: Whether the message reads other records (e.g. the first of a duplicate group). Other
-    #: messages read the record's own values, so they are worked out for failing records only.
-    explain_reads_table: bool = False
-    #: Prepare the rule once with all data (e.g. validate sql). Raise to reject.
+    #: The docstring's first line, for listings.
     summary: str = ""
 
     def sections(self) -> dict[str, str]:
@@ -309,7 +309,6 @@ def register(
     skips_missing: bool = True,
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
-    explain_reads_table: bool = False,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
     """Declare a check type. A second check with the same name fails at import."""
 
@@ -328,7 +327,6 @@ def register(
             skips_missing=skips_missing,
             value_kind=value_kind,
             explain=explain,
-            explain_reads_table=explain_reads_table,
             summary=doc.strip().splitlines()[0] if doc.strip() else "",
         )
         return build
