@@ -142,7 +142,7 @@ def main() -> int:
         ]
         start, cpu = time.perf_counter(), time.process_time()
         with contextlib.suppress(SystemExit):  # the CLI exits with its code
-            veracity.cli.main()
+            veracity.cli.app()
         run, run_cpu = time.perf_counter() - start, time.process_time() - cpu
     steps = {
         "import polars": (IMPORTED_POLARS - STARTED, CPU_POLARS),

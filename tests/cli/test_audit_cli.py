@@ -378,6 +378,46 @@ def test_segments_appear_in_every_report_format(runner: CliRunner, workdir: Path
     assert "silver" in out
 
 
+_ENTRY_POINT = """
+import atexit, pathlib, sys
+atexit.register(lambda: pathlib.Path("atexit-ran").write_text("yes"))
+from veracity.cli import main
+sys.argv = ["veracity", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["bad.csv", "-f", "json"], 1),
+        (["good.csv", "-f", "json"], 0),
+        (["missing.csv", "-f", "json"], 2),
+    ],
+)
+def test_the_entry_point_exits_with_the_status_after_exit_handlers_and_output(
+    workdir: Path, args: list[str], code: int
+) -> None:
+    """The console script skips interpreter shutdown: the status, the report on a piped
+    standard output and the atexit handlers must survive that."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _ENTRY_POINT, "audit", "-r", "rules.yaml", "--no-progress", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=workdir,
+    )
+    assert done.returncode == code, done.stderr
+    assert (workdir / "atexit-ran").read_text() == "yes"
+    if code != 2:
+        assert json.loads(done.stdout)["records"]["records"] == 2
+    else:
+        assert "missing.csv" in done.stderr
+
+
 def test_python_dash_m_runs_the_same_command(workdir: Path) -> None:
     import subprocess
     import sys

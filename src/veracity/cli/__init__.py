@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
+import threading
+from typing import NoReturn
+
 import typer
 
 from veracity import __version__
@@ -37,5 +43,30 @@ def _root(
     """Audit the quality of customer data exports against YAML rules."""
 
 
-def main() -> None:
-    app()
+def main() -> NoReturn:
+    """The console entry point: the app, then :func:`_exit` with its status."""
+    try:
+        app()
+    except SystemExit as done:
+        _exit(done.code)
+    _exit(0)
+
+
+def _exit(code: object) -> NoReturn:
+    """End the process with ``code`` as ``sys.exit`` would, without interpreter shutdown.
+
+    A large audit leaves a GiB of frames behind, which shutdown frees object by object (about
+    0.2 s at a million records). Everything an exit must still do is run first: the atexit
+    handlers (logging, thread pools, finalizers of temporary files, the OpenLineage client's),
+    then the flush of standard output and error. When another thread is still running, or the
+    flush fails (a closed pipe), the interpreter exits the usual way instead.
+    """
+    if (code is not None and not isinstance(code, int)) or threading.active_count() > 1:
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(code) from None
+    os._exit(code or 0)
