@@ -241,40 +241,34 @@ def _row_findings(
 ) -> pl.DataFrame:
     """Findings of one rule: the failing rows' provenance, key, message and value."""
     rows = failed.get_column(ROW_ID)
-    count = rows.len()
     primary = rule.fields[0] if rule.fields else None
     value_kind = kinds.get(primary, rule.check.value_kind) if primary else rule.check.value_kind
     paths = {s.index: s.path for s in data.sources}
+    # The failing records first, then their columns: the source paths are looked up for
+    # them alone, and the rule's own columns are one constant each.
     picked = data.frame.select(
-        pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
-        pl.col(LINE_COL).alias("line"),
+        SOURCE_COL,
+        LINE_COL,
         (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
         (pl.col(primary) if primary else pl.lit(None, dtype=pl.String)).alias("value"),
     )[rows]
-    fixed = pl.repeat(rule.check.message_for(rule.params), count, eager=True, dtype=pl.String)
-    message = (
-        failed.get_column(_message(rule)).fill_null(fixed) if _message(rule) in failed.columns else fixed
-    )
-    cluster = (
-        failed.get_column(_cluster(rule))
-        if _cluster(rule) in failed.columns
-        else pl.repeat(None, count, eager=True, dtype=pl.Int64)
-    )
-    return pl.DataFrame(
-        {
-            **{
-                name: pl.repeat(value, count, eager=True, dtype=pl.String)
-                for name, value in _common(rule).items()
-            },
-            "source": picked.get_column("source"),
-            "line": picked.get_column("line"),
-            "record_key": picked.get_column("record_key"),
-            "message": message,
-            "value": picked.get_column("value"),
-            "cluster_id": cluster,
-            "value_kind": pl.repeat(value_kind, count, eager=True, dtype=pl.String),
-        },
-        schema=FINDINGS_SCHEMA,
+    fixed = pl.lit(rule.check.message_for(rule.params), dtype=pl.String)
+    message = pl.col(_message(rule)).fill_null(fixed) if _message(rule) in failed.columns else fixed
+    cluster = pl.col(_cluster(rule)) if _cluster(rule) in failed.columns else pl.lit(None, dtype=pl.Int64)
+    extra = [name for name in (_message(rule), _cluster(rule)) if name in failed.columns]
+    return (
+        picked.with_columns(failed.select(extra).get_columns())
+        .select(
+            *(pl.lit(value, dtype=pl.String).alias(name) for name, value in _common(rule).items()),
+            pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
+            pl.col(LINE_COL).alias("line"),
+            "record_key",
+            message.alias("message"),
+            "value",
+            cluster.alias("cluster_id"),
+            pl.lit(value_kind, dtype=pl.String).alias("value_kind"),
+        )
+        .cast(pl.Schema(FINDINGS_SCHEMA))
     )
 
 
