@@ -6,6 +6,7 @@ import csv
 import io
 import string
 from dataclasses import dataclass
+from typing import Any
 from unittest.mock import patch
 
 from hypothesis import given, settings
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 from loader_helpers import lines, load_bytes, values
 
 from veracity.errors import SourceError
-from veracity.sources import LoadedData, _detect
+from veracity.sources import LoadedData, _detect, _json
+from veracity.sources._table import quote
+from veracity.sources.base import ReadOptions
 
 DELIMITERS = [",", ";", "\t", "|", ":"]
 # Everything that makes CSV hard: every candidate delimiter, quotes, both line breaks,
@@ -130,3 +133,80 @@ def test_utf8_detection_agrees_with_decoding_everything(raw: bytes, block: int) 
         expected = False
     with patch.object(_detect, "BLOCK", block):
         assert _detect.is_utf8(raw) is expected
+
+
+def _reference_table(
+    records: list[Any], lines: list[int]
+) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """Records to rows the plain way, one value at a time: how the JSON readers worked before
+    their loop was made faster; the reference the loop must agree with."""
+
+    def where(index: int) -> str:
+        return f"x.ndjson:{lines[index]}: the record"
+
+    rows: list[dict[str, Any]] = []
+    kinds: dict[str, set[str]] = {}
+    for index, record in enumerate(records):
+        if not isinstance(record, _json._Object):
+            raise SourceError(
+                f"{where(index)} is {_json._kind(record)}, not an object; every record must be a JSON object"
+            )
+        row: dict[str, Any] = {}
+        for key, value in record:
+            if key in row:
+                raise SourceError(f"{where(index)} has the key {quote(key)} twice; remove one")
+            if key not in kinds:
+                if not key.strip():
+                    raise SourceError(f"{where(index)} has an empty key; name it or remove it")
+                kinds[key] = set()
+            row[key] = _json._cell(value)
+            if value is not None:
+                kinds[key].add(_json._TYPE_NAMES[type(value)])
+        rows.append(row)
+    names = list(kinds)
+    return names, rows, ["|".join(sorted(kinds[name])) or "null" for name in names]
+
+
+_JSON_KEYS = st.sampled_from(['"a"', '"b"', '"c"', '""', '" "', '"é"'])
+_JSON_SCALARS = st.sampled_from(
+    ['"x"', '""', '"2.50"', "2.50", "1e3", "-0", "7", "true", "false", "null", '"\\u00e9"', '"a\\nb"']
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda items: "[" + ",".join(items) + "]"),
+        st.lists(st.tuples(_JSON_KEYS, inner), max_size=3).map(
+            lambda pairs: "{" + ",".join(f"{k}: {v}" for k, v in pairs) + "}"
+        ),
+    ),
+    max_leaves=4,
+)
+_JSON_RECORDS = st.one_of(
+    st.lists(st.tuples(_JSON_KEYS, _JSON_VALUES), max_size=5).map(
+        lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+    ),
+    _JSON_SCALARS,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_JSON_RECORDS, min_size=1, max_size=8))
+def test_json_records_become_the_rows_the_plain_loop_makes(records: list[str]) -> None:
+    """Values, column types and the first error (repeated key, empty key, not an object), in
+    the order the records and their keys come."""
+    text = "\n".join(records) + "\n"
+    parsed = [_json._loads(line) for line in records]
+    lines = list(range(1, len(records) + 1))
+    try:
+        names, rows, types = _reference_table(parsed, lines)
+    except SourceError as error:
+        expected: Any = str(error)
+    else:
+        expected = (names, [tuple(row.get(name) for name in names) for row in rows], types) if names else None
+    try:
+        table = _json.read_ndjson(text.encode(), ReadOptions(), "x.ndjson")
+    except SourceError as error:
+        got: Any = None if "the records have no keys" in str(error) else str(error)
+    else:
+        got = (table.frame.columns, table.frame.rows(), table.original_types)
+    assert got == expected
