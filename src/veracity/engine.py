@@ -199,10 +199,10 @@ def _built(rules: Sequence[Rule], ctx: CheckContext) -> dict[str, Future[tuple[p
         explain = rule.check.explain
         return rule.check.build(rule.params, ctx), None if explain is None else explain(rule.params, ctx)
 
-    rows = [rule for rule in rules if rule.check.scope == "row"]
-    pool = ThreadPoolExecutor(max_workers=max(1, min(worker_count(), len(rows))))
+    row_rules = [rule for rule in rules if rule.check.scope == "row"]
+    pool = ThreadPoolExecutor(max_workers=max(1, min(worker_count(), len(row_rules))))
     try:
-        return {rule.id: pool.submit(build, rule) for rule in rows}
+        return {rule.id: pool.submit(build, rule) for rule in row_rules}
     finally:
         pool.shutdown(wait=False)
 

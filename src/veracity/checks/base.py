@@ -173,14 +173,16 @@ class CheckContext:
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     #: One lock per memo key, so that checks built on several threads (the engine does) work
     #: out each shared value once, and different values at the same time.
-    _locks: dict[Any, threading.RLock] = field(default_factory=dict, repr=False)
+    _locks: dict[Any, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()``, once per ``key`` for this audit: for work that several checks, or a
-        check's verdict and its message, need. Safe to call from several threads."""
+        check's verdict and its message, need. Safe to call from several threads; ``compute``
+        must not call ``memo`` itself (two threads nesting keys in opposite orders would wait
+        for each other for ever)."""
         with self._guard:
-            lock = self._locks.setdefault(key, threading.RLock())
+            lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._memo:
                 self._memo[key] = compute()
