@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.checks.conftest import AS_OF, dataset_verdicts, verdicts
+from veracity.checks import validity
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -48,3 +49,16 @@ def test_case(case: dict[str, Any]) -> None:
         as_of=as_of,
     )
     assert got == case["expected"]
+
+
+PHONE_CASES = [(name, case) for name, case in CASES if case["check"] == "phone"]
+
+
+@pytest.mark.parametrize("phone_case", [c for _, c in PHONE_CASES], ids=[i for i, _ in PHONE_CASES])
+def test_phone_case_through_the_fast_path(
+    phone_case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phone cases are a handful of numbers each, which the library judges alone; the same
+    cases through the vectorised fast path."""
+    monkeypatch.setattr(validity, "_PHONE_FAST_FROM", 0)
+    test_case(phone_case)

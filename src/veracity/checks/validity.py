@@ -221,8 +221,16 @@ def _phone_batch(pairs: list[tuple[str, str]]) -> list[bool]:
     return [_is_valid_phone(value, region or None) for value, region in pairs]
 
 
+#: Distinct pairs below which the library judges them all: the fast path costs about 0.2 s
+#: however few the pairs (a hundred-odd polars steps, and compiling the regions' patterns),
+#: the library about 0.1 ms a pair.
+_PHONE_FAST_FROM = 1_000
+
+
 def _phone_verdicts(combos: pl.DataFrame) -> pl.Series:
     """Whether each distinct (value, region) pair is a valid number: fast path, then the library."""
+    if combos.height < _PHONE_FAST_FROM:
+        return pl.Series(_phone_batch(list(combos.select("value", "region").iter_rows())), dtype=pl.Boolean)
 
     def library(undecided: pl.Series) -> list[bool]:
         residual = combos.filter(undecided)
