@@ -285,7 +285,9 @@ def test_empty_input() -> None:
     assert fast_phone_verdicts([]) == []
 
 
-def test_library_runs_once_per_distinct_pair_the_fast_path_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def library_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
+    """The (value, region) of every phonenumbers.parse call the phone check makes."""
     seen: list[tuple[str, str | None]] = []
     real = validity.phonenumbers.parse
 
@@ -294,33 +296,33 @@ def test_library_runs_once_per_distinct_pair_the_fast_path_leaves(monkeypatch: p
         return real(value, region)
 
     monkeypatch.setattr(validity.phonenumbers, "parse", counting)
+    return seen
+
+
+def test_library_runs_once_per_distinct_pair_the_fast_path_leaves(
+    library_calls: list[tuple[str, str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(validity, "_PHONE_FAST_FROM", 0)  # the fast path even for these few
     phones = ["030 1234567", "030 1234567", "+49 30 1234567 ext. 5", "1-800-FLOWERS", "+49 30 1234567"]
     countries = ["de", "DEU", " DE ", "US", "ZZ"]
     got = verdicts("phone", {"field": "p", "region_field": "c"}, {"p": phones * 100, "c": countries * 100})
     # "de", "DEU" and " DE " are one region; ordinary numbers never reach the library.
-    assert sorted(seen, key=str) == [("+49 30 1234567 ext. 5", "DE"), ("1-800-FLOWERS", "US")]
+    assert sorted(library_calls, key=str) == [("+49 30 1234567 ext. 5", "DE"), ("1-800-FLOWERS", "US")]
     assert got[:5] == ["pass", "pass", "pass", "pass", "pass"]
 
 
-def test_few_pairs_go_to_the_library_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below _PHONE_FAST_FROM distinct pairs the library judges every one (once), and the
-    verdicts are those of the fast path."""
+def test_few_pairs_go_to_the_library_alone(
+    library_calls: list[tuple[str, str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below _PHONE_FAST_FROM distinct pairs the library judges each distinct (number,
+    country) pair once, and the verdicts are those of the fast path."""
     phones = ["030 1234567", "030 1234567", "+49 30 1234567 ext. 5", "1-800-FLOWERS", "+49 30 1234567", "12"]
     countries = ["de", "DEU", " DE ", "US", "ZZ", "FR"]
     data = {"p": phones * 100, "c": countries * 100}
     rule = {"field": "p", "region_field": "c"}
-    seen: list[tuple[str, str | None]] = []
-    real = validity.phonenumbers.parse
-
-    def counting(value: str, region: str | None = None) -> Any:
-        seen.append((value, region))
-        return real(value, region)
-
-    monkeypatch.setattr(validity.phonenumbers, "parse", counting)
     alone = verdicts("phone", rule, data)
     # One call per distinct (number, country as written) pair: "de" and "DEU" are two.
-    assert sorted(seen, key=str) == sorted(
+    assert sorted(library_calls, key=str) == sorted(
         [("030 1234567", "DE")] * 2
         + [("+49 30 1234567 ext. 5", "DE"), ("1-800-FLOWERS", "US"), ("+49 30 1234567", None), ("12", "FR")],
         key=str,

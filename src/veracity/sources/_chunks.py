@@ -39,6 +39,7 @@ from veracity.sources._csv import (
     _delimiter,
     _detect_delimiter,
     _header_names,
+    _parse,
     stray_quote_error,
 )
 from veracity.sources._detect import _BOMS, _UTF8_CODECS, _undecodable, detect_format
@@ -888,21 +889,7 @@ class _Delimited(_Reader):
             if blank.any()
             else text
         )
-        try:
-            # The options of _csv._parse: every value as the text it is.
-            frame: pl.DataFrame | None = pl.read_csv(
-                self._header_line + body,
-                columns=columns,
-                has_header=True,
-                separator=head.delimiter,
-                quote_char='"',
-                infer_schema=False,
-                empty_string_is_null=False,
-                truncate_ragged_lines=False,
-                raise_if_empty=True,
-            )
-        except ENGINE_ERRORS:
-            frame = None
+        frame = _parse(self._header_line + body, head.delimiter, columns)
         if frame is None or frame.width != len(columns) or frame.height != expected:
             raise self._unparsable()
         frame.columns = [self.names[i] for i in columns]

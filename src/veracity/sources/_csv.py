@@ -193,10 +193,12 @@ def _header_names(
     return names
 
 
-def _parse(payload: bytes, delimiter: str) -> pl.DataFrame | None:
+def _parse(payload: bytes, delimiter: str, columns: list[int] | None = None) -> pl.DataFrame | None:
+    """Every value (of ``columns``, default all) as the text it is; None if polars refuses."""
     try:
         return pl.read_csv(
             payload,
+            columns=columns,
             has_header=True,
             separator=delimiter,
             quote_char='"',
