@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -186,23 +187,34 @@ _JSON_RECORDS = st.one_of(
         lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
     ),
     _JSON_SCALARS,
+    st.sampled_from(['{"a": 1', "nope", "{'a': 1}"]),  # not JSON
 )
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_JSON_RECORDS, min_size=1, max_size=8))
 def test_json_records_become_the_rows_the_plain_loop_makes(records: list[str]) -> None:
-    """Values, column types and the first error (repeated key, empty key, not an object), in
-    the order the records and their keys come."""
+    """Values, column types and the first error: a line that is not JSON anywhere, else the
+    first repeated key, empty key or record that is not an object, in the order the records
+    and their keys come."""
     text = "\n".join(records) + "\n"
-    parsed = [_json._loads(line) for line in records]
-    lines = list(range(1, len(records) + 1))
-    try:
-        names, rows, types = _reference_table(parsed, lines)
-    except SourceError as error:
-        expected: Any = str(error)
-    else:
-        expected = (names, [tuple(row.get(name) for name in names) for row in rows], types) if names else None
+    expected: Any = None
+    parsed = []
+    for number, line in enumerate(records, start=1):
+        try:
+            parsed.append(_json._loads(line))
+        except json.JSONDecodeError as exc:
+            expected = f"x.ndjson:{number}:{exc.colno}: not valid JSON ({exc.msg}); each line must hold one JSON object"
+            break
+    if expected is None:
+        try:
+            names, rows, types = _reference_table(parsed, list(range(1, len(records) + 1)))
+        except SourceError as error:
+            expected = str(error)
+        else:
+            expected = (
+                (names, [tuple(row.get(name) for name in names) for row in rows], types) if names else None
+            )
     try:
         table = _json.read_ndjson(text.encode(), ReadOptions(), "x.ndjson")
     except SourceError as error:
