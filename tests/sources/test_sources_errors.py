@@ -314,6 +314,29 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.ndjson:3: the record is an array, not an object; every record must be a JSON object",
     ),
     (
+        "ndjson-not-json-before-not-object",  # every line is parsed before records are judged
+        "crm.ndjson",
+        f'["{SECRET}"]\n{{"a": 1}}\n{{"a": }}\n'.encode(),
+        {},
+        "crm.ndjson:3:7: not valid JSON (Expecting value); each line must hold one JSON object",
+    ),
+    (
+        "ndjson-lone-surrogate",
+        "crm.ndjson",
+        f'{{"a": "{SECRET}"}}\n{{"a": "{SECRET}\\ud800"}}\n'.encode(),
+        {},
+        "crm.ndjson:2: the record has a lone surrogate escape (\\ud800 to \\udfff) in 'a', which is not text; "
+        "fix the value in the export",
+    ),
+    (
+        "json-lone-surrogate-nested",
+        "crm.json",
+        f'[{{"a": "{SECRET}"}}, {{"a": ["{SECRET}\\udfff"]}}]'.encode(),
+        {},
+        "crm.json: record 2 has a lone surrogate escape (\\ud800 to \\udfff) in 'a', which is not text; "
+        "fix the value in the export",
+    ),
+    (
         "invalid-parquet",
         "crm.parquet",
         f"id,email\n1,{SECRET}\n".encode(),

@@ -78,15 +78,15 @@ def read_json(raw: bytes, options: ReadOptions, display: str) -> Table:
         raise SourceError(
             f"{display}: the array holds no records; export the data again or remove this source"
         )
-    columns = _Columns()
-    for index, record in enumerate(document):
-        columns.add(record, f"{display}: record {index + 1}")
-    return columns.table(display, encoding)
+    columns = _Columns(display, by_line=False)
+    for index, record in enumerate(document, start=1):
+        columns.add(record, index)
+    return columns.table(encoding)
 
 
 def read_ndjson(raw: bytes, options: ReadOptions, display: str) -> Table:
     data, encoding = decode_text(raw, options.encoding, display)
-    columns = _Columns()
+    columns = _Columns(display, by_line=True)
     # A record that is not a proper one is reported after every line has been parsed: a line
     # that is not JSON at all, anywhere in the file, is reported first.
     problem: SourceError | None = None
@@ -112,20 +112,26 @@ def read_ndjson(raw: bytes, options: ReadOptions, display: str) -> Table:
             try:
                 # Each record becomes column values at once, so that the parsed records need
                 # not all be held (they take several times the memory of their values).
-                columns.add(record, f"{display}:{number}: the record")
+                columns.add(record, number)
             except SourceError as error:
                 problem = error
     if not records:
         raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
     if problem is not None:
         raise problem
-    return columns.table(display, encoding)
+    return columns.table(encoding)
 
 
 class _Columns:
-    """Records turned into String columns one at a time, with each key's JSON value types."""
+    """Records turned into String columns one at a time, with each key's JSON value types.
 
-    def __init__(self) -> None:
+    Records are named in errors by their line (NDJSON, ``by_line``) or their number (JSON).
+    """
+
+    def __init__(self, display: str, *, by_line: bool) -> None:
+        self.display = display
+        self.by_line = by_line
+        self.positions: list[int] = []
         self.values: dict[str, list[str | None]] = {}
         self.kinds: dict[str, set[str]] = {}
         # The type of each key's last value: most columns hold one type, so its name is added
@@ -133,22 +139,29 @@ class _Columns:
         self.last_type: dict[str, type] = {}
         self.rows = 0
 
-    def add(self, record: Any, where: str) -> None:
-        """Append ``record``; ``where`` names it in the error when it is not a proper one."""
+    def where(self, position: int) -> str:
+        if self.by_line:
+            return f"{self.display}:{position}: the record"
+        return f"{self.display}: record {position}"
+
+    def add(self, record: Any, position: int) -> None:
+        """Append ``record``, found at ``position`` (its line or number)."""
         if type(record) is not _Object:
+            where = self.where(position)
             raise SourceError(
                 f"{where} is {_kind(record)}, not an object; every record must be a JSON object"
             )
+        self.positions.append(position)
         rows, values = self.rows, self.values
         for key, value in record:
             column = values.get(key)
             if column is None:
                 if not key.strip():
-                    raise SourceError(f"{where} has an empty key; name it or remove it")
+                    raise SourceError(f"{self.where(position)} has an empty key; name it or remove it")
                 column = values[key] = [None] * rows
                 self.kinds[key] = set()
             elif len(column) > rows:  # this record gave the key a value already
-                raise SourceError(f"{where} has the key {quote(key)} twice; remove one")
+                raise SourceError(f"{self.where(position)} has the key {quote(key)} twice; remove one")
             kind = type(value)
             if kind is str:
                 column.append(value)
@@ -166,19 +179,40 @@ class _Columns:
                 if len(column) < rows:
                     column.append(None)
 
-    def table(self, display: str, encoding: str) -> Table:
+    def table(self, encoding: str) -> Table:
         names = list(self.values)
         if not names:
             raise SourceError(
-                f"{display}: the records have no keys; export the data again or remove this source"
+                f"{self.display}: the records have no keys; export the data again or remove this source"
             )
-        check_reserved(names, display)
-        frame = pl.DataFrame(
-            [pl.Series(name, column, dtype=pl.String) for name, column in self.values.items()],
-            height=self.rows,
-        )
+        check_reserved(names, self.display)
+        try:
+            series = [pl.Series(name, column, dtype=pl.String) for name, column in self.values.items()]
+        except UnicodeEncodeError:
+            raise self._not_text() from None
+        frame = pl.DataFrame(series, height=self.rows)
         types = ["|".join(sorted(self.kinds[name])) or "null" for name in names]
         return Table.numbered(frame, types, encoding=encoding)
+
+    def _not_text(self) -> SourceError:
+        """The error for a value that is not text: JSON's \\u escapes can write half of a
+        UTF-16 surrogate pair alone, which the json module accepts and no text can hold."""
+        for key, column in self.values.items():
+            for row, value in enumerate(column):
+                if value is not None and not _encodable(value):
+                    return SourceError(
+                        f"{self.where(self.positions[row])} has a lone surrogate escape (\\ud800 to "
+                        f"\\udfff) in {quote(key)}, which is not text; fix the value in the export"
+                    )
+        raise AssertionError("every value is text")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _cell(value: Any) -> str | None:
