@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -32,3 +32,20 @@ def golden(request: pytest.FixtureRequest) -> Golden:
         )
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_internal_error(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Fail any test that reaches the CLI's internal-error path, in-process or in a subprocess
+    (the variable is inherited), unless it is marked ``expects_internal_error``.
+
+    An internal error is a bug: a user's mistake must end in a located one-line message.
+    """
+    log = tmp_path_factory.mktemp("internal-errors") / "log"
+    monkeypatch.setenv("VERACITY_INTERNAL_ERROR_LOG", str(log))
+    yield
+    if request.node.get_closest_marker("expects_internal_error") is None and log.exists():
+        kinds = ", ".join(log.read_text(encoding="utf-8").split())
+        pytest.fail(f"the test reached the internal-error path ({kinds}): that is a bug, not a user error")

@@ -231,6 +231,7 @@ def test_user_errors_exit_2_with_one_line(
     assert not (workdir / "f.csv").exists()
 
 
+@pytest.mark.expects_internal_error
 def test_an_unexpected_error_names_no_value(
     runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

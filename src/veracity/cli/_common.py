@@ -50,12 +50,29 @@ def error_boundary(debug: bool) -> Iterator[None]:
     except MemoryError:
         fail("out of memory; audit fewer or smaller files at once")
     except Exception as exc:
+        _record_internal_error(exc)
         if debug:
             traceback.print_exc(file=sys.stderr)
         fail(
             f"internal error ({type(exc).__name__}); rerun with --debug for the details "
             "and report it with the rule file (the traceback can contain data values)"
         )
+
+
+#: Set by the test suite: every internal error is appended to this file, so that a test that
+#: reaches the internal-error path without expecting it fails, in-process or in a subprocess.
+INTERNAL_ERROR_LOG = "VERACITY_INTERNAL_ERROR_LOG"
+
+
+def _record_internal_error(exc: BaseException) -> None:
+    log = os.environ.get(INTERNAL_ERROR_LOG)
+    if not log:
+        return
+    try:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{type(exc).__name__}\n")
+    except OSError:
+        pass
 
 
 def parse_as_of(value: str | None) -> date | None:
