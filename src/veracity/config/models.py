@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -62,18 +62,34 @@ class SourceConfig(_Strict):
     read: ReadConfig = Field(default_factory=ReadConfig)
 
 
+#: A weight: finite and at most 1e6, so that weighted means neither overflow nor lose the
+#: other weights to rounding (``.inf``, ``.nan`` and ``1e308`` are refused).
+Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+
+
 class DefaultsConfig(_Strict):
     severity: Severity = Severity.ERROR
-    threshold: float = Field(1.0, ge=0.0, le=1.0)
-    weight: float = Field(1.0, ge=0.0)
+    threshold: float = Field(1.0, ge=0.0, le=1.0, allow_inf_nan=False)
+    weight: Weight = 1.0
 
 
 class GateConfig(_Strict):
-    min_score: float | None = Field(None, ge=0.0, le=100.0)
+    min_score: float | None = Field(None, ge=0.0, le=100.0, allow_inf_nan=False)
+
+
+FieldKind = Literal["integer", "decimal", "date", "datetime", "boolean", "text"]
 
 
 class FieldConfig(_Strict):
     format: DateFormat = Field(None, description="strftime format of a date field, e.g. '%d.%m.%Y'.")
+    type: FieldKind | None = Field(
+        None,
+        description="How SQL reads the field (when: and expression); inferred from the values when omitted.",
+    )
+    personal: bool | None = Field(
+        None,
+        description="Whether the field holds personal data (masked in every output unless --reveal-values).",
+    )
     description: str | None = None
 
 
@@ -83,14 +99,13 @@ class BooleanConfig(_Strict):
 
 
 class ScoringConfig(_Strict):
-    dimension_weights: dict[Dimension, float] = Field(default_factory=dict)
+    dimension_weights: dict[Dimension, Weight] = Field(default_factory=dict)
 
     @field_validator("dimension_weights")
     @classmethod
-    def _non_negative(cls, value: dict[Dimension, float]) -> dict[Dimension, float]:
-        for dimension, weight in value.items():
-            if weight < 0:
-                raise ValueError(f"weight of {dimension.value} must be 0 or more")
+    def _not_all_zero(cls, value: dict[Dimension, float]) -> dict[Dimension, float]:
+        if value and len(value) == len(Dimension) and not any(value.values()):
+            raise ValueError("at least one dimension needs a weight above 0")
         return value
 
 
@@ -102,8 +117,11 @@ class RuleConfig(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
     check: str
     severity: Severity | None = None
-    threshold: float | None = Field(None, ge=0.0, le=1.0)
-    weight: float | None = Field(None, ge=0.0)
+    threshold: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
+    weight: Weight | None = None
+    min_evaluated: int | None = Field(
+        None, ge=0, le=10**12, description="Fewest records the rule must evaluate; below it the rule fails."
+    )
     when: str | None = None
     description: str | None = None
 
