@@ -48,31 +48,26 @@ class Command:
 
 
 def console_commands() -> list[Command]:
+    return [command for doc in DOCS for command in _commands_in(doc)]
+
+
+def _commands_in(doc: Path) -> list[Command]:
+    """The ``$ `` lines of a document's ``console`` blocks, each with the lines shown under it."""
     commands: list[Command] = []
-    for doc in DOCS:
-        lines = doc.read_text(encoding="utf-8").splitlines()
-        in_console = False
-        current: tuple[int, str] | None = None
-        output: list[str] = []
-
-        def close() -> None:
-            if current is not None:
-                commands.append(Command(doc.name, current[0], current[1], tuple(output)))
-
-        for number, line in enumerate(lines, start=1):
-            if line.startswith("```"):
-                if in_console:
-                    close()
-                    current, output = None, []
-                in_console = line.strip() == "```console"
-                continue
-            if not in_console:
-                continue
-            if line.startswith("$ "):
-                close()
-                current, output = (number, line[2:]), []
-            else:
-                output.append(line)
+    in_console = False
+    current: tuple[int, str] | None = None
+    output: list[str] = []
+    for number, line in enumerate([*doc.read_text(encoding="utf-8").splitlines(), "```"], start=1):
+        ends_command = line.startswith("```") or (in_console and line.startswith("$ "))
+        if ends_command and current is not None:
+            commands.append(Command(doc.name, current[0], current[1], tuple(output)))
+            current, output = None, []
+        if line.startswith("```"):
+            in_console = line.strip() == "```console"
+        elif in_console and line.startswith("$ "):
+            current = (number, line[2:])
+        elif current is not None:
+            output.append(line)
     return commands
 
 
