@@ -208,18 +208,39 @@ def source_specs(
         ]
         return specs, rule_set.base_dir
     items = [sources] if isinstance(sources, str | Path) else list(sources)
-    # Paths on the command line replace the rule file's sources but keep its column names:
-    # a single configured source lends its renames and read options; several lend their renames.
+    # Paths on the command line replace the rule file's sources. One that is a configured
+    # source's file reads as that source does; any other gets every configured rename and
+    # every source's missing-value markers, since it is most likely another export of the same
+    # kind and its format is detected.
+    configured = {
+        _identity(rule_set.base_dir / s.path if rule_set.base_dir else Path(s.path)): s for s in model.sources
+    }
     columns: dict[str, str] = {}
-    for configured in model.sources:
-        columns.update(configured.columns)
-    inherited = ReadOptions()
-    if len(model.sources) == 1:
-        r = model.sources[0].read
-        inherited = ReadOptions(r.format, r.delimiter, r.encoding, tuple(r.null_markers), r.sheet)
-    return [
-        SourceSpec(path=str(item), columns=columns, read=_merge_read(inherited, read)) for item in items
-    ], None
+    markers: list[str] = []
+    for source in model.sources:
+        columns.update(source.columns)
+        markers.extend(m for m in source.read.null_markers if m not in markers)
+    others = ReadOptions(null_markers=tuple(markers))
+    specs = []
+    for item in items:
+        match = configured.get(_identity(Path(item))) if str(item) != "-" else None
+        if match is None:
+            specs.append(SourceSpec(path=str(item), columns=columns, read=_merge_read(others, read)))
+            continue
+        r = match.read
+        own = ReadOptions(r.format, r.delimiter, r.encoding, tuple(r.null_markers), r.sheet)
+        specs.append(SourceSpec(path=str(item), columns=dict(match.columns), read=_merge_read(own, read)))
+    return specs, None
+
+
+def _identity(path: Path) -> tuple[int, int] | Path:
+    """The same file whatever name reaches it: (device, inode) when it exists, else the
+    resolved path."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return path.resolve()
+    return (info.st_dev, info.st_ino)
 
 
 def _merge_read(base: ReadOptions, override: ReadOptions | None) -> ReadOptions:
