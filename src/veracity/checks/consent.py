@@ -36,10 +36,23 @@ def _consent_parts(params: ConsentParams, ctx: CheckContext) -> tuple[pl.Expr, p
     return value, parsed, opted_in, too_old
 
 
+def _unknown_opt_in(params: ConsentParams, opted_in: pl.Expr) -> pl.Expr:
+    """An opt-in that is present but no known yes/no spelling: nobody can tell whether the
+    customer opted in, so the record cannot be shown to be compliant."""
+    return pl.col(params.opt_in_field).is_not_null() & opted_in.is_null()
+
+
 def _consent_message(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
-    value, parsed, _, too_old = _consent_parts(params, ctx)
+    value, parsed, opted_in, too_old = _consent_parts(params, ctx)
+    # The value itself stays out of the message: messages are not masked, values are.
+    unknown = (
+        f"{params.opt_in_field}: a value that is no known yes/no spelling; "
+        "add it under booleans: in the rule file"
+    )
     return (
-        pl.when(value.is_null())
+        pl.when(_unknown_opt_in(params, opted_in))
+        .then(pl.lit(unknown))
+        .when(value.is_null())
         .then(pl.lit("opted in without a recorded consent date"))
         .when(parsed.is_null())
         .then(pl.lit("consent date is not a date"))
@@ -63,10 +76,12 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
     """A customer who opted in has a recorded consent date that is valid.
 
     What it checks
-    Only records whose ``opt_in_field`` is true are evaluated (true/yes/y/1 in any case, or
-    the spellings under ``booleans:``). Those need a consent date that parses, is not after
-    the audit date, and, when ``max_age_days`` is set, is not older than that. Records that
-    did not opt in, or whose opt-in is missing or unreadable, are not evaluated.
+    Records whose ``opt_in_field`` is true are evaluated (true/yes/y/1 in any case, or the
+    spellings under ``booleans:``). Those need a consent date that parses, is not after the
+    audit date, and, when ``max_age_days`` is set, is not older than that. An opt-in that is
+    no known yes/no spelling fails: whether the customer opted in cannot be told (add the
+    spelling under ``booleans:``). Records that did not opt in, or whose opt-in is missing,
+    are not evaluated.
 
     Why it matters
     Marketing to a customer without provable consent breaks GDPR, CAN-SPAM and similar law;
@@ -76,6 +91,7 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
         - {id: consent-recorded, check: consent, field: consent_date, opt_in_field: marketing_opt_in}
     """
     _, parsed, opted_in, _ = _consent_parts(params, ctx)
+    unknown = _unknown_opt_in(params, opted_in)
     # One comparison reads the parsed date once; a missing or unreadable date makes it null,
     # which fails.
     if params.max_age_days is not None:
@@ -83,4 +99,9 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
         good = parsed.is_between(pl.lit(oldest), pl.lit(ctx.as_of))
     else:
         good = parsed <= pl.lit(ctx.as_of)
-    return pl.when(opted_in.fill_null(False)).then(good.fill_null(False))
+    return (
+        pl.when(unknown)
+        .then(pl.lit(False))
+        .when(opted_in.fill_null(False))
+        .then(good.fill_null(False))
+    )
