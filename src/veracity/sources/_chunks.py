@@ -43,6 +43,7 @@ from veracity.sources._csv import (
     stray_quote_error,
 )
 from veracity.sources._detect import _BOMS, _UTF8_CODECS, _undecodable, detect_format
+from veracity.sources._input import is_stream, stdin_format
 from veracity.sources._lines import (
     Bytes,
     Ints,
@@ -264,20 +265,20 @@ def _open_one(
         # Standard input can be read only once: it is held whole, as the normal loader does.
         raw = _read_stdin(stdin)
         display = _STDIN_DISPLAY
-        fmt: Format = (
-            "csv" if spec.read.format is None else detect_format(spec.read.format, spec.path, display)
-        )
+        fmt: Format = stdin_format(spec.read.format, raw)
         reader, encoding, delimiter, sheet = _whole(fmt, raw, spec.read, display, chunk_rows)
         sha256, size = hashlib.sha256(raw).hexdigest(), len(raw)
     else:
         display = spec.path
         path = readable_path(spec.path, base_dir)
         fmt = detect_format(spec.read.format, spec.path, display)
-        if fmt in ("csv", "tsv"):
+        # A named pipe can be read only once, so it is read whole like standard input.
+        seekable = not is_stream(path)
+        if fmt in ("csv", "tsv") and seekable:
             delimited = _Delimited(path, fmt, spec.read, display, chunk_rows)
             reader, sha256, size = delimited, delimited.sha256, delimited.size
             encoding, delimiter = delimited.encoding, delimited.delimiter
-        elif fmt == "parquet":
+        elif fmt == "parquet" and seekable:
             sha256, size, blank = _digest(path)
             if blank:
                 raise SourceError(_EMPTY_FILE.format(display))

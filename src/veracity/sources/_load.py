@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +15,14 @@ from veracity.errors import SourceError
 from veracity.sources._csv import read_delimited
 from veracity.sources._detect import detect_format
 from veracity.sources._excel import read_excel
+from veracity.sources._input import (
+    STDIN_DISPLAY,
+    STDIN_PATH,
+    read_file,
+    read_stdin,
+    readable_path,
+    stdin_format,
+)
 from veracity.sources._json import read_json, read_ndjson
 from veracity.sources._parquet import read_parquet
 from veracity.sources._table import RESERVED, Table, quote
@@ -32,11 +38,13 @@ from veracity.sources.base import (
     SourceSpec,
 )
 
-__all__ = ["load_sources"]
+__all__ = ["STDIN_PATH", "load_sources", "readable_path"]
 
-STDIN_PATH = "-"
-_STDIN_DISPLAY = "<stdin>"
 _MAX_SOURCES = 2**16  # SOURCE_COL is UInt16
+# The names the chunked reader (_chunks.py) takes from here.
+_STDIN_DISPLAY = STDIN_DISPLAY
+_read_file = read_file
+_read_stdin = read_stdin
 
 
 def load_sources(
@@ -80,8 +88,8 @@ def _load_one(
     display = _STDIN_DISPLAY if is_stdin else spec.path
     raw = _read_stdin(stdin) if is_stdin else _read_file(spec.path, base_dir)
     fmt: Format = (
-        "csv"
-        if is_stdin and spec.read.format is None
+        stdin_format(spec.read.format, raw)
+        if is_stdin
         else detect_format(spec.read.format, spec.path, display)
     )
     # (isspace is strip() without the copy: the same ASCII whitespace, and it stops early.)
@@ -119,56 +127,6 @@ def _load_one(
         null_markers=used_markers,
     )
     return frame, info
-
-
-def _read_stdin(stdin: IO[bytes] | None) -> bytes:
-    stream = stdin if stdin is not None else sys.stdin.buffer
-    try:
-        return stream.read()
-    except OSError as exc:
-        raise SourceError(f"{_STDIN_DISPLAY}: cannot be read ({exc.strerror or 'I/O error'})") from None
-
-
-def _read_file(given: str, base_dir: Path | None) -> bytes:
-    path = readable_path(given, base_dir)
-    with _refused_reads(given, base_dir, path):
-        return path.read_bytes()
-
-
-def readable_path(given: str, base_dir: Path | None) -> Path:
-    """The file ``given`` names (relative to ``base_dir``), refused with one line when it is
-    missing, a directory or unreadable."""
-    path = Path(given)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    with _refused_reads(given, base_dir, path):
-        if path.is_dir():
-            raise SourceError(f"{given}: is a directory, not a file; name a file inside it")
-        with path.open("rb"):
-            pass
-    return path
-
-
-@contextmanager
-def _refused_reads(given: str, base_dir: Path | None, path: Path) -> Iterator[None]:
-    try:
-        yield
-    except FileNotFoundError:
-        looked = "" if Path(given).is_absolute() else f" (looked for {path.absolute()})"
-        where = "the rule file's directory" if base_dir is not None else "the current directory"
-        raise SourceError(
-            f"{given}: no such file{looked}; check the path (relative paths start from {where})"
-        ) from None
-    except IsADirectoryError:
-        raise SourceError(f"{given}: is a directory, not a file; name a file inside it") from None
-    except PermissionError:
-        raise SourceError(
-            f"{given}: permission denied; make the file readable for the user running veracity"
-        ) from None
-    except OSError as exc:
-        raise SourceError(
-            f"{given}: cannot be read ({exc.strerror or 'I/O error'}); check the file"
-        ) from None
 
 
 def _read_table(fmt: Format, raw: bytes, options: ReadOptions, display: str) -> Table:
