@@ -77,14 +77,38 @@ def test_parquet_keeps_values_exact(audit_result: AuditResult, tmp_path: Path) -
     assert street["record_key"].to_list()[2] == "+100004"
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_neutralise_formulas_each_trigger(start: str) -> None:
-    row: dict[str, Any] = dict.fromkeys(FINDINGS_COLUMNS, "x")
-    row |= {"value": f"{start}1+1", "record_key": f"{start}k", "message": f"{start}m", "rule": "=r"}
+TEXT_COLUMNS = [name for name in FINDINGS_COLUMNS if name not in ("line", "cluster_id")]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", " =", "\t =", "  @"])
+def test_neutralise_formulas_each_trigger_in_every_text_column(start: str) -> None:
+    # Field names come from the export's header and sources from file names: as untrusted as
+    # the values, so every text column is neutralised (OWASP CSV injection).
+    row: dict[str, Any] = {name: f"{start}cmd|' /C calc'!A0" for name in TEXT_COLUMNS}
     out = neutralise_formulas(pl.DataFrame([row])).row(0, named=True)
-    assert (out["value"], out["record_key"], out["message"]) == (f"'{start}1+1", f"'{start}k", f"'{start}m")
-    # Rule ids come from the rule file, not the data, and stay as written.
-    assert out["rule"] == "=r"
+    assert {name: out[name] for name in TEXT_COLUMNS} == {name: f"'{row[name]}" for name in TEXT_COLUMNS}
+
+
+def test_carriage_return_start_is_escaped_not_run() -> None:
+    out = neutralise_formulas(pl.DataFrame([dict.fromkeys(TEXT_COLUMNS, "\r=1+1")])).row(0)
+    assert out == ("\\r=1+1",) * len(TEXT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("plain", "plain"),
+        ("a-b", "a-b"),
+        ("x=1", "x=1"),
+        ("Am Markt 3\nApt 4", "Am Markt 3\nApt 4"),
+        ("red\x1b[31mtext", "red\\x1b[31mtext"),
+        ("evil\u202etxt.csv", "evil\\u202etxt.csv"),
+        ("\x1b]0;title\x07=1", "\\x1b]0;title\\x07=1"),
+    ],
+)
+def test_csv_cells_keep_text_and_show_control_characters(cell: str, shown: str) -> None:
+    out = neutralise_formulas(pl.DataFrame([dict.fromkeys(TEXT_COLUMNS, cell)])).row(0)
+    assert out == (shown,) * len(TEXT_COLUMNS)
 
 
 def test_null_cells_stay_null() -> None:

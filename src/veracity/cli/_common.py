@@ -8,17 +8,29 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from veracity.errors import UsageError, VeracityError
+from veracity.safetext import error_text, scrub_message
 
 T = TypeVar("T")
 
+
+class _StderrConsole(Console):
+    """A console whose printed strings are data-safe: file, header and field names reach
+    warnings and errors, so no markup, emoji codes (``:smile:`` in a file name) or highlighting
+    is read from them, and control characters are shown as escapes, never sent raw."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        kwargs.update(markup=False, emoji=False, highlight=False)
+        super().print(*(error_text(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 #: Progress, warnings and errors; stdout carries only the report.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = _StderrConsole(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
@@ -26,15 +38,50 @@ EXIT_ERROR = 2
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"Error: {message}", markup=False, highlight=False)
+    err_console.print(f"Error: {message}")
     raise typer.Exit(EXIT_ERROR)
+
+
+def print_debug_traceback(exc: BaseException) -> None:
+    """The traceback for ``--debug``: code locations and exception types, not data.
+
+    Exception messages (polars and other libraries quote the values they fail on) go through
+    :func:`veracity.safetext.scrub_message`; local variables are never shown.
+    """
+    sys.stderr.write("".join(_scrubbed_traceback(exc, set())))
+    sys.stderr.flush()
+
+
+def _scrubbed_traceback(exc: BaseException, seen: set[int]) -> list[str]:
+    seen.add(id(exc))
+    lines: list[str] = []
+    if exc.__cause__ is not None and id(exc.__cause__) not in seen:
+        lines += _scrubbed_traceback(exc.__cause__, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif exc.__context__ is not None and not exc.__suppress_context__ and id(exc.__context__) not in seen:
+        lines += _scrubbed_traceback(exc.__context__, seen)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    if exc.__traceback__ is not None:
+        lines.append("Traceback (most recent call last):\n")
+        lines += traceback.format_list(traceback.extract_tb(exc.__traceback__))
+    kind = type(exc)
+    name = (
+        kind.__qualname__
+        if kind.__module__ in ("builtins", "__main__")
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    message = scrub_message(str(exc))
+    lines.append(f"{name}: {message}\n" if message else f"{name}\n")
+    lines += [f"{scrub_message(str(note))}\n" for note in getattr(exc, "__notes__", ())]
+    return lines
 
 
 @contextmanager
 def error_boundary(debug: bool) -> Iterator[None]:
     """Turn errors into one ``Error:`` line and exit code 2; ``--debug`` shows the traceback.
 
-    Unexpected exceptions say only their type: their text can carry values from the data.
+    Unexpected exceptions say only their type: their text can carry values from the data;
+    ``--debug`` adds the traceback with exception messages scrubbed of values.
     """
     try:
         yield
@@ -42,7 +89,7 @@ def error_boundary(debug: bool) -> Iterator[None]:
         raise
     except VeracityError as exc:
         if debug:
-            traceback.print_exc(file=sys.stderr)
+            print_debug_traceback(exc)
         fail(str(exc))
     except KeyboardInterrupt:
         err_console.print("Interrupted; nothing was written.")
@@ -52,7 +99,7 @@ def error_boundary(debug: bool) -> Iterator[None]:
     except Exception as exc:
         _record_internal_error(exc)
         if debug:
-            traceback.print_exc(file=sys.stderr)
+            print_debug_traceback(exc)
         fail(
             f"internal error ({type(exc).__name__}); rerun with --debug for the details "
             "and report it with the rule file (the traceback can contain data values)"

@@ -12,6 +12,7 @@ from rich.console import Console
 from veracity.checks.base import Dimension
 from veracity.reports.findings import findings_frame
 from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule, Status
+from veracity.safetext import printable
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -28,26 +29,6 @@ __all__ = [
 ]
 
 NOT_APPLICABLE = "—"
-
-# Control characters would break a report's layout (a newline in a table cell) or act on the
-# reader's terminal (ANSI escapes); bidirectional overrides can make text display as something
-# it is not. They are shown as visible escapes so that the defect itself stays visible.
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_INVISIBLE = [
-    *range(0x20),
-    0x7F,
-    *range(0x80, 0xA0),
-    0x2028,
-    0x2029,
-    *range(0x202A, 0x202F),
-    *range(0x2066, 0x206A),
-]
-_PRINTABLE = str.maketrans(
-    {
-        code: _ESCAPES.get(chr(code), f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        for code in _INVISIBLE
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -66,11 +47,6 @@ class Sample:
         if self.source is None:
             return NOT_APPLICABLE
         return self.source if self.line is None else f"{self.source}:{self.line}"
-
-
-def printable(text: str) -> str:
-    """``text`` with control and direction-changing characters shown as escapes."""
-    return text.translate(_PRINTABLE)
 
 
 def samples_by_rule(result: AuditResult, per_rule: int, *, reveal_values: bool) -> dict[str, list[Sample]]:
@@ -146,8 +122,9 @@ def segment_dimensions(breakdown: SegmentBreakdown) -> list[Dimension]:
 
 
 def weakest_rules(segment: Segment, limit: int = 3) -> list[SegmentRule]:
-    """The segment's rules that did not pass, lowest pass rate first."""
-    failing = [r for r in segment.rules if r.status is not Status.PASS]
+    """The segment's rules that warned or failed, lowest pass rate first (a rule that
+    evaluated none of the segment's records has no rate to be weak in)."""
+    failing = [r for r in segment.rules if r.status in (Status.WARN, Status.FAIL)]
     return sorted(failing, key=lambda r: (r.pass_rate, r.id))[:limit]
 
 

@@ -3,6 +3,13 @@
 The columns are :data:`veracity.results.FINDINGS_COLUMNS`, in that order, whatever the format:
 pipelines downstream select them by name and position. Values are masked unless the user asks
 for them with ``--reveal-values``.
+
+A CSV file is opened by people, in spreadsheets and terminals, so every text cell takes its safe
+form there (:mod:`veracity.safetext`): control characters shown as escapes (line feeds and tabs
+stay: in a quoted cell they are data, such as a multi-line address), and a cell that a
+spreadsheet would run as a formula prefixed with ``'``. That holds for every text column, not
+only the values: a field name comes from the export's header and a source from a file name, both
+as untrusted as the data. Parquet is read by programs and keeps every value exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from veracity._atomic import StrPath, atomic_path
 from veracity.errors import UsageError
 from veracity.masking import mask_findings
 from veracity.results import FINDINGS_COLUMNS, AuditResult
+from veracity.safetext import neutralise_formula_expr, printable_expr
 from veracity.sources.base import SourceInfo
 
 __all__ = ["FINDINGS_SCHEMA", "findings_frame", "neutralise_formulas", "write_findings"]
@@ -26,10 +34,7 @@ FINDINGS_SCHEMA: dict[str, type[pl.DataType]] = {
     name: (pl.Int64 if name in ("line", "cluster_id") else pl.String) for name in FINDINGS_COLUMNS
 }
 
-#: Spreadsheet applications execute a cell starting with one of these as a formula
-#: (CSV injection); tab and carriage return are included because Excel strips them first.
-_FORMULA_START = r"^[=+\-@\t\r]"
-_SPREADSHEET_TEXT_COLUMNS = ("value", "record_key", "message")
+_SPREADSHEET_TEXT_COLUMNS = tuple(name for name, dtype in FINDINGS_SCHEMA.items() if dtype is pl.String)
 
 
 def findings_frame(
@@ -54,8 +59,8 @@ def findings_frame(
 def write_findings(result: AuditResult, path: StrPath, *, reveal_values: bool = False) -> None:
     """Write the findings to ``path`` (``.csv`` or ``.parquet``), atomically.
 
-    In CSV, text that a spreadsheet would run as a formula is prefixed with an apostrophe: the
-    file is meant to be opened by data stewards, and the values come from untrusted exports.
+    In CSV, every text cell takes its safe form (see the module docstring): the file is meant
+    to be opened by data stewards, and its text comes from untrusted exports.
     """
     write_table(
         findings_frame(result, reveal_values=reveal_values), path, "--findings", _SPREADSHEET_TEXT_COLUMNS
@@ -63,7 +68,8 @@ def write_findings(result: AuditResult, path: StrPath, *, reveal_values: bool = 
 
 
 def write_table(frame: pl.DataFrame, path: StrPath, option: str, text_columns: Sequence[str]) -> None:
-    """Write ``frame`` to ``path`` atomically as CSV (formulas neutralised) or Parquet."""
+    """Write ``frame`` to ``path`` atomically as CSV (``text_columns`` in their safe form) or
+    Parquet (exact)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise UsageError(f"{option} must end in .csv or .parquet")
@@ -77,12 +83,10 @@ def write_table(frame: pl.DataFrame, path: StrPath, option: str, text_columns: S
 def neutralise_formulas(
     frame: pl.DataFrame, columns: Sequence[str] = _SPREADSHEET_TEXT_COLUMNS
 ) -> pl.DataFrame:
-    """Prefix ``'`` to text cells that a spreadsheet would evaluate as a formula."""
+    """``columns`` as a spreadsheet may show them: control characters other than line feeds and
+    tabs as visible escapes, and ``'`` before text that a spreadsheet would run as a formula."""
     return frame.with_columns(
-        pl.when(pl.col(name).str.contains(_FORMULA_START))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
+        neutralise_formula_expr(printable_expr(pl.col(name), keep_layout=True)).alias(name)
         for name in columns
     )
 
