@@ -106,7 +106,7 @@ class DuplicatesParams(CheckParams):
         """Fields the comparisons read (including phone regions)."""
         names: list[str] = []
         for spec in self.compare:
-            names += [spec.field] if spec.region_field is None else [spec.field, spec.region_field]
+            names += [name for name in (spec.field, spec.region_field, spec.swapped_with) if name is not None]
         return list(dict.fromkeys(names))
 
     @property

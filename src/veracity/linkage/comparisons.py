@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from veracity.checks._countries import COUNTRIES, TRIM_CHARS, case_variants
 from veracity.suggest import did_you_mean
 
-__all__ = ["DEFAULT_LEVELS", "METHODS", "PHONE_REGIONS", "Comparison"]
+__all__ = ["DEFAULT_LEVELS", "METHODS", "PHONE_REGIONS", "TEXT_METHODS", "Comparison"]
 
 
 def _phone_regions() -> dict[str, str]:
@@ -64,6 +64,8 @@ DEFAULT_LEVELS: Final[dict[str, tuple[float, ...]]] = {
 }
 
 _SIMILARITY_METHODS = ("jaro_winkler", "token_set", "email")
+#: Methods comparing normalised text, the ones whose values can be compared across two fields.
+TEXT_METHODS = ("exact", "jaro_winkler", "levenshtein", "token_set")
 _DISTANCE_METHODS = ("levenshtein", "phone")
 #: A date pair counts as "within N days" up to this many days apart unless ``days`` says otherwise.
 DEFAULT_DAYS = 30
@@ -90,6 +92,15 @@ class Comparison(BaseModel):
     )
     default_region: str | None = Field(
         None, description="phone: country of national numbers without a usable region_field, e.g. 'DE'."
+    )
+    swapped_with: str | None = Field(
+        None,
+        description=(
+            "exact, jaro_winkler, levenshtein, token_set: another compared field the values may "
+            "be swapped with (first_name with last_name). A pair whose two fields agree crosswise, "
+            "at the first level or better, gets the level 'swapped with <field>', and the other "
+            "field's comparison counts neither way for it."
+        ),
     )
     term_frequency: bool = Field(
         False,
@@ -147,6 +158,17 @@ class Comparison(BaseModel):
             raise ValueError("region_field must name another field than field")
         return value
 
+    @field_validator("swapped_with")
+    @classmethod
+    def _swaps_of_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("method") not in (None, *TEXT_METHODS):
+            raise ValueError(f"'swapped_with' applies to methods {', '.join(TEXT_METHODS)} only")
+        if value == info.data.get("field"):
+            raise ValueError("swapped_with must name another field than field")
+        return value
+
     @field_validator("default_region")
     @classmethod
     def _known_region(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -188,4 +210,10 @@ class Comparison(BaseModel):
             middle = [f"within {t:.4g} relative difference" for t in self.thresholds]
         else:
             middle = []
+        if self.swapped_with is not None:
+            middle.append(self.swap_label)
         return ["exact", *middle, "else"]
+
+    @property
+    def swap_label(self) -> str:
+        return f"swapped with {self.swapped_with}"

@@ -14,7 +14,7 @@ records; levels come back as an int8 array (0 null, 1 exact, ..., L else; see
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,11 +26,11 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from veracity.checks._countries import lookup_expr
-from veracity.linkage.comparisons import PHONE_REGIONS, Comparison
+from veracity.linkage.comparisons import PHONE_REGIONS, TEXT_METHODS, Comparison
 from veracity.linkage.encoding import Encoded, RecordValues, dense, encode, expression
 from veracity.linkage.normalise import digits, normalise_email, normalise_phones, null_if_empty
 
-__all__ = ["Feature", "prepare_feature"]
+__all__ = ["Feature", "SwappedTextFeature", "pair_levels", "prepare_feature"]
 
 Index = npt.NDArray[np.int64]
 Levels = npt.NDArray[np.int8]
@@ -190,6 +190,75 @@ class TextFeature(Feature):
 
 
 @dataclass
+class SwappedTextFeature(TextFeature):
+    """A text comparison that also looks across to another field (``swapped_with``): a pair
+    whose values agree crosswise, this field of one record with the other field of the other
+    and the other way round, gets the level "swapped with <field>" where the straight
+    comparison finds no more than its weaker levels.
+
+    Both fields' normal forms are coded in one joint value space, so that crosswise equality is
+    an integer comparison and similarities are computed once per distinct pair of values."""
+
+    #: A pair's level depends on a second field.
+    by_value: ClassVar[bool] = False
+
+    #: Joint code of this field's and of the other field's normal form per record (-1 missing).
+    own: Index = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    other: Index = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    joint_values: Objects = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    @property
+    def swap_level(self) -> int:
+        return self.level_count - 1
+
+    def levels(self, left: Index, right: Index) -> Levels:
+        out = super().levels(left, right)
+        # The straight grading knows no swap level: its "below every threshold" is "else".
+        out[out == self.swap_level] = self.level_count
+        # Straight agreement at the first level or better is the stronger evidence.
+        best_straight = 2 if self.spec.thresholds else 1
+        pick = np.flatnonzero(out > best_straight)
+        a, b = left[pick], right[pick]
+        present = (self.own[a] >= 0) & (self.other[b] >= 0) & (self.other[a] >= 0) & (self.own[b] >= 0)
+        pick, a, b = pick[present], a[present], b[present]
+        crosswise = self._agree(self.own[a], self.other[b]) & self._agree(self.other[a], self.own[b])
+        out[pick[crosswise]] = self.swap_level
+        return out
+
+    def _agree(self, a: Index, b: Index) -> npt.NDArray[np.bool_]:
+        """Whether the values of joint codes ``a`` and ``b`` agree at the first level or better."""
+        same: npt.NDArray[np.bool_] = np.asarray(a == b, dtype=bool)
+        thresholds = self.spec.thresholds
+        todo = np.flatnonzero(~same)
+        if not thresholds or not todo.size:
+            return same
+        method, first = self.spec.method, thresholds[0]
+        if method == "levenshtein":
+            distances = _pair_scores(a[todo], b[todo], self.joint_values, Levenshtein.distance)
+            same[todo] = distances <= first
+            return same
+        if method == "jaro_winkler":
+            scores = _pair_scores(a[todo], b[todo], self.joint_values, JaroWinkler.normalized_similarity)
+        else:
+            scores = _pair_scores(a[todo], b[todo], self.joint_values, fuzz.token_set_ratio) / 100.0
+        same[todo] = scores >= first - 1e-6
+        return same
+
+
+def pair_levels(features: Sequence[Feature], left: Index, right: Index) -> list[Levels]:
+    """Every feature's levels of the pairs; where a pair is graded "swapped with" another
+    compared field, that field's comparison is set to null for it: the crosswise agreement
+    is the evidence of both fields, and their straight disagreement is not evidence against."""
+    levels = [feature.levels(left, right) for feature in features]
+    position = {feature.spec.field: k for k, feature in enumerate(features)}
+    for k, feature in enumerate(features):
+        partner = feature.spec.swapped_with
+        if isinstance(feature, SwappedTextFeature) and partner in position:
+            levels[position[partner]][levels[k] == feature.swap_level] = 0
+    return levels
+
+
+@dataclass
 class DateFeature(Feature):
     #: Days since 1970-01-01, year, month, day of each parsed date; -1 where unparsed (read
     #: ``month`` to tell: a parsed date's month is never -1).
@@ -325,9 +394,21 @@ class PhoneFeature(Feature):
 def prepare_feature(spec: Comparison, values: RecordValues) -> Feature:
     """The feature of ``spec`` for the records of ``values``."""
     method = spec.method
-    if method in ("exact", "jaro_winkler", "levenshtein", "token_set"):
+    if method in TEXT_METHODS:
         text = values.text(spec.field)
-        return TextFeature(spec, text.codes, text.objects())
+        if spec.swapped_with is None:
+            return TextFeature(spec, text.codes, text.objects())
+        other = values.text(spec.swapped_with)
+        joint = encode(pl.concat([text.values, other.values]))
+        size = text.values.len()
+        return SwappedTextFeature(
+            spec,
+            text.codes,
+            text.objects(),
+            own=text.gather(joint.codes[:size]),
+            other=other.gather(joint.codes[size:]),
+            joint_values=joint.objects(),
+        )
     if method == "email":
         email = values.derive(spec.field, expression(normalise_email))
         local = email.map(lambda v: null_if_empty(v.str.head(v.str.find("@", literal=True))))

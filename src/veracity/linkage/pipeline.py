@@ -22,7 +22,7 @@ from veracity.linkage.blocking import BlockingKey, candidate_pairs, key_candidat
 from veracity.linkage.clusters import components
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
-from veracity.linkage.features import Feature, prepare_feature
+from veracity.linkage.features import Feature, SwappedTextFeature, pair_levels, prepare_feature
 from veracity.linkage.model import FellegiSunter, initial_m, level_shares, non_match_u, patterns_of, train
 from veracity.linkage.result import ComparisonParameters, DuplicatesResult, LevelParameters
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
@@ -68,7 +68,7 @@ def _iso_dates(expr: pl.Expr, field: str) -> pl.Expr:
 
 
 def _fields_of(spec: Comparison) -> list[str]:
-    return [spec.field] if spec.region_field is None else [spec.field, spec.region_field]
+    return [name for name in (spec.field, spec.region_field, spec.swapped_with) if name is not None]
 
 
 YamlPath = tuple[str | int, ...]
@@ -87,7 +87,12 @@ def field_problems(
     compared = [spec.field for spec in compare]
     problems: list[tuple[YamlPath, str]] = []
     for index, spec in enumerate(compare):
-        for param, name in (("field", spec.field), ("region_field", spec.region_field)):
+        params = (
+            ("field", spec.field),
+            ("region_field", spec.region_field),
+            ("swapped_with", spec.swapped_with),
+        )
+        for param, name in params:
             if name is not None and name not in known:
                 problems.append(
                     (
@@ -205,7 +210,7 @@ def find_duplicates(
     by_field = {feature.spec.field: feature for feature in features}
     candidates = candidate_pairs(rules, values, by_field, settings.max_pairs)
     left, right = candidates.left, candidates.right
-    levels = [feature.levels(left, right) for feature in features]
+    levels = pair_levels(features, left, right)
     level_counts = [feature.level_count for feature in features]
 
     total_pairs = n * (n - 1) / 2
@@ -213,14 +218,15 @@ def find_duplicates(
     sources: list[str] = []
     if settings.u_estimation == "random_pairs":
         shares = []
-        sample: tuple[Index, Index] | None = None
-        for feature in features:
+        sample_levels: list[npt.NDArray[np.int8]] | None = None
+        for k, feature in enumerate(features):
             exact = feature.value_pair_shares(settings.random_pairs)
             if exact is None:
-                if sample is None:
+                if sample_levels is None:
                     sample = _random_pairs(records, compared, settings.random_pairs)
                     sample_size = int(sample[0].size)
-                exact = level_shares(feature.levels(*sample), feature.level_count, feature.exact_share())
+                    sample_levels = pair_levels(features, *sample)
+                exact = level_shares(sample_levels[k], feature.level_count, feature.exact_share())
                 sources.append("random pairs" if sample_size < total_pairs else "all pairs")
             else:
                 sources.append("all pairs")
@@ -345,6 +351,11 @@ def _clusters(
     weights = model.weights()
     names = [feature.spec.field for feature in features]
     agree = {name: weights[k][level] > 0 for k, (name, level) in enumerate(zip(names, levels, strict=True))}
+    for k, feature in enumerate(features):
+        # Crosswise agreement is agreement of both fields (the other one's level is null).
+        swapped = feature.spec.swapped_with
+        if swapped in agree and isinstance(feature, SwappedTextFeature):
+            agree[swapped] = agree[swapped] | ((levels[k] == feature.swap_level) & agree[names[k]])
     agreeing = (
         pl.DataFrame(agree, schema=dict.fromkeys(names, pl.Boolean)).select(
             pl.concat_list([pl.when(pl.col(name)).then(pl.lit(name)) for name in names])
