@@ -243,3 +243,32 @@ def test_the_demo_transcript_is_what_the_demo_prints() -> None:
                 f"the demo printed:\n{run.stdout}"
             )
         position, skipping = found + 1, False
+
+
+def test_the_readme_lists_every_audit_option() -> None:
+    """The README's option table names every option of `veracity audit` (read from the CLI)."""
+    import typer.main
+
+    from veracity.cli import app
+
+    command = typer.main.get_command(app).commands["audit"]  # type: ignore[attr-defined]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("`veracity audit` options") :]
+    table = table[: table.index("\n\n", table.index("| option |"))]
+    missing = [
+        option
+        for param in command.params
+        for option in param.opts
+        if option.startswith("--")
+        and option not in ("--help", "--progress")
+        and not re.search(rf"[`/]{re.escape(option)}(?![\w-])", table)
+    ]
+    assert not missing, f"README.md's option table misses {missing}"
+
+
+def test_the_readme_names_every_check() -> None:
+    from veracity.checks.base import REGISTRY
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    checks = readme[readme.index("### Checks") :]
+    assert [name for name in REGISTRY if f"`{name}`" not in checks] == []
