@@ -18,7 +18,7 @@ from veracity.config import RuleSet, check_fields, load_rule_file, rule_set_from
 from veracity.engine import run_rules
 from veracity.errors import FieldError, SourceError, UsageError
 from veracity.lineage import build_lineage
-from veracity.masking import mask_expr
+from veracity.masking import field_masks, mask_expr
 from veracity.results import AuditResult, RunInfo
 from veracity.scoring import (
     decide_gate,
@@ -93,7 +93,7 @@ def audit(
         date_formats={name: f.format for name, f in model.fields.items() if f.format},
     )
     step("checking rules")
-    output = run_rules(data, rule_set.rules, ctx, model.key)
+    output = run_rules(data, rule_set.rules, ctx, model.key, field_masks(rule_set, data.fields))
     step("scoring")
     results = score_rules(rule_set.rules, output.states)
     dimensions = score_dimensions(results)
@@ -130,14 +130,15 @@ def audit(
 def segment_labels(data: LoadedData, name: str, rule_set: RuleSet) -> pl.Series:
     """The segment of each record: the field's value, or the source path for ``source``.
 
-    Segment values are shown in reports; a field checked as an e-mail or phone is masked there
-    like any other value of it.
+    Segment values are shown in reports, masked as the field's values are everywhere else
+    (:func:`veracity.masking.field_masks`): ``--by email`` shows masked addresses, ``--by
+    tier`` the tiers.
     """
     if name in data.fields:
-        values = data.frame.get_column(name)
-        kinds = {r.fields[0]: r.check.value_kind for r in rule_set.rules if r.fields}
-        kind = kinds.get(name, "text")
-        return values if kind == "text" else data.frame.select(mask_expr(pl.col(name), kind)).to_series()
+        kind = field_masks(rule_set, [name])[name]
+        if kind == "shown":
+            return data.frame.get_column(name)
+        return data.frame.select(mask_expr(pl.col(name), kind)).to_series()
     if name == "source":
         paths = {s.index: s.path for s in data.sources}
         return data.frame.get_column(SOURCE_COL).replace_strict(paths, return_dtype=pl.String)

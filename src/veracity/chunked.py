@@ -59,7 +59,7 @@ from veracity.engine import FINDINGS_SCHEMA, run_rules
 from veracity.errors import RuleFileError, UsageError
 from veracity.fieldtypes import _CANDIDATES, FieldType, infer_field_types
 from veracity.lineage import build_lineage
-from veracity.masking import mask_findings
+from veracity.masking import field_masks, mask_findings
 from veracity.reports.findings import FINDINGS_SCHEMA as USER_FINDINGS_SCHEMA
 from veracity.reports.findings import neutralise_formulas
 from veracity.results import AuditResult, RuleState, RunInfo, SegmentBreakdown
@@ -194,6 +194,7 @@ def audit_chunked(
         field_types = infer_field_types(
             witnesses.frame(data.fields), _sql_fields(record_rules), date_formats, booleans
         )
+        masks = field_masks(rule_set, skeleton.fields)
         engine_rules = [
             _read_verdicts(rule) if rule.check.name == "unique" else rule for rule in record_rules
         ]
@@ -208,7 +209,7 @@ def audit_chunked(
             # The context reads the very frame the engine runs on (witness rows included):
             # values parsed per distinct value must cover every row.
             engine_data = LoadedData(frame, data.infos)
-            output = run_rules(engine_data, engine_rules, context(engine_data), model.key)
+            output = run_rules(engine_data, engine_rules, context(engine_data), model.key, masks)
             if output.field_types != field_types:
                 raise RuntimeError(
                     "chunk field types differ from the audit's; the witness rows no longer pin them"

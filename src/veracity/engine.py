@@ -32,6 +32,7 @@ from veracity._cores import worker_count
 from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, required_fields
 from veracity.config.loader import Rule, sql_columns
 from veracity.fieldtypes import FieldType, infer_field_types
+from veracity.masking import rule_masks
 from veracity.results import RuleState
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 
@@ -84,8 +85,15 @@ def _cluster(rule: Rule) -> str:
     return f"__cluster:{rule.id}"
 
 
-def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: str | None) -> EngineOutput:
-    """Evaluate ``rules`` over ``data`` in one pass (plus one step per table-scoped rule)."""
+def run_rules(
+    data: LoadedData,
+    rules: Sequence[Rule],
+    ctx: CheckContext,
+    key: str | None,
+    masks: Mapping[str, str] | None = None,
+) -> EngineOutput:
+    """Evaluate ``rules`` over ``data`` in one pass (plus one step per table-scoped rule);
+    ``masks`` (:func:`veracity.masking.field_masks`) says how each field's values are masked."""
     table_rules = [r for r in rules if r.check.scope == "table"]
     record_rules = [r for r in rules if r.check.scope != "dataset"]
 
@@ -148,8 +156,8 @@ def run_rules(data: LoadedData, rules: Sequence[Rule], ctx: CheckContext, key: s
         if table.details is not None:
             details[rule.id] = table.details
 
-    # A field checked as an e-mail or phone anywhere is masked in that shape in every rule.
-    kinds = {r.fields[0]: r.check.value_kind for r in rules if r.fields and r.check.value_kind != "text"}
+    # One masking decision per field, whichever rule reports its value.
+    kinds = masks if masks is not None else rule_masks(rules, key=key, names=data.fields)
     states: dict[str, RuleState] = {}
     pieces: list[pl.DataFrame] = []
     for rule in record_rules:
