@@ -116,6 +116,9 @@ def test_postal_docstring_lists_the_table() -> None:
         ("length", {"field": "f", "min": 5, "max": 2}, "min (5) is greater than max (2)"),
         ("length", {"field": "f", "min": -1}, "greater than or equal to 0"),
         ("length", {"field": "f", "max": "3"}, "valid integer"),
+        ("length", {"field": "f", "max": 10**40}, "less than or equal to 4294967295"),
+        ("pattern", {"field": "f", "pattern": "a", "negate": "maybe"}, "valid boolean"),
+        ("in_set", {"field": "f", "values": ["a"], "negate": [True]}, "valid boolean"),
         ("in_set", {"field": "f", "values": []}, "at least 1 item"),
         ("in_set", {"field": "f", "values": [True, False]}, "values must be strings"),
         ("country", {"field": "f", "alpha": "numeric"}, "alpha2"),
@@ -158,6 +161,22 @@ def test_regex_error_reason_is_short() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # behaviour beyond single cases
+
+
+@pytest.mark.parametrize(
+    ("bound", "as_of", "values", "expected"),
+    [
+        ({"min": "today-18y"}, date(1, 1, 1), ["0001-01-01", "2024-01-01"], ["pass", "pass"]),
+        ({"min": "today-30d"}, date(1, 1, 1), ["0001-01-01"], ["pass"]),
+        ({"max": "today+1y"}, date(9999, 12, 31), ["9999-12-31"], ["pass"]),
+        ({"max": "today+30d"}, date(9999, 12, 31), ["9999-12-31"], ["pass"]),
+    ],
+)
+def test_range_offsets_stop_at_the_ends_of_the_calendar(
+    bound: dict[str, Any], as_of: date, values: list[str], expected: list[str]
+) -> None:
+    # An offset past year 1 or 9999 once ended the audit with an internal error.
+    assert evaluate("range", {"field": "d", **bound}, {"d": values}, as_of=as_of) == expected
 
 
 def test_range_month_and_year_offsets_clamp_to_month_end() -> None:
@@ -278,6 +297,19 @@ def test_range_explains_each_failure(rule: dict[str, Any], values: list[str], me
 
 def test_range_explain_names_the_declared_format() -> None:
     assert explain("range", {"max": "today"}, ["x"], {"f": "%m/%d/%Y"}) == ["not a date in format %m/%d/%Y"]
+
+
+@pytest.mark.parametrize(
+    ("check", "rule", "message"),
+    [
+        ("in_set", {"values": ["x"]}, "not one of the allowed values"),
+        ("in_set", {"values": ["x"], "negate": True}, "one of the banned values"),
+        ("pattern", {"pattern": "x"}, "does not match x"),
+        ("pattern", {"pattern": "x", "negate": True}, "matches the banned pattern x"),
+    ],
+)
+def test_negated_rules_say_the_value_is_banned(check: str, rule: dict[str, Any], message: str) -> None:
+    assert explain(check, rule, ["x", "y"]) == [message, message]
 
 
 def test_length_explains_each_failure() -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 from pydantic import Field
 
 from veracity.checks._dates import DateFormat
 from veracity.checks.base import CheckContext, Dimension, FieldParams, register
 
+#: A bound on ``days`` (some 2,700 years) that keeps the cut-off date inside the calendar.
+MAX_AGE_DAYS = 1_000_000
+
 
 class MaxAgeParams(FieldParams):
     field: str = Field(description="A date field, e.g. when the record was last updated.")
-    days: int = Field(gt=0, description="Maximum age in days before the audit date (--as-of).")
+    days: int = Field(
+        gt=0,
+        le=MAX_AGE_DAYS,
+        description="Maximum age in days before the audit date (--as-of), at most 1,000,000.",
+    )
     format: DateFormat = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
 
 
@@ -49,10 +54,12 @@ def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
         - {id: fresh, check: max_age, field: last_updated, days: 730, severity: warning}
     """
     parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    oldest = ctx.as_of - timedelta(days=params.days)
+    # The cut-off is worked out by polars, whose dates reach far before year 1: with an early
+    # audit date (--as-of 0001-01-01) Python's date arithmetic would overflow.
+    oldest = pl.lit(ctx.as_of) - pl.duration(days=params.days)
     # Not a date: the comparison is null, which fails. (The parsed value is read once: polars
     # does not share a look-up between several references.)
-    return (parsed >= pl.lit(oldest)).fill_null(False)
+    return (parsed >= oldest).fill_null(False)
 
 
 class NotInFutureParams(FieldParams):

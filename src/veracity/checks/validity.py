@@ -311,6 +311,10 @@ class PatternParams(FieldParams):
         ),
     )
     ignore_case: bool = Field(False, description="Match letters regardless of case.")
+    negate: bool = Field(
+        False,
+        description="Turn the rule around: the whole value must NOT match (banned forms, placeholders).",
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -323,14 +327,33 @@ class PatternParams(FieldParams):
         return value
 
 
-@register("pattern", Dimension.VALIDITY, PatternParams, message="does not match {pattern}")
+def _negatable_message(field: str, message: str) -> pl.Expr:
+    """``message`` for every record with a value (a bare literal would be one row long)."""
+    return pl.when(pl.col(field).is_not_null()).then(pl.lit(message, dtype=pl.String))
+
+
+def _pattern_message(params: PatternParams, ctx: CheckContext) -> pl.Expr:
+    if params.negate:
+        return _negatable_message(params.field, f"matches the banned pattern {params.pattern}")
+    return _negatable_message(params.field, f"does not match {params.pattern}")
+
+
+@register(
+    "pattern",
+    Dimension.VALIDITY,
+    PatternParams,
+    message="does not match {pattern}",
+    explain=_pattern_message,
+)
 def pattern(params: PatternParams, ctx: CheckContext) -> pl.Expr:
-    """The whole value matches a regular expression.
+    """The whole value matches a regular expression (or, with ``negate``, does not).
 
     What it checks
     The value, from its first to its last character, matches ``pattern`` (a partial match is
     not enough: the pattern is anchored at both ends). With ``ignore_case`` letters match in
-    either case.
+    either case. With ``negate: true`` the rule is turned around: a value that matches fails,
+    so ``pattern: '(?:test|noreply|none)@.*'`` with ``negate: true`` refuses placeholder
+    addresses, and ``pattern: '.*(?:unknown|dummy).*'`` any value containing those words.
 
     Why it matters
     Identifiers, codes and references that do not follow their format cannot be joined with the
@@ -339,7 +362,8 @@ def pattern(params: PatternParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: customer-number-format, check: pattern, field: customer_no, pattern: 'C[0-9]{6}'}
     """
-    return pl.col(params.field).str.contains(_anchored(params.pattern, params.ignore_case))
+    matches = pl.col(params.field).str.contains(_anchored(params.pattern, params.ignore_case))
+    return matches.not_() if params.negate else matches
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,8 +372,14 @@ def pattern(params: PatternParams, ctx: CheckContext) -> pl.Expr:
 
 class InSetParams(FieldParams):
     field: str = Field(description=_FIELD_DESCRIPTION)
-    values: list[str] = Field(min_length=1, description="The allowed values (strings).")
+    values: list[str] = Field(
+        min_length=1, description="The allowed values (strings); with negate, the banned ones."
+    )
     ignore_case: bool = Field(False, description="Compare lower-cased values.")
+    negate: bool = Field(
+        False,
+        description="Turn the rule around: the value must be NONE of values (placeholders, banned words).",
+    )
 
     @field_validator("values", mode="before")
     @classmethod
@@ -364,13 +394,26 @@ class InSetParams(FieldParams):
         return value
 
 
-@register("in_set", Dimension.VALIDITY, InSetParams, message="not one of the allowed values")
+def _in_set_message(params: InSetParams, ctx: CheckContext) -> pl.Expr:
+    banned = "one of the banned values"
+    return _negatable_message(params.field, banned if params.negate else "not one of the allowed values")
+
+
+@register(
+    "in_set",
+    Dimension.VALIDITY,
+    InSetParams,
+    message="not one of the allowed values",
+    explain=_in_set_message,
+)
 def in_set(params: InSetParams, ctx: CheckContext) -> pl.Expr:
-    """The value is one of a fixed list of allowed values.
+    """The value is one of a fixed list of allowed values (or, with ``negate``, none of them).
 
     What it checks
     The value equals one of ``values`` exactly (same case, same spacing), or, with
-    ``ignore_case``, after lower-casing both.
+    ``ignore_case``, after lower-casing both. With ``negate: true`` the list is of banned
+    values: a value that equals one of them fails, e.g. placeholder e-mails
+    (``values: [test@test.com, noreply@example.com], negate: true, ignore_case: true``).
 
     Why it matters
     Status codes, categories and segments drive reporting and routing; a value outside the agreed
@@ -381,10 +424,12 @@ def in_set(params: InSetParams, ctx: CheckContext) -> pl.Expr:
     """
     column = pl.col(params.field)
     if not params.ignore_case:
-        return _member_of(column, params.values)
-    # Both sides are lower-cased by polars, so Python's and Rust's case rules cannot disagree.
-    allowed = pl.Series(params.values, dtype=pl.String).str.to_lowercase().to_list()
-    return _member_of(column.str.to_lowercase(), allowed)
+        member = _member_of(column, params.values)
+    else:
+        # Both sides are lower-cased by polars, so Python's and Rust's case rules cannot disagree.
+        listed = pl.Series(params.values, dtype=pl.String).str.to_lowercase().to_list()
+        member = _member_of(column.str.to_lowercase(), listed)
+    return member.not_() if params.negate else member
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,10 +500,17 @@ def _shift(day: date, sign: int, amount: int, unit: str) -> date:
     """``day`` moved by ``amount`` units; months and years keep the day of month, clamped to the
     month's length (2024-01-31 + 1 month = 2024-02-29)."""
     if unit in "dw":
-        return day + timedelta(days=sign * amount * (7 if unit == "w" else 1))
+        days = sign * amount * (7 if unit == "w" else 1)
+        if not date.min.toordinal() <= day.toordinal() + days <= date.max.toordinal():
+            return date.min if days < 0 else date.max
+        return day + timedelta(days=days)
     months = day.year * 12 + day.month - 1 + sign * amount * (12 if unit == "y" else 1)
     year, month = divmod(months, 12)
     month += 1
+    # An audit date near either end of the calendar (--as-of 0001-01-01) moves a bound past
+    # it: the bound stops at the calendar's first or last day instead of failing the audit.
+    if not date.min.year <= year <= date.max.year:
+        return date.min if year < date.min.year else date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -647,11 +699,16 @@ def date_(params: DateParams, ctx: CheckContext) -> pl.Expr:
 # length
 
 
+#: Most characters a length bound may name: polars compares lengths as 32-bit counts, and
+#: larger literals do not fit its integer types.
+_MAX_LENGTH = 2**32 - 1
+
+
 class LengthParams(FieldParams):
     field: str = Field(description=_FIELD_DESCRIPTION)
-    min: int | None = Field(None, ge=0, strict=True, description="Fewest characters allowed.")
+    min: int | None = Field(None, ge=0, le=_MAX_LENGTH, strict=True, description="Fewest characters allowed.")
     max: int | None = Field(
-        None, ge=0, strict=True, description="Most characters allowed. Give min, max or both."
+        None, ge=0, le=_MAX_LENGTH, strict=True, description="Most characters allowed. Give min, max or both."
     )
 
     @model_validator(mode="after")
