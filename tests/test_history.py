@@ -157,7 +157,7 @@ def test_opening_an_older_store_migrates_it_once_and_keeps_its_runs(
     record_audit(build_result(), "h.db")
     assert calls == [1]
     with sqlite3.connect("h.db") as conn:
-        assert conn.execute("SELECT value FROM meta").fetchone() == ("2",)
+        assert conn.execute("SELECT value FROM meta").fetchone() == (str(schema_version()),)
         assert conn.execute("SELECT count(note) FROM runs").fetchone() == (0,)
 
 
@@ -172,7 +172,7 @@ def test_a_failing_migration_changes_nothing(workdir: Path, monkeypatch: pytest.
     with pytest.raises(HistoryError, match="migration step failed"):
         list_runs("h.db")
     with sqlite3.connect("h.db") as conn:
-        assert conn.execute("SELECT value FROM meta").fetchone() == ("1",)
+        assert conn.execute("SELECT value FROM meta").fetchone() == (str(schema_version() - 1),)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "half_done" not in tables
 

@@ -13,7 +13,7 @@ import veracity
 from veracity.checks import Dimension
 from veracity.config import rule_set_from_objects
 from veracity.errors import FieldError
-from veracity.results import RuleState, Status
+from veracity.results import DimensionScore, RuleState, Status
 from veracity.scoring import (
     OTHER_SEGMENT,
     decide_gate,
@@ -41,14 +41,137 @@ def _state(evaluated: int, failed: int) -> RuleState:
         ("warning", 1.0, 10, 1, Status.WARN),
         ("error", 0.9, 10, 1, Status.PASS),
         ("error", 0.9, 10, 2, Status.FAIL),
-        ("error", 1.0, 0, 0, Status.PASS),
+        ("error", 1.0, 0, 0, Status.NOT_EVALUATED),
+        ("warning", 0.0, 0, 0, Status.NOT_EVALUATED),
     ],
 )
 def test_rule_status(severity: str, threshold: float, evaluated: int, failed: int, status: Status) -> None:
     rules = _rules({"id": "r", "severity": severity, "threshold": threshold})
     (result,) = score_rules(rules, {"r": _state(evaluated, failed)})
     assert result.status is status
-    assert result.pass_rate == (1.0 if evaluated == 0 else (evaluated - failed) / evaluated)
+    assert result.rate == (None if evaluated == 0 else (evaluated - failed) / evaluated)
+
+
+@pytest.mark.parametrize(
+    ("severity", "min_evaluated", "evaluated", "failed", "status"),
+    [
+        ("error", 5, 4, 0, Status.FAIL),  # N-1: too few, however well they did
+        ("error", 5, 5, 0, Status.PASS),  # N: enough
+        ("error", 5, 6, 1, Status.FAIL),  # enough, but below the threshold
+        ("error", 5, 0, 0, Status.FAIL),  # nothing at all
+        ("warning", 5, 4, 0, Status.WARN),  # the rule's severity decides fail or warn
+        ("error", 0, 0, 0, Status.NOT_EVALUATED),  # min_evaluated: 0 accepts evaluating nothing
+    ],
+)
+def test_min_evaluated(
+    severity: str, min_evaluated: int, evaluated: int, failed: int, status: Status
+) -> None:
+    rules = _rules({"id": "r", "severity": severity, "min_evaluated": min_evaluated})
+    (result,) = score_rules(rules, {"r": _state(evaluated, failed)})
+    assert result.status is status
+    assert result.too_few_evaluated is (evaluated < min_evaluated)
+
+
+def test_min_evaluated_fails_the_gate_with_a_reason_saying_so() -> None:
+    rules = _rules({"id": "few", "min_evaluated": 5}, {"id": "other"})
+    results = score_rules(rules, {"few": _state(4, 0), "other": _state(10, 0)})
+    gate = decide_gate(results, 100.0, None)
+    assert not gate.passed
+    assert gate.reasons == ["rule few failed: it evaluated 4 records, fewer than its min_evaluated 5"]
+    assert gate.warnings == []
+
+
+def _completeness(results: list[Any]) -> float | None:
+    return next(d for d in score_dimensions(results) if d.dimension is Dimension.COMPLETENESS).score
+
+
+# (evaluated, failed) per rule of one dimension -> the dimension's score; rules that evaluated
+# no record are left out, and a dimension with none that did has no score.
+@pytest.mark.parametrize(
+    ("states", "dimension_score"),
+    [
+        ([(0, 0)], None),
+        ([(0, 0), (0, 0)], None),
+        ([(10, 5), (0, 0)], 50.0),
+        ([(10, 0), (0, 0), (4, 4)], 50.0),
+        ([(10, 0), (10, 10)], 50.0),
+    ],
+)
+def test_rules_that_evaluated_nothing_are_left_out_of_scores(
+    states: list[tuple[int, int]], dimension_score: float | None
+) -> None:
+    rules = _rules(*({"id": f"r{i}"} for i in range(len(states))))
+    results = score_rules(rules, {f"r{i}": _state(*state) for i, state in enumerate(states)})
+    assert _completeness(results) == (None if dimension_score is None else pytest.approx(dimension_score))
+    dimensions = score_dimensions(results)
+    assert overall_score(dimensions, {}) == (
+        None if dimension_score is None else pytest.approx(dimension_score)
+    )
+
+
+def test_an_audit_that_evaluated_nothing_has_no_score_and_fails_the_gate() -> None:
+    rules = _rules({"id": "a"}, {"id": "b", "severity": "warning"})
+    results = score_rules(rules, {"a": _state(0, 0), "b": _state(0, 0)})
+    score = overall_score(score_dimensions(results), {})
+    assert score is None
+    gate = decide_gate(results, score, 90)
+    assert not gate.passed
+    assert gate.reasons == [
+        "no rule evaluated any record, so there is no score; check the rules' fields, "
+        "when: conditions and booleans: spellings against the data"
+    ]
+    assert [w.split(" evaluated")[0] for w in gate.warnings] == ["rule a", "rule b"]
+
+
+def test_a_rule_that_evaluated_nothing_is_a_warning_beside_a_passing_gate() -> None:
+    rules = _rules({"id": "ran"}, {"id": "idle"}, {"id": "accepted", "min_evaluated": 0})
+    results = score_rules(rules, {"ran": _state(10, 0), "idle": _state(0, 0), "accepted": _state(0, 0)})
+    gate = decide_gate(results, 100.0, 90)
+    assert gate.passed
+    assert gate.reasons == []
+    assert gate.warnings == [
+        "rule idle evaluated no record and is left out of the scores; set min_evaluated: "
+        "in the rule file to fail the gate when it does"
+    ]
+
+
+_NAN, _INF = float("nan"), float("inf")
+
+
+# Dimension scores (completeness, validity) and weights -> the overall score.
+@pytest.mark.parametrize(
+    ("completeness", "validity", "weights", "expected"),
+    [
+        (100.0, 50.0, {}, 75.0),
+        (None, 50.0, {Dimension.VALIDITY: _NAN}, 50.0),  # a NaN weight counts as 0: plain mean
+        (None, 50.0, {Dimension.VALIDITY: _INF}, 50.0),
+        (100.0, 50.0, {Dimension.VALIDITY: _NAN}, 100.0),
+        (100.0, 50.0, {Dimension.VALIDITY: -1.0}, 100.0),
+        (100.0, 50.0, {Dimension.COMPLETENESS: 1e308, Dimension.VALIDITY: 1e308}, 75.0),
+        (100.0, 50.0, {Dimension.COMPLETENESS: 1e308, Dimension.VALIDITY: 1.0}, 100.0),
+        (100.0, 50.0, {Dimension.COMPLETENESS: 0.0, Dimension.VALIDITY: 0.0}, 75.0),  # all 0: plain
+        (None, 50.0, {Dimension.COMPLETENESS: 5.0, Dimension.VALIDITY: 0.0}, 50.0),  # no score: ignored
+        (100.0, None, {Dimension.VALIDITY: 3.0}, 100.0),
+        (None, None, {}, None),
+    ],
+)
+def test_overall_score_with_any_weights(
+    completeness: float | None,
+    validity: float | None,
+    weights: dict[Dimension, float],
+    expected: float | None,
+) -> None:
+    dimensions = [
+        DimensionScore(Dimension.COMPLETENESS, completeness, 1, 1, 0),
+        DimensionScore(Dimension.VALIDITY, validity, 1, 1, 0),
+    ]
+    assert overall_score(dimensions, weights) == (None if expected is None else pytest.approx(expected))
+
+
+def test_rule_weights_that_are_all_zero_give_the_plain_mean() -> None:
+    rules = _rules({"id": "a", "weight": 0}, {"id": "b", "weight": 0})
+    results = score_rules(rules, {"a": _state(10, 0), "b": _state(10, 10)})
+    assert _completeness(results) == pytest.approx(50.0)
 
 
 def test_dimension_score_is_the_weighted_mean_of_pass_rates() -> None:
@@ -82,6 +205,7 @@ def test_gate_fails_on_failed_error_rules_and_low_scores() -> None:
     assert decide_gate(failing, 95.0, None).reasons == [
         "rule err failed: pass rate 90.0% is below its threshold 100.0%"
     ]
+    assert decide_gate(failing, 95.0, None).warnings == []
 
 
 def test_record_score_distribution() -> None:
@@ -100,15 +224,17 @@ def test_record_score_distribution() -> None:
             st.integers(0, 1000),
             st.integers(0, 1000),
             st.floats(0, 1),
-            st.floats(0, 10),
+            st.one_of(st.floats(0, 10), st.floats(0, 1e6), st.just(0.0)),
             st.sampled_from(["not_null", "email", "unique", "max_age", "expression", "consent"]),
         ),
         min_size=1,
         max_size=12,
     ),
-    st.dictionaries(st.sampled_from(list(Dimension)), st.floats(0, 10)),
+    st.dictionaries(st.sampled_from(list(Dimension)), st.floats(allow_nan=True, allow_infinity=True)),
 )
 def test_scores_stay_between_0_and_100(rows: list[tuple[int, int, float, float, str]], weights: Any) -> None:
+    """For any counts, thresholds and weights (dimension weights reach scoring unvalidated
+    from the API: NaN, infinite, negative, huge), every score is in [0, 100] or None."""
     params = {
         "not_null": {"field": "f"},
         "email": {"field": "f"},
@@ -126,11 +252,30 @@ def test_scores_stay_between_0_and_100(rows: list[tuple[int, int, float, float, 
     results = score_rules(rules, states)
     dimensions = score_dimensions(results)
     score = overall_score(dimensions, weights)
-    assert 0.0 <= score <= 100.0
+    assert score is None or 0.0 <= score <= 100.0
+    assert (score is None) == all(r.evaluated == 0 for r in results)
     for dimension in dimensions:
         assert dimension.score is None or 0.0 <= dimension.score <= 100.0
     for result in results:
-        assert 0.0 <= result.pass_rate <= 1.0
+        assert result.rate is None or 0.0 <= result.rate <= 1.0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+            st.floats(allow_nan=True, allow_infinity=True),
+        ),
+        max_size=8,
+    )
+)
+def test_weighted_mean_of_any_scores_and_weights_is_a_score_or_none(pairs: list[tuple[Any, float]]) -> None:
+    scored = [(min(100.0, max(0.0, s)) if s is not None and s == s else s, w) for s, w in pairs]
+    dimensions = [DimensionScore(d, s, 1, 1, 0) for d, (s, _) in zip(Dimension, scored, strict=False)]
+    weights = {d: w for d, (_, w) in zip(Dimension, scored, strict=False)}
+    score = overall_score(dimensions, weights)
+    assert score is None or 0.0 <= score <= 100.0
+    assert (score is None) == all(d.score is None or d.score != d.score for d in dimensions)
 
 
 def test_segments_break_every_rule_down_by_value() -> None:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from veracity._history_migrations import allow_runs_without_score
 from veracity.errors import VeracityError
 from veracity.results import AuditResult
 
@@ -111,7 +112,7 @@ class RunRecord:
     rule_file_path: str | None  # absolute, resolved when recorded: identifies the file
     rule_file_sha256: str | None
     record_key: str | None
-    score: float
+    score: float | None  # None when no rule evaluated a record
     records: int
     gate_passed: bool
     min_score: float | None
@@ -198,7 +199,7 @@ def _create_v1(conn: sqlite3.Connection) -> None:
 #: Step ``i`` turns a schema-version-``i`` store into version ``i + 1`` (version 0: no tables).
 #: Append a step for every schema change; never edit a released one, stores in the field have
 #: already run it.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, allow_runs_without_score)
 
 
 def schema_version() -> int:
@@ -472,7 +473,7 @@ def _load(conn: sqlite3.Connection, run: dict[str, object]) -> RunRecord:
         rule_file_path=_opt_str(run["rule_file_path"]),
         rule_file_sha256=_opt_str(run["rule_file_sha256"]),
         record_key=_opt_str(run["record_key"]),
-        score=float(_num(run["score"])),
+        score=None if run["score"] is None else float(_num(run["score"])),
         records=_int(run["records"]),
         gate_passed=bool(run["gate_passed"]),
         min_score=None if run["min_score"] is None else float(_num(run["min_score"])),

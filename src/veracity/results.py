@@ -59,6 +59,9 @@ class Status(StrEnum):
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
+    #: The rule evaluated no record: it has no pass rate, so it neither passes nor counts in
+    #: any score.
+    NOT_EVALUATED = "not_evaluated"
 
 
 @dataclass
@@ -95,18 +98,30 @@ class RuleResult:
     location: Location | None
     evaluated: int
     failed: int
-    pass_rate: float  # 1.0 when nothing was evaluated
+    pass_rate: float  # 1.0 when nothing was evaluated; read `rate` for a pass rate or None
     status: Status
+    #: Fewest records the rule must evaluate (``min_evaluated:``); fewer fail the rule.
+    min_evaluated: int | None = None
 
     @property
     def passed(self) -> int:
         return self.evaluated - self.failed
 
+    @property
+    def rate(self) -> float | None:
+        """The pass rate, or None when no record was evaluated (there is nothing to rate)."""
+        return self.pass_rate if self.evaluated else None
+
+    @property
+    def too_few_evaluated(self) -> bool:
+        """Whether the rule evaluated fewer records than its ``min_evaluated``."""
+        return self.min_evaluated is not None and self.evaluated < self.min_evaluated
+
 
 @dataclass
 class DimensionScore:
     dimension: Dimension
-    score: float | None  # None when no rule of this dimension ran
+    score: float | None  # None when no rule of this dimension evaluated a record
     rules: int
     evaluated: int
     failed: int
@@ -143,7 +158,7 @@ class Segment:
 
     value: str | None  # None: the field is missing in these records; "(other)": folded tail
     records: int
-    score: float
+    score: float | None  # None when no rule evaluated a record of the segment
     dimensions: list[DimensionScore]
     rules: list[SegmentRule]
 
@@ -161,7 +176,10 @@ class SegmentBreakdown:
 class GateDecision:
     passed: bool
     min_score: float | None
-    reasons: list[str]
+    reasons: list[str]  # why the gate failed; empty when it passed
+    #: What the reader must know although it did not fail the gate (rules that evaluated no
+    #: record), shown beside the decision.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -192,7 +210,7 @@ class AuditResult:
     lineage: list[FieldLineage]
     rules: list[RuleResult]
     dimensions: list[DimensionScore]
-    score: float
+    score: float | None  # None when no rule evaluated a record: there is nothing to score
     records: RecordScores
     gate: GateDecision
     #: One row per failed (record, rule), unmasked; columns FINDINGS_COLUMNS plus

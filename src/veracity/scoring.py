@@ -1,16 +1,25 @@
 """Rule states -> rule status -> dimension scores -> overall score -> gate decision.
 
-- A rule's pass rate is passed / evaluated (1.0 when nothing was evaluated). It passes when
-  the rate reaches its threshold; otherwise it fails (severity error) or warns (warning).
-- A dimension's score is the weighted mean of its rules' pass rates, x100.
+- A rule's pass rate is passed / evaluated. A rule that evaluated no record has status
+  ``not_evaluated``: it has no pass rate, and a rate of "nothing failed" would claim a quality
+  nobody measured. Otherwise it passes when the rate reaches its threshold, and fails (severity
+  error) or warns (warning) when it does not. A rule with ``min_evaluated: N`` that evaluated
+  fewer than N records fails (or warns, by its severity) whatever its pass rate.
+- A dimension's score is the weighted mean of the pass rates of its rules that evaluated a
+  record, x100; a dimension without such a rule has no score (None).
 - The overall score is the weighted mean of the dimension scores (weights from
-  ``scoring.dimension_weights``, default 1), over dimensions that have rules.
-- The gate fails when an error-severity rule fails or the score is below the minimum.
+  ``scoring.dimension_weights``, default 1) over the dimensions that have one; None when none
+  has. Weights that are not finite numbers >= 0 count as 0, and when every weight that counts
+  is 0 the plain (unweighted) mean is used, so every score is in [0, 100] or None.
+- The gate fails when an error-severity rule fails, the score is below the minimum, or no rule
+  evaluated any record (there is no score to judge). Rules that evaluated no record are named
+  as warnings beside the decision; they fail the gate only through ``min_evaluated``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -39,18 +48,28 @@ __all__ = [
     "score_rules",
     "score_segments",
     "segment_counts",
+    "weighted_mean",
 ]
 
 #: The label of the segments folded together beyond the limit.
 OTHER_SEGMENT = "(other)"
 
 
-def score_rules(rules: Sequence[Rule], states: Mapping[str, RuleState]) -> list[RuleResult]:
+def score_rules(
+    rules: Sequence[Rule], states: Mapping[str, RuleState], *, apply_min_evaluated: bool = True
+) -> list[RuleResult]:
+    """Each rule's result. ``apply_min_evaluated=False`` for parts of the data (segments),
+    where a rule's minimum for the whole audit does not apply."""
     results = []
     for rule in rules:
         state = states[rule.id]
         pass_rate = state.passed / state.evaluated if state.evaluated else 1.0
-        if pass_rate >= rule.threshold:
+        minimum = rule.min_evaluated if apply_min_evaluated else None
+        if minimum is not None and state.evaluated < minimum:
+            status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
+        elif state.evaluated == 0:
+            status = Status.NOT_EVALUATED
+        elif pass_rate >= rule.threshold:
             status = Status.PASS
         else:
             status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
@@ -70,25 +89,41 @@ def score_rules(rules: Sequence[Rule], states: Mapping[str, RuleState]) -> list[
                 failed=state.failed,
                 pass_rate=pass_rate,
                 status=status,
+                min_evaluated=minimum,
             )
         )
     return results
+
+
+def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """The mean of the values weighted by their weights, clamped to [0, 100]; None without values.
+
+    A weight that is not a finite number >= 0 counts as 0; when every weight counts as 0 the
+    plain mean is used. Weights are scaled by the largest one first, so that huge weights
+    (1e308) cannot overflow to infinity.
+    """
+    values = [(v, w if math.isfinite(w) and w > 0 else 0.0) for v, w in pairs if math.isfinite(v)]
+    if not values:
+        return None
+    largest = max(w for _, w in values)
+    if largest == 0:
+        mean = math.fsum(v for v, _ in values) / len(values)
+    else:
+        scaled = [(v, w / largest) for v, w in values]
+        mean = math.fsum(v * w for v, w in scaled) / math.fsum(w for _, w in scaled)
+    # Weighted sums of rates can land a hair outside [0, 100] in floating point.
+    return min(100.0, max(0.0, mean))
 
 
 def score_dimensions(results: Sequence[RuleResult]) -> list[DimensionScore]:
     scores = []
     for dimension in Dimension:
         members = [r for r in results if r.dimension is dimension]
-        weight = sum(r.weight for r in members)
-        score = sum(r.pass_rate * r.weight for r in members) * 100.0 / weight if weight else None
-        if members and score is None:
-            # Every rule weighs 0: report the plain mean so the dimension still shows.
-            score = sum(r.pass_rate for r in members) * 100.0 / len(members)
+        scored = [(r.pass_rate * 100.0, r.weight) for r in members if r.evaluated]
         scores.append(
             DimensionScore(
                 dimension=dimension,
-                # Weighted sums of rates can land a hair outside [0, 100] in floating point.
-                score=min(100.0, max(0.0, score)) if score is not None else None,
+                score=weighted_mean(scored),
                 rules=len(members),
                 evaluated=sum(r.evaluated for r in members),
                 failed=sum(r.failed for r in members),
@@ -97,12 +132,9 @@ def score_dimensions(results: Sequence[RuleResult]) -> list[DimensionScore]:
     return scores
 
 
-def overall_score(dimensions: Sequence[DimensionScore], weights: Mapping[Dimension, float]) -> float:
-    scored = [(d.score, weights.get(d.dimension, 1.0)) for d in dimensions if d.score is not None]
-    total = sum(w for _, w in scored)
-    if not scored or total == 0:
-        return 100.0
-    return min(100.0, max(0.0, sum(s * w for s, w in scored) / total))
+def overall_score(dimensions: Sequence[DimensionScore], weights: Mapping[Dimension, float]) -> float | None:
+    """The weighted mean of the dimensions that have a score; None when none has."""
+    return weighted_mean((d.score, weights.get(d.dimension, 1.0)) for d in dimensions if d.score is not None)
 
 
 def score_records(scores: pl.Series, bins: int = 10) -> RecordScores:
@@ -134,15 +166,36 @@ def score_records(scores: pl.Series, bins: int = 10) -> RecordScores:
     )
 
 
-def decide_gate(results: Sequence[RuleResult], score: float, min_score: float | None) -> GateDecision:
-    reasons = [
-        f"rule {r.id} failed: pass rate {r.pass_rate:.1%} is below its threshold {r.threshold:.1%}"
-        for r in results
-        if r.status is Status.FAIL
-    ]
-    if min_score is not None and score < min_score:
+def decide_gate(results: Sequence[RuleResult], score: float | None, min_score: float | None) -> GateDecision:
+    reasons = []
+    for r in results:
+        if r.status is not Status.FAIL:
+            continue
+        if r.too_few_evaluated:
+            reasons.append(
+                f"rule {r.id} failed: it evaluated {r.evaluated:,} records, fewer than its "
+                f"min_evaluated {r.min_evaluated:,}"
+            )
+        else:
+            reasons.append(
+                f"rule {r.id} failed: pass rate {r.pass_rate:.1%} is below its threshold {r.threshold:.1%}"
+            )
+    if score is None:
+        if results:
+            reasons.append(
+                "no rule evaluated any record, so there is no score; check the rules' fields, "
+                "when: conditions and booleans: spellings against the data"
+            )
+    elif min_score is not None and score < min_score:
         reasons.append(f"score {score:.2f} is below the minimum {min_score:g}")
-    return GateDecision(passed=not reasons, min_score=min_score, reasons=reasons)
+    # An explicit `min_evaluated: 0` says that evaluating nothing is expected.
+    warnings = [
+        f"rule {r.id} evaluated no record and is left out of the scores; set min_evaluated: "
+        "in the rule file to fail the gate when it does"
+        for r in results
+        if r.status is Status.NOT_EVALUATED and r.min_evaluated is None
+    ]
+    return GateDecision(passed=not reasons, min_score=min_score, reasons=reasons, warnings=warnings)
 
 
 def score_segments(
@@ -204,7 +257,7 @@ def breakdown_from_counts(
         states = {
             rule.id: RuleState(evaluated=row[f"e{i}"], failed=row[f"f{i}"]) for i, rule in enumerate(rules)
         }
-        results = score_rules(rules, states)
+        results = score_rules(rules, states, apply_min_evaluated=False)
         dimensions = score_dimensions(results)
         segments.append(
             Segment(

@@ -2,7 +2,8 @@
 the run's volatile fields for golden-file comparison.
 
 Two sources (CSV and Excel), seven rules across all dimensions: a failing rule, two warnings, a
-pass, a pass with failures inside its threshold, and a rule that evaluated nothing. The findings
+pass, a pass with failures inside its threshold, and a rule that evaluated nothing (status
+not_evaluated, named as a warning beside the gate). The findings
 hold e-mail, phone and text values, including a ``|``, a spreadsheet formula, a newline and
 terminal escape sequences, so that every output's escaping and masking is exercised.
 """
@@ -156,7 +157,7 @@ RULES = [
         ["signup_date"],
         0,
         0,
-        Status.PASS,
+        Status.NOT_EVALUATED,
         line=43,
         when="country == 'DE' and signup_date is not null",
     ),
@@ -357,6 +358,10 @@ def build_result(started_at: str | None = None) -> AuditResult:
                 "score 88.47 is below the minimum 95.00",
                 "rule email-valid (error) failed: pass rate 98.54% is below its threshold 99.00%",
                 "rule consent-before-contact (error) failed: pass rate 75.00% is below its threshold 95.00%",
+            ],
+            warnings=[
+                "rule signup-not-future evaluated no record and is left out of the scores; "
+                "set min_evaluated: in the rule file to fail the gate when it does"
             ],
         ),
         findings=_findings(),

@@ -65,14 +65,19 @@ def test_github_matches_golden(audit_result: AuditResult, golden: Golden) -> Non
     golden("github.txt", normalise(render(audit_result, "github"), audit_result))
 
 
-def test_annotations_worst_first_errors_then_warnings(audit_result: AuditResult) -> None:
+def test_annotations_worst_first_errors_then_warnings_then_not_evaluated(audit_result: AuditResult) -> None:
     commands = _commands(github.render(audit_result))
     assert [(c, p["title"]) for c, p, _ in commands] == [
         ("error", "consent-before-contact failed (consent)"),
         ("error", "email-valid failed (validity)"),
         ("warning", "phone-valid warning (validity)"),
         ("warning", "street-format warning (consistency)"),
+        ("warning", "signup-not-future not evaluated (timeliness)"),
     ]
+    assert commands[-1][2] == (
+        "signup-not-future: no record was evaluated, so the rule is left out of the scores; "
+        "check its fields and when: condition, or set min_evaluated: to fail the gate"
+    )
 
 
 def test_annotation_points_at_the_rule(audit_result: AuditResult) -> None:
@@ -96,7 +101,9 @@ def test_annotation_points_at_the_rule(audit_result: AuditResult) -> None:
 
 def test_summary_line(audit_result: AuditResult) -> None:
     last = github.render(audit_result).splitlines()[-1]
-    assert last == "veracity: score 88.47 / 100, quality gate FAIL; 2 rules failed, 2 warnings"
+    assert (
+        last == "veracity: score 88.47 / 100, quality gate FAIL; 2 rules failed, 2 warnings, 1 not evaluated"
+    )
     assert not last.startswith("::")
 
 
@@ -137,7 +144,7 @@ def test_a_value_cannot_start_a_command(audit_result: AuditResult) -> None:
         value=audit_result.findings["value"].replace(NEWLINE_VALUE, hostile)
     )
     text = github.render(dataclasses.replace(audit_result, findings=findings), reveal_values=True)
-    assert len(text.splitlines()) == 5
+    assert len(text.splitlines()) == 6
     street = next(m for c, p, m in _commands(text) if p["title"].startswith("street-format"))
     assert "value 'x\\n::set-output name=a::b\\r\\n::error::forged %0A'" in street
 
@@ -171,7 +178,7 @@ def test_any_text_round_trips_through_the_runner(rule_id: str, path: str, descri
     text = github.render(
         dataclasses.replace(_BASE, rules=[rule, *_BASE.rules[1:]], findings=_BASE.findings.clear())
     )
-    assert text.count("\n") == 5  # four annotations and the summary, whatever the text
+    assert text.count("\n") == 6  # five annotations and the summary, whatever the text
     annotation = next(c for c in _commands(text) if c[1]["line"] == "3")
     assert annotation[1]["file"] == (path or "r.yaml")
 

@@ -155,7 +155,7 @@ def test_scores_rules_and_gate_are_shown(audit_result: AuditResult) -> None:
     assert "score 88.47 is below the minimum 95.00" in text
     for dimension, score in [("Completeness", "100.00"), ("Validity", "97.94"), ("Consent", "75.00")]:
         assert re.search(rf"{dimension} {score}", text), dimension
-    assert "Timeliness not run" in text
+    assert "Timeliness not evaluated" in text
     for rule in audit_result.rules:
         assert rule.id in text
     assert "✘ Fail email-valid" in text
@@ -325,3 +325,28 @@ def test_an_empty_audit_renders(audit_result: AuditResult) -> None:
     page = _parse(render_html(empty))
     assert page.errors == []
     assert "No rules were run." in page.visible_text
+
+
+# The overall score's ring follows the gate's decision, not fixed score bands: a green ring
+# beside a failed gate (a failed error rule with a high score) told the reader the opposite.
+@pytest.mark.parametrize(
+    ("score", "passed", "warnings", "tone"),
+    [
+        (99.5, False, [], "poor"),  # high score, failed gate: red
+        (99.5, True, [], "good"),
+        (60.0, True, [], "good"),  # the gate passed (no minimum): its decision decides
+        (99.5, True, ["rule r evaluated no record"], "fair"),  # passed with warnings: amber
+        (None, False, [], "none"),  # nothing evaluated: no score, grey
+    ],
+)
+def test_score_ring_follows_the_gate(
+    audit_result: AuditResult, score: float | None, passed: bool, warnings: list[str], tone: str
+) -> None:
+    gate = dataclasses.replace(
+        audit_result.gate, passed=passed, min_score=None, reasons=[] if passed else ["x"], warnings=warnings
+    )
+    text = render_html(dataclasses.replace(audit_result, score=score, gate=gate))
+    (ring,) = re.findall(r'class="gauge-fill stroke-(\w+)"', text)
+    assert ring == tone
+    if score is None:
+        assert '<text class="gauge-value" x="60" y="64">—</text>' in text

@@ -101,7 +101,7 @@ def test_visible_text(loaded: Loaded) -> None:
     assert "Data quality report" in text
     assert "Quality gate FAIL" in text
     assert "88.47" in text
-    for dimension in ("Completeness 100.00", "Validity 97.94", "Consent 75.00", "Timeliness not run"):
+    for dimension in ("Completeness 100.00", "Validity 97.94", "Consent 75.00", "Timeliness not evaluated"):
         assert dimension in text
     for rule_id in (
         "email-valid",

@@ -147,7 +147,8 @@ def test_rule_that_evaluated_nothing_is_skipped(audit_result: AuditResult) -> No
     assert skipped is not None
     assert (
         skipped.get("message")
-        == "no record was evaluated (when: country == 'DE' and signup_date is not null)"
+        == "no record was evaluated (when: country == 'DE' and signup_date is not null); "
+        "the rule is left out of the scores"
     )
 
 

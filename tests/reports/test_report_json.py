@@ -95,6 +95,7 @@ def test_numbers_are_rounded(audit_result: AuditResult) -> None:
         "decision": "fail",
         "min_score": 95.0,
         "reasons": audit_result.gate.reasons,
+        "warnings": audit_result.gate.warnings,
     }
     by_id = {rule["id"]: rule for rule in report["rules"]}
     assert by_id["email-valid"]["pass_rate"] == 0.985376
@@ -108,7 +109,13 @@ def test_numbers_are_rounded(audit_result: AuditResult) -> None:
 
 def test_rule_with_nothing_evaluated(audit_result: AuditResult) -> None:
     rule = next(r for r in _report(audit_result)["rules"] if r["id"] == "signup-not-future")
-    assert (rule["evaluated"], rule["failed"], rule["pass_rate"], rule["status"]) == (0, 0, 1.0, "pass")
+    assert (rule["evaluated"], rule["failed"], rule["pass_rate"], rule["status"]) == (
+        0,
+        0,
+        None,
+        "not_evaluated",
+    )
+    assert rule["min_evaluated"] is None
     assert rule["when"] == "country == 'DE' and signup_date is not null"
     assert rule["samples"] == []
 

@@ -60,9 +60,10 @@ def test_rule_rows_have_status_emoji(audit_result: AuditResult) -> None:
     )
     assert "| ⚠️ warn | `phone-valid` |" in md
     assert (
-        "| ✅ pass | `signup-not-future` | `not_future` | `signup_date` | timeliness | error | 0 | 0 | — |"
+        "| ⚪ not evaluated | `signup-not-future` | `not_future` | `signup_date` | timeliness | error | 0 | 0 | — |"
         in md
     )
+    assert "- ⚠️ rule signup-not-future evaluated no record and is left out of the scores" in md
 
 
 def test_sources_table_shows_short_hash(audit_result: AuditResult) -> None:

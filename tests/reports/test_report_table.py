@@ -56,8 +56,14 @@ def test_rules_table_rows(audit_result: AuditResult) -> None:
     text = render(audit_result, "table")
     assert re.search(r"✘ FAIL +email-valid +validity +error +1,436 +21 +98\.54%", text)
     assert re.search(r"▲ WARN +phone-valid +validity +warning +1,380 +37 +97\.32%", text)
-    assert re.search(r"✔ PASS +signup-not-future +timeliness +error +0 +0 +—", text)
-    assert "consent_before · consent, last_contact" in text
+    assert re.search(r"○ NOT EVALUATED +signup-not-future +timeliness +error +0 +0 +—", text)
+    assert re.search(r"consent_before · consent,\s+last_contact", text)
+
+
+def test_not_evaluated_rule_is_a_warning_beside_the_gate(audit_result: AuditResult) -> None:
+    text = render(audit_result, "table")
+    assert "▲ rule signup-not-future evaluated no record and is left out of" in text
+    assert re.search(r"Timeliness +— +not evaluated +1 +0 +0", text)
 
 
 def test_samples_only_for_rules_needing_attention(audit_result: AuditResult) -> None:

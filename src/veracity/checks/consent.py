@@ -99,9 +99,4 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
         good = parsed.is_between(pl.lit(oldest), pl.lit(ctx.as_of))
     else:
         good = parsed <= pl.lit(ctx.as_of)
-    return (
-        pl.when(unknown)
-        .then(pl.lit(False))
-        .when(opted_in.fill_null(False))
-        .then(good.fill_null(False))
-    )
+    return pl.when(unknown).then(pl.lit(False)).when(opted_in.fill_null(False)).then(good.fill_null(False))

@@ -3,8 +3,9 @@
 ``render`` prints ``::error`` / ``::warning`` commands that GitHub shows on the run's summary
 page and, for a rule file in the repository, beside the rule's line in the pull request's
 diff: one per failed error rule (FAIL) and per warning (WARN), the worst (lowest pass rate)
-first, at most :data:`MAX_ANNOTATIONS` of each (GitHub itself shows only 10 per kind and
-step). A last plain line sums up. :func:`append_step_summary` adds the Markdown report to the
+first, then a warning per rule that evaluated no record (NOT_EVALUATED), at most
+:data:`MAX_ANNOTATIONS` of each kind (GitHub itself shows only 10 per kind and step). A last
+plain line sums up. :func:`append_step_summary` adds the Markdown report to the
 job summary (``$GITHUB_STEP_SUMMARY``).
 
 The runner reads every line of a step's output that starts with ``::`` as a command, so all
@@ -47,7 +48,12 @@ def render(result: AuditResult, *, reveal_values: bool = False) -> str:
         lines.extend(
             _annotation(command, rule, samples.get(rule.id, []), result) for rule in rules[:MAX_ANNOTATIONS]
         )
-    lines.append(_summary(result, counts[Status.FAIL], counts[Status.WARN]))
+    # Warning annotations share GitHub's limit, so rules that evaluated nothing come after the
+    # rules that warned about the data.
+    room = max(0, MAX_ANNOTATIONS - counts[Status.WARN])
+    unevaluated = [rule for rule in result.rules if rule.status is Status.NOT_EVALUATED]
+    lines.extend(_annotation("warning", rule, [], result) for rule in unevaluated[:room])
+    lines.append(_summary(result, counts[Status.FAIL], counts[Status.WARN], len(unevaluated)))
     return "\n".join(lines) + "\n"
 
 
@@ -89,12 +95,22 @@ def _annotation(command: str, rule: RuleResult, samples: list[Sample], result: A
             properties.append(f"line={location.line}")
             if location.column is not None:
                 properties.append(f"col={location.column}")
-    verdict = "failed" if rule.status is Status.FAIL else "warning"
+    verdict = {Status.FAIL: "failed", Status.NOT_EVALUATED: "not evaluated"}.get(rule.status, "warning")
     properties.append(f"title={escape_property(printable(f'{rule.id} {verdict} ({rule.dimension.value})'))}")
     return f"::{command} {','.join(properties)}::{escape_data(_message(rule, samples))}"
 
 
 def _message(rule: RuleResult, samples: list[Sample]) -> str:
+    if rule.status is Status.NOT_EVALUATED:
+        return (
+            f"{printable(rule.id)}: no record was evaluated, so the rule is left out of the scores; "
+            "check its fields and when: condition, or set min_evaluated: to fail the gate"
+        )
+    if rule.too_few_evaluated:
+        return (
+            f"{printable(rule.id)}: {format_int(rule.evaluated)} records were evaluated, fewer than "
+            f"min_evaluated {format_int(rule.min_evaluated or 0)} (check {printable(rule.check)})"
+        )
     lines = [
         f"{printable(rule.id)}: pass rate {format_rate(rule)} is below the threshold {rule.threshold * 100:.2f}% "
         f"({format_int(rule.failed)} of {format_int(rule.evaluated)} records failed; check {printable(rule.check)})"
@@ -111,12 +127,14 @@ def _message(rule: RuleResult, samples: list[Sample]) -> str:
     return "\n".join(lines)
 
 
-def _summary(result: AuditResult, failed: int, warned: int) -> str:
+def _summary(result: AuditResult, failed: int, warned: int, unevaluated: int) -> str:
     decision = "PASS" if result.gate.passed else "FAIL"
     text = (
         f"veracity: score {format_score(result.score)} / 100, quality gate {decision}; "
         f"{failed} rule{'s' if failed != 1 else ''} failed, {warned} warning{'s' if warned != 1 else ''}"
     )
+    if unevaluated:
+        text += f", {unevaluated} not evaluated"
     if max(failed, warned) > MAX_ANNOTATIONS:
         text += f" (the worst {MAX_ANNOTATIONS} of each annotated)"
     return text

@@ -14,9 +14,9 @@ made visible (as in every format), so a value can neither inject markup nor hide
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 import jinja2
 import polars as pl
@@ -37,6 +37,10 @@ from veracity.reports._common import (
     source_paths,
     weakest_rules,
 )
+from veracity.reports._html_details import anchor as _anchor
+from veracity.reports._html_details import count as _count
+from veracity.reports._html_details import details_sections
+from veracity.reports._html_details import display as _t
 from veracity.results import AuditResult, RuleResult, SegmentBreakdown, Status
 
 __all__ = ["SAMPLES_PER_RULE", "TOP_VALUES", "render"]
@@ -45,18 +49,15 @@ __all__ = ["SAMPLES_PER_RULE", "TOP_VALUES", "render"]
 SAMPLES_PER_RULE = 5
 #: Most frequent failing values listed per WARN/FAIL rule.
 TOP_VALUES = 5
-#: Rows shown of each list found in a rule's details (e.g. the first duplicate clusters).
-DETAIL_ROWS = 5
 #: Segment columns in the rule-by-segment matrix; more would not fit a printed page.
 SEGMENT_COLUMNS = 12
 
-# Details come from check-specific code with no fixed shape; these caps keep one large
-# object (a trained model, thousands of clusters) from turning the page into a data dump.
-_DETAIL_FACTS = 40
-_DETAIL_TEXT = 120
-_DETAIL_LIST_ITEMS = 8
-
-_STATUS_LABEL = {Status.PASS: "✔ Pass", Status.WARN: "▲ Warn", Status.FAIL: "✘ Fail"}
+_STATUS_LABEL = {
+    Status.PASS: "✔ Pass",
+    Status.WARN: "▲ Warn",
+    Status.FAIL: "✘ Fail",
+    Status.NOT_EVALUATED: "○ Not evaluated",
+}
 
 _GAUGE_RADIUS = 52.0
 _GAUGE_CIRCUMFERENCE = 2 * math.pi * _GAUGE_RADIUS
@@ -93,7 +94,7 @@ def _context(result: AuditResult, reveal_values: bool) -> dict[str, Any]:
     score_tone = _gate_tone(result)
     attention = [rule for rule in result.rules if shows_samples(rule)]
     return {
-        "title": f"Data quality {result.score:.2f} / 100 — {'PASS' if gate.passed else 'FAIL'}",
+        "title": f"Data quality {format_score(result.score)} / 100 — {'PASS' if gate.passed else 'FAIL'}",
         "score": format_score(result.score),
         "score_tone": score_tone,
         "gauge": _gauge(result.score),
@@ -102,13 +103,14 @@ def _context(result: AuditResult, reveal_values: bool) -> dict[str, Any]:
             "decision": "PASS" if gate.passed else "FAIL",
             "min_score": format_score(gate.min_score) if gate.min_score is not None else None,
             "reasons": [printable(reason) for reason in gate.reasons],
+            "warnings": [printable(warning) for warning in gate.warnings],
         },
         "run": _run(result),
         "status_counts": _status_counts(result.rules),
         "dimensions": _dimensions(result),
         "rules": [_rule(rule) for rule in result.rules],
         "failing": _failing(result, attention, reveal_values),
-        "details": _details(result),
+        "details": details_sections(result),
         "records": _records(result),
         "segments": [_breakdown(b) for b in result.segments],
         "lineage": _lineage(result),
@@ -117,15 +119,6 @@ def _context(result: AuditResult, reveal_values: bool) -> dict[str, Any]:
         "samples_per_rule": SAMPLES_PER_RULE,
         "not_applicable": NOT_APPLICABLE,
     }
-
-
-def _t(value: object) -> str:
-    """Any value from the data or the rule file as display text."""
-    return NOT_APPLICABLE if value is None else printable(str(value))
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{format_int(n)} {noun}{'' if n == 1 else 's'}"
 
 
 def _percent(value: float) -> str:
@@ -144,17 +137,24 @@ def _score_tone(score: float | None) -> str:
 
 
 def _gate_tone(result: AuditResult) -> str:
-    if result.gate.min_score is None:
-        return _score_tone(result.score)
-    return "good" if result.score >= result.gate.min_score else "poor"
+    """The overall score's colour says what the gate decided, so that a green ring never
+    stands beside a failed gate: grey without a score, red when the gate failed, amber when
+    it passed with warnings (rules that evaluated nothing), green otherwise."""
+    if result.score is None:
+        return "none"
+    if not result.gate.passed:
+        return "poor"
+    return "fair" if result.gate.warnings else "good"
 
 
 def _status_tone(status: Status) -> str:
-    return {Status.PASS: "good", Status.WARN: "fair", Status.FAIL: "poor"}[status]
+    return {Status.PASS: "good", Status.WARN: "fair", Status.FAIL: "poor", Status.NOT_EVALUATED: "none"}[
+        status
+    ]
 
 
-def _gauge(score: float) -> dict[str, str]:
-    filled = _GAUGE_CIRCUMFERENCE * min(100.0, max(0.0, score)) / 100
+def _gauge(score: float | None) -> dict[str, str]:
+    filled = _GAUGE_CIRCUMFERENCE * min(100.0, max(0.0, score or 0.0)) / 100
     return {"dash": f"{filled:.2f}", "circumference": f"{_GAUGE_CIRCUMFERENCE:.2f}"}
 
 
@@ -178,7 +178,7 @@ def _run(result: AuditResult) -> dict[str, Any]:
 def _status_counts(rules: Sequence[RuleResult]) -> list[dict[str, Any]]:
     total = len(rules) or 1
     counts = []
-    for status in (Status.PASS, Status.WARN, Status.FAIL):
+    for status in Status:
         n = sum(1 for rule in rules if rule.status is status)
         counts.append(
             {
@@ -197,7 +197,7 @@ def _dimensions(result: AuditResult) -> list[dict[str, Any]]:
         {
             "name": d.dimension.value.capitalize(),
             "bar": _Bar(
-                format_score(d.score) if d.score is not None else "not run",
+                format_score(d.score) if d.score is not None else ("not evaluated" if d.rules else "not run"),
                 _percent(d.score or 0.0),
                 _score_tone(d.score),
             ),
@@ -233,12 +233,6 @@ def _rule(rule: RuleResult) -> dict[str, Any]:
         "status_label": _STATUS_LABEL[rule.status],
         "links_to_samples": shows_samples(rule),
     }
-
-
-def _anchor(rule_id: str) -> str:
-    """An id attribute for a rule's section: rule ids may hold any character, and an
-    attribute value is escaped anyway, but a fragment link needs no spaces to stay one word."""
-    return "rule-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in rule_id)
 
 
 def _failing(result: AuditResult, rules: Sequence[RuleResult], reveal_values: bool) -> list[dict[str, Any]]:
@@ -329,171 +323,6 @@ def _distinct_values(findings: pl.DataFrame, rule_ids: Sequence[str]) -> dict[st
     return {str(rule_id): int(n) for rule_id, n in frame.iter_rows()}
 
 
-def _details(result: AuditResult) -> list[dict[str, Any]]:
-    """Check-specific results (e.g. a duplicates rule's clusters), rendered from their
-    ``to_dict()`` without knowing their shape: scalars as facts, nested objects flattened into
-    dotted facts, lists of objects as tables of their first rows. The first clusters come from
-    the findings' ``cluster_id``, which every check that clusters records fills."""
-    order = {rule.id: i for i, rule in enumerate(result.rules)}
-    rule_ids = sorted(result.details, key=lambda rule_id: (order.get(rule_id, len(order)), rule_id))
-    rules = {rule.id: rule for rule in result.rules}
-    sections = []
-    for rule_id in rule_ids:
-        details = result.details[rule_id]
-        data = details.to_dict() if hasattr(details, "to_dict") else details
-        facts: list[tuple[str, str]] = []
-        tables: list[dict[str, Any]] = []
-        if isinstance(data, Mapping):
-            _collect_details(data, "", facts, tables)
-        else:
-            facts.append(("Details", _detail_text(data)))
-        clusters = _clusters_in_findings(result.findings, rule_id)
-        if clusters is not None:
-            tables.insert(0, clusters)
-        rule = rules.get(rule_id)
-        sections.append(
-            {
-                "rule_id": _t(rule_id),
-                "anchor": _anchor(rule_id) + "-details",
-                "check": _t(rule.check) if rule else None,
-                "facts": facts[:_DETAIL_FACTS],
-                "facts_left_out": max(0, len(facts) - _DETAIL_FACTS),
-                "tables": tables,
-            }
-        )
-    return sections
-
-
-def _collect_details(
-    data: Mapping[Any, Any], prefix: str, facts: list[tuple[str, str]], tables: list[dict[str, Any]]
-) -> None:
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            _collect_details(value, f"{name}.", facts, tables)
-        elif _is_list(value) and value and all(isinstance(item, Mapping) for item in value):
-            tables.append(_detail_table(name, value))
-        else:
-            facts.append((_label(name), _detail_text(value)))
-
-
-def _detail_table(name: str, items: Sequence[Mapping[Any, Any]]) -> dict[str, Any]:
-    shown = items[:DETAIL_ROWS]
-    columns: list[Any] = []
-    for item in shown:
-        columns.extend(key for key in item if key not in columns)
-    return {
-        "title": _label(name),
-        "count": format_int(len(items)),
-        "columns": [_label(str(column)) for column in columns],
-        "rows": [
-            [_detail_text(item.get(column)) if column in item else "" for column in columns] for item in shown
-        ],
-        "left_out": format_int(len(items) - len(shown)) if len(items) > len(shown) else None,
-        "note": None,
-    }
-
-
-def _is_list(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
-    return isinstance(value, list | tuple)
-
-
-def _label(key: str) -> str:
-    """``records_in_clusters`` -> ``Records in clusters``; dotted paths keep their dots."""
-    text = printable(key).replace("_", " ")
-    return text[:1].upper() + text[1:]
-
-
-def _detail_text(value: object) -> str:
-    if value is None:
-        return NOT_APPLICABLE
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return format_int(value)
-    if isinstance(value, float):
-        return f"{value:,.6g}" if math.isfinite(value) else NOT_APPLICABLE
-    if _is_list(value):
-        return _detail_list(value)
-    if isinstance(value, Mapping):
-        # An object inside a table cell (e.g. one level of a trained comparison).
-        return " ".join(f"{printable(str(k))}={_detail_text(v)}" for k, v in value.items())
-    return _shorten(printable(str(value)))
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= _DETAIL_TEXT else text[: _DETAIL_TEXT - 1] + "…"
-
-
-def _detail_list(items: Sequence[Any]) -> str:
-    if not items:
-        return NOT_APPLICABLE
-    if items and all(isinstance(item, Mapping) and "source" in item for item in items):
-        # Record references (e.g. a cluster's members) read best as source:line.
-        parts = [_position(item) for item in items[:_DETAIL_LIST_ITEMS]]
-    else:
-        parts = [_detail_text(item) for item in items[:_DETAIL_LIST_ITEMS]]
-    separator = "; " if any(isinstance(item, Mapping) for item in items) else ", "
-    more = len(items) - _DETAIL_LIST_ITEMS
-    return separator.join(parts) + (f" … (+{format_int(more)})" if more > 0 else "")
-
-
-def _position(item: Mapping[Any, Any]) -> str:
-    source = _t(item.get("source"))
-    line = item.get("line")
-    return source if line is None else f"{source}:{_t(line)}"
-
-
-def _clusters_in_findings(findings: pl.DataFrame, rule_id: str) -> dict[str, Any] | None:
-    """A table of the rule's first clusters as the findings hold them, or None without any.
-
-    Only failing records are findings: a cluster's first record passes and is not listed, so
-    this counts the records flagged, not every member."""
-    if not findings.height or "cluster_id" not in findings.columns:
-        return None
-    flagged = findings.lazy().filter((pl.col("rule") == rule_id) & pl.col("cluster_id").is_not_null())
-    clusters = (
-        flagged.group_by("cluster_id")
-        .agg(
-            pl.len().alias("records"),
-            pl.col("source").cast(pl.String),
-            pl.col("line"),
-            pl.col("record_key"),
-            pl.col("message").first(),
-        )
-        .sort("cluster_id")
-        .collect()
-    )
-    if not clusters.height:
-        return None
-    rows = []
-    for row in clusters.head(DETAIL_ROWS).iter_rows(named=True):
-        positions = [
-            f"{_t(source)}:{line}" if line is not None else _t(source)
-            for source, line in zip(row["source"], row["line"], strict=True)
-        ]
-        keys = [_t(key) for key in row["record_key"] if key is not None]
-        rows.append(
-            [
-                _t(row["cluster_id"]),
-                format_int(row["records"]),
-                _detail_list(positions),
-                _detail_list(keys) if keys else NOT_APPLICABLE,
-                _shorten(_t(row["message"])),
-            ]
-        )
-    total = int(clusters["records"].sum())
-    return {
-        "title": "Clusters in the findings",
-        "count": format_int(clusters.height),
-        "columns": ["Cluster", "Records flagged", "Where", "Record keys", "Message"],
-        "rows": rows,
-        "left_out": format_int(clusters.height - len(rows)) if clusters.height > len(rows) else None,
-        "note": f"{_count(total, 'record')} flagged in {_count(clusters.height, 'cluster')}; "
-        "each cluster's first record passes and is not a finding.",
-    }
-
-
 def _records(result: AuditResult) -> dict[str, Any] | None:
     r = result.records
     if not r.records or r.mean is None:
@@ -543,7 +372,7 @@ def _breakdown(breakdown: SegmentBreakdown) -> dict[str, Any]:
                 "missing": segment.value is None,
                 "records": format_int(segment.records),
                 "score": _Bar(
-                    format_score(segment.score), _percent(segment.score), _score_tone(segment.score)
+                    format_score(segment.score), _percent(segment.score or 0.0), _score_tone(segment.score)
                 ),
                 "dimensions": [
                     {"text": format_score(scores.get(d)), "tone": _score_tone(scores.get(d))}

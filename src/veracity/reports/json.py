@@ -24,7 +24,7 @@ from veracity.sources.base import SourceInfo
 
 __all__ = ["SAMPLES_PER_RULE", "SCHEMA_VERSION", "render", "report"]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SAMPLES_PER_RULE = 5
 
 JSONObject = dict[str, Any]
@@ -62,6 +62,7 @@ def report(result: AuditResult, *, reveal_values: bool = False) -> JSONObject:
             "decision": "pass" if result.gate.passed else "fail",
             "min_score": _round(result.gate.min_score, 2),
             "reasons": list(result.gate.reasons),
+            "warnings": list(result.gate.warnings),
         },
         "dimensions": [_dimension(d) for d in result.dimensions],
         "rules": [
@@ -99,6 +100,7 @@ def _rule(rule: RuleResult, samples: list[Sample], details: Any) -> JSONObject:
         "severity": rule.severity.value,
         "threshold": _round(rule.threshold, 6),
         "weight": rule.weight,
+        "min_evaluated": rule.min_evaluated,
         "fields": list(rule.fields),
         "when": rule.when,
         "description": rule.description,
@@ -106,7 +108,7 @@ def _rule(rule: RuleResult, samples: list[Sample], details: Any) -> JSONObject:
         "evaluated": rule.evaluated,
         "failed": rule.failed,
         "passed": rule.passed,
-        "pass_rate": _round(rule.pass_rate, 6),
+        "pass_rate": _round(rule.rate, 6),
         "status": rule.status.value,
         "samples": [
             {"source": s.source, "line": s.line, "record_key": s.record_key, "value": s.value}
@@ -136,7 +138,7 @@ def _breakdown(breakdown: SegmentBreakdown) -> JSONObject:
                         "id": r.id,
                         "evaluated": r.evaluated,
                         "failed": r.failed,
-                        "pass_rate": _round(r.pass_rate, 6),
+                        "pass_rate": _round(r.pass_rate, 6) if r.evaluated else None,
                         "status": r.status.value,
                     }
                     for r in segment.rules

@@ -8,7 +8,9 @@ follows Ant's JUnit XML as those tools accept it (``testsuites`` > ``testsuite``
 - a failed error rule (status FAIL) has a ``failure``: the pass rate against the threshold,
   with the first failing records (masked) as ``source:line`` in the body;
 - a warning (status WARN) passes, with a ``system-out`` note, as it does not fail the gate;
-- a rule that evaluated no record is ``skipped``: nothing was tested;
+- a rule that evaluated no record (status NOT_EVALUATED) is ``skipped``, with a message
+  saying so: nothing was tested;
+- a rule that evaluated fewer records than its ``min_evaluated`` fails, saying so;
 - the overall score and the gate decision are ``properties`` of the suite.
 
 Text from the data or the rule file has control characters made visible first: XML 1.0
@@ -90,13 +92,13 @@ def _x(text: str) -> str:
 
 
 def _skipped(rule: RuleResult) -> bool:
-    return rule.evaluated == 0 and rule.status is Status.PASS
+    return rule.status is Status.NOT_EVALUATED
 
 
 def _properties(properties: ET.Element, result: AuditResult) -> None:
     run = result.run
     entries: list[tuple[str, str | None]] = [
-        ("score", format_score(result.score)),
+        ("score", format_score(result.score) if result.score is not None else None),
         ("gate", "pass" if result.gate.passed else "fail"),
         (
             "gate.min_score",
@@ -119,14 +121,15 @@ def _properties(properties: ET.Element, result: AuditResult) -> None:
     for breakdown in result.segments:
         for segment in breakdown.segments:
             prefix = f"segment.{breakdown.field}.{segment_label(segment.value)}"
-            entries.append((f"{prefix}.score", format_score(segment.score)))
+            if segment.score is not None:
+                entries.append((f"{prefix}.score", format_score(segment.score)))
             entries += [
                 (f"{prefix}.{r.id}.pass_rate", f"{r.pass_rate:.6f}") for r in segment.rules if r.evaluated
             ]
     for name, value in entries:
         # An absent value is left out rather than written as "": "" would read as a value.
         if value is not None:
-            ET.SubElement(properties, "property", {"name": name, "value": _x(value)})
+            ET.SubElement(properties, "property", {"name": _x(name), "value": _x(value)})
 
 
 def _testcase(
@@ -152,10 +155,16 @@ def _testcase(
         reason = "no record was evaluated"
         if rule.when:
             reason += f" (when: {rule.when})"
+        reason += "; the rule is left out of the scores"
         ET.SubElement(case, "skipped", {"message": _x(reason)})
 
 
 def _outcome(rule: RuleResult) -> str:
+    if rule.too_few_evaluated:
+        return (
+            f"{format_int(rule.evaluated)} records were evaluated, fewer than min_evaluated "
+            f"{format_int(rule.min_evaluated or 0)}"
+        )
     return (
         f"pass rate {format_rate(rule)} is below the threshold {rule.threshold * 100:.2f}% "
         f"({format_int(rule.failed)} of {format_int(rule.evaluated)} records failed)"
@@ -192,5 +201,6 @@ def _suite_summary(result: AuditResult, reveal: bool) -> str:
     gate = result.gate
     lines = [f"score {format_score(result.score)} / 100; quality gate {'PASS' if gate.passed else 'FAIL'}"]
     lines.extend(f"- {_x(reason)}" for reason in gate.reasons)
+    lines.extend(f"- warning: {_x(warning)}" for warning in gate.warnings)
     lines.append("Values are shown unmasked." if reveal else "Values from the data are masked.")
     return "\n".join(lines) + "\n"

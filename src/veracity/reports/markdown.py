@@ -29,7 +29,12 @@ __all__ = ["SAMPLES_PER_RULE", "render"]
 
 SAMPLES_PER_RULE = 5
 
-_STATUS = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.FAIL: "❌ fail"}
+_STATUS = {
+    Status.PASS: "✅ pass",
+    Status.WARN: "⚠️ warn",
+    Status.FAIL: "❌ fail",
+    Status.NOT_EVALUATED: "⚪ not evaluated",
+}
 # Backslash-escaping the characters that GFM reads as inline markup anywhere in a line keeps
 # free text inert (`@` would notify a GitHub user in a PR comment); `&` becomes an entity
 # because a backslash does not stop entity references.
@@ -96,7 +101,8 @@ def _row(cells: Sequence[str]) -> str:
 def _title(result: AuditResult) -> str:
     gate = result.gate
     icon, decision = ("✅", "PASS") if gate.passed else ("❌", "FAIL")
-    lines = [f"# {icon} Data quality: {result.score:.2f} / 100 — {decision}", ""]
+    score = "no score" if result.score is None else f"{result.score:.2f} / 100"
+    lines = [f"# {icon} Data quality: {score} — {decision}", ""]
     if gate.min_score is not None:
         lines.append(f"Gate: minimum score **{gate.min_score:.2f}** · decision **{decision.lower()}**")
     else:
@@ -104,6 +110,9 @@ def _title(result: AuditResult) -> str:
     if gate.reasons:
         lines.append("")
         lines.extend(f"- {text(reason, starts_line=True)}" for reason in gate.reasons)
+    if gate.warnings:
+        lines.append("")
+        lines.extend(f"- ⚠️ {text(warning)}" for warning in gate.warnings)
     run = result.run
     sources = len(result.sources)
     meta = [
@@ -205,7 +214,7 @@ def _records(result: AuditResult) -> str:
 def _segments(breakdown: SegmentBreakdown) -> str:
     dimensions = segment_dimensions(breakdown)
     header = [
-        breakdown.field,
+        text(breakdown.field),
         "Records",
         "Score",
         *(d.value.capitalize() for d in dimensions),

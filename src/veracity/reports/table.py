@@ -41,8 +41,13 @@ __all__ = ["DEFAULT_WIDTH", "SAMPLES_PER_RULE", "render"]
 DEFAULT_WIDTH = 100
 SAMPLES_PER_RULE = 3
 
-_STATUS_STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
-_STATUS_ICON = {Status.PASS: "✔", Status.WARN: "▲", Status.FAIL: "✘"}
+_STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.WARN: "yellow",
+    Status.FAIL: "bold red",
+    Status.NOT_EVALUATED: "yellow",
+}
+_STATUS_ICON = {Status.PASS: "✔", Status.WARN: "▲", Status.FAIL: "✘", Status.NOT_EVALUATED: "○"}
 _HEADING = "bold"
 _MUTED = "dim"
 _BAR_WIDTH = 20
@@ -61,6 +66,7 @@ _DIGITS = {
     "8": ("╭─╮", "├─┤", "╰─╯"),
     "9": ("╭─╮", "╰─┤", "╶─╯"),
     ".": (" ", " ", "•"),
+    "-": ("   ", "╶─╴", "   "),
 }
 
 
@@ -105,8 +111,10 @@ def _t(value: str | None, style: str = "") -> Text:
     return Text(printable(value), style=style)
 
 
-def _big_number(score: float, style: str) -> Text:
-    glyphs = [_DIGITS[c] for c in f"{score:.2f}" if c in _DIGITS]
+def _big_number(score: float | None, style: str) -> Text:
+    # No score (nothing was evaluated) shows as a dash: a number there would be invented.
+    shown = "-" if score is None else f"{score:.2f}"
+    glyphs = [_DIGITS[c] for c in shown if c in _DIGITS]
     rows = [" ".join(glyph[row] for glyph in glyphs) for row in range(3)]
     big = Text(style=style)
     for i, row in enumerate(rows):
@@ -147,11 +155,17 @@ def _header(result: AuditResult) -> Panel:
         lines.append(Text(f"… and {len(gate.reasons) - len(shown)} more (see Rules)", style=_MUTED))
     if gate.passed and not gate.reasons:
         lines.append(Text("all gate conditions met", style=_MUTED))
+    # Warnings did not decide the gate, but a reader who sees PASS must see them too.
+    shown_warnings = gate.warnings[:_HEADER_REASONS]
+    lines.extend(Text.assemble(("▲ ", "yellow"), _t(warning)) for warning in shown_warnings)
+    if len(gate.warnings) > len(shown_warnings):
+        lines.append(Text(f"… and {len(gate.warnings) - len(shown_warnings)} more warnings", style=_MUTED))
 
     top = Table.grid(padding=(0, 4))
     top.add_column(no_wrap=True)
     top.add_column(ratio=1)
-    top.add_row(_big_number(result.score, "bold green" if gate.passed else "bold red"), Group(*lines))
+    number_style = _MUTED if result.score is None else gate_style
+    top.add_row(_big_number(result.score, number_style), Group(*lines))
 
     run = result.run
     counts = Text(style=_MUTED)
@@ -196,9 +210,9 @@ def _section(title: str) -> Table:
     )
 
 
-def _bar(score: float | None) -> Text:
+def _bar(score: float | None, rules: int = 0) -> Text:
     if score is None:
-        return Text("not run", style=_MUTED)
+        return Text("not evaluated" if rules else "not run", style=_MUTED)
     # Rounded down: a full bar must mean a perfect score, not 97.5.
     filled = int(max(0.0, min(score, 100.0)) / 100 * _BAR_WIDTH)
     return Text.assemble(("█" * filled, _score_style(score)), ("░" * (_BAR_WIDTH - filled), _MUTED))
@@ -218,7 +232,7 @@ def _dimensions(result: AuditResult) -> Table | None:
         table.add_row(
             d.dimension.value.capitalize(),
             Text(format_score(d.score), style=_score_style(d.score)),
-            _bar(d.score),
+            _bar(d.score, d.rules),
             format_int(d.rules),
             format_int(d.evaluated),
             Text(format_int(d.failed), style="red" if d.failed else ""),
@@ -237,9 +251,9 @@ _SHORT_DIMENSION = {
 
 
 def _segments(breakdown: SegmentBreakdown) -> Table:
-    table = _section(f"Scores by {breakdown.field}")
+    table = _section(f"Scores by {printable(breakdown.field)}")
     dimensions = segment_dimensions(breakdown)
-    table.add_column(breakdown.field)
+    table.add_column(_t(breakdown.field))
     table.add_column("Records", justify="right")
     table.add_column("Score", justify="right")
     for dimension in dimensions:
@@ -261,7 +275,8 @@ def _segments(breakdown: SegmentBreakdown) -> Table:
 
 
 def _status(status: Status) -> Text:
-    return Text(f"{_STATUS_ICON[status]} {status.value.upper()}", style=_STATUS_STYLE[status])
+    word = status.value.replace("_", " ").upper()
+    return Text(f"{_STATUS_ICON[status]} {word}", style=_STATUS_STYLE[status])
 
 
 def _rules(result: AuditResult) -> Table | Text:
@@ -298,6 +313,8 @@ def _rule_heading(rule: RuleResult) -> Text:
     heading = Text.assemble(_status(rule.status), "  ", _t(rule.id, "bold"))
     heading.append(f"  {format_int(rule.failed)} of {format_int(rule.evaluated)} failed", style="red")
     heading.append(f" · pass rate {format_rate(rule)}, required {rule.threshold * 100:.2f}%", style=_MUTED)
+    if rule.too_few_evaluated:
+        heading.append(f" · fewer than min_evaluated {format_int(rule.min_evaluated or 0)}", style="red")
     return heading
 
 

@@ -58,7 +58,7 @@ class TrendPoint:
     run_id: int
     as_of: date
     started_at: str
-    score: float
+    score: float | None  # None when no rule evaluated a record
     dimensions: dict[str, float | None]
     stale: float | None  # stale share 0..1, see the module docstring
     gate_passed: bool
