@@ -371,15 +371,16 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.xlsx",
         _xlsx({0: ["a"], 1: [SECRET]}, sheets=("Data", "Old")),
         {"sheet": "New"},
-        "crm.xlsx: there is no sheet named 'New'; available sheets: 'Data', 'Old'; set read.sheet",
+        "crm.xlsx: there is no sheet named 'New' (the workbook has 'Data', 'Old'); set read.sheet in the rule "
+        "file or --sheet to one of these names or to a 0-based index",
     ),
     (
         "xlsx-sheet-index",
         "crm.xlsx",
         _xlsx({0: ["a"], 1: [SECRET]}, sheets=("Data", "Old")),
         {"sheet": 2},
-        "crm.xlsx: there is no sheet at index 2 (0-based; the workbook has 2: 'Data', 'Old'); set read.sheet "
-        "to a sheet name or index",
+        "crm.xlsx: there is no sheet named '2' and no sheet at index 2 (0-based; the workbook has 2: 'Data', "
+        "'Old'); set read.sheet in the rule file or --sheet to a sheet name or to an index from 0 to 1",
     ),
     (
         "xlsx-empty-sheet",

@@ -18,12 +18,15 @@ import polars as pl
 
 from veracity.errors import SourceError
 from veracity.sources._table import ENGINE_ERRORS, Table, check_header, column_letter, quote
+from veracity.sources._xlsx_guard import check_package, check_sheet
 from veracity.sources.base import ReadOptions
 
-__all__ = ["read_excel"]
+__all__ = ["read_excel", "sheet_index"]
 
 
 def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
+    # Checked before fastexcel opens the workbook: opening it unpacks the shared strings.
+    package = check_package(raw, display)
     try:
         reader: Any = fastexcel.read_excel(raw)
         sheet_names = [str(name) for name in reader.sheet_names]
@@ -32,9 +35,11 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
             f"{display}: is not a readable Excel workbook; save it as .xlsx, or set read.format in the rule "
             "file if it is another format"
         ) from None
-    index = _sheet_index(options.sheet, sheet_names, display)
+    index = sheet_index(options.sheet, sheet_names, display)
     sheet_name = sheet_names[index]
     where = f"{display} (sheet {quote(sheet_name)})"
+    if package is not None:
+        check_sheet(package, index, where, display)
     try:
         sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
         # A column fastexcel found no cell in would be of the Null type; text operations need String.
@@ -72,23 +77,31 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
     )
 
 
-def _sheet_index(wanted: str | int | None, names: list[str], display: str) -> int:
-    listing = ", ".join(quote(name) for name in names)
+def sheet_index(wanted: str | int | None, names: list[str], display: str) -> int:
+    """The position of the sheet ``read.sheet``/``--sheet`` chooses: the sheet of that NAME
+    when there is one (a sheet may be named ``2024``), else, for a whole number, the sheet at
+    that 0-based position; the first sheet when none is chosen."""
+    if not names:
+        raise SourceError(f"{display}: the workbook has no sheets; export the data again")
     if wanted is None:
-        if not names:
-            raise SourceError(f"{display}: the workbook has no sheets; export the data again")
         return 0
-    if isinstance(wanted, int):
-        if 0 <= wanted < len(names):
-            return wanted
+    text = str(wanted)
+    if text in names:
+        return names.index(text)
+    listing = ", ".join(quote(name) for name in names)
+    number = wanted if isinstance(wanted, int) else int(text) if text.isascii() and text.isdigit() else None
+    if number is None:
         raise SourceError(
-            f"{display}: there is no sheet at index {wanted} (0-based; the workbook has {len(names)}: "
-            f"{listing}); set read.sheet to a sheet name or index"
+            f"{display}: there is no sheet named {quote(text)} (the workbook has {listing}); "
+            "set read.sheet in the rule file or --sheet to one of these names or to a 0-based index"
         )
-    if wanted in names:
-        return names.index(wanted)
+    if 0 <= number < len(names):
+        return number
     raise SourceError(
-        f"{display}: there is no sheet named {quote(wanted)}; available sheets: {listing}; set read.sheet"
+        f"{display}: there is no sheet named {quote(text)} and no sheet at index {number} (0-based; the "
+        f"workbook has {len(names)}: {listing}); set read.sheet in the rule file or --sheet to a sheet "
+        "name or to an index from 0 to "
+        f"{len(names) - 1}"
     )
 
 
