@@ -37,6 +37,7 @@ __all__ = [
     "RuleRecord",
     "RunRecord",
     "SourceRecord",
+    "check_store",
     "distinct_rule_files",
     "get_run",
     "history_path",
@@ -249,7 +250,10 @@ def _stored_version(conn: sqlite3.Connection, where: str) -> int:
         return 0
     if "meta" not in tables:
         # Writing our tables into someone else's database would mix two applications' data.
-        raise HistoryError(f"{where} is an SQLite database but not a veracity history store")
+        raise HistoryError(
+            f"{where} is an SQLite database but not a veracity history store; "
+            "keep the history in a file of its own"
+        )
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None or not str(row[0]).isdigit():
         raise HistoryError(f"{where} has no valid schema_version; it is damaged or not a history store")
@@ -266,6 +270,10 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
         raise HistoryError(f"{where} {what}; record audits with 'veracity audit --history' first")
     if create and not path.parent.is_dir():
         raise HistoryError(f"cannot create {where}: directory {path.parent} does not exist; create it first")
+    if path.exists():
+        # Proven ours before it is opened for writing: opening a foreign database read-write
+        # would already switch it to WAL mode and leave -wal and -shm files beside it.
+        _probe(path, where)
     try:
         # mode=rw when reading: a typo in --history must not leave an empty store behind.
         mode = "rwc" if create else "rw"
@@ -288,6 +296,59 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
         raise HistoryError(f"{where} cannot be used: {exc}") from None
     finally:
         conn.close()
+
+
+def _probe(path: Path, where: str) -> None:
+    """Refuse ``path`` unless it is an SQLite file with no tables yet or a history store this
+    veracity can use, reading it without changing a byte."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise HistoryError(f"cannot open {where}: {exc}") from None
+    try:
+        found = _stored_version(conn, where)
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(f"{where} cannot be used: {exc}") from None
+    finally:
+        conn.close()
+    if found > len(MIGRATIONS):
+        raise HistoryError(
+            f"{where} has schema version {found}, newer than this veracity knows ({len(MIGRATIONS)}); "
+            "upgrade veracity to use it"
+        )
+
+
+def check_store(path: StrPath | None = None) -> Path:
+    """The store :func:`record_audit` would write, checked before an audit runs: an existing
+    file must be a usable history store and writable, a new one's directory writable.
+
+    Raises :class:`HistoryError`; changes nothing on disk.
+    """
+    target = history_path(path)
+    where = f"history store {target}"
+    if target.exists():
+        if not target.is_file():
+            raise HistoryError(f"{where} is not a file; give --history-db (or VERACITY_HISTORY) a file path")
+        _probe(target, where)
+        directory = target.parent
+        if not os.access(target, os.W_OK) or not os.access(directory, os.W_OK | os.X_OK):
+            raise HistoryError(
+                f"{where} cannot be written (it or its directory {directory} is read-only); "
+                "give --history-db (or VERACITY_HISTORY) a writable file"
+            )
+        return target
+    # The default store's directory is created when the first audit is recorded.
+    directory = target.parent
+    while target == DEFAULT_PATH and not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    if not directory.is_dir():
+        raise HistoryError(f"cannot create {where}: directory {target.parent} does not exist; create it first")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise HistoryError(
+            f"cannot create {where}: directory {directory} is read-only; "
+            "give --history-db (or VERACITY_HISTORY) a writable path"
+        )
+    return target
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -93,6 +93,8 @@ class Attack:
     error_lines: int | None = None
     stdin: bytes | Literal["closed"] | None = None
     stdout: Stream = "pipe"
+    #: Append standard output to this file of the working directory instead (``>> FILE``).
+    stdout_to: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     prepare: Callable[[Path], None] | None = None
     interrupt: Interrupt | None = None
@@ -146,15 +148,18 @@ def run(case: Attack, workdir: Path) -> Outcome:
             os.close(fd)
 
     read_end, write_end = os.pipe() if case.stdout == "broken" else (-1, -1)
+    appended = open(workdir / case.stdout_to, "ab") if case.stdout_to else None  # noqa: SIM115
     process = subprocess.Popen(
         command,
         cwd=workdir,
         env=env,
         stdin=subprocess.PIPE if isinstance(case.stdin, bytes) else subprocess.DEVNULL,
-        stdout=write_end if case.stdout == "broken" else subprocess.PIPE,
+        stdout=appended or (write_end if case.stdout == "broken" else subprocess.PIPE),
         stderr=subprocess.PIPE,
         preexec_fn=close_streams if closed else None,
     )
+    if appended is not None:
+        appended.close()
     if case.stdout == "broken":
         # The reader is gone before the first write: every write to stdout meets EPIPE.
         os.close(read_end)

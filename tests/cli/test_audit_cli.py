@@ -289,7 +289,9 @@ def test_an_output_in_a_missing_directory_is_refused_before_anything_is_written(
         runner, "-r", "rules.yaml", "good.csv", "-o", "report.txt", "--openlineage", "nope/l.ndjson"
     )
     assert code == 2
-    assert err.strip() == "Error: cannot write nope/l.ndjson: directory nope does not exist; create it first"
+    assert err.strip() == (
+        "Error: --openlineage: cannot write nope/l.ndjson: directory nope does not exist; create it first"
+    )
     assert not (workdir / "report.txt").exists()
 
 

@@ -3,20 +3,107 @@
 from __future__ import annotations
 
 import atexit
+import errno
 import os
+import signal
 import sys
 import threading
-from typing import NoReturn
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from veracity import __version__
 from veracity.cli import rules
+from veracity.cli._common import EXIT_ERROR, Interrupted, end_interrupted, err_console
 from veracity.cli.audit import audit_command
 from veracity.cli.trend import trend_command
 
+#: 128 + SIGPIPE: what a shell reports for a writer whose reader has gone (``| head -1``).
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+
+
+class _Group(TyperGroup):
+    """The root command: a usage error is one ``Error:`` line pointing at the command's help;
+    a reader that goes away (``| head -1``) ends the run quietly, as it ends any Unix filter."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as exc:
+            code = _usage_error(exc, self._command_words(sys.argv[1:] if args is None else args))
+        except typer.Abort:
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def _command_words(self, args: Sequence[str]) -> list[str]:
+        """The (sub)command names at the start of ``args``: ``rules check`` of ``rules check x.yaml``."""
+        words: list[str] = []
+        group: Any = self
+        for arg in args:
+            command = getattr(group, "commands", {}).get(arg)
+            if command is None:
+                break
+            words.append(arg)
+            group = command
+        return words
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            end_interrupted(exc)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _silence_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+
+
+def _usage_error(exc: typer.TyperException, words: list[str]) -> int:
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return EXIT_ERROR  # the help text is already printed
+    ctx = getattr(exc, "ctx", None)
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    # The parser raises some errors (an option without its value) without a context.
+    command = " ".join(["veracity", *(reversed(names) if names else words)])
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    err_console.print(f"Error: {message}; see '{command} --help'", markup=False, highlight=False)
+    return int(getattr(exc, "exit_code", EXIT_ERROR))
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the final flush at exit does not meet the
+    closed pipe again and print an 'Exception ignored' message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 app = typer.Typer(
     name="veracity",
+    cls=_Group,
     help="Audit the quality of customer data exports against YAML rules.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -45,11 +132,44 @@ def _root(
 
 def main() -> NoReturn:
     """The console entry point: the app, then :func:`_exit` with its status."""
+    _open_closed_streams()
+    _handle_termination()
     try:
         app()
     except SystemExit as done:
         _exit(done.code)
     _exit(0)
+
+
+def _open_closed_streams() -> None:
+    """Open /dev/null on standard descriptors the caller closed (``>&-``, ``<&-``).
+
+    Otherwise the next file opened takes the descriptor, and whatever is written to the stream
+    (by a library, or by the report) would land in it. Python has set ``sys.stdout`` (or
+    ``sys.stdin``) to None by then, which is how the commands see that the stream is closed.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDWR)
+            if opened != fd:
+                os.dup2(opened, fd)
+                os.close(opened)
+
+
+def _handle_termination() -> None:
+    """SIGTERM (a scheduler, ``timeout``, ``kill``) ends a run as Ctrl-C does: the clean-up of
+    temporary files runs, the process exits 128 + the signal's number with one line."""
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    # Only the first signal interrupts: a second one during the clean-up would cut it short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise Interrupted(signum)
 
 
 def _exit(code: object) -> NoReturn:
@@ -65,8 +185,9 @@ def _exit(code: object) -> NoReturn:
         raise SystemExit(code)
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the descriptor was closed when the process started
+                stream.flush()
     except (OSError, ValueError):
         raise SystemExit(code) from None
     os._exit(code or 0)

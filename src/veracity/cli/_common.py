@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from veracity._atomic import remove_leftovers, written_any
 from veracity.errors import UsageError, VeracityError
 from veracity.safetext import error_text, scrub_message
 
@@ -91,11 +93,12 @@ def error_boundary(debug: bool) -> Iterator[None]:
         if debug:
             print_debug_traceback(exc)
         fail(str(exc))
-    except KeyboardInterrupt:
-        err_console.print("Interrupted; nothing was written.")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        end_interrupted(exc)
     except MemoryError:
         fail("out of memory; audit fewer or smaller files at once")
+    except BrokenPipeError:
+        raise  # the reader of standard output has gone: the command group ends the run quietly
     except Exception as exc:
         _record_internal_error(exc)
         if debug:
@@ -104,6 +107,23 @@ def error_boundary(debug: bool) -> Iterator[None]:
             f"internal error ({type(exc).__name__}); rerun with --debug for the details "
             "and report it with the rule file (the traceback can contain data values)"
         )
+
+
+class Interrupted(KeyboardInterrupt):
+    """A termination signal (SIGINT, SIGTERM) ending the run the way Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def end_interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """One line and exit 128 + the signal's number, once the temporary files are gone."""
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    remove_leftovers()
+    done = "the outputs already in place are complete" if written_any() else "nothing was written"
+    err_console.print(f"Interrupted by {signal.Signals(signum).name}; {done}.", markup=False)
+    raise typer.Exit(128 + signum) from None
 
 
 #: Set by the test suite: every internal error is appended to this file, so that a test that

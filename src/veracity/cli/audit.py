@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -11,8 +12,20 @@ from typing import Annotated
 import typer
 
 from veracity._api import audit as run_audit
+from veracity._api import load_rules, source_specs
+from veracity._atomic import all_or_nothing, atomic_write
 from veracity.cli._common import EXIT_OK, err_console, error_boundary, parse_as_of, stdout_is_terminal
+from veracity.cli._outputs import (
+    Input,
+    Output,
+    check_outputs,
+    check_stdout,
+    identity,
+    same_file,
+    stdout_identity,
+)
 from veracity.cli._progress import StageProgress
+from veracity.config import RuleSet
 from veracity.errors import UsageError
 from veracity.reports import FORMATS, render
 from veracity.results import AuditResult
@@ -128,7 +141,6 @@ def audit_command(
             raise UsageError("--delimiter: give a single character such as ';' or '\\t'")
         if duplicates is not None and duplicates.suffix.lower() not in (".csv", ".parquet"):
             raise UsageError(f"--duplicates: {duplicates} must end in .csv or .parquet")
-        _refuse_unwritable(output, findings, duplicates, openlineage)
         read = ReadOptions(
             format=input_format,  # type: ignore[arg-type]
             delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
@@ -137,11 +149,28 @@ def audit_command(
             sheet=int(sheet) if sheet is not None and sheet.isdigit() else sheet,
         )
         audit_date = parse_as_of(as_of)
-        with StageProgress(err_console, enabled=progress) as stage:
+        rule_set = load_rules(rules)
+        outputs = [
+            Output(option, path)
+            for option, path in (
+                ("-o/--output", output),
+                ("--findings", findings),
+                ("--duplicates", duplicates),
+                ("--openlineage", openlineage),
+            )
+            if path is not None
+        ]
+        summary = _plan_run(
+            rule_set, paths, read, rules, outputs, history, history_db, duplicates, openlineage
+        )
+        with (
+            StageProgress(err_console, enabled=progress) as stage,
+            all_or_nothing({o.path: o.option for o in outputs}),
+        ):
             if chunk_rows is None:
                 result = run_audit(
                     paths or None,
-                    rules,
+                    rule_set,
                     as_of=audit_date,
                     fail_under=fail_under,
                     read=read,
@@ -154,7 +183,7 @@ def audit_command(
                 # The findings file is streamed chunk by chunk inside the audit.
                 result = audit_chunked(
                     paths or None,
-                    rules,
+                    rule_set,
                     as_of=audit_date,
                     fail_under=fail_under,
                     read=read,
@@ -177,15 +206,17 @@ def audit_command(
 
                 write_duplicates(result, duplicates)
             if output is not None:
-                from veracity._atomic import atomic_write
-
                 atomic_write(output, text)
-            _github_actions(result, fmt, reveal_values)
+            if openlineage is not None:
+                _emit_lineage(result, openlineage)
             if history:
                 from veracity.history import record_audit
 
+                # Last: a history row stands for outputs that are all in place.
                 record_audit(result, history_db)
-            _emit_lineage(result, openlineage)
+        _github_actions(result, fmt, reveal_values, summary)
+        if openlineage is None:
+            _emit_lineage(result, None)
         if output is None:
             typer.echo(text, nl=not text.endswith("\n"))
         else:
@@ -194,15 +225,75 @@ def audit_command(
     raise typer.Exit(code)
 
 
-def _refuse_unwritable(*paths: Path | None) -> None:
-    """Check output directories before the audit runs, so a typo costs no audit and leaves no
-    partial set of outputs behind."""
-    for path in paths:
-        if path is not None and not path.parent.is_dir():
-            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist; create it first")
+def _plan_run(
+    rule_set: RuleSet,
+    paths: list[str] | None,
+    read: ReadOptions,
+    rules: Path,
+    outputs: list[Output],
+    history: bool,
+    history_db: Path | None,
+    duplicates: Path | None,
+    openlineage: Path | None,
+) -> Path | None:
+    """Every check that can refuse the run, before the first byte is written: outputs apart
+    from the inputs and from each other, writable, the history store ours, the streams open.
+    Returns the job summary file to append to, if any."""
+    specs, base_dir = source_specs(paths or None, rule_set, read)
+    inputs = [Input("rule file", rules)]
+    for spec in specs:
+        if spec.path == "-":
+            if sys.stdin is None:
+                raise UsageError(
+                    "'-' reads standard input, which is closed; give the data file's path instead"
+                )
+            continue
+        path = Path(spec.path)
+        inputs.append(Input("data file", base_dir / path if base_dir and not path.is_absolute() else path))
+    if history:
+        from veracity.history import check_store, history_path
+
+        # Compared with the inputs before it is opened at all, then proven to be a usable store.
+        outputs = [*outputs, Output("--history-db", history_path(history_db), directory_checked=True)]
+        check_outputs(outputs, inputs)
+        check_store(history_db)
+    check_outputs(outputs, inputs)
+    if not any(output.option == "-o/--output" for output in outputs):
+        if sys.stdout is None:
+            raise UsageError("standard output is closed; give -o/--output a path for the report")
+        check_stdout(inputs)
+    if duplicates is not None and not any(rule.check.name == "duplicates" for rule in rule_set.rules):
+        raise UsageError(
+            "--duplicates needs a rule with 'check: duplicates' in the rule file; add one or drop --duplicates"
+        )
+    if openlineage is not None and importlib.util.find_spec("openlineage") is None:
+        raise UsageError(
+            "--openlineage needs the openlineage-python package; install it with 'pip install openlineage-python'"
+        )
+    return _step_summary(outputs, inputs)
 
 
-def _github_actions(result: AuditResult, fmt: str, reveal_values: bool) -> None:
+def _step_summary(outputs: list[Output], inputs: list[Input]) -> Path | None:
+    """``$GITHUB_STEP_SUMMARY`` inside a GitHub Actions job, unless the report already goes
+    there (``-f markdown >> "$GITHUB_STEP_SUMMARY"``, or ``-o`` naming it): then it would appear
+    twice."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    value = os.environ.get("GITHUB_STEP_SUMMARY", "")
+    if not value:
+        return None
+    summary = Path(value)
+    check_outputs([Output("GITHUB_STEP_SUMMARY", summary)], inputs)
+    report = next((o.path for o in outputs if o.option == "-o/--output"), None)
+    mine = identity(summary)
+    if report is not None and same_file(report, summary):
+        return None
+    if report is None and mine is not None and mine == stdout_identity():
+        return None
+    return summary
+
+
+def _github_actions(result: AuditResult, fmt: str, reveal_values: bool, summary: Path | None) -> None:
     """Inside a GitHub Actions job: annotations for the worst rules and the job summary.
 
     The annotations go to stderr (the runner reads workflow commands from both streams), so a
@@ -214,9 +305,15 @@ def _github_actions(result: AuditResult, fmt: str, reveal_values: bool) -> None:
 
     if fmt != "github":
         sys.stderr.write(github.render(result, reveal_values=reveal_values))
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        github.append_step_summary(result, Path(summary), reveal_values=reveal_values)
+    if summary is None:
+        return
+    try:
+        github.append_step_summary(result, summary, reveal_values=reveal_values)
+    except OSError as exc:
+        # The outputs are in place and the verdict stands; the summary is a view of them.
+        err_console.print(
+            f"Warning: cannot append to GITHUB_STEP_SUMMARY {summary}: {exc.strerror}", markup=False
+        )
 
 
 def _emit_lineage(result: AuditResult, path: Path | None) -> None:

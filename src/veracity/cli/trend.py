@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from veracity.cli._common import EXIT_OK, err_console, error_boundary, stdout_is_terminal
+from veracity.cli._outputs import Input, Output, check_outputs
 from veracity.errors import UsageError
 from veracity.history import ENV_VAR, HistoryError, distinct_rule_files, history_path, list_runs
 from veracity.reports.trend import FORMATS, build_trend, render
@@ -50,6 +51,8 @@ def trend_command(
                 f"--format: unknown format '{output_format}'; choose one of {', '.join(FORMATS)}"
             )
         store = history_path(history)
+        if output is not None:
+            check_outputs([Output("-o/--output", output)], [Input("history store", store)])
         runs = list_runs(store, rules=rules)
         if not runs:
             which = f" for --rules {rules}" if rules is not None else ""
