@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from veracity.fieldtypes import FieldType
+from veracity.masking import safe_name
 from veracity.results import FieldLineage
 from veracity.sources.base import LoadedData
 
@@ -14,6 +15,9 @@ _TEXT_FORMATS = {"csv", "tsv"}
 
 
 def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> list[FieldLineage]:
+    """Each field's origins and steps. Names with the shape of an e-mail address or a phone
+    number are masked (:func:`veracity.masking.safe_name`): in a file without a header, the
+    first record's values are read as the column names."""
     notes = []
     for name in data.fields:
         origins: list[tuple[int, str, str]] = []
@@ -23,9 +27,9 @@ def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> lis
             if column is None:
                 steps.append(f"absent from {source.path}: missing for its {source.rows} records")
                 continue
-            origins.append((source.index, column.original, column.original_type))
+            origins.append((source.index, safe_name(column.original), column.original_type))
             if column.original != name:
-                steps.append(f"renamed from '{column.original}' in {source.path}")
+                steps.append(f"renamed from '{safe_name(column.original)}' in {source.path}")
             if source.format not in _TEXT_FORMATS and column.original_type != "string":
                 steps.append(f"read as text from {column.original_type} in {source.path}")
             if column.missing_replaced:
@@ -38,5 +42,5 @@ def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> lis
                 steps.append(f"{column.missing_replaced} {spelled} values set to missing in {source.path}")
         if name in field_types:
             steps.append(field_types[name].describe())
-        notes.append(FieldLineage(field=name, origins=origins, transformations=steps))
+        notes.append(FieldLineage(field=safe_name(name), origins=origins, transformations=steps))
     return notes

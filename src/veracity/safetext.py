@@ -26,6 +26,7 @@ import polars as pl
 __all__ = [
     "INVISIBLE_CODEPOINTS",
     "error_text",
+    "json_safe",
     "neutralise_formula",
     "neutralise_formula_expr",
     "printable",
@@ -80,6 +81,19 @@ def printable_expr(text: pl.Expr, *, keep_layout: bool = False) -> pl.Expr:
     if keep_layout:
         return text.str.replace_many(_CELL_CHARS, _CELL_ESCAPES)
     return text.str.replace_many(_INVISIBLE_CHARS, _INVISIBLE_ESCAPES)
+
+
+_JSON_UNESCAPED = re.compile("[" + "".join(chr(code) for code in INVISIBLE_CODEPOINTS if code >= 0x7F) + "]")
+
+
+def json_safe(document: str) -> str:
+    """A JSON document (``ensure_ascii=False``) with the control and direction-changing
+    characters that JSON leaves raw (DEL, C1, bidirectional controls) written as ``\\uXXXX``.
+
+    Lossless: a parser reads the same strings back. JSON escapes C0 controls itself, and these
+    characters can only stand inside strings, where an escape means the same character.
+    """
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
 #: A spreadsheet runs a cell as a formula when it starts with one of ``= + - @`` (leading blanks

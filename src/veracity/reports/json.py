@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from veracity.masking import safe_name
 from veracity.reports._common import Sample, findings_by_rule, location_of, samples_by_rule, source_paths
 from veracity.results import (
     AuditResult,
@@ -20,6 +21,7 @@ from veracity.results import (
     RuleResult,
     SegmentBreakdown,
 )
+from veracity.safetext import json_safe
 from veracity.sources.base import SourceInfo
 
 __all__ = ["SAMPLES_PER_RULE", "SCHEMA_VERSION", "render", "report"]
@@ -33,8 +35,13 @@ JSONObject = dict[str, Any]
 def render(result: AuditResult, *, reveal_values: bool = False) -> str:
     """The report as indented JSON text, ending with a newline."""
     # allow_nan=False: NaN is not JSON, and a consumer's parser would reject the whole report.
+    # json_safe: C1 and bidirectional controls as escapes, so the report is safe on a terminal.
     return (
-        json.dumps(report(result, reveal_values=reveal_values), indent=2, ensure_ascii=False, allow_nan=False)
+        json_safe(
+            json.dumps(
+                report(result, reveal_values=reveal_values), indent=2, ensure_ascii=False, allow_nan=False
+            )
+        )
         + "\n"
     )
 
@@ -180,8 +187,8 @@ def _source(source: SourceInfo) -> JSONObject:
         "null_markers": list(source.null_markers),
         "columns": [
             {
-                "original": column.original,
-                "field": column.field,
+                "original": safe_name(column.original),
+                "field": safe_name(column.field),
                 "original_type": column.original_type,
                 "missing_replaced": column.missing_replaced,
             }

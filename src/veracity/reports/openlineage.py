@@ -32,6 +32,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from veracity.errors import UsageError, VeracityError
+from veracity.masking import safe_name
 from veracity.results import AuditResult, RuleResult, Severity, Status
 from veracity.sources.base import ColumnOrigin, SourceInfo
 
@@ -234,7 +235,7 @@ def _input(
         "schema": schema_dataset.SchemaDatasetFacet(
             fields=[
                 schema_dataset.SchemaDatasetFacetFields(
-                    name=column.original, type=column.original_type, ordinal_position=position
+                    name=safe_name(column.original), type=column.original_type, ordinal_position=position
                 )
                 for position, column in enumerate(source.columns, start=1)
             ],
@@ -255,7 +256,7 @@ def _input(
             bytes=source.size,
             fileCount=1 if namespace == _FILE_NAMESPACE else None,
             columnMetrics={
-                columns[field].original: metrics.ColumnMetrics(nullCount=count)
+                safe_name(columns[field].original): metrics.ColumnMetrics(nullCount=count)
                 for field, count in _null_counts(result, failures, columns).items()
             },
             producer=producer,
@@ -268,7 +269,7 @@ def _input(
                     # A rule judges all sources together; a source whose records did not fail a
                     # failing rule did not cause the failure.
                     success=rule.status is not Status.FAIL or failures.get(rule.id, 0) == 0,
-                    column=columns[rule.fields[0]].original if rule.fields else None,
+                    column=safe_name(columns[rule.fields[0]].original) if rule.fields else None,
                     severity="error" if rule.severity is Severity.ERROR else "warn",
                     description=rule.description,
                     expected=f"pass rate >= {rule.threshold:g}",
@@ -328,7 +329,8 @@ def _output(
         for index, original, _ in entry.origins:
             source = sources[index]
             namespace, name = dataset_ids[index]
-            column = next(c for c in source.columns if c.original == original)
+            # Lineage shows names masked when they look like contact data (a missing header).
+            column = next(c for c in source.columns if safe_name(c.original) == original)
             subtype, description = _transformation(source, column)
             inputs.append(
                 cl.InputField(
@@ -368,7 +370,7 @@ def _transformation(source: SourceInfo, column: ColumnOrigin) -> tuple[str, str]
     notes = []
     changed = False
     if column.original != column.field:
-        notes.append(f"renamed from '{column.original}' to '{column.field}'")
+        notes.append(f"renamed from '{safe_name(column.original)}' to '{safe_name(column.field)}'")
     if source.format not in _TEXT_FORMATS and column.original_type != "string":
         notes.append(f"read as text from {column.original_type}")
         changed = True
