@@ -91,6 +91,7 @@ def audit(
         as_of=as_of or date.today(),
         booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
         date_formats={name: f.format for name, f in model.fields.items() if f.format},
+        field_kinds={name: f.type for name, f in model.fields.items() if f.type},
     )
     step("checking rules")
     output = run_rules(data, rule_set.rules, ctx, model.key, field_masks(rule_set, data.fields))

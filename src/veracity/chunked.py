@@ -13,14 +13,13 @@ outside the chunk is supplied so that every count is the whole data's:
   row a candidate, never a failure). The rule runs in the engine as usual, with its verdict and
   message read from two columns added to the chunk.
 - SQL (``when:``, ``expression``) reads fields typed from all their values (``fieldtypes``).
-  The first pass also keeps a few witness values per such field: its first value, and the first
-  value that fails to parse as each candidate type. Inference over the witnesses gives the whole
-  data's types, and inference over a chunk plus the witnesses does too, so the witnesses are
-  appended to every chunk (provenance line 0) and dropped from everything the engine returns.
+  Inference reads counts (present values, values that parse as each type) that add up over
+  chunks: the first pass counts them, and the engine runs every chunk with the whole data's
+  types.
 - Dataset-scoped rules (``required_columns``) judge the sources' columns: they run once.
 - Table-scoped rules (``duplicates``) compare every record with every other through linkage
   models that need all records at once: they are refused, with a message pointing to the normal
-  mode. So are SQL expressions that aggregate over records (``AVG(x)``, window functions).
+  mode. (SQL cannot aggregate over records: the rule file's allow-list refuses it.)
 
 Findings are masked (unless revealed) and written per rule and chunk to part files next to the
 findings file, then joined in rule order into a temporary file that replaces the findings file
@@ -35,7 +34,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,14 +48,15 @@ import polars as pl
 
 from veracity import __version__
 from veracity._api import SourceLike, load_rules, segment_labels, source_specs
-from veracity._atomic import atomic_path, temporary_directory
+from veracity._atomic import atomic_path
+from veracity._sql_plan import rule_sql_fields
 from veracity.checks.base import BooleanSpellings, CheckContext, Dimension
 from veracity.checks.uniqueness import UniqueParams, _key
 from veracity.config import RuleSet, check_fields
-from veracity.config.loader import Rule, sql_columns
+from veracity.config.loader import Rule
 from veracity.engine import FINDINGS_SCHEMA, run_rules
-from veracity.errors import RuleFileError, UsageError
-from veracity.fieldtypes import _CANDIDATES, FieldType, infer_field_types
+from veracity.errors import UsageError
+from veracity.fieldtypes import TypeCounts, declared_field_types
 from veracity.lineage import build_lineage
 from veracity.masking import field_masks, mask_findings
 from veracity.reports.findings import FINDINGS_SCHEMA as USER_FINDINGS_SCHEMA
@@ -99,10 +100,6 @@ _HASH_SEED = 0x5EED
 #: name a header can spell.
 _VERDICT = "__veracity\x00unique:{}"
 _MESSAGE = "__veracity\x00unique-message:{}"
-#: Expression nodes (serialized polars expressions) through which SQL reads more than the
-#: current record: aggregates and subqueries (Agg), COUNT(*) and ROW_NUMBER (Len), window
-#: functions (Over, Window, Rolling). Namespaced functions (SUBSTR's string Slice) stay per record.
-_WHOLE_COLUMN_NODES = frozenset({"Agg", "Len", "Over", "Window", "Rolling"})
 
 
 @dataclass
@@ -176,22 +173,31 @@ def audit_chunked(
         date_formats = {name: f.format for name, f in model.fields.items() if f.format}
         audit_date = as_of or date.today()
 
+        field_kinds: dict[str, str] = {name: f.type for name, f in model.fields.items() if f.type}
+
         def context(chunk: LoadedData) -> CheckContext:
-            return CheckContext(data=chunk, as_of=audit_date, booleans=booleans, date_formats=date_formats)
+            return CheckContext(
+                data=chunk,
+                as_of=audit_date,
+                booleans=booleans,
+                date_formats=date_formats,
+                field_kinds=field_kinds,
+            )
 
         dataset_rules = [r for r in rule_set.rules if r.check.scope == "dataset"]
         record_rules = [r for r in rule_set.rules if r.check.scope != "dataset"]
         unique_rules = [r for r in record_rules if r.check.name == "unique"]
-        typed_fields = [f for f in _sql_fields(record_rules) if f not in date_formats]
+        sql_fields = rule_sql_fields(record_rules)
+        declared = declared_field_types(field_kinds, date_formats)
+        type_counts = TypeCounts([f for f in sql_fields if f not in declared], booleans)
 
         indexes = [_UniqueIndex(rule, data.infos) for rule in unique_rules]
-        witnesses = _Witnesses(typed_fields, booleans)
-        if indexes or typed_fields:
+        if indexes or type_counts.fields:
             step("indexing keys")
-            _first_pass(data, indexes, witnesses)
-        field_types = infer_field_types(
-            witnesses.frame(data.fields), _sql_fields(record_rules), date_formats, booleans
-        )
+            _first_pass(data, indexes, type_counts)
+        field_types = {
+            name: declared[name] if name in declared else type_counts.field_type(name) for name in sql_fields
+        }
         masks = field_masks(rule_set, skeleton.fields)
         engine_rules = [
             _read_verdicts(rule) if rule.check.name == "unique" else rule for rule in record_rules
@@ -203,17 +209,13 @@ def audit_chunked(
             frame = chunk.data.frame
             if indexes:
                 frame = frame.with_columns(column for index in indexes for column in index.judge(chunk))
-            frame = witnesses.append_to(frame)
-            # The context reads the very frame the engine runs on (witness rows included):
-            # values parsed per distinct value must cover every row.
+            # The context reads the very frame the engine runs on: values parsed per distinct
+            # value must cover every row.
             engine_data = LoadedData(frame, data.infos)
-            output = run_rules(engine_data, engine_rules, context(engine_data), model.key, masks)
-            if output.field_types != field_types:
-                raise RuntimeError(
-                    "chunk field types differ from the audit's; the witness rows no longer pin them"
-                )
-            # The witness rows come after the chunk's records, on line 0: cut them off.
-            findings = output.findings.filter(pl.col("line") > 0) if witnesses.rows else output.findings
+            output = run_rules(
+                engine_data, engine_rules, context(engine_data), model.key, masks, field_types=field_types
+            )
+            findings = output.findings
             labels = {name: segment_labels(chunk.data, name, rule_set) for name in segment_fields}
             totals.add(
                 output.outcomes.head(chunk.rows),
@@ -283,52 +285,6 @@ def _refuse_whole_data_rules(rules: Sequence[Rule]) -> None:
                 f"rule {rule.id}: '{rule.check.name}' compares every record with every other and cannot "
                 "run on chunks; audit without chunks, or leave the rule out"
             )
-        for sql in _sql_texts(rule):
-            if not _per_record(sql):
-                raise RuleFileError(
-                    f"rule {rule.id}: the SQL {sql!r} aggregates over records (e.g. AVG, COUNT, a window "
-                    "function), which chunks would compute per chunk; audit without chunks",
-                    rule.location,
-                )
-
-
-def _sql_texts(rule: Rule) -> list[str]:
-    texts = [rule.when] if rule.when else []
-    return texts + [getattr(rule.params, p) for p in rule.params.sql_params if getattr(rule.params, p, None)]
-
-
-def _per_record(sql: str) -> bool:
-    """Whether a SQL expression reads only the current record (no aggregate, no window)."""
-    try:
-        tree = json.loads(pl.sql_expr(sql).meta.serialize(format="json"))
-    except Exception:  # an expression polars cannot serialize: nothing to tell from
-        return True
-
-    def nodes(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                # Literals and column names are data, not operations ("Len" may be a column).
-                if key not in ("Literal", "Column"):
-                    yield key
-                    yield from nodes(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from nodes(value)
-        elif isinstance(node, str):
-            yield node
-
-    return _WHOLE_COLUMN_NODES.isdisjoint(nodes(tree))
-
-
-def _sql_fields(rules: Sequence[Rule]) -> list[str]:
-    """The fields the engine types for SQL, in its order (``engine.run_rules``)."""
-    names: list[str] = []
-    for rule in rules:
-        reads = sql_columns(rule.when) if rule.when else []
-        if rule.params.sql_params:
-            reads += rule.fields
-        names += [name for name in reads if name not in names]
-    return names
 
 
 def _source_specs(
@@ -346,14 +302,14 @@ def _source_specs(
 # the first pass: what the engine cannot see from one chunk
 
 
-def _first_pass(data: ChunkedSources, indexes: Sequence[_UniqueIndex], witnesses: _Witnesses) -> None:
-    """Read the key fields and SQL-typed fields only: hash the unique rules' keys, collect the
-    type witnesses."""
-    needed = {name for index in indexes for name in index.fields} | set(witnesses.fields)
+def _first_pass(data: ChunkedSources, indexes: Sequence[_UniqueIndex], type_counts: TypeCounts) -> None:
+    """Read the key fields and SQL-typed fields only: hash the unique rules' keys, count the
+    values of each type."""
+    needed = {name for index in indexes for name in index.fields} | set(type_counts.fields)
     for chunk in data.chunks(sorted(needed)):
         for index in indexes:
             index.hash(chunk)
-        witnesses.collect(chunk)
+        type_counts.add(chunk.data.frame)
     for index in indexes:
         index.settle()
 
@@ -469,68 +425,6 @@ def _read_verdicts(rule: Rule) -> Rule:
 
 # ---------------------------------------------------------------------------------------------
 # SQL field types across chunks
-
-
-class _Witnesses:
-    """A few values per SQL-typed field that make type inference see the whole data.
-
-    ``infer_field_types`` picks the first candidate type that every present value parses as.
-    A field's first present value and, per candidate, its first value that does not parse
-    decide that choice for the whole data, and also for a chunk plus these values.
-    """
-
-    def __init__(self, fields: Sequence[str], booleans: BooleanSpellings) -> None:
-        self.fields = list(fields)
-        self._booleans = booleans
-        self._found: dict[tuple[str, str], str] = {}
-        self._rows: pl.DataFrame | None = None
-
-    def collect(self, chunk: Chunk) -> None:
-        wanted: list[pl.Expr] = []
-        for name in self.fields:
-            column = pl.col(name)
-            if (name, "present") not in self._found:
-                wanted.append(column.drop_nulls().first().alias(f"{name}\x00present"))
-            for kind in _CANDIDATES:
-                if (name, kind) not in self._found:
-                    fails = column.is_not_null() & FieldType(kind).expr(name, self._booleans).is_null()
-                    wanted.append(column.filter(fails).first().alias(f"{name}\x00{kind}"))
-        if not wanted:
-            return
-        for label, value in chunk.data.frame.select(wanted).row(0, named=True).items():
-            if value is not None:
-                field_name, witness = label.split("\x00")
-                self._found[(field_name, witness)] = value
-
-    def frame(self, fields: Sequence[str]) -> pl.DataFrame:
-        """One row per witness value: its field set, every other field null."""
-        rows = [
-            {name: value if name == field_name else None for name in fields}
-            for field_name, value in dict.fromkeys((name, v) for (name, _), v in self._found.items())
-        ]
-        self._rows = pl.DataFrame(rows, schema=dict.fromkeys(fields, pl.String))
-        return self._rows
-
-    @property
-    def rows(self) -> int:
-        return 0 if self._rows is None else self._rows.height
-
-    def append_to(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` with the witness rows after its records, on line 0 (no record has it)."""
-        if not self.rows or self._rows is None:
-            return frame
-        count, height = self._rows.height, frame.height
-        extra = self._rows.with_columns(
-            pl.int_range(height, height + count, dtype=pl.UInt32).alias(ROW_ID),
-            pl.lit(0, dtype=pl.UInt16).alias(SOURCE_COL),
-            pl.lit(0, dtype=pl.UInt32).alias(LINE_COL),
-        )
-        # The unique rules' columns: the witnesses pass, so they add no finding to drop.
-        for name, dtype in frame.schema.items():
-            if name not in extra.columns:
-                value = True if dtype == pl.Boolean else None
-                extra = extra.with_columns(pl.lit(value, dtype=dtype).alias(name))
-        return pl.concat([frame, extra.select(frame.columns)], how="vertical")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -706,7 +600,11 @@ def _findings_sink(path: str | Path | None, reveal_values: bool) -> Iterator[_Fi
         yield None
         return
     target = Path(path)
-    with atomic_path(target) as temp, temporary_directory(target) as parts:
-        sink = _FindingsSink(parts, target.suffix.lower() == ".csv", reveal_values)
-        yield sink
-        sink.write(temp)
+    with atomic_path(target) as temp:
+        parts = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".parts", dir=target.parent))
+        try:
+            sink = _FindingsSink(parts, target.suffix.lower() == ".csv", reveal_values)
+            yield sink
+            sink.write(temp)
+        finally:
+            shutil.rmtree(parts, ignore_errors=True)

@@ -4,8 +4,10 @@ The query has three stages, all in one plan:
 
 1. on the text columns as stored: each column check's "good" expression and whether the
    record has every field the rule needs (missing values belong to completeness);
-2. the fields SQL reads are replaced by typed versions (see :mod:`veracity.fieldtypes`), and
-   ``when:`` conditions and SQL checks are evaluated;
+2. the fields SQL reads get typed columns beside them (see :mod:`veracity.fieldtypes` and
+   :mod:`veracity._sql_plan`), and ``when:`` conditions and SQL checks, translated from their
+   syntax trees (:mod:`veracity.sql`), are evaluated; a value SQL cannot read as its type
+   fails the record;
 3. per rule, one tri-state column: True passed, False failed, null not evaluated.
 
 A per-record message that reads only its own record is worked out afterwards, for the failing
@@ -29,9 +31,10 @@ from typing import Any
 import polars as pl
 
 from veracity._cores import worker_count
+from veracity._sql_plan import RuleSql, SqlPlan, context_field_types, rule_sql_fields
 from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, required_fields
-from veracity.config.loader import Rule, sql_columns
-from veracity.fieldtypes import FieldType, infer_field_types
+from veracity.config.loader import Rule
+from veracity.fieldtypes import FieldType
 from veracity.masking import rule_masks
 from veracity.results import RuleState
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
@@ -85,25 +88,28 @@ def _cluster(rule: Rule) -> str:
     return f"__cluster:{rule.id}"
 
 
+def _bad(rule: Rule) -> str:
+    return f"__bad:{rule.id}"
+
+
 def run_rules(
     data: LoadedData,
     rules: Sequence[Rule],
     ctx: CheckContext,
     key: str | None,
     masks: Mapping[str, str] | None = None,
+    field_types: Mapping[str, FieldType] | None = None,
 ) -> EngineOutput:
     """Evaluate ``rules`` over ``data`` in one pass (plus one step per table-scoped rule);
-    ``masks`` (:func:`veracity.masking.field_masks`) says how each field's values are masked."""
+    ``masks`` (:func:`veracity.masking.field_masks`) says how each field's values are masked;
+    ``field_types`` how SQL reads fields (declared or inferred from ``data`` when omitted)."""
     table_rules = [r for r in rules if r.check.scope == "table"]
     record_rules = [r for r in rules if r.check.scope != "dataset"]
 
-    sql_fields: list[str] = []
-    for rule in record_rules:
-        reads = sql_columns(rule.when) if rule.when else []
-        if _is_sql(rule):
-            reads += rule.fields
-        sql_fields += [f for f in reads if f not in sql_fields]
-    field_types = infer_field_types(data.frame, sql_fields, ctx.date_formats, ctx.booleans)
+    if field_types is None:
+        field_types = context_field_types(ctx, rule_sql_fields(record_rules))
+    sql_plan = SqlPlan(ctx, field_types)
+    compiled: dict[str, RuleSql] = {rule.id: sql_plan.compile(rule) for rule in record_rules}
 
     raw_stage: list[pl.Expr] = []
     typed_stage: list[pl.Expr] = []
@@ -123,19 +129,33 @@ def run_rules(
         has_fields = pl.all_horizontal([pl.col(f).is_not_null() for f in needed]) if needed else pl.lit(True)
         raw_stage.append(has_fields.alias(applicable))
         condition = pl.col(applicable)
-        if rule.when:
-            typed_stage.append(pl.sql_expr(rule.when).cast(pl.Boolean).fill_null(False).alias(when))
+        sql = compiled[rule.id]
+        if sql.when is not None:
+            typed_stage.append(sql.when.value.fill_null(False).alias(when))
             condition = condition & pl.col(when)
+        # A value SQL cannot read as its type fails the record, whether the rule applies or not.
+        bad = pl.col(applicable) & sql_plan.bad(sql) if sql.checked else None
         if rule.check.scope == "table":
-            final.append(condition.alias(_scope(rule)))
+            final.append((condition & ~bad if bad is not None else condition).alias(_scope(rule)))
+            if bad is not None:
+                final.append(bad.alias(_bad(rule)))
             continue
-        expr, explained = expressions[rule.id]
-        (typed_stage if _is_sql(rule) else raw_stage).append(expr.alias(good))
-        final.append(pl.when(condition).then(pl.col(good)).alias(rule.id))
+        if sql.condition is not None:
+            typed_stage.append(sql.condition.value.alias(good))
+            explained = None
+        else:
+            expr, explained = expressions[rule.id]
+            raw_stage.append(expr.alias(good))
+        verdict: pl.Expr = pl.when(condition).then(pl.col(good))
+        if bad is not None:
+            verdict = pl.when(bad).then(pl.lit(False)).when(condition).then(pl.col(good))
+            message = sql_plan.message(sql)
+            explained = message if explained is None else pl.coalesce(message, explained)
+        final.append(verdict.alias(rule.id))
         if explained is not None:
             messages[rule.id] = explained.alias(_message(rule))
 
-    typing = [_typed(name, t, ctx).alias(name) for name, t in field_types.items()]
+    typing = sql_plan.typed_columns()
     plan = data.frame.lazy().with_columns(raw_stage)
     if typing:
         plan = plan.with_columns(typing)
@@ -147,12 +167,15 @@ def run_rules(
     for rule in table_rules:
         scope = outcomes.get_column(_scope(rule))
         table: TableOutcome = rule.check.build(rule.params, dataclasses.replace(ctx, scope=scope))
-        columns: list[pl.Expr | pl.Series] = [pl.when(scope).then(table.verdicts).alias(rule.id)]
+        verdicts: pl.Expr = pl.when(scope).then(table.verdicts)
+        if _bad(rule) in outcomes.columns:
+            verdicts = pl.when(pl.col(_bad(rule))).then(pl.lit(False)).otherwise(verdicts)
+        columns: list[pl.Expr | pl.Series] = [verdicts.alias(rule.id)]
         if table.messages is not None:
             columns.append(table.messages.cast(pl.String).alias(_message(rule)))
         if table.cluster_ids is not None:
             columns.append(table.cluster_ids.cast(pl.Int64).alias(_cluster(rule)))
-        outcomes = outcomes.with_columns(columns).drop(_scope(rule))
+        outcomes = outcomes.with_columns(columns).drop(_scope(rule), _bad(rule), strict=False)
         if table.details is not None:
             details[rule.id] = table.details
 
@@ -188,7 +211,7 @@ def run_rules(
         states=states,
         record_scores=_record_scores(outcomes, rule_ids),
         findings=findings,
-        field_types=field_types,
+        field_types=dict(field_types),
         outcomes=outcomes.select(ROW_ID, *rule_ids),
         details=details,
     )
@@ -207,21 +230,13 @@ def _built(rules: Sequence[Rule], ctx: CheckContext) -> dict[str, Future[tuple[p
         explain = rule.check.explain
         return rule.check.build(rule.params, ctx), None if explain is None else explain(rule.params, ctx)
 
-    row_rules = [rule for rule in rules if rule.check.scope == "row"]
+    # SQL checks are compiled by the engine itself, over the typed columns of all rules.
+    row_rules = [rule for rule in rules if rule.check.scope == "row" and not _is_sql(rule)]
     pool = ThreadPoolExecutor(max_workers=max(1, min(worker_count(), len(row_rules))))
     try:
         return {rule.id: pool.submit(build, rule) for rule in row_rules}
     finally:
         pool.shutdown(wait=False)
-
-
-def _typed(name: str, field_type: FieldType, ctx: CheckContext) -> pl.Expr:
-    """The field as SQL reads it; dates and yes/no values parsed once per distinct value."""
-    if field_type.kind == "date":
-        return ctx.parse_date(pl.col(name), field_type.format, name)
-    if field_type.kind == "boolean":
-        return ctx.parse_bool(pl.col(name))
-    return field_type.expr(name, ctx.booleans)
 
 
 def _record_scores(outcomes: pl.DataFrame, rule_ids: list[str]) -> pl.Series:

@@ -86,10 +86,12 @@ class CheckParams(BaseModel):
             for name in [value] if isinstance(value, str) else value:
                 if name not in names:
                     names.append(name)
+        from veracity.sql import sql_fields  # the SQL front end imports nothing of the checks
+
         for param in self.sql_params:
             sql = getattr(self, param)
             if sql is not None:
-                for name in pl.sql_expr(sql).meta.root_names():
+                for name in sql_fields(sql):
                     if name not in names:
                         names.append(name)
         return names
@@ -168,6 +170,9 @@ class CheckContext:
     booleans: BooleanSpellings = field(default_factory=BooleanSpellings)
     #: Declared date/time formats per field (``fields:`` in the rule file).
     date_formats: dict[str, str] = field(default_factory=dict)
+    #: Declared SQL types per field (``fields: {NAME: {type: ...}}``): integer, decimal, date,
+    #: datetime, boolean or text.
+    field_kinds: dict[str, str] = field(default_factory=dict)
     #: For table-scoped checks: which records the rule applies to (Boolean per row), or None.
     scope: pl.Series | None = None
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -9,11 +10,14 @@ import typer
 from rich.table import Table
 
 from veracity._api import load_data
+from veracity._sql_plan import check_sql
 from veracity.catalogue import catalogue_markdown, check_markdown
 from veracity.checks import REGISTRY, Dimension
+from veracity.checks.base import BooleanSpellings, CheckContext
 from veracity.cli._common import error_boundary
-from veracity.config import check_fields, load_rule_file
-from veracity.errors import UsageError
+from veracity.config import RuleSet, check_fields, load_rule_file
+from veracity.errors import Location, RuleFileError, UsageError
+from veracity.sources.base import LoadedData
 from veracity.suggest import did_you_mean
 
 app = typer.Typer(help="Validate rule files and browse the check catalogue.", no_args_is_help=True)
@@ -37,9 +41,29 @@ def check_command(
         if data and (paths or rule_set.model.sources):
             loaded = load_data(paths or None, rule_set)
             check_fields(rule_set, loaded.fields)
+            _check_sql_types(rule_set, loaded, str(rule_file))
             checked_fields = True
     what = " and its field names" if checked_fields else ""
     typer.echo(f"{rule_file}: {len(rule_set.rules)} rules OK{what}")
+
+
+def _check_sql_types(rule_set: RuleSet, loaded: LoadedData, file: str) -> None:
+    """Compile every rule's SQL over the data's field types; every problem at its place."""
+    model = rule_set.model
+    ctx = CheckContext(
+        data=loaded,
+        as_of=date.today(),
+        booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
+        date_formats={name: f.format for name, f in model.fields.items() if f.format},
+        field_kinds={name: f.type for name, f in model.fields.items() if f.type},
+    )
+    problems = check_sql(rule_set.rules, ctx)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        # One line (error lines carry no line breaks): each problem at its own place.
+        listed = "; ".join(str(problem) for problem in problems)
+        raise RuleFileError(f"{len(problems)} rules have SQL problems: {listed}", Location(file))
 
 
 @app.command("list")

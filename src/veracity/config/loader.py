@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-import polars as pl
 from pydantic import BaseModel, ValidationError
 
 from veracity.checks import REGISTRY, CheckParams, CheckType
@@ -34,8 +33,6 @@ class Rule:
     when: str | None = None
     description: str | None = None
     location: Location | None = None
-    #: Fewest records the rule must evaluate (``min_evaluated:``); None: no minimum.
-    min_evaluated: int | None = None
     #: Where each key of the rule stands, for errors found after loading (unknown fields).
     key_locations: Mapping[str, Location] = field(default_factory=dict)
 
@@ -145,7 +142,6 @@ def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions:
         when=rule.when,
         description=rule.description,
         location=positions.locate(here) if positions.values else None,
-        min_evaluated=rule.min_evaluated,
         key_locations=key_locations,
     )
 
@@ -162,18 +158,25 @@ def _refuse_duplicate_ids(rules: list[Rule], positions: Positions) -> None:
 
 
 def sql_problem(sql: str) -> str | None:
-    """Why ``sql`` is not a usable boolean SQL expression, or None."""
+    """Why ``sql`` is not an allowed SQL expression over a record's fields, or None.
+
+    Parsed and held to the allow-list and size limits of :mod:`veracity.sql`; it is never
+    handed to an engine here, so a rule file cannot make the loader read anything.
+    """
+    from veracity.sql import SqlError, parse_sql
+
     try:
-        pl.sql_expr(sql)
-    except Exception as exc:  # polars raises several error types for bad SQL
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"invalid SQL expression: {first}"
+        parse_sql(sql)
+    except SqlError as exc:
+        return str(exc)
     return None
 
 
 def sql_columns(sql: str) -> list[str]:
-    """Column names a SQL expression reads."""
-    return list(dict.fromkeys(pl.sql_expr(sql).meta.root_names()))
+    """Column names a SQL expression reads (the loader has checked it with sql_problem)."""
+    from veracity.sql import sql_fields
+
+    return sql_fields(sql)
 
 
 def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:

@@ -1,0 +1,364 @@
+"""SQL in rules (``when:`` and ``expression``): what users can rely on (docs/sql.md).
+
+Each case is one rule over a small CSV, audited whole and in chunks of one record; it expects
+per record ``pass``, ``fail`` or ``skip`` (not evaluated), or a rule-file error.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import veracity
+from veracity import load_data
+from veracity.checks.base import BooleanSpellings, CheckContext
+from veracity.chunked import audit_chunked
+from veracity.config import rule_set_from_objects
+from veracity.engine import run_rules
+from veracity.errors import RuleFileError
+
+AS_OF = date(2024, 6, 30)
+DATES = ["2021-01-05", "2021-02-30", "2020-03-01", "2022-07-01", "2023-01-01", *["2021-06-01"] * 20]
+
+
+@dataclass
+class Case:
+    id: str
+    expr: str | None
+    data: dict[str, list[str | None]]
+    expected: list[str] | str
+    when: str | None = None
+    check: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    #: (record index, words its finding's message must contain)
+    message: tuple[int, str] | None = None
+
+
+CASES = [
+    # -- the crashes of the issue: each one an ordinary rule over ordinary data --
+    Case(
+        "a bad date beside good dates fails its record, naming the field and the type",
+        "last_updated > '2021-01-01'",
+        {"last_updated": [*DATES[:4], "unknown", *DATES[5:]]},
+        ["pass", "fail", "fail", "pass", "fail", *["pass"] * 20],
+        message=(1, "last_updated is not a date (ISO 8601)"),
+    ),
+    Case(
+        "a date field against a string literal compares dates",
+        "last_updated >= '2021-06-01'",
+        {"last_updated": ["2021-05-31", "2021-06-01", "2021-06-02T08:00:00"]},
+        ["fail", "pass", "pass"],
+    ),
+    Case(
+        "LIKE reads codes as text, leading zeros kept",
+        "postal_code LIKE '0%'",
+        {"postal_code": ["01067", "10115", "04109"]},
+        ["pass", "fail", "pass"],
+    ),
+    Case(
+        "LIKE on an integer field reads its text",
+        "n LIKE '1%'",
+        {"n": ["12", "21", "1"]},
+        ["pass", "fail", "pass"],
+    ),
+    Case(
+        "a date plus a number of days",
+        "signup + 1 = last_updated",
+        {"signup": ["2024-02-28", "2024-02-28"], "last_updated": ["2024-02-29", "2024-03-01"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "a quoted number on an integer field compares integers",
+        "x = '1'",
+        {"x": ["1", "2", "10"]},
+        ["pass", "fail", "fail"],
+    ),
+    Case(
+        "a number on a text field compares text",
+        "y = 9",
+        {"y": ["9", "abc", "09"]},
+        ["pass", "fail", "fail"],
+    ),
+    Case(
+        "CAST of a text field: a value that is no integer fails the record",
+        "CAST(amount AS INT) > 1",
+        {"amount": ["12", "x1", "0"]},
+        ["pass", "fail", "fail"],
+        message=(1, "amount is not an integer"),
+    ),
+    Case(
+        "TRY_CAST makes such a value unknown instead",
+        "TRY_CAST(amount AS INT) > 1",
+        {"amount": ["12", "x1", "0"]},
+        ["pass", "skip", "fail"],
+    ),
+    # -- dates --
+    Case(
+        "a date plus an interval",
+        "signup + INTERVAL '30 days' <= last_updated",
+        {"signup": ["2024-01-01", "2024-01-01"], "last_updated": ["2024-01-31", "2024-01-30"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "months are calendar months",
+        "signup + INTERVAL 1 MONTH = last_updated",
+        {"signup": ["2024-01-31", "2024-03-15"], "last_updated": ["2024-02-29", "2024-04-15"]},
+        ["pass", "pass"],
+    ),
+    Case(
+        "a date minus a date is days",
+        "last_updated - signup > 30",
+        {"signup": ["2024-01-01", "2024-01-01"], "last_updated": ["2024-02-01", "2024-01-31"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "a declared date format, compared with an ISO literal",
+        "birth < '2000-01-01'",
+        {"birth": ["01.02.1990", "01.02.2030"]},
+        ["pass", "fail"],
+        settings={"fields": {"birth": {"format": "%d.%m.%Y"}}},
+    ),
+    Case(
+        "year() of a date",
+        "year(signup) = 2024",
+        {"signup": ["2024-05-01", "2023-05-01"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "current_date is the audit date",
+        "signup <= current_date",
+        {"signup": ["2024-06-30", "2024-07-01"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "a declared datetime compares date-times",
+        "seen > '2024-01-01 12:00'",
+        {"seen": ["2024-01-01 12:30:00", "2024-01-01T11:00:00", "2024-01-02"]},
+        ["pass", "fail", "pass"],
+        settings={"fields": {"seen": {"type": "datetime"}}},
+    ),
+    # -- declared types win over inference --
+    Case(
+        "a declared text field compares as text",
+        "code < '2'",
+        {"code": ["10", "3"]},
+        ["pass", "fail"],
+        settings={"fields": {"code": {"type": "text"}}},
+    ),
+    Case(
+        "a declared integer field: a value that is no integer fails the record",
+        "n > 1",
+        {"n": ["5", "five", "0"]},
+        ["pass", "fail", "fail"],
+        settings={"fields": {"n": {"type": "integer"}}},
+        message=(1, "n is not an integer"),
+    ),
+    Case(
+        "a declared decimal field",
+        "n > 1.5",
+        {"n": ["2", "1.25", "07"]},
+        ["pass", "fail", "pass"],
+        settings={"fields": {"n": {"type": "decimal"}}},
+    ),
+    Case(
+        "inferred integers compare as numbers",
+        "quantity < max_quantity",
+        {"quantity": ["9", "10"], "max_quantity": ["10", "9"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "a field with a leading zero is text",
+        "code = '0042'",
+        {"code": ["0042", "42"]},
+        ["pass", "fail"],
+    ),
+    # -- yes/no --
+    Case(
+        "a yes/no field reads its spellings",
+        "vip = true",
+        {"vip": ["yes", "No", "TRUE"]},
+        ["pass", "fail", "pass"],
+    ),
+    Case(
+        "a yes/no value that is no known spelling fails the record",
+        "vip",
+        {"vip": ["yes", "maybe", "no"]},
+        ["pass", "fail", "fail"],
+        settings={"fields": {"vip": {"type": "boolean"}}},
+        message=(1, "vip is not a yes/no value"),
+    ),
+    Case(
+        "the rule file's own yes/no spellings",
+        "vip = 'ja'",
+        {"vip": ["ja", "nein"]},
+        ["pass", "fail"],
+        settings={"booleans": {"true": ["ja"], "false": ["nein"]}},
+    ),
+    # -- text --
+    Case(
+        "text functions read any field's text",
+        "lower(trim(name)) || '-' || upper(code) = 'ann-AB1' AND length(code) = 3",
+        {"name": [" Ann ", "Bob"], "code": ["ab1", "ab1"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "ILIKE ignores case; NOT LIKE negates",
+        "name ILIKE 'a%' AND name NOT LIKE '%x'",
+        {"name": ["ANN", "annx", "bob"]},
+        ["pass", "fail", "fail"],
+    ),
+    Case(
+        "substr counts from 1",
+        "substr(code, 2, 2) = 'BC'",
+        {"code": ["ABCD", "XBXD"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "a LIKE pattern's regex characters are literal",
+        "name LIKE 'a.c%'",
+        {"name": ["a.cd", "abcd"]},
+        ["pass", "fail"],
+    ),
+    # -- logic and NULL --
+    Case(
+        "IN, BETWEEN, CASE and COALESCE",
+        "tier IN ('gold', 'platinum') AND n BETWEEN 1 AND 5 AND CASE WHEN n > 3 THEN 'big' ELSE 'small' END = 'small'",
+        {"tier": ["gold", "silver", "gold"], "n": ["2", "2", "4"]},
+        ["pass", "fail", "fail"],
+    ),
+    Case(
+        "a missing field is not evaluated",
+        "a = b",
+        {"a": ["1", None], "b": ["1", "1"]},
+        ["pass", "skip"],
+    ),
+    Case(
+        "when: false is not evaluated, unknown is not evaluated",
+        None,
+        {"state": [None, None, "CA"], "country": ["US", "DE", None]},
+        ["fail", "skip", "skip"],
+        when="country = 'US'",
+        check={"check": "not_null", "field": "state"},
+    ),
+    Case(
+        "a bad value in when: fails the record of any check",
+        None,
+        {"state": ["CA", "CA"], "signup": ["2024-01-01", "soon"]},
+        ["pass", "fail"],
+        when="signup > '2023-01-01'",
+        check={"check": "not_null", "field": "state"},
+        settings={"fields": {"signup": {"type": "date"}}},
+        message=(1, "signup is not a date"),
+    ),
+    Case(
+        "a long OR chain",
+        " OR ".join(f"n = {i}" for i in range(1000)),
+        {"n": ["5", "1000"]},
+        ["pass", "fail"],
+    ),
+    Case(
+        "division by zero is unknown, not an error",
+        "a / b > 1",
+        {"a": ["4", "4"], "b": ["2", "0"]},
+        ["pass", "skip"],
+    ),
+    # -- errors at load or type-check time: one located message, no data value --
+    Case(
+        "a literal that is not of its field's type",
+        "n = 'abc'",
+        {"n": ["1", "2"]},
+        "the literal 'abc' is not an integer",
+    ),
+    Case(
+        "types that cannot be compared",
+        "signup = 5",
+        {"signup": ["2024-01-01"]},
+        "the number 5 cannot be compared with a date",
+    ),
+    Case(
+        "a condition that is not true or false",
+        "n + 1",
+        {"n": ["1"]},
+        "must be true or false, not an integer",
+    ),
+    Case(
+        "an unknown function",
+        "soundex(name) = 'A500'",
+        {"name": ["Ann"]},
+        "the function SOUNDEX() is not allowed",
+    ),
+]
+
+
+def _write(path: Path, data: dict[str, list[str | None]]) -> None:
+    names = list(data)
+    rows = list(zip(*(data[n] for n in names), strict=True))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+
+
+def _rules(case: Case) -> Any:
+    rule: dict[str, Any] = {"id": "r", **(case.check or {"check": "expression", "expr": case.expr})}
+    if case.when is not None:
+        rule["when"] = case.when
+    return rule_set_from_objects([rule], **case.settings)
+
+
+def _record_verdicts(case: Case, path: Path) -> list[str]:
+    """Per record, as the engine judged it: pass, fail or skip."""
+    rule_set = _rules(case)
+    loaded = load_data([str(path)], rule_set)
+    model = rule_set.model
+    ctx = CheckContext(
+        data=loaded,
+        as_of=AS_OF,
+        booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
+        date_formats={n: f.format for n, f in model.fields.items() if f.format},
+        field_kinds={n: f.type for n, f in model.fields.items() if f.type},
+    )
+    column = run_rules(loaded, rule_set.rules, ctx, key=None).outcomes.get_column("r").to_list()
+    return ["skip" if v is None else ("pass" if v else "fail") for v in column]
+
+
+def _failing_lines(result: Any) -> list[int]:
+    return sorted(result.findings.get_column("line").to_list())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_sql_case(case: Case, tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    _write(path, case.data)
+    if isinstance(case.expected, str):
+        for run in (
+            lambda: veracity.audit([str(path)], _rules(case), as_of=AS_OF),
+            lambda: audit_chunked([str(path)], _rules(case), as_of=AS_OF, chunk_rows=1),
+        ):
+            with pytest.raises(RuleFileError) as error:
+                run()
+            assert case.expected in str(error.value)
+        return
+    assert _record_verdicts(case, path) == case.expected
+    whole = veracity.audit([str(path)], _rules(case), as_of=AS_OF)
+    chunked = audit_chunked([str(path)], _rules(case), as_of=AS_OF, chunk_rows=1)
+    failing = [index + 2 for index, verdict in enumerate(case.expected) if verdict == "fail"]
+    for result in (whole, chunked):
+        assert result.rules[0].evaluated == sum(v != "skip" for v in case.expected)
+        assert _failing_lines(result) == failing
+    if case.message is not None:
+        index, words = case.message
+        for result in (whole, chunked):
+            messages = result.findings.filter(pl.col("line") == index + 2).get_column("message").to_list()
+            assert messages
+            assert words in messages[0]
+            # The message names the field and the type, never the value.
+            value = case.data[next(n for n in case.data if n in words)][index]
+            assert value is not None
+            assert value not in messages[0]
