@@ -184,3 +184,24 @@ def test_history_and_trend_keep_a_run_without_score(runner: CliRunner, workdir: 
     result = runner.invoke(app, ["trend", "--history-db", "h.db"])
     assert result.exit_code == 0, result.stderr
     assert "latest score — · gate FAIL" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("fmt", "fragment"),
+    [
+        ("junit", 'failure message="0 records were evaluated, fewer than min_evaluated 1"'),
+        ("github", "consent-recorded: 0 records were evaluated, fewer than min_evaluated 1"),
+        ("table", "rule consent-recorded failed: it evaluated 0 records, fewer"),  # the line wraps
+        (
+            "markdown",
+            "rule consent-recorded failed: it evaluated 0 records, fewer than its min\\_evaluated 1",
+        ),
+    ],
+)
+def test_every_format_says_why_min_evaluated_failed(
+    runner: CliRunner, workdir: Path, fmt: str, fragment: str
+) -> None:
+    rules = _rules(workdir, EMAIL, CONSENT % ", min_evaluated: 1")
+    code, out, err = audit(runner, "-r", rules, "nobody.csv", "-f", fmt)
+    assert code == 1, err
+    assert fragment in out
