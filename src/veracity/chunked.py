@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +46,7 @@ import polars as pl
 
 from veracity import __version__
 from veracity._api import SourceLike, load_rules, segment_labels, source_specs
-from veracity._atomic import atomic_path
+from veracity._atomic import atomic_path, temporary_directory
 from veracity._sql_plan import rule_sql_fields
 from veracity.checks.base import BooleanSpellings, CheckContext, Dimension
 from veracity.checks.uniqueness import UniqueParams, _key
@@ -600,11 +598,7 @@ def _findings_sink(path: str | Path | None, reveal_values: bool) -> Iterator[_Fi
         yield None
         return
     target = Path(path)
-    with atomic_path(target) as temp:
-        parts = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".parts", dir=target.parent))
-        try:
-            sink = _FindingsSink(parts, target.suffix.lower() == ".csv", reveal_values)
-            yield sink
-            sink.write(temp)
-        finally:
-            shutil.rmtree(parts, ignore_errors=True)
+    with atomic_path(target) as temp, temporary_directory(target) as parts:
+        sink = _FindingsSink(parts, target.suffix.lower() == ".csv", reveal_values)
+        yield sink
+        sink.write(temp)

@@ -33,6 +33,8 @@ class Rule:
     when: str | None = None
     description: str | None = None
     location: Location | None = None
+    #: Fewest records the rule must evaluate (``min_evaluated:``); None: no minimum.
+    min_evaluated: int | None = None
     #: Where each key of the rule stands, for errors found after loading (unknown fields).
     key_locations: Mapping[str, Location] = field(default_factory=dict)
 
@@ -142,6 +144,7 @@ def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions:
         when=rule.when,
         description=rule.description,
         location=positions.locate(here) if positions.values else None,
+        min_evaluated=rule.min_evaluated,
         key_locations=key_locations,
     )
 
