@@ -57,12 +57,30 @@ class Location:
 
 
 class RuleFileError(VeracityError):
-    """A rule file that cannot be used; the message starts with ``file:line:col:``."""
+    """A rule file that cannot be used; the message starts with ``file:line:col:``.
+
+    ``problems`` lists every problem found in one run (one, itself, unless built with
+    :meth:`collected`), each with its own location, sorted by position in the file.
+    """
 
     def __init__(self, message: str, location: Location | None = None) -> None:
         self.location = location
         self.detail = message
+        self.problems: tuple[RuleFileError, ...] = (self,)
         super().__init__(f"{location}: {message}" if location else message)
+        #: The first line: the whole message for one problem, the count for several.
+        self.summary = str(self)
+
+    @classmethod
+    def collected(cls, file: str, problems: list[RuleFileError]) -> RuleFileError:
+        """One error for all ``problems``: the first line counts them, then one indented
+        ``file:line:col: ...`` line each. A single problem stays its own one-line error."""
+        if len(problems) == 1:
+            return problems[0]
+        error = cls(f"{len(problems)} problems in the rule file, one per line below", Location(file))
+        error.problems = tuple(problems)
+        error.args = (error.summary + "".join(f"\n  {problem}" for problem in problems),)
+        return error
 
 
 class SourceError(VeracityError):

@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, NoReturn, TypeVar
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from veracity._atomic import remove_leftovers, written_any
-from veracity.errors import UsageError, VeracityError
+from veracity.errors import RuleFileError, UsageError, VeracityError
 from veracity.safetext import error_text, scrub_message
 
 T = TypeVar("T")
@@ -39,8 +39,11 @@ EXIT_GATE_FAILED = 1
 EXIT_ERROR = 2
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, details: Sequence[str] = ()) -> NoReturn:
+    """One ``Error:`` line, then any ``details`` indented below it (one problem each)."""
     err_console.print(f"Error: {message}")
+    for detail in details:
+        err_console.print(f"  {detail}")
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -92,6 +95,8 @@ def error_boundary(debug: bool) -> Iterator[None]:
     except VeracityError as exc:
         if debug:
             print_debug_traceback(exc)
+        if isinstance(exc, RuleFileError) and len(exc.problems) > 1:
+            fail(exc.summary, [str(problem) for problem in exc.problems])
         fail(str(exc))
     except KeyboardInterrupt as exc:
         end_interrupted(exc)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+import polars as pl
+from pydantic import ValidationError
 
 from veracity.checks import REGISTRY, CheckParams, CheckType
-from veracity.config._yaml import Path_, Positions, load_yaml
-from veracity.config.models import COMMON_RULE_KEYS, RuleConfig, RuleFileModel
+from veracity.config._problems import Problems
+from veracity.config._yaml import Path_, Positions, YamlDocument, read_yaml
+from veracity.config.models import COMMON_RULE_KEYS, DefaultsConfig, RuleConfig, RuleFileModel
 from veracity.errors import FieldError, Location, RuleFileError
 from veracity.results import Severity
 from veracity.suggest import did_you_mean
@@ -58,17 +62,14 @@ class RuleSet:
         return self.positions.locate(path, key=key) if self.positions else None
 
 
+#: Largest rule file read: a rule pack of thousands of rules is a few hundred kB.
+MAX_RULE_FILE_BYTES = 5 * 1024 * 1024
+
+
 def load_rule_file(path: str | Path) -> RuleSet:
     """Read and validate a rule file."""
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise RuleFileError(f"rule file {path} not found; check the path") from None
-    except IsADirectoryError:
-        raise RuleFileError(f"rule file {path} is a directory; name a .yaml file") from None
-    except OSError as exc:
-        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror}") from None
+    raw = _read_rule_file(file, str(path))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -79,59 +80,137 @@ def load_rule_file(path: str | Path) -> RuleSet:
     return rule_set
 
 
-def parse_rule_text(text: str, file: str = "<rules>") -> RuleSet:
-    data, positions = load_yaml(text, file)
-    if not isinstance(data, dict):
+def _read_rule_file(file: Path, shown: str) -> bytes:
+    """The file's bytes, read once and at most MAX_RULE_FILE_BYTES of them: a device such as
+    /dev/zero (or a link to one) would otherwise be read for ever."""
+    try:
+        with file.open("rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                raise RuleFileError(f"rule file {shown} is a device, not a file; name a .yaml file")
+            raw = handle.read(MAX_RULE_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise RuleFileError(f"rule file {shown} not found; check the path") from None
+    except IsADirectoryError:
+        raise RuleFileError(f"rule file {shown} is a directory; name a .yaml file") from None
+    except OSError as exc:
+        raise RuleFileError(f"cannot read rule file {shown}: {exc.strerror}") from None
+    if len(raw) > MAX_RULE_FILE_BYTES:
         raise RuleFileError(
-            "the rule file must be a mapping with 'version' and 'rules'", positions.locate(())
+            f"rule file {shown} is larger than {MAX_RULE_FILE_BYTES // 2**20} MB; "
+            "a rule file is text of a few kB: check the path"
         )
-    return _rule_set(data, positions, file)
+    return raw
+
+
+def parse_rule_text(text: str, file: str = "<rules>") -> RuleSet:
+    """Validate a rule file's text. Every problem found is reported at once: the
+    :class:`RuleFileError` lists them (``problems``), sorted by position."""
+    document = read_yaml(text, file)
+    data, positions = document.data, document.positions
+    if not isinstance(data, dict):
+        problems = Problems(file, positions, document.problems, document.unreadable)
+        problems.add("the rule file must be a mapping with 'version' and 'rules'", positions.locate(()))
+        problems.raise_any()
+    return _rule_set(data, positions, file, document)
 
 
 def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -> RuleSet:
     """A rule set from Python objects (the API's alternative to a rule file)."""
-    data = {"version": 1, **settings, "rules": [dict(rule) for rule in rules]}
+    data = {
+        "version": 1,
+        **settings,
+        "rules": [dict(rule) if isinstance(rule, Mapping) else rule for rule in rules],
+    }
     return _rule_set(data, Positions("<rules>"), None)
 
 
-def _rule_set(data: dict[str, Any], positions: Positions, file: str | None) -> RuleSet:
+def _rule_set(
+    data: dict[str, Any], positions: Positions, file: str | None, document: YamlDocument | None = None
+) -> RuleSet:
+    problems = Problems(
+        file or "<rules>",
+        positions,
+        document.problems if document else (),
+        document.unreadable if document else frozenset(),
+    )
+    model: RuleFileModel | None = None
     try:
         model = RuleFileModel.model_validate(data)
     except ValidationError as exc:
-        raise _translate(exc, positions, RuleFileModel, ()) from None
-    rules = [_resolve_rule(i, rule, model, positions) for i, rule in enumerate(model.rules)]
-    _refuse_duplicate_ids(rules, positions)
+        # Each rule is validated on its own below, with its check's parameters.
+        problems.validation(exc, RuleFileModel, (), skip=_within_a_rule)
+    items = data.get("rules")
+    rules: list[Rule] = []
+    if isinstance(items, list):
+        defaults = model.defaults if model is not None else DefaultsConfig()
+        key_locations = _key_locations(positions)
+        for index, item in enumerate(items):
+            rule = _resolve_rule(index, item, defaults, positions, problems, key_locations.get(index, {}))
+            if rule is not None:
+                rules.append(rule)
+        _refuse_duplicate_ids(items, positions, problems)
+    problems.raise_any()
+    assert model is not None  # a model that failed validation left a problem
     return RuleSet(model=model, rules=rules, path=file, positions=positions if positions.values else None)
 
 
-def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions: Positions) -> Rule:
+def _within_a_rule(loc: Path_) -> bool:
+    return len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int)
+
+
+def _key_locations(positions: Positions) -> dict[int, dict[str, Location]]:
+    """Per rule index, where each of its keys' values stands (one pass over the positions)."""
+    found: dict[int, dict[str, Location]] = {}
+    for key in positions.values:
+        if len(key) == 3 and key[0] == "rules" and isinstance(key[1], int):
+            found.setdefault(key[1], {})[str(key[2])] = positions.locate(key)
+    return found
+
+
+def _resolve_rule(
+    index: int,
+    item: Any,
+    defaults: DefaultsConfig,
+    positions: Positions,
+    problems: Problems,
+    key_locations: Mapping[str, Location],
+) -> Rule | None:
+    """The rule at ``rules[index]``, or None after adding its problems to ``problems``."""
     here: Path_ = ("rules", index)
-    check = REGISTRY.get(rule.check)
-    if check is None:
-        hint = did_you_mean(rule.check, REGISTRY)
-        raise RuleFileError(
-            f"rules[{index}].check: unknown check type '{rule.check}'{hint} "
+    rule: RuleConfig | None = None
+    try:
+        rule = RuleConfig.model_validate(item)
+    except ValidationError as exc:
+        problems.validation(exc, RuleConfig, here)
+    if not isinstance(item, dict):
+        return None
+    name = item.get("check")
+    check = REGISTRY.get(name) if isinstance(name, str) else None
+    if isinstance(name, str) and check is None:
+        problems.add(
+            f"rules[{index}].check: unknown check type '{name}'{did_you_mean(name, REGISTRY)} "
             "(run 'veracity rules list' for the catalogue)",
             positions.locate((*here, "check")),
         )
-    # A check may own a common key under the same name (duplicates: `threshold` is its match
-    # probability, as its contract says); the rule's pass threshold then comes from defaults.
-    claimed = [k for k in COMMON_RULE_KEYS if k in check.params.model_fields and getattr(rule, k) is not None]
-    raw = rule.params() | {k: getattr(rule, k) for k in claimed}
-    try:
-        params = check.params.model_validate(raw)
-    except ValidationError as exc:
-        raise _translate(exc, positions, check.params, here, extra_keys=COMMON_RULE_KEYS) from None
-    if rule.when is not None:
-        problem = sql_problem(rule.when)
+    params: CheckParams | None = None
+    claimed: list[str] = []
+    if check is not None:
+        # A check may own a common key under the same name (duplicates: `threshold` is its match
+        # probability, as its contract says); the rule's pass threshold then comes from defaults.
+        claimed = [k for k in COMMON_RULE_KEYS if k in check.params.model_fields and item.get(k) is not None]
+        raw = {k: v for k, v in item.items() if k not in COMMON_RULE_KEYS or k in claimed}
+        try:
+            params = check.params.model_validate(raw)
+        except ValidationError as exc:
+            problems.validation(exc, check.params, here, extra_keys=COMMON_RULE_KEYS)
+    when = item.get("when")
+    if isinstance(when, str):
+        problem = sql_problem(when)
         if problem:
-            raise RuleFileError(f"rules[{index}].when: {problem}", positions.locate((*here, "when")))
-    defaults = model.defaults
-    key_locations = {
-        str(key[-1]): positions.locate(key, key=False)
-        for key in positions.values
-        if len(key) == 3 and key[:2] == here
-    }
+            problems.add(f"rules[{index}].when: {problem}", positions.locate((*here, "when")))
+    if rule is None or check is None or params is None:
+        return None
     return Rule(
         id=rule.id,
         check=check,
@@ -149,37 +228,34 @@ def _resolve_rule(index: int, rule: RuleConfig, model: RuleFileModel, positions:
     )
 
 
-def _refuse_duplicate_ids(rules: list[Rule], positions: Positions) -> None:
+def _refuse_duplicate_ids(items: list[Any], positions: Positions, problems: Problems) -> None:
     seen: dict[str, int] = {}
-    for index, rule in enumerate(rules):
-        if rule.id in seen:
-            raise RuleFileError(
-                f"rules[{index}].id: '{rule.id}' is already used by rules[{seen[rule.id]}]; rule ids must be unique",
+    for index, item in enumerate(items):
+        rule_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in seen:
+            problems.add(
+                f"rules[{index}].id: '{rule_id}' is already used by rules[{seen[rule_id]}]; rule ids must be unique",
                 positions.locate(("rules", index, "id")),
             )
-        seen[rule.id] = index
+        else:
+            seen[rule_id] = index
 
 
 def sql_problem(sql: str) -> str | None:
-    """Why ``sql`` is not an allowed SQL expression over a record's fields, or None.
-
-    Parsed and held to the allow-list and size limits of :mod:`veracity.sql`; it is never
-    handed to an engine here, so a rule file cannot make the loader read anything.
-    """
-    from veracity.sql import SqlError, parse_sql
-
+    """Why ``sql`` is not a usable boolean SQL expression, or None."""
     try:
-        parse_sql(sql)
-    except SqlError as exc:
-        return str(exc)
+        pl.sql_expr(sql)
+    except Exception as exc:  # polars raises several error types for bad SQL
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"invalid SQL expression: {first}"
     return None
 
 
 def sql_columns(sql: str) -> list[str]:
-    """Column names a SQL expression reads (the loader has checked it with sql_problem)."""
-    from veracity.sql import sql_fields
-
-    return sql_fields(sql)
+    """Column names a SQL expression reads."""
+    return list(dict.fromkeys(pl.sql_expr(sql).meta.root_names()))
 
 
 def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
@@ -222,86 +298,3 @@ def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
             for name in sql_columns(sql):
                 if name not in known:
                     refuse(name, rule.key_locations.get(param), f"rules[{index}].{param}")
-
-
-def _translate(
-    exc: ValidationError,
-    positions: Positions,
-    model: type[BaseModel],
-    prefix: Path_,
-    extra_keys: Sequence[str] = (),
-) -> RuleFileError:
-    """The first pydantic error as one line at its YAML location."""
-    # A misspelt key also makes its correct spelling "missing": report the misspelling.
-    error = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-    loc: Path_ = (*prefix, *error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        name = str(loc[-1])
-        allowed = [*_allowed_keys(model, tuple(error["loc"][:-1])), *extra_keys]
-        parent = _dotted(loc[:-1])
-        return RuleFileError(
-            f"{parent + ': ' if parent else ''}unknown key '{name}'{did_you_mean(name, allowed)}",
-            positions.locate(loc, key=True),
-        )
-    if kind == "missing":
-        parent_loc = _existing(loc[:-1], positions)
-        parent = _dotted(parent_loc)
-        return RuleFileError(
-            f"{parent + ': ' if parent else ''}missing required key '{loc[-1]}'", positions.locate(parent_loc)
-        )
-    # Union members add their type name to loc; the YAML node is the longest existing prefix.
-    data_loc = _existing(loc, positions)
-    message = str(error.get("ctx", {}).get("error", error["msg"])) if kind == "value_error" else error["msg"]
-    message = message.removeprefix("Value error, ")
-    message = message[:1].lower() + message[1:]
-    dotted = _dotted(data_loc)
-    return RuleFileError(f"{dotted}: {message}" if dotted else message, positions.locate(data_loc))
-
-
-def _existing(loc: Path_, positions: Positions) -> Path_:
-    if not positions.values:
-        return loc
-    kept: Path_ = ()
-    for part in loc:
-        if (*kept, part) not in positions.values:
-            break
-        kept = (*kept, part)
-    return kept
-
-
-def _dotted(loc: Path_) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Keys of the model found by following ``loc`` through nested models."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        info = current.model_fields.get(str(part))
-        if info is None:
-            return []
-        current = _unwrap(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """list[X] / X | None / dict[str, X] -> X when X is a model."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _unwrap(arg)
-        if found is not None:
-            return found
-    if get_origin(annotation) is None:
-        return None
-    return None
