@@ -40,6 +40,7 @@ RAW_CONTROLS = re.compile("[" + "".join(chr(c) for c in INVISIBLE_CODEPOINTS if 
 FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]")
 
 FILE_NAME = f"{FORMULA.replace('/', '')} {EMOJI} {BIDI}{ESC}.csv"
+RULE_FILE = f"rules {ESC}{EMOJI}.yaml"
 FORMULA_FIELD = f"{FORMULA}{ESC}"
 SEGMENT_FIELD = f"seg{OSC}{EMOJI}"
 HEADER = [
@@ -83,14 +84,14 @@ def _csv_cell(text: str) -> str:
 def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / RULE_FILE).write_text(RULES, encoding="utf-8")
     lines = [",".join(_csv_cell(cell) for cell in row) for row in [HEADER, *ROWS]]
     (tmp_path / FILE_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tmp_path
 
 
 def _audit(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["audit", "--no-progress", "--exit-zero", "-r", "rules.yaml", *args])
+    result = CliRunner().invoke(app, ["audit", "--no-progress", "--exit-zero", "-r", RULE_FILE, *args])
     return result.exit_code, result.stdout, result.stderr
 
 

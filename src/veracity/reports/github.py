@@ -90,7 +90,7 @@ def _annotation(command: str, rule: RuleResult, samples: list[Sample], result: A
     location = rule.location
     path = location.path if location is not None else result.run.rule_file
     if path:
-        properties.append(f"file={escape_property(path)}")
+        properties.append(f"file={escape_property(printable(path))}")
         if location is not None and location.line is not None:
             properties.append(f"line={location.line}")
             if location.column is not None:
