@@ -264,6 +264,8 @@ def test_one_assertion_per_rule_that_applies_to_the_source(workdir: Path) -> Non
     assert by_rule["phone-valid"]["severity"] == "warn"
     assert by_rule["phone-valid"]["success"] is True  # warnings do not fail the audit
     assert by_rule["consent-before-contact"]["success"] is False
+    # A rule that evaluated no record has no pass rate to report.
+    assert by_rule["signup-not-future"]["actual"] == "no record evaluated"
     # The Excel source has no consent fields: rules on them do not apply to it.
     assert [a["assertion"] for a in xlsx] == [
         "email-valid",

@@ -273,7 +273,9 @@ def _input(
                     severity="error" if rule.severity is Severity.ERROR else "warn",
                     description=rule.description,
                     expected=f"pass rate >= {rule.threshold:g}",
-                    actual=f"pass rate {rule.pass_rate:.6g} ({rule.failed} of {rule.evaluated} failed)",
+                    actual=f"pass rate {rule.pass_rate:.6g} ({rule.failed} of {rule.evaluated} failed)"
+                    if rule.evaluated
+                    else "no record evaluated",
                     params={
                         "check": rule.check,
                         "dimension": rule.dimension.value,
