@@ -187,8 +187,10 @@ def parse_sql(sql: str) -> exp.Expression:
         raise SqlError(
             "invalid SQL expression: it cannot be read as SQL (check quotes and brackets)"
         ) from None
-    if len(statements) != 1 or statements[0] is None:
+    if len(statements) != 1:
         raise SqlError("write one SQL expression, without ';'")
+    if statements[0] is None:
+        raise SqlError("the SQL expression is empty once its comments (-- and /* */) are removed")
     tree = statements[0]
     if not isinstance(tree, exp.Expression):
         raise SqlError("write one SQL expression")
