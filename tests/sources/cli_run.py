@@ -78,7 +78,7 @@ def fingerprints(directory: Path) -> dict[str, str]:
 def assert_refused(outcome: Outcome, directory: Path, before: dict[str, str]) -> str:
     """Exit code 2, one ``Error:`` line, no traceback, no output written, inputs unchanged;
     returns the error line."""
-    assert outcome.code == 2, (outcome.code, outcome.stderr)
+    assert outcome.code == 2, (outcome.code, outcome.stderr[-2000:])
     assert len(outcome.error_lines) == 1, outcome.stderr
     assert "Traceback" not in outcome.stderr
     assert "internal error" not in outcome.stderr
