@@ -124,9 +124,23 @@ def test_exception_messages_lose_their_values(message: str, scrubbed: str) -> No
     assert scrub_message(message) == scrubbed
 
 
-def test_error_text_masks_addresses_and_escapes_controls() -> None:
-    line = error_text("segment field 'ann.lee@example.com\x1b[2J' is in no source; see rules@v2")
-    assert line == "segment field 'a***@e***.com\\x1b[2J' is in no source; see rules@v2"
+@pytest.mark.parametrize(
+    ("message", "line"),
+    [
+        (
+            "segment field 'ann.lee@example.com\x1b[2J' is in no source; see rules@v2",
+            "segment field 'a***@e***.com\\x1b[2J' is in no source; see rules@v2",
+        ),
+        ("did you mean '+49 30 5550199'?", "did you mean '+49 *** *** 99'?"),
+        ("did you mean '030 5550199'?", "did you mean '*** *** 99'?"),
+        ("rules.yaml:12:7: rules[2].threshold: must be between 0 and 1", None),
+        ("--as-of: '2024-06-31' is not a date", None),
+        ("birth_date: '31.12.1999' is not in format %d.%m.%Y", None),
+        ("limit of 104857600 bytes reached", None),
+    ],
+)
+def test_error_text_masks_contact_data_and_escapes_controls(message: str, line: str | None) -> None:
+    assert error_text(message) == (message if line is None else line)
 
 
 def test_debug_traceback_shows_locations_and_types_not_data(capsys: pytest.CaptureFixture[str]) -> None:

@@ -184,13 +184,14 @@ def rule_masks(
 
 _CONTACT_EMAIL = re.compile(r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")
 _CONTACT_PHONE = re.compile(r"^\s*\+?[\d\s().\-/]+$")
+_DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\s*$")
 
 
 def looks_like_contact(text: str) -> ValueKind | None:
     """``email`` or ``phone`` when ``text`` has the shape of one (a header row that was data)."""
     if _CONTACT_EMAIL.match(text):
         return "email"
-    if _CONTACT_PHONE.match(text) and sum(char.isdigit() for char in text) >= 7:
+    if _CONTACT_PHONE.match(text) and sum(char.isdigit() for char in text) >= 7 and not _DATE.match(text):
         return "phone"
     return None
 

@@ -134,8 +134,22 @@ def scrub_message(text: str) -> str:
 
 def error_text(message: str) -> str:
     """An ``Error:`` or ``Warning:`` line's text as it may reach a terminal: one line, control
-    characters visible, and no e-mail address that a file or header name smuggled in."""
-    return printable(_EMAIL.sub(_masked_email, message))
+    characters visible, and no e-mail address or quoted phone number that a file or header name
+    smuggled in (a file without a header line has values for column names)."""
+    return printable(_QUOTED_PHONE.sub(_masked_phone, _EMAIL.sub(_masked_email, message)))
+
+
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+_QUOTED_PHONE = re.compile(r"'(\+?[\d(][\d\s().\-/]{5,}\d)'")
+
+
+def _masked_phone(match: re.Match[str]) -> str:
+    number = match.group(1)
+    digits = [char for char in number if char.isdigit()]
+    if len(digits) < 7 or _DATE.fullmatch(number):
+        return match.group()
+    head = number.split()[0] + " " if number.startswith("+") and " " in number else ""
+    return f"'{head}*** *** {''.join(digits[-2:])}'"
 
 
 def _masked_email(match: re.Match[str]) -> str:

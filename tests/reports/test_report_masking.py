@@ -7,11 +7,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import veracity
 from tests.reports.report_fixture import FORMULA_VALUE, NEWLINE_VALUE, PIPE_VALUE, RAW_EMAILS, RAW_PHONE
 from veracity.config import rule_set_from_objects
-from veracity.masking import rule_masks
+from veracity.masking import ValueKind, mask_expr, mask_value, rule_masks, safe_name
 from veracity.personal import name_kind
 from veracity.reports import FORMATS, findings_frame, render, write_findings
 from veracity.results import AuditResult
@@ -260,3 +262,38 @@ def test_strictest_kind_wins_and_explicit_settings_decide() -> None:
     # a check's shape beats a name that would be shown; the region field is not the phone
     assert (masks["tier"], masks["country"]) == ("phone", "shown")
     assert (masks["notes"], masks["status"]) == ("shown", "text")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.none()
+        | st.text(max_size=30)
+        | st.from_regex(r"[a-z.]{1,8}@[a-z]{1,6}(\.[a-z]{2,3})?", fullmatch=True)
+        | st.from_regex(r"\+?[0-9 ()-]{0,16}", fullmatch=True),
+        max_size=6,
+    ),
+    st.sampled_from(["email", "phone", "text", "shown"]),
+)
+def test_mask_expression_agrees_with_mask_value(values: list[str | None], kind: ValueKind) -> None:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    masked = frame.select(mask_expr(pl.col("v"), kind)).to_series().to_list()
+    assert masked == [mask_value(v, kind) for v in values]
+    if kind == "shown":
+        assert masked == values
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("jane.doe@example.com", "j***@e***.com"),
+        ("+49 30 5550199", "+49 *** *** 99"),
+        ("0301234567", "*** *** 67"),
+        ("email", "email"),
+        ("customer_id", "customer_id"),
+        ("2024-01-01", "2024-01-01"),
+        ("12345", "12345"),
+    ],
+)
+def test_column_names_with_the_shape_of_contact_data_are_masked(name: str, shown: str) -> None:
+    assert safe_name(name) == shown
