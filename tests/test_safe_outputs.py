@@ -176,3 +176,35 @@ def test_error_lines_are_one_safe_line(planted: Path, args: list[str]) -> None:
     assert "😄" not in err
     leaked = [value for value in PERSONAL if value in err]
     assert not leaked, err
+
+
+@pytest.mark.expects_internal_error
+def test_debug_shows_where_an_internal_error_happened_not_the_data(
+    planted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise pl.exceptions.InvalidOperationError(
+            f"conversion from `str` to `i64` failed in column 'age' for 1 out of 1 values: [\"{EMAIL}\"]"
+            f"\nname {NAME} phone {PHONE}{ESC}"
+        )
+
+    monkeypatch.setattr("veracity.cli.audit.run_audit", explode)
+    code, out, err = _audit(FILE_NAME, "--debug")
+    assert code == 2
+    assert out == ""
+    assert "Traceback (most recent call last):" in err
+    assert "in explode" in err
+    assert "polars.exceptions.InvalidOperationError: conversion from `…` to `…` failed in column '…'" in err
+    assert err.splitlines()[-1].startswith("Error: internal error (InvalidOperationError)")
+    assert not [value for value in PERSONAL if value in err]
+    assert not RAW_CONTROLS.search(err)
+
+
+def test_debug_on_a_user_error_keeps_values_out_of_the_traceback(planted: Path) -> None:
+    code, _, err = _audit(FILE_NAME, "--debug", "--by", f"{EMAIL}{ESC}")
+    assert code == 2
+    assert "Traceback (most recent call last):" in err
+    assert "FieldError" in err
+    assert err.splitlines()[-1].startswith("Error: segment field 'z***@e***.com\\x1b[31m'")
+    assert EMAIL not in err
+    assert not RAW_CONTROLS.search(err)

@@ -118,6 +118,7 @@ def test_json_safe_is_lossless_and_leaves_no_raw_control(document: dict[str, str
         ("no match for +49 30 1234567 here", "no match for … here"),
         ("index 3 is out of bounds for length 3", "index 3 is out of bounds for length 3"),
         ("bad\x1b[2J", "bad\\x1b[2J"),
+        ("could not parse column\nshape: (1, 1)\n│ Zebulon │", "could not parse column […]"),
     ],
 )
 def test_exception_messages_lose_their_values(message: str, scrubbed: str) -> None:

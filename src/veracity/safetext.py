@@ -11,8 +11,9 @@ values, the data itself. Three things can go wrong with it:
   a carriage return (also after leading blanks) as a formula (CSV injection, OWASP).
   :func:`neutralise_formula` and :func:`neutralise_formula_expr` prefix such a cell with ``'``.
 - **Data in diagnostics**: exception messages from libraries quote the values they choked on.
-  :func:`scrub_message` replaces quoted literals, e-mail addresses and long digit runs, so
-  ``--debug`` shows code locations and exception types, not customer data.
+  :func:`scrub_message` keeps a message's first line and replaces quoted literals, e-mail
+  addresses and long digit runs in it, so ``--debug`` shows code locations and exception
+  types, not customer data.
 
 This module imports nothing of the project, so every layer can use it.
 """
@@ -121,15 +122,17 @@ _REDACTED = "…"
 
 
 def scrub_message(text: str) -> str:
-    """An exception's message without the values it may quote: quoted literals become
-    ``'…'``, e-mail addresses and numbers of six digits or more ``…``; control characters
-    are shown as escapes."""
-    scrubbed = _QUOTED.sub(lambda m: m.group()[0] + _REDACTED + m.group()[-1], text)
+    """An exception's message without the values it may quote: only its first line (later
+    lines of library messages are previews of the data or hints), with quoted literals as
+    ``'…'``, e-mail addresses and numbers of six digits or more as ``…``, and control
+    characters shown as escapes."""
+    first, _, rest = text.strip("\n").partition("\n")
+    scrubbed = _QUOTED.sub(lambda m: m.group()[0] + _REDACTED + m.group()[-1], first)
     scrubbed = _EMAIL.sub(_REDACTED, scrubbed)
     scrubbed = _DIGITS.sub(
         lambda m: _REDACTED if sum(c.isdigit() for c in m.group()) >= 6 else m.group(), scrubbed
     )
-    return printable(scrubbed)
+    return printable(scrubbed) + (" […]" if rest.strip() else "")
 
 
 def error_text(message: str) -> str:

@@ -84,7 +84,7 @@ TEXT_COLUMNS = [name for name in FINDINGS_COLUMNS if name not in ("line", "clust
 def test_neutralise_formulas_each_trigger_in_every_text_column(start: str) -> None:
     # Field names come from the export's header and sources from file names: as untrusted as
     # the values, so every text column is neutralised (OWASP CSV injection).
-    row: dict[str, Any] = {name: f"{start}cmd|' /C calc'!A0" for name in TEXT_COLUMNS}
+    row: dict[str, Any] = dict.fromkeys(TEXT_COLUMNS, f"{start}cmd|' /C calc'!A0")
     out = neutralise_formulas(pl.DataFrame([row])).row(0, named=True)
     assert {name: out[name] for name in TEXT_COLUMNS} == {name: f"'{row[name]}" for name in TEXT_COLUMNS}
 
