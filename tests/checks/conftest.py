@@ -39,6 +39,7 @@ def verdicts(
         as_of=as_of,
         booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
         date_formats={n: f.format for n, f in model.fields.items() if f.format},
+        field_kinds={n: f.type for n, f in model.fields.items() if f.type},
     )
     output = run_rules(loaded, rule_set.rules, ctx, key=None)
     column = output.outcomes.get_column("r").to_list()
