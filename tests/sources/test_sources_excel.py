@@ -120,6 +120,7 @@ def test_sheets_are_measured_by_their_farthest_cell(row: int, column: int, fits:
 
 def test_a_sheet_with_a_far_cell_within_the_limit_is_read(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
+
     def fill(workbook: xlsxwriter.Workbook) -> None:
         _table(workbook)
         workbook.worksheets()[0].write(0, 9, "b")

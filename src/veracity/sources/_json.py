@@ -12,6 +12,7 @@ large files are.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import polars as pl
@@ -21,7 +22,16 @@ from veracity.sources._detect import decode_text
 from veracity.sources._table import Table, check_reserved, quote
 from veracity.sources.base import ReadOptions
 
-__all__ = ["read_json", "read_ndjson"]
+__all__ = ["MAX_DEPTH", "read_json", "read_ndjson"]
+
+#: The deepest nesting of arrays and objects a record may have (the record itself is level 1).
+#: Records are flat customer data; deeper nesting is generated, and the json module itself
+#: stops near 1,000 levels with a RecursionError.
+MAX_DEPTH = 64
+_TOO_DEEP = f"nests arrays and objects more than {MAX_DEPTH} levels deep"
+_FLATTEN = f"; flatten it to at most {MAX_DEPTH} levels"
+#: Strings (skipped whole, so brackets inside them do not count), brackets, commas, line ends.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},\n]')
 
 
 class _Number(str):
@@ -68,7 +78,7 @@ def read_json(raw: bytes, options: ReadOptions, display: str) -> Table:
             "or set read.format to ndjson if it has one object per line"
         ) from None
     except RecursionError:
-        raise SourceError(f"{display}: the JSON is nested too deeply to read; flatten the records") from None
+        raise _nested_too_deeply(display, text) from None
     if not isinstance(document, list) or isinstance(document, _Object):
         raise SourceError(
             f"{display}: expected a JSON array of objects, found {_kind(document)} at the top level; "
@@ -104,9 +114,7 @@ def read_ndjson(raw: bytes, options: ReadOptions, display: str) -> Table:
                 "each line must hold one JSON object"
             ) from None
         except RecursionError:
-            raise SourceError(
-                f"{display}:{number}: the JSON is nested too deeply to read; flatten the record"
-            ) from None
+            raise SourceError(f"{display}:{number}: the record {_TOO_DEEP}{_FLATTEN}") from None
         records += 1
         if problem is None:
             try:
@@ -168,7 +176,12 @@ class _Columns:
             elif value is None:
                 column.append(None)
             else:
-                column.append(_cell(value))
+                try:
+                    column.append(_cell(value))
+                except _TooDeep:
+                    raise SourceError(
+                        f"{self.where(position)} {_TOO_DEEP} (in {quote(key)}){_FLATTEN}"
+                    ) from None
             if self.last_type.get(key) is not kind:
                 if value is not None:
                     self.kinds[key].add(_TYPE_NAMES[kind])
@@ -215,6 +228,33 @@ def _encodable(value: str) -> bool:
     return True
 
 
+class _TooDeep(Exception):
+    """A value nested deeper than MAX_DEPTH."""
+
+
+def _nested_too_deeply(display: str, text: str) -> SourceError:
+    """The error for a document too deep for the json module to parse: at the line, column
+    and record where the nesting first goes deeper than MAX_DEPTH."""
+    depth = 0
+    record = line = 1
+    line_start = 0
+    for token in _TOKENS.finditer(text):
+        kind = token[0]
+        if kind == "\n":
+            line, line_start = line + 1, token.end()
+        elif kind in "[{":
+            depth += 1
+            # The top-level array is depth 1; records start at 2.
+            if depth - 1 > MAX_DEPTH:
+                column = token.start() - line_start + 1
+                return SourceError(f"{display}:{line}:{column}: record {record} {_TOO_DEEP}{_FLATTEN}")
+        elif kind in "]}":
+            depth -= 1
+        elif kind == "," and depth == 1:
+            record += 1
+    return SourceError(f"{display}: the document {_TOO_DEEP}{_FLATTEN}")
+
+
 def _cell(value: Any) -> str | None:
     if value is None:
         return None
@@ -222,11 +262,12 @@ def _cell(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, str):
         return str.__str__(value)
-    return _dump(value)
+    return _dump(value, 2)
 
 
-def _dump(value: Any) -> str:
-    """Compact JSON for a nested value, with numbers exactly as they were written."""
+def _dump(value: Any, depth: int) -> str:
+    """Compact JSON for a nested value at ``depth`` (the record is 1), with numbers exactly
+    as they were written."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -235,9 +276,15 @@ def _dump(value: Any) -> str:
         return str.__str__(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     if isinstance(value, _Object):
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_dump(v)}" for k, v in value) + "}"
-    return "[" + ",".join(_dump(v) for v in value) + "]"
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_dump(v, depth + 1)}" for k, v in value)
+            + "}"
+        )
+    return "[" + ",".join(_dump(v, depth + 1) for v in value) + "]"
 
 
 def _kind(value: Any) -> str:
