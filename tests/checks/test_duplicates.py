@@ -154,3 +154,28 @@ def test_field_problems_locate_each_unknown_field_in_the_rule_file() -> None:
     location = rule_set.locate(("rules", 0, *path))
     assert location is not None
     assert location.line == 9
+
+
+def test_a_rule_without_blocking_blocks_on_typo_keys_of_its_fields() -> None:
+    compare = "\n".join(
+        f"      - {{field: {field}, method: {method}}}"
+        for field, method in [
+            ("first_name", "jaro_winkler"),
+            ("last_name", "jaro_winkler"),
+            ("email", "email"),
+        ]
+    )
+    text = f"version: 1\nrules:\n  - id: d\n    check: duplicates\n    compare:\n{compare}\n"
+    rule_set = parse_rule_text(text, "rules.yaml")
+    assert rule_set.rules[0].fields == ["first_name", "last_name", "email"]
+    # The last record repeats the first with a typo in its e-mail address.
+    frame = _frame()
+    emails = frame.get_column("email").to_list()
+    frame = frame.with_columns(pl.Series("email", [*emails[:-1], "x" + emails[-1]]))
+    result = audit(frame, rule_set)
+    [state] = result.rules
+    assert (state.evaluated, state.failed) == (41, 1)
+    assert [rule["keys"] for rule in result.details["d"].to_dict()["blocking"]] == [
+        ["email_typo"],
+        ["first_name_typo", "last_name_typo"],
+    ]

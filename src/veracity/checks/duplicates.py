@@ -33,14 +33,16 @@ class DuplicatesParams(CheckParams):
         min_length=1,
         description=(
             "Fields to compare, each {field, method} plus optional levels, days, region_field, "
-            "default_region, term_frequency (see above)."
+            "default_region, swapped_with, term_frequency (see above)."
         ),
     )
-    blocking: list[list[str]] = Field(
+    blocking: list[list[str]] | None = Field(
+        None,
         min_length=1,
         description=(
             "Blocking rules: records are compared when they share every key of at least one "
-            "rule. Keys are fields or derived keys (<field>_soundex, _initial, _year, _norm)."
+            "rule. Keys are fields or derived keys (<field>_soundex, _initial, _year, _norm, "
+            "_typo). Default: _typo keys of the compared fields (see above)."
         ),
     )
     threshold: float = Field(
@@ -78,7 +80,9 @@ class DuplicatesParams(CheckParams):
 
     @field_validator("blocking")
     @classmethod
-    def _non_empty_rules(cls, value: list[list[str]]) -> list[list[str]]:
+    def _non_empty_rules(cls, value: list[list[str]] | None) -> list[list[str]] | None:
+        if value is None:
+            return None
         seen: dict[frozenset[str], int] = {}
         for index, rule in enumerate(value):
             if not rule:
@@ -112,11 +116,11 @@ class DuplicatesParams(CheckParams):
     @property
     def blocking_fields(self) -> list[str]:
         """Fields the blocking keys are computed from, where the rule alone tells which."""
-        from veracity.linkage.blocking import resolve_key
+        from veracity.linkage.blocking import default_blocking, resolve_key
 
         compared = [spec.field for spec in self.compare]
         fields = []
-        for rule in self.blocking:
+        for rule in default_blocking(self.compare) if self.blocking is None else self.blocking:
             for name in rule:
                 key = resolve_key(name, compared, None)
                 if key is not None:
@@ -130,9 +134,11 @@ class DuplicatesParams(CheckParams):
         """Fields and blocking keys that name nothing in ``available``: (path of the value
         within the rule, e.g. ("compare", 2, "field"), one-line message). For the loader to
         report each at its own YAML line; derived keys are resolved here, with the data."""
+        from veracity.linkage.blocking import default_blocking
         from veracity.linkage.pipeline import field_problems
 
-        return field_problems(self.compare, self.blocking, available)
+        blocking = default_blocking(self.compare) if self.blocking is None else self.blocking
+        return field_problems(self.compare, blocking, available)
 
     def settings(self) -> LinkageSettings:
         from veracity.linkage.pipeline import LinkageSettings
@@ -161,26 +167,42 @@ def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
     """No customer is in the data twice under different spellings.
 
     What it checks
-    Finds records of the same person that are not byte-for-byte equal (typos, swapped first
-    and last names, "Street" for "St.", e-mail addresses in capitals, phone numbers with and
-    without country code) with an unsupervised Fellegi-Sunter model, as Splink does. Only
-    records that share every key of at least one ``blocking`` rule are compared (keys are
-    fields, or derived keys: ``<field>_soundex``, ``<field>_initial``, ``<date field>_year``,
-    where ``birth_year`` is the year of ``birth_date``, and ``<field>_norm``). Each ``compare``
-    item grades a pair into levels: ``exact``, ``jaro_winkler`` (exact / >= 0.92 / >= 0.8 /
-    else), ``levenshtein`` (edits 1 / 2), ``token_set`` (>= 0.9 / >= 0.7), ``date`` (exact /
-    day and month swapped / one typo / within ``days``, default 30), ``numeric`` (relative
-    difference 1% / 10%), ``email`` (trimmed and case-folded: exact / same user name /
-    Jaro-Winkler >= 0.88), ``phone`` (E.164 with the record's ``region_field`` or
-    ``default_region``: exact / one digit edit); ``levels`` overrides the thresholds. How
-    often each level occurs among duplicates (m) is learnt by expectation-maximisation from
-    the candidate pairs, how often by chance (u) from random pairs: no labels needed. Pairs
-    with a match probability of at least ``threshold`` are duplicates; connected pairs form a
-    cluster. The cluster's first record passes, every later one fails and names the record it
-    matches best, the probability and the fields that agreed. Text is compared case-folded,
-    without accents or punctuation. A missing value counts neither way; records missing every
-    compared field are not evaluated. Exact copies are clustered too; to find them by a key,
-    without a model, use ``unique``.
+    Finds records of the same person that are not byte-for-byte equal (typos, first and last
+    names swapped, "Street" for "St.", e-mail addresses in capitals, phone numbers with and
+    without country code) with an unsupervised Fellegi-Sunter model, as Splink does.
+
+    Which pairs are compared: records that share every key of at least one ``blocking`` rule.
+    Keys are fields, or derived keys: ``<field>_soundex``, ``<field>_initial``, ``<date
+    field>_year`` (``birth_year`` is the year of ``birth_date``), ``<field>_norm``, and
+    ``<field>_typo``, which two records share when their values are equal or one typo apart
+    (a letter inserted, deleted or replaced, two neighbouring letters swapped): a rule of
+    ``_typo`` keys still compares a duplicate with a typo in every one of its fields. Without
+    ``blocking``, the rules are ``[<field>_typo]`` for each field compared with ``email``,
+    ``phone`` or ``levenshtein``, and ``[<a>_typo, <b>_typo]`` for every two of the first three
+    fields compared with ``exact``, ``jaro_winkler`` or ``date``. A rule that would compare
+    more than ``max_pairs`` pairs stops the audit with a message naming it.
+
+    How a pair is compared: each ``compare`` item grades it into levels: ``exact``,
+    ``jaro_winkler`` (exact / >= 0.92 / >= 0.8 / else), ``levenshtein`` (edits 1 / 2),
+    ``token_set`` (>= 0.9 / >= 0.7), ``date`` (exact / day and month swapped / one typo /
+    within ``days``, default 30), ``numeric`` (relative difference 1% / 10%), ``email``
+    (trimmed and case-folded: exact / same user name / Jaro-Winkler >= 0.88), ``phone``
+    (E.164 with the record's ``region_field`` or ``default_region``: exact / one digit edit);
+    ``levels`` overrides the thresholds. A text comparison with ``swapped_with: last_name``
+    also compares across the two fields: where this field of one record agrees with the other
+    field of the other record and the other way round (at the first level or better, e.g.
+    ``Thomas, Jacob`` and ``Jacob, Thomas``), the pair gets the level "swapped with
+    last_name" and the last names' straight disagreement counts neither way. Text is compared
+    case-folded, without accents or punctuation; a missing value counts neither way. How often
+    each level occurs among duplicates (m) is learnt by expectation-maximisation from the
+    candidate pairs, how often by chance (u) from random pairs: no labels needed. Pairs with a
+    match probability of at least ``threshold`` are matches.
+
+    How clusters are formed: matches are linked into groups (if A matches B and B matches C,
+    all three are one customer). The cluster's first record passes, every later one fails and
+    names the record it matches best, the probability and the fields that agreed. Records
+    missing every compared field are not evaluated. Exact copies are clustered too; to find
+    them by a key, without a model, use ``unique``.
 
     Why it matters
     Real duplicates rarely match exactly: the same customer signs up twice with a typo or a new
@@ -192,16 +214,18 @@ def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
         - id: same-person
           check: duplicates
           compare:
-            - {field: first_name, method: jaro_winkler}
+            - {field: first_name, method: jaro_winkler, swapped_with: last_name}
             - {field: last_name, method: jaro_winkler}
             - {field: email, method: email}
             - {field: phone, method: phone, region_field: country}
             - {field: birth_date, method: date}
             - {field: street, method: token_set}
           blocking:
-            - [postal_code]
-            - [email]
-            - [last_name_soundex, birth_year]
+            - [email_typo]
+            - [phone]
+            - [postal_code, last_name_typo]
+            - [last_name_soundex, birth_date_typo]
+            - [first_name_typo, last_name_typo]
           threshold: 0.9
     """
     # The linkage pipeline is imported when a duplicates rule runs, not on every start.

@@ -14,7 +14,11 @@ Key names are fields or *derived keys* of a field:
 - ``<field>_initial`` its first letter;
 - ``<field>_year`` the year of a date field; for a field named ``<stem>_date`` also
   ``<stem>_year`` (``birth_year`` from ``birth_date``);
-- ``<field>_norm`` the field's text trimmed, case-folded, without accents and punctuation.
+- ``<field>_norm`` the field's text trimmed, case-folded, without accents and punctuation;
+- ``<field>_typo`` the field's comparable value to within one edit: records share it when their
+  values are equal or one typo apart (one letter inserted, deleted or replaced, or two
+  neighbouring letters swapped; see :mod:`veracity.linkage.typo`). A rule of ``_typo`` keys
+  compares a duplicate that has a typo in every one of its fields.
 
 A derived name means its derived key unless a source has a field of exactly that name or the
 field is compared itself.
@@ -22,6 +26,7 @@ field is compared itself.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -31,27 +36,32 @@ import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import LimitError
+from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import RecordValues, dense, encode
 from veracity.linkage.features import Feature
 from veracity.linkage.normalise import soundex
+from veracity.linkage.typo import deletion_variants, group_pairs, record_pairs
 
 __all__ = [
     "BlockingKey",
     "BlockingStats",
     "CandidatePairs",
     "candidate_pairs",
+    "default_blocking",
     "key_candidates",
+    "key_variants",
     "resolve_key",
 ]
 
 Index = npt.NDArray[np.int64]
-Transform = Literal["value", "soundex", "initial", "year", "norm"]
+Transform = Literal["value", "soundex", "initial", "year", "norm", "typo"]
 
 _SUFFIXES: tuple[tuple[str, Transform], ...] = (
     ("_soundex", "soundex"),
     ("_initial", "initial"),
     ("_year", "year"),
     ("_norm", "norm"),
+    ("_typo", "typo"),
 )
 
 
@@ -82,6 +92,27 @@ class CandidatePairs:
     left: Index
     right: Index
     stats: list[BlockingStats]
+
+
+#: Compared with these, a field identifies a person nearly alone: it blocks on its own.
+IDENTIFIER_METHODS = ("email", "phone", "levenshtein")
+#: Compared with these (names, dates), a field blocks paired with another one.
+PAIRED_METHODS = ("exact", "jaro_winkler", "date")
+#: Fields paired in the default rules: three make three rules.
+PAIRED_FIELDS = 3
+
+
+def default_blocking(compare: Sequence[Comparison]) -> list[list[str]]:
+    """The blocking rules of a duplicates rule that lists none, all of ``_typo`` keys, so that
+    a duplicate with one typo in every field still meets its twin: ``[<field>_typo]`` for each
+    field compared as an identifier (email, phone, levenshtein), and ``[<a>_typo, <b>_typo]``
+    for every two of the first three fields compared with exact, jaro_winkler or date (names,
+    birth dates; alone, a name's blocks would be too large). Without such fields, every
+    compared field's ``_typo`` key on its own."""
+    rules = [[f"{spec.field}_typo"] for spec in compare if spec.method in IDENTIFIER_METHODS]
+    paired = [spec.field for spec in compare if spec.method in PAIRED_METHODS][:PAIRED_FIELDS]
+    rules += [[f"{a}_typo", f"{b}_typo"] for a, b in itertools.combinations(paired, 2)]
+    return rules or [[f"{spec.field}_typo"] for spec in compare]
 
 
 def key_candidates(name: str) -> list[tuple[str, Transform]]:
@@ -119,7 +150,7 @@ def resolve_key(
 
 def key_codes(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Index:
     """The key's code per record (-1 where it cannot be computed: the record joins no block)."""
-    if key.transform == "value":
+    if key.transform in ("value", "typo"):
         feature = features.get(key.field)
         return feature.codes if feature is not None else values.text(key.field).codes
     if key.transform == "norm":
@@ -131,6 +162,18 @@ def key_codes(key: BlockingKey, values: RecordValues, features: Mapping[str, Fea
     raw = values.raw(key.field)
     years = encode(values.dates(key.field).get_column("date").dt.year())
     return raw.gather(years.codes)
+
+
+def key_variants(
+    key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]
+) -> tuple[Index, Index]:
+    """A ``_typo`` key's (value code, variant code) rows: the comparable value and each of its
+    one-letter deletions (see :func:`~veracity.linkage.typo.deletion_variants`)."""
+    feature = features.get(key.field)
+    distinct = (
+        pl.Series(feature.values, dtype=pl.String) if feature is not None else values.text(key.field).values
+    )
+    return deletion_variants(distinct)
 
 
 def _combine(keys: list[Index]) -> Index:
@@ -190,11 +233,13 @@ def _expand(members: Index, sizes: Index) -> tuple[Index, Index]:
 
 
 def _refuse(index: int, keys: Sequence[str], count: int, largest: int, max_pairs: int) -> LimitError:
+    # A rule with _typo keys may be refused on the pairs of record groups its blocks would
+    # make, before records exist: then no block size is known (largest is 0).
+    largest_text = f"; its largest block has {largest:,} records with the same key" if largest else ""
     return LimitError(
         f"duplicates: blocking[{index}] [{', '.join(keys)}] would compare "
-        f"{count:,} pairs of records, more than max_pairs ({max_pairs:,}); its largest block has "
-        f"{largest:,} records with the same key: add a more specific key to that rule "
-        "(e.g. a surname's _soundex or a birth date's _year) or raise max_pairs"
+        f"{count:,} pairs of records, more than max_pairs ({max_pairs:,}){largest_text}: add a more "
+        "specific key to that rule (e.g. a surname's _soundex or a birth date's _year) or raise max_pairs"
     )
 
 
@@ -210,31 +255,53 @@ def candidate_pairs(
     ``max_pairs``, and when all rules together would be.
     """
     cache: dict[str, Index] = {}
+    variant_cache: dict[str, tuple[Index, Index]] = {}
 
     def codes(key: BlockingKey) -> Index:
         if key.name not in cache:
             cache[key.name] = key_codes(key, values, features)
         return cache[key.name]
 
+    def variants(key: BlockingKey) -> tuple[Index, Index] | None:
+        if key.transform != "typo":
+            return None
+        if key.name not in variant_cache:
+            variant_cache[key.name] = key_variants(key, values, features)
+        return variant_cache[key.name]
+
     lefts: list[Index] = []
     rights: list[Index] = []
     earlier: list[Index] = []
+    # Pairs of earlier rules with _typo keys, as sorted left * size + right: such a rule's
+    # pairs do not share one block per record.
+    earlier_pairs: list[Index] = []
     stats: list[BlockingStats] = []
     total = 0
     for index, rule in enumerate(rules):
         names = tuple(key.name for key in rule)
-        members, sizes = _blocks([codes(key) for key in rule])
-        count = _pair_count(sizes)
-        if count > max_pairs:
-            raise _refuse(index, names, count, int(sizes.max()), max_pairs)
-        left, right = _expand(members, sizes)
-        block = np.full(values.size, -1, dtype=np.int64)
-        block[members] = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
+        block: Index | None = None
+        if any(key.transform == "typo" for key in rule):
+            left, right, count = _typo_rule(
+                index, names, [codes(key) for key in rule], [variants(key) for key in rule], max_pairs
+            )
+        else:
+            members, sizes = _blocks([codes(key) for key in rule])
+            count = _pair_count(sizes)
+            if count > max_pairs:
+                raise _refuse(index, names, count, int(sizes.max()), max_pairs)
+            left, right = _expand(members, sizes)
+            block = np.full(values.size, -1, dtype=np.int64)
+            block[members] = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
         new = np.ones(left.size, dtype=bool)
         for previous in earlier:
             # A pair an earlier rule produced shares that rule's block.
             new &= ~((previous[left] >= 0) & (previous[left] == previous[right]))
-        earlier.append(block)
+        if earlier_pairs:
+            new &= ~np.isin(left * values.size + right, np.concatenate(earlier_pairs))
+        if block is None:
+            earlier_pairs.append(left * values.size + right)
+        else:
+            earlier.append(block)
         left, right = left[new], right[new]
         total += left.size
         if total > max_pairs:
@@ -249,3 +316,22 @@ def candidate_pairs(
     left = np.concatenate(lefts) if lefts else np.empty(0, dtype=np.int64)
     right = np.concatenate(rights) if rights else np.empty(0, dtype=np.int64)
     return CandidatePairs(left=left, right=right, stats=stats)
+
+
+def _typo_rule(
+    index: int,
+    names: Sequence[str],
+    codes: Sequence[Index],
+    variants: Sequence[tuple[Index, Index] | None],
+    max_pairs: int,
+) -> tuple[Index, Index, int]:
+    """The pairs of a rule with ``_typo`` keys, and their count; refused over ``max_pairs``."""
+    try:
+        groups = group_pairs(codes, variants, max_pairs)
+    except OverflowError as error:
+        raise _refuse(index, names, int(error.args[0]), 0, max_pairs) from None
+    count = groups.pair_count()
+    if count > max_pairs:
+        raise _refuse(index, names, count, groups.largest_group(), max_pairs)
+    left, right = record_pairs(groups)
+    return left, right, count

@@ -17,8 +17,14 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from veracity.errors import FieldError
-from veracity.linkage.blocking import BlockingKey, candidate_pairs, key_candidates, resolve_key
+from veracity.errors import FieldError, LimitError
+from veracity.linkage.blocking import (
+    BlockingKey,
+    candidate_pairs,
+    default_blocking,
+    key_candidates,
+    resolve_key,
+)
 from veracity.linkage.clusters import components
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
@@ -41,7 +47,8 @@ class LinkageSettings:
     """A duplicates rule's settings (see ``DuplicatesParams`` for their meaning)."""
 
     compare: Sequence[Comparison]
-    blocking: Sequence[Sequence[str]]
+    #: None: :func:`~veracity.linkage.blocking.default_blocking` of ``compare``.
+    blocking: Sequence[Sequence[str]] | None = None
     threshold: float = 0.9
     max_pairs: int = 50_000_000
     u_estimation: Literal["random_pairs", "em"] = "random_pairs"
@@ -102,7 +109,9 @@ def field_problems(
                     )
                 )
     derived = [
-        f"{f}_{t}" for f in dict.fromkeys([*compared, *available]) for t in ("soundex", "initial", "year")
+        f"{f}_{t}"
+        for f in dict.fromkeys([*compared, *available])
+        for t in ("soundex", "initial", "year", "typo")
     ]
     for index, rule in enumerate(blocking):
         for position, name in enumerate(rule):
@@ -190,10 +199,11 @@ def find_duplicates(
     frame = data.frame
     available = data.fields
     compare = list(settings.compare)
-    problems = field_problems(compare, settings.blocking, available)
+    blocking = default_blocking(compare) if settings.blocking is None else settings.blocking
+    problems = field_problems(compare, blocking, available)
     if problems:
         raise FieldError(f"duplicates: {problems[0][1]}")
-    rules = resolve_blocking(settings.blocking, compare, available)
+    rules = resolve_blocking(blocking, compare, available)
 
     compared = list(dict.fromkeys(f for spec in compare for f in _fields_of(spec)))
     needed = list(dict.fromkeys([*compared, *(key.field for rule in rules for key in rule)]))
@@ -208,7 +218,15 @@ def find_duplicates(
     values = RecordValues(records, parse_date)
     features = [prepare_feature(spec, values) for spec in compare]
     by_field = {feature.spec.field: feature for feature in features}
-    candidates = candidate_pairs(rules, values, by_field, settings.max_pairs)
+    try:
+        candidates = candidate_pairs(rules, values, by_field, settings.max_pairs)
+    except LimitError as error:
+        if settings.blocking is not None:
+            raise
+        raise LimitError(
+            f"{error}; the rule lists no blocking, and these are its default rules "
+            f"({'; '.join(', '.join(rule) for rule in blocking)}): list blocking rules of your own"
+        ) from None
     left, right = candidates.left, candidates.right
     levels = pair_levels(features, left, right)
     level_counts = [feature.level_count for feature in features]
