@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from veracity.cli import app
 from veracity.safetext import INVISIBLE_CODEPOINTS
@@ -90,8 +90,13 @@ def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _invoke(args: list[str]) -> Result:
+    # color=True: as on a terminal, where click.echo leaves ANSI sequences in place.
+    return CliRunner().invoke(app, args, color=True)
+
+
 def _audit(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["audit", "--no-progress", "--exit-zero", "-r", RULE_FILE, *args])
+    result = _invoke(["audit", "--no-progress", "--exit-zero", "-r", RULE_FILE, *args])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -208,3 +213,11 @@ def test_debug_on_a_user_error_keeps_values_out_of_the_traceback(planted: Path) 
     assert err.splitlines()[-1].startswith("Error: segment field 'z***@e***.com\\x1b[31m'")
     assert EMAIL not in err
     assert not RAW_CONTROLS.search(err)
+
+
+def test_rules_check_prints_the_rule_file_name_safely(planted: Path) -> None:
+    result = _invoke(["rules", "check", RULE_FILE, FILE_NAME])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("rules OK and its field names\n")
+    assert not RAW_CONTROLS.search(result.stdout)
+    assert "😄" not in result.stdout

@@ -17,6 +17,7 @@ from veracity.checks.base import BooleanSpellings, CheckContext
 from veracity.cli._common import error_boundary
 from veracity.config import RuleSet, check_fields, load_rule_file
 from veracity.errors import Location, RuleFileError, UsageError
+from veracity.safetext import printable
 from veracity.sources.base import LoadedData
 from veracity.suggest import did_you_mean
 
@@ -44,7 +45,7 @@ def check_command(
             _check_sql_types(rule_set, loaded, str(rule_file))
             checked_fields = True
     what = " and its field names" if checked_fields else ""
-    typer.echo(f"{rule_file}: {len(rule_set.rules)} rules OK{what}")
+    typer.echo(f"{printable(str(rule_file))}: {len(rule_set.rules)} rules OK{what}")
 
 
 def _check_sql_types(rule_set: RuleSet, loaded: LoadedData, file: str) -> None:
