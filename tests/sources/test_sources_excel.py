@@ -261,6 +261,11 @@ def test_read_sheet_in_the_rule_file_chooses_as_the_option_does(
             "the rule file or --sheet to one of these names or to a 0-based index",
         ),
         (
+            "²",  # a digit to str.isdigit, but no number
+            "there is no sheet named '²' (the workbook has '1', '0', '2024', 'Data'); set read.sheet in the rule "
+            "file or --sheet to one of these names or to a 0-based index",
+        ),
+        (
             "-1",
             "there is no sheet named '-1' (the workbook has '1', '0', '2024', 'Data'); set read.sheet in the rule "
             "file or --sheet to one of these names or to a 0-based index",

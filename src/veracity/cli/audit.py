@@ -72,7 +72,10 @@ def audit_command(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Text encoding (detected by default).")
     ] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Excel sheet name, or 0-based index when no sheet has that name."),
+    ] = None,
     null_marker: Annotated[
         list[str] | None, typer.Option("--null-marker", help="A value meaning 'missing' (repeatable).")
     ] = None,
@@ -146,7 +149,7 @@ def audit_command(
             delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
             encoding=encoding,
             null_markers=tuple(null_marker or ()),
-            sheet=int(sheet) if sheet is not None and sheet.isdigit() else sheet,
+            sheet=sheet,
         )
         audit_date = parse_as_of(as_of)
         rule_set = load_rules(rules)

@@ -34,7 +34,9 @@ class ReadConfig(_Strict):
     delimiter: str | None = Field(None, description="CSV delimiter; detected when omitted.")
     encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
     null_markers: list[str] = Field(default_factory=list, description="Values that mean 'missing'.")
-    sheet: str | int | None = Field(None, description="Excel sheet name or 0-based index.")
+    sheet: str | int | None = Field(
+        None, description="Excel sheet name, or 0-based index when no sheet has that name."
+    )
 
     @field_validator("delimiter")
     @classmethod
