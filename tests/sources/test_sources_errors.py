@@ -240,7 +240,7 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         f'[\n  {{"a": "{SECRET}"}},\n  {{"a": 1,, }}\n]'.encode(),
         {},
         "crm.json:3:11: not valid JSON (Expecting property name enclosed in double quotes); fix the file, "
-        "or set read.format to ndjson if it has one object per line",
+        "or set read.format (--input-format) to ndjson if it has one object per line",
     ),
     (
         "json-not-array",
@@ -248,7 +248,7 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         json.dumps({"a": SECRET}).encode(),
         {},
         "crm.json: expected a JSON array of objects, found an object at the top level; wrap the records in "
-        "[ ], or set read.format to ndjson for one object per line",
+        "[ ], or set read.format (--input-format) to ndjson for one object per line",
     ),
     (
         "json-record-not-object",
@@ -341,8 +341,8 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.parquet",
         f"id,email\n1,{SECRET}\n".encode(),
         {},
-        "crm.parquet: is not a valid Parquet file; export it again, or set read.format in the rule file if "
-        "it is another format",
+        "crm.parquet: is not a valid Parquet file; export it again, or set read.format in the rule file "
+        "(--input-format) if it is another format",
     ),
     (
         "parquet-no-rows",
@@ -364,7 +364,7 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         f"id,email\n1,{SECRET}\n".encode(),
         {},
         "crm.xlsx: is not a readable Excel workbook; save it as .xlsx, or set read.format in the rule file "
-        "if it is another format",
+        "(--input-format) if it is another format",
     ),
     (
         "xlsx-unknown-sheet",
@@ -387,7 +387,8 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.xlsx",
         _xlsx({}),
         {},
-        "crm.xlsx (sheet 'Data'): the sheet is empty; choose another sheet with read.sheet or remove this source",
+        "crm.xlsx (sheet 'Data'): the sheet is empty; choose another sheet with read.sheet (--sheet) or remove "
+        "this source",
     ),
     (
         "xlsx-header-only",
@@ -395,7 +396,7 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         _xlsx({3: ["id", "email"]}),
         {},
         "crm.xlsx (sheet 'Data'): the sheet has a header row but no data rows; choose another sheet with "
-        "read.sheet or remove this source",
+        "read.sheet (--sheet) or remove this source",
     ),
     (
         "xlsx-duplicate-column",

@@ -33,7 +33,7 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
     except ENGINE_ERRORS:
         raise SourceError(
             f"{display}: is not a readable Excel workbook; save it as .xlsx, or set read.format in the rule "
-            "file if it is another format"
+            "file (--input-format) if it is another format"
         ) from None
     index = sheet_index(options.sheet, sheet_names, display)
     sheet_name = sheet_names[index]
@@ -52,7 +52,8 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
     rows = np.flatnonzero(filled.any(axis=1))
     if not rows.size:
         raise SourceError(
-            f"{where}: the sheet is empty; choose another sheet with read.sheet or remove this source"
+            f"{where}: the sheet is empty; choose another sheet with read.sheet (--sheet) or "
+            "remove this source"
         )
     header, data = int(rows[0]), rows[1:]
     header_cells: tuple[Any, ...] = grid.row(header)
@@ -63,7 +64,7 @@ def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
     if not data.size:
         raise SourceError(
             f"{where}: the sheet has a header row but no data rows; choose another sheet with read.sheet "
-            "or remove this source"
+            "(--sheet) or remove this source"
         )
     frame = grid[data, [grid.columns[i] for i in kept]]
     frame.columns = [str(name) for name in names]

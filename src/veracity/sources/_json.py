@@ -75,14 +75,14 @@ def read_json(raw: bytes, options: ReadOptions, display: str) -> Table:
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"{display}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); fix the file, "
-            "or set read.format to ndjson if it has one object per line"
+            "or set read.format (--input-format) to ndjson if it has one object per line"
         ) from None
     except RecursionError:
         raise _nested_too_deeply(display, text) from None
     if not isinstance(document, list) or isinstance(document, _Object):
         raise SourceError(
             f"{display}: expected a JSON array of objects, found {_kind(document)} at the top level; "
-            "wrap the records in [ ], or set read.format to ndjson for one object per line"
+            "wrap the records in [ ], or set read.format (--input-format) to ndjson for one object per line"
         )
     if not document:
         raise SourceError(

@@ -22,7 +22,7 @@ def read_parquet(raw: bytes, options: ReadOptions, display: str) -> Table:
     except ENGINE_ERRORS:
         raise SourceError(
             f"{display}: is not a valid Parquet file; export it again, or set read.format in the rule file "
-            "if it is another format"
+            "(--input-format) if it is another format"
         ) from None
     check_header(frame.columns, [str(i) for i in range(1, frame.width + 1)], display)
     if not frame.width:
