@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import ClassVar
 
 import polars as pl
@@ -17,22 +16,27 @@ class ConsentParams(CheckParams):
     field: str = Field(description="The date on which consent was recorded.")
     opt_in_field: str = Field(description="The yes/no field saying the customer opted in.")
     max_age_days: int | None = Field(
-        None, gt=0, description="Consent older than this many days before the audit date fails."
+        None,
+        gt=0,
+        le=1_000_000,
+        description="Consent older than this many days before the audit date fails (at most 1,000,000).",
     )
     format: DateFormat = Field(
         None, description="strftime format of the consent dates; ISO 8601 when omitted."
     )
 
 
+def _oldest(ctx: CheckContext, days: int) -> pl.Expr:
+    # Worked out by polars, whose dates reach before year 1: --as-of 0001-01-01 would
+    # overflow Python's date arithmetic.
+    return pl.lit(ctx.as_of) - pl.duration(days=days)
+
+
 def _consent_parts(params: ConsentParams, ctx: CheckContext) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
     value = pl.col(params.field)
     parsed = ctx.parse_date(value, params.format, params.field)
     opted_in = ctx.parse_bool(pl.col(params.opt_in_field))
-    too_old = (
-        parsed < pl.lit(ctx.as_of - timedelta(days=params.max_age_days))
-        if params.max_age_days is not None
-        else pl.lit(False)
-    )
+    too_old = parsed < _oldest(ctx, params.max_age_days) if params.max_age_days is not None else pl.lit(False)
     return value, parsed, opted_in, too_old
 
 
@@ -95,8 +99,7 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
     # One comparison reads the parsed date once; a missing or unreadable date makes it null,
     # which fails.
     if params.max_age_days is not None:
-        oldest = ctx.as_of - timedelta(days=params.max_age_days)
-        good = parsed.is_between(pl.lit(oldest), pl.lit(ctx.as_of))
+        good = parsed.is_between(_oldest(ctx, params.max_age_days), pl.lit(ctx.as_of))
     else:
         good = parsed <= pl.lit(ctx.as_of)
     return pl.when(unknown).then(pl.lit(False)).when(opted_in.fill_null(False)).then(good.fill_null(False))

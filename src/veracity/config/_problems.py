@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from veracity.config._yaml import Path_, Positions, dotted
 from veracity.errors import Location, RuleFileError
+from veracity.safetext import printable
 from veracity.suggest import did_you_mean
 
 __all__ = ["Problems"]
@@ -55,7 +56,15 @@ class Problems:
             self._raise()
 
     def _raise(self) -> NoReturn:
-        unique = list({str(problem): problem for problem in self.found}.values())
+        # Names quoted from the file (keys, check types, ids) may hold line breaks or terminal
+        # controls: each problem stays one line, with them shown as escapes.
+        shown = [
+            problem
+            if printable(problem.detail) == problem.detail
+            else RuleFileError(printable(problem.detail), problem.location)
+            for problem in self.found
+        ]
+        unique = list({str(problem): problem for problem in shown}.values())
         unique.sort(key=_position)
         raise RuleFileError.collected(self.file, unique)
 
