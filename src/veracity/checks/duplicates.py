@@ -70,6 +70,17 @@ class DuplicatesParams(CheckParams):
         ),
     )
 
+    cohesion: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Two groups of records joined only by their weakest matches stay one cluster when "
+            "their records match each other with at least this probability on average; "
+            "0 keeps every chain of matches one cluster."
+        ),
+    )
+
     @field_validator("blocking", mode="before")
     @classmethod
     def _single_keys(cls, value: Any) -> Any:
@@ -150,6 +161,7 @@ class DuplicatesParams(CheckParams):
             max_pairs=self.max_pairs,
             u_estimation=self.u_estimation,
             random_pairs=self.random_pairs,
+            cohesion=self.cohesion,
         )
 
 
@@ -199,7 +211,12 @@ def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
     match probability of at least ``threshold`` are matches.
 
     How clusters are formed: matches are linked into groups (if A matches B and B matches C,
-    all three are one customer). The cluster's first record passes, every later one fails and
+    all three are one customer, even if A and C were never compared), but one weak match does
+    not join two people: a group of three or more records is cut at its weakest matches (as
+    few as split it), and the parts stay apart unless their records match each other, on
+    average over every pair across them (pairs never compared are scored for this), with a
+    probability of at least ``cohesion`` (default 0.5; 0 keeps every chain whole). Each part
+    is checked the same way. The cluster's first record passes, every later one fails and
     names the record it matches best, the probability and the fields that agreed. Records
     missing every compared field are not evaluated. Exact copies are clustered too; to find
     them by a key, without a model, use ``unique``.

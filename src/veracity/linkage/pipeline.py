@@ -25,7 +25,7 @@ from veracity.linkage.blocking import (
     key_candidates,
     resolve_key,
 )
-from veracity.linkage.clusters import components
+from veracity.linkage.clusters import cohesive_pairs, components
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
 from veracity.linkage.features import Feature, SwappedTextFeature, pair_levels, prepare_feature
@@ -53,6 +53,7 @@ class LinkageSettings:
     max_pairs: int = 50_000_000
     u_estimation: Literal["random_pairs", "em"] = "random_pairs"
     random_pairs: int = 300_000
+    cohesion: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,15 @@ def find_duplicates(
     probability = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
 
     matched = np.flatnonzero(probability >= settings.threshold)
+
+    def score(a: Index, b: Index) -> npt.NDArray[np.float64]:
+        pair_log_odds = model.log_odds(levels_of := pair_levels(features, a, b))
+        pair_adjustment = _tf_adjustment(features, model, levels_of, a)
+        if pair_adjustment is not None:
+            pair_log_odds += pair_adjustment
+        return 1.0 / (1.0 + np.exp(-np.clip(pair_log_odds, -700, 700)))
+
+    matched = matched[cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)]
     result_parts = _clusters(
         data,
         records,
