@@ -7,12 +7,14 @@ line, no traceback, no report or findings file written, every input unchanged.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import json
 import os
 import pty
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,15 +25,35 @@ import pytest
 from cli_run import Outcome, assert_refused, prepare, run_audit
 
 from veracity.errors import SourceError
+from veracity.sources import SourceSpec, load_sources
 from veracity.sources._input import DEFAULT_STREAM_LIMIT, STREAM_LIMIT_ENV, stream_limit
+from veracity.sources._json import MAX_KEYS
+from veracity.sources._parquet import MAX_COLUMNS
 
 CSV = b"a,b\n1,2\n3,4\n5,6\n"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _parquet() -> bytes:
+def _parquet(rows: int = 2) -> bytes:
     buffer = io.BytesIO()
-    pl.DataFrame({"a": ["1", "2"]}).write_parquet(buffer)
+    pl.DataFrame({"a": [str(i) for i in range(1, rows + 1)]}, schema={"a": pl.String}).write_parquet(buffer)
+    return buffer.getvalue()
+
+
+@functools.cache
+def _wide_parquet() -> bytes:
+    buffer = io.BytesIO()
+    pl.DataFrame({f"c{i}": ["1"] for i in range(MAX_COLUMNS + 1)}).write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def _header_only_xlsx() -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook.add_worksheet("Data").write_row(0, 0, ["a", "b"])
+    workbook.close()
     return buffer.getvalue()
 
 
@@ -131,6 +153,38 @@ CASES = [
         "Error: h.json: the array holds no records; export the data again or remove this source",
         files={"h.json": b"[]"},
     ),
+    Case(
+        "header-only-xlsx",
+        ["h.xlsx"],
+        "Error: h.xlsx (sheet 'Data'): the sheet has a header row but no data rows; choose another sheet with "
+        "read.sheet (--sheet) or remove this source",
+        files={"h.xlsx": _header_only_xlsx()},
+    ),
+    Case(
+        "no-rows-parquet",
+        ["h.parquet"],
+        "Error: h.parquet: the file has columns but no rows; export the data again or remove this source",
+        files={"h.parquet": _parquet(rows=0)},
+        extra=("--chunk-rows", "1000"),
+    ),
+    Case(
+        "too-many-keys-ndjson",
+        ["wide.ndjson"],
+        f"Error: wide.ndjson:2: the record brings the number of distinct keys above {MAX_KEYS:,}, the most "
+        "columns veracity reads; keep the fields the rules need and move the rest out",
+        files={"wide.ndjson": b'{"a": 1}\n' + json.dumps({f"k{i}": i for i in range(MAX_KEYS)}).encode()},
+    ),
+    *(
+        Case(
+            f"too-many-columns-parquet{suffix}",
+            ["wide.parquet"],
+            f"Error: wide.parquet: the file has {MAX_COLUMNS + 1:,} columns, more than the {MAX_COLUMNS:,} "
+            "veracity reads; export only the columns the rules need",
+            files={"wide.parquet": _wide_parquet()},
+            extra=extra,
+        )
+        for suffix, extra in (("", ()), ("-chunked", ("--chunk-rows", "1000")))
+    ),
     Case("missing", ["nope.csv"], "Error: nope.csv: " + MISSING % "nope.csv"),
     Case(
         "missing-chunked",
@@ -145,21 +199,6 @@ CASES = [
         files={"ok.csv": CSV},
     ),
     Case("name-with-colons", [":smile:.csv"], "Error: :smile:.csv: " + MISSING % ":smile:.csv"),
-    Case(
-        "stdin-closed",
-        ["-"],
-        "Error: <stdin>: standard input is closed; pipe the data in (cat data.csv | veracity audit ... -) "
-        "or name the file instead of '-'",
-        close_stdin=True,
-    ),
-    Case(
-        "stdin-closed-chunked",
-        ["-"],
-        "Error: <stdin>: standard input is closed; pipe the data in (cat data.csv | veracity audit ... -) "
-        "or name the file instead of '-'",
-        close_stdin=True,
-        extra=("--chunk-rows", "1000"),
-    ),
     Case(
         "stdin-parquet",
         ["-"],
@@ -249,6 +288,25 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     line = assert_refused(run_audit(tmp_path, ["locked.csv"]), tmp_path, before)
     assert (
         line == "Error: locked.csv: permission denied; make the file readable for the user running veracity"
+    )
+
+
+@pytest.mark.parametrize("extra", [(), ("--chunk-rows", "1000")], ids=["in-memory", "chunked"])
+def test_a_closed_standard_input_is_refused(extra: tuple[str, ...], tmp_path: Path) -> None:
+    before = prepare(tmp_path)
+    line = assert_refused(run_audit(tmp_path, ["-", *extra], close_stdin=True), tmp_path, before)
+    # The command line may say it before the loader does; either way in one line.
+    assert "standard input" in line
+    assert "closed" in line
+
+
+def test_the_loader_refuses_a_closed_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(SourceError) as error:
+        load_sources([SourceSpec("-")])
+    assert str(error.value) == (
+        "<stdin>: standard input is closed; pipe the data in (cat data.csv | veracity audit ... -) "
+        "or name the file instead of '-'"
     )
 
 

@@ -65,7 +65,7 @@ from veracity.sources._load import (
     _read_table,
     readable_path,
 )
-from veracity.sources._parquet import as_text
+from veracity.sources._parquet import as_text, check_width
 from veracity.sources._table import ENGINE_ERRORS, check_header
 from veracity.sources.base import (
     LINE_COL,
@@ -422,9 +422,10 @@ class _Parquet(_Reader):
         except ENGINE_ERRORS:
             raise SourceError(
                 f"{display}: is not a valid Parquet file; export it again, or set read.format in the rule "
-                "file if it is another format"
+                "file (--input-format) if it is another format"
             ) from None
         self.names = list(schema.names())
+        check_width(len(self.names), display)
         check_header(self.names, [str(i) for i in range(1, len(self.names) + 1)], display)
         if not self.names:
             raise SourceError(

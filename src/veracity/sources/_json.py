@@ -22,7 +22,7 @@ from veracity.sources._detect import decode_text
 from veracity.sources._table import Table, check_reserved, quote
 from veracity.sources.base import ReadOptions
 
-__all__ = ["MAX_DEPTH", "read_json", "read_ndjson"]
+__all__ = ["MAX_DEPTH", "MAX_KEYS", "read_json", "read_ndjson"]
 
 #: The deepest nesting of arrays and objects a record may have (the record itself is level 1).
 #: Records are flat customer data; deeper nesting is generated, and the json module itself
@@ -30,6 +30,10 @@ __all__ = ["MAX_DEPTH", "read_json", "read_ndjson"]
 MAX_DEPTH = 64
 _TOO_DEEP = f"nests arrays and objects more than {MAX_DEPTH} levels deep"
 _FLATTEN = f"; flatten it to at most {MAX_DEPTH} levels"
+#: The most distinct keys the records may have together: as many columns as an Excel sheet
+#: (and a CSV header) may have. Every record without a key pads its column, so time grows with
+#: records times keys.
+MAX_KEYS = 16_384
 #: Strings (skipped whole, so brackets inside them do not count), brackets, commas, line ends.
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},\n]')
 
@@ -166,6 +170,11 @@ class _Columns:
             if column is None:
                 if not key.strip():
                     raise SourceError(f"{self.where(position)} has an empty key; name it or remove it")
+                if len(values) >= MAX_KEYS:
+                    raise SourceError(
+                        f"{self.where(position)} brings the number of distinct keys above {MAX_KEYS:,}, the most "
+                        "columns veracity reads; keep the fields the rules need and move the rest out"
+                    )
                 column = values[key] = [None] * rows
                 self.kinds[key] = set()
             elif len(column) > rows:  # this record gave the key a value already

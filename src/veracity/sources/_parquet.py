@@ -10,15 +10,21 @@ from veracity.errors import SourceError
 from veracity.sources._table import ENGINE_ERRORS, Table, check_header, quote
 from veracity.sources.base import ReadOptions
 
-__all__ = ["as_text", "read_parquet"]
+__all__ = ["MAX_COLUMNS", "as_text", "check_width", "read_parquet"]
 
 _NESTED = (pl.List, pl.Array, pl.Struct)
+#: As many columns as an Excel sheet (and a CSV header) may have.
+MAX_COLUMNS = 16_384
 
 
 def read_parquet(raw: bytes, options: ReadOptions, display: str) -> Table:
     del options  # nothing to choose: Parquet describes itself
     try:
+        # The schema alone first: a file of a million columns would take minutes to read.
+        check_width(len(pl.read_parquet_schema(io.BytesIO(raw))), display)
         frame = pl.read_parquet(io.BytesIO(raw))
+    except SourceError:
+        raise
     except ENGINE_ERRORS:
         raise SourceError(
             f"{display}: is not a valid Parquet file; export it again, or set read.format in the rule file "
@@ -34,6 +40,14 @@ def read_parquet(raw: bytes, options: ReadOptions, display: str) -> Table:
     types = [str(dtype) for dtype in frame.dtypes]
     texts = [as_text(frame.get_column(name), display) for name in frame.columns]
     return Table.numbered(pl.DataFrame(texts), types)
+
+
+def check_width(width: int, display: str) -> None:
+    if width > MAX_COLUMNS:
+        raise SourceError(
+            f"{display}: the file has {width:,} columns, more than the {MAX_COLUMNS:,} veracity reads; "
+            "export only the columns the rules need"
+        )
 
 
 def as_text(column: pl.Series, display: str) -> pl.Series:
