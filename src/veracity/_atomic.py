@@ -70,7 +70,9 @@ def atomic_path(path: StrPath) -> Iterator[Path]:
     exist: creating it would hide typos in ``--output`` paths. A failed write (disk full, a
     read-only file system) becomes a :class:`UsageError` naming the path.
     """
-    target = Path(path)
+    # Through a symbolic link to the file it names: replacing the link itself would leave the
+    # file the user pointed at unchanged.
+    target = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
     group = _GROUP.get()
     option = _option_for(target, group)
     if target.exists() and not target.is_file() and not target.is_dir():

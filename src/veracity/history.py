@@ -342,7 +342,9 @@ def check_store(path: StrPath | None = None) -> Path:
     while target == DEFAULT_PATH and not directory.exists() and directory != directory.parent:
         directory = directory.parent
     if not directory.is_dir():
-        raise HistoryError(f"cannot create {where}: directory {target.parent} does not exist; create it first")
+        raise HistoryError(
+            f"cannot create {where}: directory {target.parent} does not exist; create it first"
+        )
     if not os.access(directory, os.W_OK | os.X_OK):
         raise HistoryError(
             f"cannot create {where}: directory {directory} is read-only; "
