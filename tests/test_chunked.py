@@ -26,7 +26,7 @@ from polars.testing import assert_frame_equal
 
 import veracity
 import veracity.chunked as chunked_module
-import veracity.sources._chunks as chunks_module
+import veracity.sources._chunks_csv as chunks_module
 from veracity.chunked import ChunkedAuditResult, audit_chunked
 from veracity.config import rule_set_from_objects
 from veracity.errors import RuleFileError, SourceError, UsageError
@@ -435,20 +435,21 @@ def test_encodings(tmp_path: Path) -> None:
     text = 'name,city\nJosé,Zürich\n"Ærø\nline",Köln\n'
     cp1252 = tmp_path / "cp1252.csv"
     cp1252.write_bytes(text.encode("cp1252"))
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes(text.encode("latin-1") + b"x\x81,y\n")  # undefined in cp1252: detected as latin-1
+    greek = tmp_path / "greek.csv"
+    greek.write_bytes("name,city\nΆννα Έλενα,Ήπειρος\nΓιώργος Παπαδόπουλος,Αθήνα\n".encode("iso-8859-7"))
     given = tmp_path / "given.csv"
     given.write_bytes(text.encode("iso8859-15"))
     specs = [
         SourceSpec(str(cp1252)),
-        SourceSpec(str(latin)),
+        SourceSpec(str(greek)),
         SourceSpec(str(given), read=ReadOptions(encoding="iso8859-15")),
     ]
     whole = load_sources(specs)
     frame, infos = _read_in_chunks(specs, 1)
     assert_frame_equal(frame, whole.frame)
     assert infos == whole.sources
-    assert [s.encoding for s in infos] == ["cp1252", "latin-1", "iso8859-15"]
+    assert [s.encoding for s in infos] == ["cp1252", "iso8859-7", "iso8859-15"]
+    assert [s.encoding_confidence for s in infos][1:] == [1.0, None]
     utf16 = tmp_path / "utf16.csv"
     utf16.write_bytes(text.encode("utf-16"))
     with pytest.raises(SourceError, match=r"utf16\.csv: is encoded as utf-16, which is not read in chunks"):

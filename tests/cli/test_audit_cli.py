@@ -160,7 +160,9 @@ def test_rule_file_sources_are_used_when_no_paths_are_given(runner: CliRunner, w
         pytest.param(
             ["ragged.csv"],
             {"ragged.csv": 'id,email\n1,a@b.c\n2,"x\ny",z\n'},
-            "Error: ragged.csv:3: record has 3 fields, the header has 2; quote fields that contain the delimiter or fix the row",
+            "Error: ragged.csv:3: record has 3 fields, the header has 2 (split at each comma); quote fields that "
+            "contain the delimiter or fix the row, or set read.delimiter in the rule file or --delimiter if that "
+            "is not the delimiter",
             id="ragged rows",
         ),
         pytest.param(

@@ -75,31 +75,32 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.csv",
         f"a,b\n{SECRET},\x00\n".encode(),
         {},
-        "crm.csv: cannot detect the encoding (the file contains NUL bytes but no UTF-16 byte-order mark); "
-        "set read.encoding in the rule file (e.g. utf-16-le)",
+        "crm.csv:2: holds a NUL byte, which is not text (a damaged or binary file); remove the NUL bytes or "
+        "export the file again",
     ),
     (
         "utf16-without-bom",
         "crm.csv",
         f"a\n{SECRET}\n".encode("utf-16-le"),
         {},
-        "crm.csv: cannot detect the encoding (the file contains NUL bytes but no UTF-16 byte-order mark); "
-        "set read.encoding in the rule file (e.g. utf-16-le)",
+        "crm.csv: looks like UTF-16 without a byte-order mark (every other byte is a NUL); set read.encoding "
+        "in the rule file or --encoding to utf-16-le",
     ),
     (
         "unknown-encoding",
         "crm.csv",
         b"a\n1\n",
         {"encoding": "klingon"},
-        "crm.csv: unknown encoding 'klingon' in read.encoding; use e.g. utf-8, cp1252, latin-1 or utf-16",
+        "crm.csv: unknown encoding 'klingon' in read.encoding or --encoding; use e.g. utf-8, cp1252, latin-1 "
+        "or utf-16",
     ),
     (
         "wrong-encoding",
         "crm.csv",
         f"a\n{SECRET}\xe9\n".encode("latin-1"),
         {"encoding": "utf-8"},
-        "crm.csv: cannot be decoded as utf-8 (at byte 8); set read.encoding in the rule file to the file's "
-        "encoding (e.g. utf-8, cp1252, utf-16)",
+        "crm.csv:2: cannot be decoded as utf-8 (this line holds a byte that is not utf-8); set read.encoding "
+        "in the rule file or --encoding to the file's encoding (e.g. utf-8, cp1252, utf-16)",
     ),
     ("empty", "crm.csv", b"", {}, "crm.csv: the file is empty; export the data again or remove this source"),
     (
@@ -142,28 +143,32 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.csv",
         f'id,email,name,note\n1,a,"b\nc",d\n\n2,{SECRET},x,y,z\n'.encode(),
         {},
-        "crm.csv:5: record has 5 fields, the header has 4; quote fields that contain the delimiter or fix the row",
+        "crm.csv:5: record has 5 fields, the header has 4 (split at each comma); quote fields that contain the delimiter or "
+        "fix the row, or set read.delimiter in the rule file or --delimiter if that is not the delimiter",
     ),
     (
         "ragged-fewer",
         "crm.csv",
         f"id;email;name\n1;a;b\n2;{SECRET}\n".encode(),
         {},
-        "crm.csv:3: record has 2 fields, the header has 3; quote fields that contain the delimiter or fix the row",
+        "crm.csv:3: record has 2 fields, the header has 3 (split at each semicolon); quote fields that contain the delimiter or "
+        "fix the row, or set read.delimiter in the rule file or --delimiter if that is not the delimiter",
     ),
     (
         "ragged-one",
         "crm.csv",
         f"id,email\n1,a\n{SECRET}\n".encode(),
         {},
-        "crm.csv:3: record has 1 field, the header has 2; quote fields that contain the delimiter or fix the row",
+        "crm.csv:3: record has 1 field, the header has 2 (split at each comma); quote fields that contain the delimiter or "
+        "fix the row, or set read.delimiter in the rule file or --delimiter if that is not the delimiter",
     ),
     (
         "ragged-tsv",
         "crm.tsv",
         f"id\temail\n1\ta\tb,{SECRET}\n".encode(),
         {},
-        "crm.tsv:2: record has 3 fields, the header has 2; quote fields that contain the delimiter or fix the row",
+        "crm.tsv:2: record has 3 fields, the header has 2 (split at each tab); quote fields that contain the delimiter or "
+        "fix the row, or set read.delimiter in the rule file or --delimiter if that is not the delimiter",
     ),
     (
         "unclosed-quote",
@@ -178,8 +183,8 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.csv",
         f'id,email\n1,a\n2,"{SECRET}"x\n'.encode(),
         {},
-        "crm.csv:3: a quote character is not at the start or end of a field; put the whole field in quotes "
-        'and double the quotes inside it ("")',
+        "crm.csv:3: a quote inside a quoted field ends it in the middle of the field; write each quote "
+        'inside a quoted field as two quotes ("")',
     ),
     (
         # A quote inside a field is text to polars but quoting to the record scan; here the two
@@ -188,8 +193,8 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.csv",
         f'h0\n{SECRET}"\n"\n,\n"\n,"\r\n","'.encode(),
         {},
-        "crm.csv:2: a quote character is not at the start or end of a field; put the whole field in quotes "
-        'and double the quotes inside it ("")',
+        "crm.csv:2: a quote character in the middle of a field that does not start with one; put the whole "
+        'field in quotes and write each quote inside a quoted field as two quotes ("")',
     ),
     (
         "duplicate-column",
@@ -231,7 +236,7 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         "crm.csv",
         b"a\n1\n",
         {"delimiter": "::"},
-        "crm.csv: read.delimiter must be a single character other than a quote or line break "
+        "crm.csv: read.delimiter (--delimiter) must be a single character other than a quote or line break "
         "(e.g. ',', ';', '|' or '\\t')",
     ),
     (
@@ -508,7 +513,8 @@ def test_stdin_errors_name_stdin() -> None:
     with pytest.raises(SourceError) as caught:
         load_sources([SourceSpec("-")], stdin=io.BytesIO(b"id,email\n1\n"))
     assert str(caught.value) == (
-        "<stdin>:2: record has 1 field, the header has 2; quote fields that contain the delimiter or fix the row"
+        "<stdin>:2: record has 1 field, the header has 2 (split at each comma); quote fields that contain the delimiter or "
+        "fix the row, or set read.delimiter in the rule file or --delimiter if that is not the delimiter"
     )
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.sources import _lines
-from veracity.sources._lines import LiteralQuotes, field_counts, has_text, scan, stray_quote, without_ranges
+from veracity.sources._lines import QuoteCheck, field_counts, has_text, scan, without_ranges
 
 
 def _buf(text: str) -> np.ndarray:
@@ -56,48 +56,40 @@ def test_has_text_treats_spaces_tabs_and_cr_as_blank() -> None:
     assert has_text(buf, scan(buf)).tolist() == [True, False, False, True, True]
 
 
-@pytest.mark.parametrize(
-    ("text", "offset"),
-    [('a,"b"\n', None), ('a,"b""c"\n', None), ('a,"b"c\n', 4), ('a,b"c"\n', 3), ('"a"\r\n"b"', None)],
-)
-def test_stray_quote(text: str, offset: int | None) -> None:
-    buf = _buf(text)
-    assert stray_quote(buf, scan(buf).quotes, ord(",")) == offset
-
-
-def _literal_line(text: str, block: int) -> int | None:
-    """LiteralQuotes' verdict on ``text`` fed ``block`` bytes at a time."""
+def _quote_problem(text: str, block: int) -> tuple[str, int, int] | None:
+    """QuoteCheck's verdict on ``text`` fed ``block`` bytes at a time."""
     raw = text.encode()
-    literal = LiteralQuotes(ord(","))
+    check = QuoteCheck(ord(","))
     line = 1
     for offset in range(0, len(raw), block):
         arr = np.frombuffer(raw[offset : offset + block], dtype=np.uint8)
         newlines = np.flatnonzero(arr == ord("\n"))
-        quotes = np.flatnonzero(arr == ord('"'))
-        delimiters = np.flatnonzero(arr == ord(","))
-        literal.feed(arr, quotes, newlines, delimiters, offset, line)
+        check.feed(arr, np.flatnonzero(arr == ord('"')), newlines, line)
         line += newlines.size
-    return literal.line
+    problem = check.problem
+    return None if problem is None else (problem.kind, problem.line, problem.until)
 
 
 @pytest.mark.parametrize(
-    ("text", "line"),
+    ("text", "problem"),
     [
-        ('a,"b"\n"c\nd",e\n', None),  # quotes that start their fields
+        ('a,"b"\n"c\nd",e\n', None),  # quotes that start and end their fields
         ('a,"b""c"\n', None),  # a doubled quote
-        ('a,b"c"d\n', None),  # quotes as text, around no delimiter: the same fields either way
-        ('a,12" x 14"\n', None),
-        ('"q"x"y,z"\n', None),  # a quoted field goes on being quoted after its closing quote
-        ('a\nb"c,d"e\n', 2),  # one field to the scan, two to polars
-        ('a\nx"y""z,w\n', 2),  # the doubled quote of a text field is text too
-        ('a, "b,c"\n', 1),  # a space before the quote: the field does not start with it
-        ('h\nx"\n"\nx\n"\nx"\r\n"x"', 2),  # a quote as text opening a "quoted" line break
-        ('a\n"b"\nc"\n"d\n', 3),
+        ('"a"\r\n"b"', None),
+        ('"C:\\",x\n', None),  # a backslash before a closing quote is text
+        ('a,"b"c\n', ("undoubled", 1, 1)),
+        ('a,b"c"\n', ("inside", 1, 1)),
+        ('a,12" x 14"\n', ("inside", 1, 1)),
+        ('a, "b,c"\n', ("inside", 1, 1)),  # a space before the quote: the field does not start with it
+        ('a\n"text\\"2\\""\n', ("escaped", 2, 2)),
+        ('a\n"Lahr "Bus" more"\n', ("undoubled", 2, 2)),
+        ('a\n"x\ny"z\n', ("runs_on", 2, 3)),  # the quoted field swallowed a line break
+        ('a\n"x\n\n"y",z\n', ("runs_on", 2, 4)),
     ],
 )
-def test_literal_quotes(text: str, line: int | None) -> None:
+def test_quote_check(text: str, problem: tuple[str, int, int] | None) -> None:
     for block in (1, 2, 3, 5, len(text) or 1):
-        assert _literal_line(text, block) == line, block
+        assert _quote_problem(text, block) == problem, block
 
 
 def _polars_records(text: str) -> list[list[str]]:
@@ -152,14 +144,13 @@ def _toggled(text: str) -> list[list[str]]:
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet='ab,"\n ', max_size=40), st.integers(1, 8))
-def test_literal_quotes_find_every_split_the_scan_misreads(text: str, block: int) -> None:
-    """Where LiteralQuotes sees nothing, the scan and polars split the text into the same
-    records and fields (their values aside); blockwise feeding agrees with the whole."""
-    line = _literal_line(text, block)
-    assert line == _literal_line(text, len(text) or 1)
-    if line is None and text.count('"') % 2 == 0:
-        polars_shape = [len(fields) for fields in _polars_records(text)]
-        assert polars_shape == [len(fields) for fields in _toggled(text)]
+def test_quote_check_finds_every_quote_the_scan_misreads(text: str, block: int) -> None:
+    """Where QuoteCheck sees nothing and the quotes are closed, the scan and polars split the
+    text into the same records, fields and values; blockwise feeding agrees with the whole."""
+    problem = _quote_problem(text, block)
+    assert problem == _quote_problem(text, len(text) or 1)
+    if problem is None and text.count('"') % 2 == 0:
+        assert _polars_records(text) == _toggled(text)
 
 
 def test_without_ranges() -> None:

@@ -16,28 +16,47 @@ import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._detect import decode_text, is_utf8
+from veracity.sources._detect import decode, is_utf8
 from veracity.sources._lines import (
     Bytes,
-    LiteralQuotes,
+    QuoteCheck,
+    QuoteProblem,
     Records,
     field_counts,
     has_text,
-    positions_of,
+    is_mac,
     scan,
-    stray_quote,
+    universal_newlines,
     without_ranges,
 )
-from veracity.sources._table import ENGINE_ERRORS, Table, check_header
+from veracity.sources._table import ENGINE_ERRORS, Table, check_header, refuse_data_header
 from veracity.sources.base import Format, ReadOptions
 
-__all__ = ["DELIMITER_NAMES", "read_delimited", "stray_quote_error"]
+__all__ = [
+    "DELIMITER_NAMES",
+    "MAX_COLUMNS",
+    "check_width",
+    "comment_error",
+    "comment_line",
+    "quote_error",
+    "ragged_error",
+    "read_delimited",
+    "unclosed_error",
+]
 
-#: Candidates for detection, in order of preference when the evidence is equal.
+#: How delimiters are named in messages.
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ":": "colon"}
+#: Candidates for detection, in order of preference when the evidence is equal. Others (a
+#: colon, a space) are used only when named: times and labels hold colons.
+_CANDIDATES = (",", ";", "\t", "|")
 _ALIASES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _SAMPLE_RECORDS = 50
+#: Bytes from the first non-blank line looked at for a comment block.
+_COMMENT_BYTES = 1 << 16
 _LEADING_RECORDS = 4096
+#: Columns a CSV may have: far beyond any export, and the parser's cost per column is paid by
+#: every row.
+MAX_COLUMNS = 16_384
 
 
 class _NotUtf8(Exception):
@@ -51,39 +70,56 @@ def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) 
     try:
         return _read_delimited(raw, fmt, options, display, assume_utf8=True)
     except _NotUtf8:
-        return _read_delimited(raw, fmt, options, display, assume_utf8=False)
+        pass
+    except SourceError:
+        # A refusal of text taken for UTF-8 unchecked: the encoding comes first, as when read
+        # in chunks.
+        if _assumed(raw, options) and not is_utf8(raw):
+            return _read_delimited(raw, fmt, options, display, assume_utf8=False)
+        raise
+    return _read_delimited(raw, fmt, options, display, assume_utf8=False)
+
+
+def _assumed(raw: bytes, options: ReadOptions) -> bool:
+    return options.encoding is None and not raw.startswith(_BOM_PREFIXES)
+
+
+_BOM_PREFIXES = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
-    text, encoding = decode_text(raw, options.encoding, display, assume_utf8=assume_utf8)
-    unverified = assume_utf8 and text is raw and options.encoding is None
+    decoded = decode(raw, options.encoding, display, assume_utf8=assume_utf8)
+    unverified = assume_utf8 and decoded.text is raw and options.encoding is None
 
     def refused_as_utf8() -> bool:
         """Whether the text was taken for UTF-8 unchecked and is not: detect again."""
         return unverified and not is_utf8(raw)
 
-    if b"\n" not in text and b"\r" in text:
-        # Classic Mac line endings ("CSV (Macintosh)" from Excel): a lone CR ends each line.
-        text = text.replace(b"\r", b"\n")
+    text = universal_newlines(decoded.text, is_mac(decoded.text))
     buf: Bytes = np.frombuffer(text, dtype=np.uint8)
     records = scan(buf)
     texty = _leading_texty(buf, records)
     if not texty.any():
         raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
-    if records.unclosed:
-        raise SourceError(
-            f"{display}:{records.lines[-1]}: a quoted field in the record starting on this line is never "
-            'closed; close the quote, and write quotes inside quoted fields as ""'
-        )
     header = int(np.argmax(texty))
+    start = int(records.starts[header])
+    comment = comment_line(text[start : start + _COMMENT_BYTES], int(records.lines[header]))
+    if comment is not None:
+        raise comment_error(display, comment)
     delimiter = _delimiter(options.delimiter, fmt, display) or _detect_delimiter(buf, records, texty, header)
-    _refuse_literal_quotes(buf, records, delimiter, display)
+    quotes = QuoteCheck(ord(delimiter))
+    quotes.feed(buf, records.quotes, records.newlines, 1)
+    if quotes.problem is not None:
+        raise quote_error(display, quotes.problem)
+    if records.unclosed:
+        raise unclosed_error(display, int(records.lines[-1]))
     # polars parses the text while the structure is checked here: the parse is used as it is
     # unless blank lines must be cut out first (rare), and dropped if the checks fail.
     with ThreadPoolExecutor(max_workers=1) as parser:
-        speculative = parser.submit(_parse, text, delimiter)
         fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
         width = int(fields[header])
+        check_width(width, display, int(records.lines[header]))
+        speculative = parser.submit(_parse, text, delimiter)
 
         index = np.arange(records.starts.size)
         blank = (index < header) | (records.ends == records.starts)
@@ -98,6 +134,7 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
             names = _header_names(buf, records, header, delimiter, width, display)
         except UnicodeDecodeError:  # only unchecked text can fail to decode
             raise _NotUtf8 from None
+        refuse_data_header(names, f"{display}:{records.lines[header]}")
         check_header(names, [str(i) for i in range(1, width + 1)], display)
         if not data.size:
             raise SourceError(
@@ -106,11 +143,7 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
         ragged = data[fields[data] != width]
         if ragged.size:
             first = int(ragged[0])
-            count = int(fields[first])
-            raise SourceError(
-                f"{display}:{records.lines[first]}: record has {count} field{'s' if count != 1 else ''}, "
-                f"the header has {width}; quote fields that contain the delimiter or fix the row"
-            )
+            raise ragged_error(display, int(records.lines[first]), int(fields[first]), width, delimiter)
         if blank.any():
             payload = without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
             frame = _parse(payload, delimiter)
@@ -119,15 +152,64 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
     if frame is None or frame.width != width or frame.height != data.size:
         if refused_as_utf8():
             raise _NotUtf8
-        raise _unparsable(buf, records, delimiter, display)
+        raise _unparsable(display, delimiter)
     frame.columns = names
     return Table(
         frame=frame,
         positions=records.lines[data],
         position_kind="line",
         original_types=["string"] * width,
-        encoding=encoding,
+        encoding=decoded.encoding,
         delimiter=delimiter,
+        encoding_confidence=decoded.confidence,
+    )
+
+
+def comment_line(text: bytes, line: int) -> int | None:
+    """The line of the comment block a text (from its first non-blank record) starts with.
+
+    Exports from some tools open with lines such as ``# exported 2024-05-01``. Read as records
+    they would become the header and data; they are refused instead (the header must come
+    first). A first line that starts with ``#`` is a comment when it is ``#`` alone or ``#``
+    and a space, or when the next line starts with ``#`` too; ``#id,name`` alone is a header.
+    """
+    if not text.startswith(b"#"):
+        return None
+    first, _, rest = text.partition(b"\n")
+    first = first.rstrip(b"\r")
+    if first == b"#" or first.startswith((b"# ", b"#\t", b"#!")) or rest.lstrip(b" \t\r\n").startswith(b"#"):
+        return line
+    return None
+
+
+def comment_error(display: str, line: int) -> SourceError:
+    return SourceError(
+        f"{display}:{line}: the file starts with comment lines ('#'), which are not records; delete them "
+        "so that the header row comes first"
+    )
+
+
+def check_width(width: int, display: str, line: int) -> None:
+    if width > MAX_COLUMNS:
+        raise SourceError(
+            f"{display}:{line}: the header has {width} columns, more than the {MAX_COLUMNS:,} veracity reads; "
+            "split the file by columns, or check read.delimiter / --delimiter if it splits the wrong way"
+        )
+
+
+def ragged_error(display: str, line: int, count: int, width: int, delimiter: str) -> SourceError:
+    named = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    return SourceError(
+        f"{display}:{line}: record has {count} field{'s' if count != 1 else ''}, the header has {width} "
+        f"(split at each {named}); quote fields that contain the delimiter or fix the row, or set "
+        "read.delimiter in the rule file or --delimiter if that is not the delimiter"
+    )
+
+
+def unclosed_error(display: str, line: int) -> SourceError:
+    return SourceError(
+        f"{display}:{line}: a quoted field in the record starting on this line is never "
+        'closed; close the quote, and write quotes inside quoted fields as ""'
     )
 
 
@@ -148,8 +230,8 @@ def _delimiter(given: str | None, fmt: Format, display: str) -> str | None:
     delimiter = _ALIASES.get(given, given)
     if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n':
         raise SourceError(
-            f"{display}: read.delimiter must be a single character other than a quote or line break "
-            "(e.g. ',', ';', '|' or '\\t')"
+            f"{display}: read.delimiter (--delimiter) must be a single character other than a quote or "
+            "line break (e.g. ',', ';', '|' or '\\t')"
         )
     return delimiter
 
@@ -163,7 +245,7 @@ def _detect_delimiter(buf: Bytes, records: Records, texty: npt.NDArray[np.bool_]
     starts = records.starts[: last + 1]
     quotes = records.quotes[: int(np.searchsorted(records.quotes, limit))]
     best, best_key = ",", (False, False, 0.0, 1)
-    for candidate in DELIMITER_NAMES:
+    for candidate in _CANDIDATES:
         counts = field_counts(head, starts, quotes, ord(candidate))[sample]
         in_header = int(counts[0])
         agreement = float(np.mean(counts == in_header))
@@ -211,32 +293,27 @@ def _parse(payload: bytes, delimiter: str, columns: list[int] | None = None) -> 
         return None
 
 
-def stray_quote_error(display: str, line: int) -> SourceError:
-    return SourceError(
-        f"{display}:{line}: a quote character is not at the start or end of a field; "
-        'put the whole field in quotes and double the quotes inside it ("")'
-    )
+def quote_error(display: str, problem: QuoteProblem) -> SourceError:
+    double = 'write each quote inside a quoted field as two quotes ("")'
+    where = f"{display}:{problem.line}"
+    if problem.kind == "escaped":
+        return SourceError(f"{where}: a quote is escaped with a backslash, which CSV does not do; {double}")
+    if problem.kind == "inside":
+        return SourceError(
+            f"{where}: a quote character in the middle of a field that does not start with one; put the whole "
+            f"field in quotes and {double}"
+        )
+    if problem.kind == "runs_on":
+        return SourceError(
+            f"{where}: the quoted field that starts on this line runs on to line {problem.until}, where a quote "
+            f"ends it in the middle of a field; close the quote where the field ends, and {double}"
+        )
+    return SourceError(f"{where}: a quote inside a quoted field ends it in the middle of the field; {double}")
 
 
-def _refuse_literal_quotes(buf: Bytes, records: Records, delimiter: str, display: str) -> None:
-    """Refuse a file where polars would read a quote as text that the scan reads as quoting a
-    delimiter or line break (see ``LiteralQuotes``): its records would not be the scan's."""
-    # Only a stray quote can be one, and most files have none: the delimiters are listed
-    # (a pass over the text) only when there is one.
-    if stray_quote(buf, records.quotes, ord(delimiter)) is None:
-        return
-    literal = LiteralQuotes(ord(delimiter))
-    literal.feed(buf, records.quotes, records.newlines, positions_of(buf, ord(delimiter)), 0, 1)
-    if literal.line is not None:
-        raise stray_quote_error(display, literal.line)
-
-
-def _unparsable(buf: Bytes, records: Records, delimiter: str, display: str) -> SourceError:
-    offset = stray_quote(buf, records.quotes, ord(delimiter))
-    if offset is not None:
-        return stray_quote_error(display, records.line_of(offset))
+def _unparsable(display: str, delimiter: str) -> SourceError:
     named = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     return SourceError(
         f"{display}: cannot be parsed as delimited text with the {named} delimiter; check the quoting, "
-        "or set read.delimiter in the rule file"
+        "or set read.delimiter in the rule file or --delimiter"
     )

@@ -25,13 +25,17 @@ __all__ = [
     "BLOCK",
     "Bytes",
     "Ints",
+    "QuoteCheck",
+    "QuoteProblem",
     "Records",
     "each_block",
     "field_counts",
     "has_text",
+    "is_mac",
+    "lone_crs",
     "positions_of",
     "scan",
-    "stray_quote",
+    "universal_newlines",
     "without_ranges",
 ]
 
@@ -42,6 +46,7 @@ Mask = npt.NDArray[np.bool_]
 _QUOTE = ord('"')
 _NEWLINE = ord("\n")
 _CR = ord("\r")
+_BACKSLASH = ord("\\")
 # Bytes that do not make a line "non-blank": ASCII whitespace (the newline never occurs inside
 # a record's content unless quoted, and then the quotes themselves are text).
 _SPACE_BYTES = [ord(c) for c in " \t\r\x0b\x0c"]
@@ -217,100 +222,126 @@ def without_ranges(buf: Bytes, starts: Ints, stops: Ints) -> Bytes:
     return np.delete(buf, drop)
 
 
-def stray_quote(buf: Bytes, quotes: Ints, delimiter: int) -> int | None:
-    """Offset of the first quote that neither opens a field nor closes one, if any.
+def lone_crs(arr: Bytes, following: int, quotes: Ints, parity: int = 0) -> Ints:
+    """Offsets of the CRs in ``arr`` that end a record on their own: outside quotes and not
+    followed by LF, given the byte after ``arr`` (-1 at the end of the text), the offsets of its
+    quotes and the number of quotes before it, modulo 2.
 
-    Quotes alternate between opening and closing. An opening quote must follow a delimiter, a
-    line break, the start of the text, or the closing half of a doubled quote; a closing quote
-    must precede a delimiter, a line break, the end of the text, or the opening half of a
-    doubled quote. Used only to say where a file the CSV parser rejected goes wrong.
+    Like Python's universal newlines, a line break is LF, CRLF or a lone CR ("\\r\\r\\n" is a
+    lone CR and a CRLF). Inside quotes a CR is part of the value, kept as stored, and (as in a
+    text editor of the file's LF lines) not a line of its own.
     """
-    if not quotes.size:
-        return None
-    size = buf.size
-    opening = quotes[0::2]
-    closing = quotes[1::2]
-    before = buf[np.maximum(opening - 1, 0)]
-    opens_field = (opening == 0) | np.isin(before, [delimiter, _NEWLINE, _QUOTE])
-    after = buf[np.minimum(closing + 1, size - 1)]
-    closes_field = (closing + 1 == size) | np.isin(after, [delimiter, _NEWLINE, _CR, _QUOTE])
-    bad = np.concatenate((opening[~opens_field], closing[~closes_field]))
-    return int(bad.min()) if bad.size else None
+    crs = np.flatnonzero(arr == _CR)
+    if not crs.size:
+        return _as_ints(crs)
+    after = np.empty(crs.size, dtype=np.int64)
+    inner = crs + 1 < arr.size
+    after[inner] = arr[crs[inner] + 1]
+    after[~inner] = following
+    lone = crs[after != _NEWLINE]
+    return _as_ints(lone[((parity + np.searchsorted(quotes, lone)) & 1) == 0])
 
 
-class LiteralQuotes:
-    """Finds the first quote the byte scan misreads: one polars keeps as text.
+def is_mac(text: bytes) -> bool:
+    """Classic Mac line ends ("CSV (Macintosh)" from Excel): CRs and not one LF. The CR is then
+    the file's newline character, inside quoted values too."""
+    return b"\n" not in text and b"\r" in text
 
-    The scan above reads every quote as opening or closing a quoted span. polars (like RFC
-    4180 readers) does so only in a field that starts with a quote: in a field that starts with
-    anything else, a quote is just a character. The two readings give the same records and
-    fields unless such a quote opens a span holding a delimiter or a line break (``a"b,c"d``:
-    one field to the scan, two to polars); then the scan's line numbers would be pinned on
-    polars' rows of other lines, so the file must be refused instead.
 
-    Text is fed a block at a time, in order (the whole text is one block); what a block leaves
-    open is carried to the next. :attr:`line` is then the 1-based line of the first such quote.
+def universal_newlines(text: bytes, mac: bool) -> bytes:
+    """``text`` (starting outside quotes) with every line break an LF or CRLF: all CRs turned
+    into LF in a ``mac`` text; else each lone CR that ends a record (see ``lone_crs``). The
+    length and offsets stay those of ``text``."""
+    if mac:
+        return text.replace(b"\r", b"\n")
+    if b"\r" not in text:
+        return text
+    buf = np.frombuffer(text, dtype=np.uint8)
+    lone = lone_crs(buf, -1, positions_of(buf, _QUOTE))
+    if not lone.size:
+        return text
+    changed = buf.copy()
+    changed[lone] = _NEWLINE
+    return changed.tobytes()
+
+
+@dataclass(frozen=True)
+class QuoteProblem:
+    """The first quote that neither opens a field nor closes one, as the user should hear it."""
+
+    kind: str  # "inside", "escaped", "undoubled" or "runs_on" (see QuoteCheck)
+    line: int  # the line to name
+    until: int  # for "runs_on": the line of the quote that ends the field mid-way
+
+
+class QuoteCheck:
+    """Finds the first misplaced quote, fed the text a block at a time (or all at once).
+
+    CSV (RFC 4180) quotes a whole field: an opening quote starts a field (after a delimiter, a
+    line break or the start of the text) and its closing quote ends one (before a delimiter, a
+    line break or the end of the text); a quote inside a quoted field is written twice. The
+    record scan reads every quote as opening or closing a span, so a misplaced quote would put
+    values and line numbers out of step with the parser: the file is refused at that quote
+    instead, with its kind:
+
+    - ``inside``: a quote in the middle of a field that does not start with one (``ab"c``);
+    - ``escaped``: a quote escaped with a backslash (``"a \\"b\\" c"``);
+    - ``undoubled``: a quote inside a quoted field, not doubled (``"Lahr "Bus" more"``);
+    - ``runs_on``: the same, where the quoted field began on an earlier line: it swallowed
+      the line break (``line`` is where it began).
     """
 
     def __init__(self, delimiter: int) -> None:
-        self._delimiter = delimiter
+        self._allowed_before = [delimiter, _NEWLINE, _QUOTE]
+        self._allowed_after = [delimiter, _NEWLINE, _CR, _QUOTE]
         self._parity = 0  # quotes seen so far, modulo 2
-        self._last = -1  # the byte before the current block
-        self._marked = True  # a delimiter or line break since the last quote (the text's start counts)
-        self._literal = False  # whether polars keeps the last opening quote as text
-        self._open_line: int | None = None  # line of a literal opening quote whose span is open
-        self.line: int | None = None
+        self._last = -1  # the byte before the current block (-1: the start of the text)
+        self._open_line = 1  # line of the last opening quote
+        self._pending: QuoteProblem | None = None  # a closing quote ended the last block
+        self.problem: QuoteProblem | None = None
 
-    def feed(
-        self, arr: Bytes, quotes: Ints, newlines: Ints, delimiters: Ints, offset: int, line: int
-    ) -> None:
-        """One block: its bytes, the offsets within it of every quote, line break and delimiter
-        (quoted or not), the block's offset in the text and the line it starts on."""
-        if self.line is not None:
+    def feed(self, arr: Bytes, quotes: Ints, newlines: Ints, line: int) -> None:
+        """One block: its bytes (lone CRs already turned into LF), the offsets within it of
+        every quote and line break, and the line it starts on."""
+        if self.problem is not None or not arr.size:
             return
+        if self._pending is not None:
+            if int(arr[0]) not in self._allowed_after:
+                self.problem = self._pending
+                return
+            self._pending = None
         count = quotes.size
-        marks = (newlines.size, delimiters.size)
-        if not count:
-            if self._open_line is not None and any(marks):
-                self.line = self._open_line
-            self._marked = self._marked or any(marks)
-            self._last = int(arr[-1]) if arr.size else self._last
-            return
-        # Delimiters and line breaks before each quote, so: any between consecutive quotes.
-        before_each = np.searchsorted(newlines, quotes) + np.searchsorted(delimiters, quotes)
-        marked = np.empty(count, dtype=np.bool_)
-        marked[0] = self._marked or before_each[0] > 0
-        marked[1:] = before_each[1:] > before_each[:-1]
-        if self._open_line is not None and before_each[0] > 0:
-            # The span a literal quote of an earlier block opened holds a mark before it closes.
-            self.line = self._open_line
-            return
-        previous = arr[np.maximum(quotes - 1, 0)].astype(np.int64)
-        if quotes[0] == 0:
-            previous[0] = self._last
-        starts_field = np.isin(previous, [self._delimiter, _NEWLINE]) | (offset + quotes == 0)
-        opening = np.flatnonzero(((self._parity + np.arange(count)) & 1) == 0)
-        # An opening quote after a mark (or at a field's start) begins what polars reads: quoted
-        # if the quote starts the field, text otherwise. One with neither follows a closing quote
-        # in the same field (a doubled quote, or text after a closing quote), and is read as the
-        # field's first quote was.
-        settles = starts_field[opening] | marked[opening]
-        settled_at = np.maximum.accumulate(np.where(settles, np.arange(opening.size), -1))
-        literal = np.where(settled_at >= 0, ~starts_field[opening[np.maximum(settled_at, 0)]], self._literal)
-        marks_after = np.empty(opening.size, dtype=np.bool_)
-        within = opening + 1 < count
-        marks_after[within] = marked[opening[within] + 1]
-        if not within.all():  # the last quote opens a span that goes on past this block
-            marks_after[-1] = before_each[-1] < sum(marks)
-        bad = np.flatnonzero(literal & marks_after)
-        lines = line + np.searchsorted(newlines, quotes[opening])
-        if bad.size:
-            self.line = int(lines[bad[0]])
-            return
-        if opening.size:
-            self._literal = bool(literal[-1])
-        last_opens = ((self._parity + count - 1) & 1) == 0
-        self._open_line = int(lines[-1]) if last_opens and self._literal else None
-        self._parity = (self._parity + count) & 1
-        self._marked = bool(before_each[-1] < sum(marks))
+        if count:
+            closing = ((self._parity + np.arange(count)) & 1).astype(np.bool_)
+            before = arr[np.maximum(quotes - 1, 0)].astype(np.int64)
+            if quotes[0] == 0:
+                before[0] = self._last
+            opens = np.isin(before, self._allowed_before) | (before == -1)
+            at_end = quotes == arr.size - 1
+            after = arr[np.minimum(quotes + 1, arr.size - 1)]
+            closes = np.isin(after, self._allowed_after) | at_end
+            bad = np.flatnonzero(np.where(closing, ~closes, ~opens))
+            lines = line + np.searchsorted(newlines, quotes)
+            first = int(bad[0]) if bad.size else count - 1
+            # The line of the quote that opened the span the first bad (or last) quote closes.
+            opened = int(lines[first - 1]) if first > 0 else self._open_line
+            if bad.size:
+                self.problem = self._problem(
+                    bool(closing[first]), int(before[first]), opened, int(lines[first])
+                )
+                return
+            if closing[-1] and at_end[-1]:
+                self._pending = self._problem(True, int(before[-1]), opened, int(lines[-1]))
+            self._open_line = int(lines[-1]) if not closing[-1] else opened
+            self._parity = (self._parity + count) & 1
         self._last = int(arr[-1])
+
+    @staticmethod
+    def _problem(closing: bool, before: int, opened: int, line: int) -> QuoteProblem:
+        if before == _BACKSLASH:
+            return QuoteProblem("escaped", line, line)
+        if not closing:
+            return QuoteProblem("inside", line, line)
+        if opened < line:
+            return QuoteProblem("runs_on", opened, line)
+        return QuoteProblem("undoubled", line, line)

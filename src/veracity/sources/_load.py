@@ -122,6 +122,7 @@ def _load_one(
         position_kind=table.position_kind,
         columns=origins,
         encoding=table.encoding,
+        encoding_confidence=table.encoding_confidence,
         delimiter=table.delimiter,
         sheet=table.sheet,
         null_markers=used_markers,

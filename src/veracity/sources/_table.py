@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,7 +13,16 @@ from veracity.errors import SourceError
 from veracity.sources._lines import Ints
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, PositionKind
 
-__all__ = ["ENGINE_ERRORS", "RESERVED", "Table", "check_header", "check_reserved", "column_letter", "quote"]
+__all__ = [
+    "ENGINE_ERRORS",
+    "RESERVED",
+    "Table",
+    "check_header",
+    "check_reserved",
+    "column_letter",
+    "quote",
+    "refuse_data_header",
+]
 
 RESERVED = (ROW_ID, SOURCE_COL, LINE_COL)
 
@@ -41,6 +51,7 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    encoding_confidence: float | None = None  # 0-1 when detected; None when given or binary
 
     @classmethod
     def numbered(cls, frame: pl.DataFrame, original_types: list[str], encoding: str | None = None) -> Table:
@@ -90,3 +101,34 @@ def check_reserved(names: Sequence[str], display: str) -> None:
             raise SourceError(
                 f"{display}: the column name {quote(name)} is reserved by veracity; rename the column"
             )
+
+
+# What a header cell never is, but a first record's values often are. Names such as
+# "HH:mm:ss", "Phone (mobile)" or "2024" pass; "2024-01-31", "+49 30 1234567" do not.
+_DATA_CELLS = (
+    ("an e-mail address", re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")),
+    ("a phone number", re.compile(r"(?=(?:\D*\d){7})\+?[\d\s\-./()]+")),
+    ("a date", re.compile(r"\d{4}-\d{1,2}-\d{1,2}([T ][\d:.]+)?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")),
+)
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+def refuse_data_header(names: Sequence[str], display: str) -> None:
+    """Refuse a header row that looks like a record: an export without its header row.
+
+    Its values would become column names in every error and report, so the message names the
+    column and the kind of value, never the value.
+    """
+    for index, name in enumerate(names, start=1):
+        cell = name.strip()
+        for kind, pattern in _DATA_CELLS:
+            if pattern.fullmatch(cell):
+                raise _data_header(display, f"column {index} holds {kind}")
+    if all(_NUMBER.fullmatch(name.strip()) for name in names):
+        raise _data_header(display, "every column holds a number")
+
+
+def _data_header(display: str, why: str) -> SourceError:
+    return SourceError(
+        f"{display}: the first row looks like data, not a header ({why}); add a header row naming the columns"
+    )

@@ -80,6 +80,9 @@ class SourceInfo:
     position_kind: PositionKind
     columns: list[ColumnOrigin]
     encoding: str | None = None  # detected or given (text formats)
+    #: How sure the encoding detection is, 0-1 (1: a byte-order mark or valid UTF-8); None when
+    #: read.encoding / --encoding named it, or for a format that is not text.
+    encoding_confidence: float | None = None
     delimiter: str | None = None  # detected or given (CSV/TSV)
     sheet: str | None = None  # Excel sheet name
     null_markers: tuple[str, ...] = ()
