@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from tests.linkage.conftest import dates, loaded, people
-from veracity.linkage import Comparison, LinkageSettings, find_duplicates
+from veracity.linkage import Comparison, LinkageSettings, clusters, find_duplicates
 from veracity.linkage.clusters import cohesive_pairs
 
 STRONG, WEAK, LOW = 0.999, 0.92, 0.01
@@ -60,10 +60,41 @@ def _chain_of_people(people_count: int) -> dict[tuple[int, int], float]:
         ),
     ],
 )
+@pytest.mark.parametrize(
+    "fully_scored", [1_000, 0], ids=["all pairs scored up front", "pairs scored when needed"]
+)
 def test_weak_matches_between_groups_that_do_not_match_are_cut(
-    size: int, matches: dict[tuple[int, int], float], default: float, expected: set[tuple[int, int]]
+    size: int,
+    matches: dict[tuple[int, int], float],
+    default: float,
+    expected: set[tuple[int, int]],
+    fully_scored: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(clusters, "FULLY_SCORED", fully_scored)
     assert _kept(size, matches, default=default) == expected
+
+
+def test_a_long_chain_is_cut_without_recursion(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 1,100 people chained by weak matches, each a little stronger than the one before: each
+    # cut peels one person off, 1,100 cuts deep, more than Python's recursion limit.
+    monkeypatch.setattr(clusters, "FULLY_SCORED", 0)
+    people_count = 1_100
+    matches = _chain_of_people(people_count)
+    for i in range(people_count - 1):
+        matches[(2 * i + 1, 2 * i + 2)] = WEAK + i * 1e-5
+    assert _kept(2 * people_count, matches) == {(2 * i, 2 * i + 1) for i in range(people_count)}
+
+
+def test_beyond_the_scoring_budget_only_the_matches_between_parts_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pairs across the parts are not scored: the weak match is all that is known of them,
+    # and it is a match.
+    monkeypatch.setattr(clusters, "FULLY_SCORED", 0)
+    monkeypatch.setattr(clusters, "SCORED_ACROSS", 0)
+    matches = {(0, 1): STRONG, (2, 3): STRONG, (1, 2): WEAK}
+    assert _kept(4, matches) == set(matches)
 
 
 def test_cohesion_zero_keeps_every_chain() -> None:

@@ -45,9 +45,12 @@ def components(left: Index, right: Index, size: int) -> Index:
             parent = grand
 
 
-#: Components up to this size have every pair of their records scored when they are checked
-#: for cohesion (half a million pairs); in larger ones only the compared pairs are known.
+#: Components up to this size have every pair of their records scored once, up front, when
+#: they are checked for cohesion (half a million pairs at most). In larger ones, the pairs
+#: across two parts are scored when the parts are checked, if they are at most
+#: :data:`SCORED_ACROSS`; beyond that, only the matches between the parts are known.
 FULLY_SCORED = 1_000
+SCORED_ACROSS = 1_000_000
 
 Scorer = Callable[[Index, Index], Floats]
 
@@ -79,79 +82,85 @@ def cohesive_pairs(left: Index, right: Index, probability: Floats, score: Scorer
         edges = edge_order[edge_starts[root] : edge_starts[root + 1]]
         local = np.full(nodes.size, -1, dtype=np.int64)
         local[members] = np.arange(members.size)
-        matrix = _matrix(nodes[members], local[a[edges]], local[b[edges]], probability[edges], score)
-        group = _split(np.arange(members.size), local[a[edges]], local[b[edges]], probability[edges], matrix, cohesion)
+        component = _Component(nodes[members], local[a[edges]], local[b[edges]], probability[edges], score)
+        group = component.groups(cohesion)
         keep[edges] = group[local[a[edges]]] == group[local[b[edges]]]
     return keep
 
 
-def _matrix(records: Index, a: Index, b: Index, probability: Floats, score: Scorer) -> Floats:
-    """Match probability of every two records of a component (NaN where unknown)."""
-    n = records.size
-    matrix = np.full((n, n), np.nan)
-    if n <= FULLY_SCORED:
-        first, second = np.triu_indices(n, 1)
-        scores = score(records[first], records[second])
-        matrix[first, second] = scores
-        matrix[second, first] = scores
-    matrix[a, b] = probability
-    matrix[b, a] = probability
-    return matrix
+class _Component:
+    """One connected component of matches: its records, its matches (as indices 0..n-1 of
+    its records), and what is known of how all its records match each other."""
 
+    def __init__(self, records: Index, a: Index, b: Index, probability: Floats, score: Scorer) -> None:
+        self.records, self.a, self.b, self.probability, self.score = records, a, b, probability, score
+        n = records.size
+        self.matrix: Floats | None = None
+        if n <= FULLY_SCORED:
+            first, second = np.triu_indices(n, 1)
+            scores = score(records[first], records[second])
+            self.matrix = np.empty((n, n))
+            self.matrix[first, second] = scores
+            self.matrix[second, first] = scores
 
-def _split(nodes: Index, a: Index, b: Index, probability: Floats, matrix: Floats, cohesion: float) -> Index:
-    """Group of each of ``nodes`` (indices into ``matrix``, connected by the edges ``a``-``b``
-    among them): the smallest node of its final group."""
-    group = nodes.copy()
-    if nodes.size <= 2:
-        group[:] = nodes.min()
-        return _spread(nodes, group, matrix.shape[0])
-    inside = np.isin(a, nodes) & np.isin(b, nodes)
-    a, b, probability = a[inside], b[inside], probability[inside]
-    local = np.full(matrix.shape[0], -1, dtype=np.int64)
-    local[nodes] = np.arange(nodes.size)
-    la, lb = local[a], local[b]
-    levels = np.unique(probability)
-    # The fewest weakest matches whose removal disconnects the nodes: removing more only
-    # disconnects more, so a binary search over the distinct probabilities finds them.
-    low, high = 0, levels.size - 1
-    while low < high:
-        middle = (low + high) // 2
-        kept = probability > levels[middle]
-        if _connected(la[kept], lb[kept], nodes.size):
-            low = middle + 1
-        else:
-            high = middle
-    kept = probability > levels[low]
-    parts = components(la[kept], lb[kept], nodes.size)
-    # Parts linked by a removed match join again where they match each other well enough.
-    cut = ~kept
-    pa, pb = parts[la[cut]], parts[lb[cut]]
-    pairs = np.unique(np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1), axis=0)
-    join_a: list[int] = []
-    join_b: list[int] = []
-    for first, second in pairs.tolist():
-        across = matrix[np.ix_(nodes[parts == first], nodes[parts == second])]
-        if np.nanmean(across) >= cohesion:
-            join_a.append(first)
-            join_b.append(second)
-    merged = components(np.asarray(join_a, dtype=np.int64), np.asarray(join_b, dtype=np.int64), nodes.size)[parts]
-    result = np.full(matrix.shape[0], -1, dtype=np.int64)
-    if np.unique(merged).size == 1:
-        result[nodes] = nodes.min()
-        return result
-    for label in np.unique(merged).tolist():
-        subset = nodes[merged == label]
-        sub = _split(subset, a, b, probability, matrix, cohesion)
-        result[subset] = sub[subset]
-    return result
+    def across(self, first: Index, second: Index) -> float:
+        """Mean match probability of the pairs of records across two disjoint sets of them."""
+        if self.matrix is not None:
+            return float(self.matrix[np.ix_(first, second)].mean())
+        if first.size * second.size <= SCORED_ACROSS:
+            left, right = np.repeat(first, second.size), np.tile(second, first.size)
+            return float(self.score(self.records[left], self.records[right]).mean())
+        inside = np.isin(self.a, first) & np.isin(self.b, second) | np.isin(self.a, second) & np.isin(
+            self.b, first
+        )
+        return float(self.probability[inside].mean())
 
+    def groups(self, cohesion: float) -> Index:
+        """Final group of each record: the smallest record index of its group. Groups are
+        split until each is whole by :meth:`_parts`; a work list, not recursion, as a long
+        chain may be cut one record at a time."""
+        group = np.zeros(self.records.size, dtype=np.int64)
+        pending = [np.arange(self.records.size, dtype=np.int64)]
+        while pending:
+            nodes = pending.pop()
+            parts = self._parts(nodes, cohesion)
+            if len(parts) == 1:
+                group[nodes] = nodes.min()
+            else:
+                pending.extend(parts)
+        return group
 
-def _spread(nodes: Index, group: Index, size: int) -> Index:
-    result = np.full(size, -1, dtype=np.int64)
-    result[nodes] = group
-    return result
-
-
-def _connected(a: Index, b: Index, size: int) -> bool:
-    return bool(np.all(components(a, b, size) == 0))
+    def _parts(self, nodes: Index, cohesion: float) -> list[Index]:
+        """``nodes`` (connected by matches) as one group, or the parts it splits into."""
+        if nodes.size <= 2:
+            return [nodes]
+        inside = np.isin(self.a, nodes) & np.isin(self.b, nodes)
+        probability = self.probability[inside]
+        local = np.full(self.records.size, -1, dtype=np.int64)
+        local[nodes] = np.arange(nodes.size)
+        la, lb = local[self.a[inside]], local[self.b[inside]]
+        levels = np.unique(probability)
+        # The fewest weakest matches whose removal disconnects the nodes: removing more only
+        # disconnects more, so a binary search over the distinct probabilities finds them.
+        low, high = 0, levels.size - 1
+        while low < high:
+            middle = (low + high) // 2
+            kept = probability > levels[middle]
+            if bool(np.all(components(la[kept], lb[kept], nodes.size) == 0)):
+                low = middle + 1
+            else:
+                high = middle
+        kept = probability > levels[low]
+        parts = components(la[kept], lb[kept], nodes.size)
+        # Parts linked by a removed match join again where they match each other well enough.
+        pa, pb = parts[la[~kept]], parts[lb[~kept]]
+        linked = np.unique(np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1), axis=0)
+        join = [
+            (first, second)
+            for first, second in linked.tolist()
+            if self.across(nodes[parts == first], nodes[parts == second]) >= cohesion
+        ]
+        joined = np.asarray(join, dtype=np.int64).reshape(-1, 2)
+        merged = components(joined[:, 0], joined[:, 1], nodes.size)[parts]
+        labels = np.unique(merged)
+        return [nodes] if labels.size == 1 else [nodes[merged == label] for label in labels.tolist()]
