@@ -326,3 +326,17 @@ def test_segment_by_source_and_unknown_field() -> None:
         FieldError, match=r"segment field 'emial' \(--by, segments:\) is in no source; did you mean 'email'"
     ):
         veracity.audit(frames, rules, segments=["emial"])
+
+
+def test_segments_leave_unevaluated_rules_out_and_ignore_min_evaluated() -> None:
+    """A segment is part of the data: a rule's minimum for the whole audit does not fail it
+    there, and a segment in which no rule evaluated a record has no score."""
+    labels = pl.Series(["DE", "DE", "US"])
+    outcomes = pl.DataFrame({"r": [True, True, None]})
+    rules = _rules({"id": "r", "min_evaluated": 3})
+    breakdown = score_segments("country", labels, outcomes, rules, {})
+    by_value = {s.value: s for s in breakdown.segments}
+    assert by_value["DE"].score == pytest.approx(100.0)
+    assert by_value["DE"].rules[0].status is Status.PASS  # 2 evaluated, fewer than 3: no matter
+    assert by_value["US"].score is None
+    assert by_value["US"].rules[0].status is Status.NOT_EVALUATED
