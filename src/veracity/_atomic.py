@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import stat
 import threading
 from collections.abc import Iterator, Mapping
@@ -115,10 +116,11 @@ def all_or_nothing(options: Mapping[Path, str] | None = None) -> Iterator[None]:
         raise
     finally:
         _GROUP.reset(token)
-    for temp, target in group.pending:
-        os.replace(temp, target)
-        _forget(temp)
-        _WRITTEN.set()
+    with _signals_held():
+        for temp, target in group.pending:
+            os.replace(temp, target)
+            _forget(temp)
+            _WRITTEN.set()
     for directory in {target.parent for _, target in group.pending}:
         _fsync_directory(directory)
 
@@ -134,6 +136,21 @@ def temporary_directory(next_to: StrPath) -> Iterator[Path]:
         yield directory
     finally:
         _remove(directory)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while the outputs are renamed: an interrupt then comes
+    after the last rename, never between two of them."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def written_any() -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from veracity._atomic import atomic_path, atomic_write
+from veracity._atomic import all_or_nothing, atomic_path, atomic_write, remove_leftovers, temporary_directory
 from veracity.errors import UsageError
 from veracity.reports import render
 from veracity.results import AuditResult
@@ -133,3 +133,37 @@ def test_a_device_or_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> No
     assert received == [b"report"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert list(tmp_path.iterdir()) == [fifo]
+
+
+def test_a_group_writes_every_output_or_none(tmp_path: Path) -> None:
+    def two_outputs_then_a_failure() -> None:
+        with all_or_nothing():
+            atomic_write(tmp_path / "report.json", "{}")
+            atomic_write(tmp_path / "findings.csv", "rule\n")
+            raise RuntimeError("a later step failed")
+
+    with pytest.raises(RuntimeError):
+        two_outputs_then_a_failure()
+    assert os.listdir(tmp_path) == []
+    with all_or_nothing():
+        atomic_write(tmp_path / "report.json", "{}")
+        assert os.listdir(tmp_path)[0].startswith(".report.json.")  # held back until the end
+        atomic_write(tmp_path / "findings.csv", "rule\n")
+    assert sorted(os.listdir(tmp_path)) == ["findings.csv", "report.json"]
+
+
+def test_leftovers_of_a_cut_short_clean_up_are_removed(tmp_path: Path) -> None:
+    with atomic_path(tmp_path / "report.json") as temp, temporary_directory(tmp_path / "f.csv") as parts:
+        (parts / "0-0.arrow").write_bytes(b"part")
+        remove_leftovers()  # what the exit path runs when a signal cut the clean-up short
+        assert not temp.exists()
+        assert not parts.exists()
+        temp.write_text("{}")  # the block still completes: the rename finds its file
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
+def test_a_full_device_is_a_located_error(tmp_path: Path) -> None:
+    link = tmp_path / "full.json"
+    link.symlink_to("/dev/full")
+    with pytest.raises(UsageError, match=r"cannot write .*full.json: no space left on the device"):
+        atomic_write(link, "{}" * 10_000)
