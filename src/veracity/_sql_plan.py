@@ -74,6 +74,8 @@ class SqlPlan:
         self._stage = staged
         self.field_types = dict(field_types)
         self._columns: dict[tuple[str, Kind], pl.Expr] = {}
+        # Many rules share a condition (``when: "country = 'US'"``): compiled once.
+        self._compiled: dict[str, Compiled] = {}
         booleans = ctx.booleans
         true = {s.strip().lower() for s in booleans.true}
         false = {s.strip().lower() for s in booleans.false}
@@ -123,7 +125,9 @@ class SqlPlan:
         parts: list[Compiled] = []
         for param, sql in sql_texts(rule):
             try:
-                compiled = compile_sql(sql, self.reader)
+                compiled = self._compiled.get(sql) or self._compiled.setdefault(
+                    sql, compile_sql(sql, self.reader)
+                )
             except SqlError as exc:
                 where = rule.key_locations.get(param) or rule.location
                 name = f"rules[{index}].{param}" if index is not None else f"rule '{rule.id}' {param}"

@@ -260,15 +260,12 @@ def _built(rules: Sequence[Rule], ctx: CheckContext) -> dict[str, Future[tuple[p
 def _record_scores(outcomes: pl.DataFrame, rule_ids: list[str]) -> pl.Series:
     if not rule_ids:
         return pl.Series("score", [None] * outcomes.height, dtype=pl.Float64)
-    # Summed column by column into two arrays: a horizontal sum over thousands of rule columns
-    # costs a polars step per column and row block, seconds for a large rule file.
-    columns = {series.name: series for series in outcomes.get_columns()}
-    applicable = np.zeros(outcomes.height, dtype=np.uint32)
-    passed = np.zeros(outcomes.height, dtype=np.uint32)
-    for name in rule_ids:
-        column = columns[name]
-        applicable += column.is_not_null().to_numpy()
-        passed += column.fill_null(False).to_numpy()
+    # Summed in numpy: a horizontal sum over thousands of rule columns costs a polars step per
+    # column, seconds for a large rule file.
+    # One select turns the verdicts into a matrix: 1 passed, 0 failed, -1 not evaluated.
+    matrix = outcomes.select(pl.col(rule_ids).cast(pl.Int8).fill_null(-1)).to_numpy()
+    applicable = (matrix >= 0).sum(axis=1, dtype=np.uint32)
+    passed = (matrix == 1).sum(axis=1, dtype=np.uint32)
     scores = np.full(outcomes.height, np.nan)
     np.divide(passed * 100.0, applicable, out=scores, where=applicable > 0)
     return pl.Series("score", scores, dtype=pl.Float64).fill_nan(None)
