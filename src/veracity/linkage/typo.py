@@ -102,39 +102,46 @@ def group_pairs(
     # Exact keys go first; a row alone in its block after any key stays alone (blocks only
     # split as keys are added), so such rows are dropped before the next key multiplies them.
     order = sorted(range(len(codes)), key=lambda k: variants[k] is not None)
-    rows = pl.DataFrame(
-        {"group": np.arange(first.size, dtype=np.int64), "block": np.zeros(first.size, np.int64)}
-    )
+    members = np.arange(first.size, dtype=np.int64)
+    block = np.zeros(first.size, dtype=np.int64)
     for k in order:
         values = codes[k][first]
         table = variants[k]
         if table is None:
-            rows = rows.with_columns(pl.Series("value", values[rows.get_column("group").to_numpy()]))
-            width = int(values.max(initial=0)) + 1
+            block = block * (int(values.max(initial=0)) + 1) + values[members]
         else:
-            lookup = pl.DataFrame({"key": table[0], "value": table[1]})
-            rows = (
-                rows.with_columns(pl.Series("key", values[rows.get_column("group").to_numpy()]))
-                .join(lookup, on="key", how="inner")
-                .drop("key")
+            joined = (
+                pl.DataFrame({"member": members, "block": block, "key": values[members]})
+                .join(pl.DataFrame({"key": table[0], "variant": table[1]}), on="key", how="inner")
+                .select("member", "block", "variant")
             )
+            members = joined.get_column("member").to_numpy()
             width = int(table[1].max(initial=0)) + 1
-        rows = rows.select("group", (pl.col("block") * width + pl.col("value")).alias("block")).filter(
-            pl.len().over("block") > 1
-        )
-        if rows.height and int(rows.get_column("block").max()) > _RENUMBER_ABOVE:  # type: ignore[arg-type]
+            block = joined.get_column("block").to_numpy() * width + joined.get_column("variant").to_numpy()
+        members, block = _shared(members, block)
+        if block.size and int(block.max()) > _RENUMBER_ABOVE:
             # Re-numbered densely so that the next key's multiplication cannot overflow.
-            rows = rows.with_columns(pl.col("block").rank("dense").cast(pl.Int64))
-    rows = rows.sort("block", "group")
-    block, members = rows.get_column("block").to_numpy(), rows.get_column("group").to_numpy()
+            block = dense(block)[0]
     starts = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1]))) if block.size else empty
     sizes = np.diff(np.append(starts, block.size))
     count = int(np.sum(sizes * (sizes - 1) // 2))
     if count > bound:
         raise OverflowError(count)
     low, high = _within_blocks(members, sizes)
-    key = np.unique(low * first.size + high)
+    key = np.unique(np.minimum(low, high) * first.size + np.maximum(low, high))
     return GroupPairs(group, first, key // first.size, key % first.size)
+
+
+def _shared(members: Index, block: Index) -> tuple[Index, Index]:
+    """The entries whose block has other entries too, ordered by block (polars sorts
+    multi-threaded)."""
+    order = pl.Series(block).arg_sort().to_numpy()
+    block, members = block[order], members[order]
+    shared = np.zeros(block.size, dtype=bool)
+    same = block[1:] == block[:-1]
+    shared[1:] |= same
+    shared[:-1] |= same
+    return members[shared], block[shared]
 
 
 def _within_blocks(members: Index, sizes: Index) -> tuple[Index, Index]:
