@@ -119,6 +119,12 @@ REFUSED = [
     Attack(
         "report-appended-to-data", AUDIT, FILES, stdout_to="data.csv", error="standard output is redirected"
     ),
+    Attack(
+        "trend-over-its-store",
+        ["trend", "--history", "h.db", "-o", "./h.db"],
+        {"h.db": b"not yet a store"},
+        error="-o/--output h.db is the history store h.db",
+    ),
     Attack("report-into-a-directory", [*AUDIT, "-o", "sub"], FILES, prepare=symlinks, error="is a directory"),
     Attack(
         "report-in-missing-directory",

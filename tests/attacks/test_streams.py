@@ -21,6 +21,9 @@ CASES = [
     Attack(
         "closed-stdout", AUDIT, FILES, stdout="closed", error="standard output is closed; give -o/--output"
     ),
+    Attack(
+        "closed-stdout-trend", ["trend", "--history", "h.db"], FILES, stdout="closed", error="standard output"
+    ),
     Attack("closed-stdout-with-output", [*AUDIT, "-o", "r.txt"], FILES, 1, ["r.txt"], stdout="closed"),
     Attack(
         "closed-stdin-read",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -53,6 +54,8 @@ def trend_command(
         store = history_path(history)
         if output is not None:
             check_outputs([Output("-o/--output", output)], [Input("history store", store)])
+        elif sys.stdout is None:
+            raise UsageError("standard output is closed; give -o/--output a path for the trend")
         runs = list_runs(store, rules=rules)
         if not runs:
             which = f" for --rules {rules}" if rules is not None else ""
