@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.linkage.conftest import dates, loaded, people
 from veracity.errors import LimitError
-from veracity.linkage import Comparison, LinkageSettings, find_duplicates
+from veracity.linkage import Comparison, LinkageSettings, blocking, find_duplicates
 from veracity.linkage.blocking import BlockingKey, candidate_pairs, default_blocking, resolve_key
 from veracity.linkage.encoding import RecordValues
 from veracity.sources.base import LoadedData
@@ -205,4 +205,21 @@ def test_default_rules_over_the_cap_say_they_are_the_defaults() -> None:
     assert message.endswith(
         "the rule lists no blocking, and these are its default rules (city_typo, name_typo): "
         "list blocking rules of your own"
+    )
+
+
+def test_a_typo_rule_is_refused_before_its_record_pairs_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 1,000 three-digit codes: the 100 two-digit variants are each shared by 28 codes ("12"
+    # by x12, 1x2 and 12x), 100 * 28 * 27 / 2 = 37,800 pairs in the blocks.
+    def never(*_: object) -> None:
+        raise AssertionError("record pairs were materialised")
+
+    monkeypatch.setattr(blocking, "record_pairs", never)
+    data: dict[str, list[str | None]] = {"code": [f"{i:03d}" for i in range(1000)]}
+    with pytest.raises(LimitError) as error:
+        _pairs([[BlockingKey("code_typo", "code", "typo")]], data, max_pairs=10_000)
+    assert str(error.value) == (
+        "duplicates: blocking[0] [code_typo] would compare more than max_pairs (10,000) pairs of "
+        "records (its blocks pair 37,800 sets of records with the same values): add a more specific "
+        "key to that rule or raise max_pairs"
     )

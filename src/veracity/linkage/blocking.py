@@ -233,13 +233,11 @@ def _expand(members: Index, sizes: Index) -> tuple[Index, Index]:
 
 
 def _refuse(index: int, keys: Sequence[str], count: int, largest: int, max_pairs: int) -> LimitError:
-    # A rule with _typo keys may be refused on the pairs of record groups its blocks would
-    # make, before records exist: then no block size is known (largest is 0).
-    largest_text = f"; its largest block has {largest:,} records with the same key" if largest else ""
     return LimitError(
         f"duplicates: blocking[{index}] [{', '.join(keys)}] would compare "
-        f"{count:,} pairs of records, more than max_pairs ({max_pairs:,}){largest_text}: add a more "
-        "specific key to that rule (e.g. a surname's _soundex or a birth date's _year) or raise max_pairs"
+        f"{count:,} pairs of records, more than max_pairs ({max_pairs:,}); its largest block has "
+        f"{largest:,} records with the same key: add a more specific key to that rule "
+        "(e.g. a surname's _soundex or a birth date's _year) or raise max_pairs"
     )
 
 
@@ -329,7 +327,13 @@ def _typo_rule(
     try:
         groups = group_pairs(codes, variants, max_pairs)
     except OverflowError as error:
-        raise _refuse(index, names, int(error.args[0]), 0, max_pairs) from None
+        # Refused on the pairs of groups (records with the same values of all keys) that
+        # share a block, before any record pair exists: each stands for one or more pairs.
+        raise LimitError(
+            f"duplicates: blocking[{index}] [{', '.join(names)}] would compare more than max_pairs "
+            f"({max_pairs:,}) pairs of records (its blocks pair {int(error.args[0]):,} sets of "
+            "records with the same values): add a more specific key to that rule or raise max_pairs"
+        ) from None
     count = groups.pair_count()
     if count > max_pairs:
         raise _refuse(index, names, count, groups.largest_group(), max_pairs)
