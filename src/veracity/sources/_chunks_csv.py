@@ -329,7 +329,7 @@ class Delimited(Reader):
             handle.seek(-len(following), 1)
             arr: Bytes = np.frombuffer(block, dtype=np.uint8)
             quotes = np.flatnonzero(arr == _QUOTE)
-            arr = self._line_ends(state, arr, following, quotes)
+            arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
             newlines = np.flatnonzero(arr == _NEWLINE)
             if check_utf8 and state.utf8_error is None:
                 pending = len(decoder.getstate()[0])
@@ -341,7 +341,7 @@ class Delimited(Reader):
             if encoding.detect:
                 if state.nul is None and b"\x00" in block:
                     state.nul = self._line(state, newlines, state.offset + block.index(b"\x00"))
-                if len(state.high) < _SAMPLE_OFFSETS:
+                if len(state.high) < _SAMPLE_OFFSETS and not block.isascii():
                     high = np.flatnonzero(arr >= 0x80)[: _SAMPLE_OFFSETS - len(state.high)]
                     state.high.extend((high + state.offset).tolist())
             if rejected is not None and state.bad_byte is None:
@@ -357,12 +357,12 @@ class Delimited(Reader):
         state.sha256 = hasher.hexdigest()
         return state
 
-    def _line_ends(self, state: _Scan, arr: Bytes, following: bytes, quotes: Ints) -> Bytes:
+    def _line_ends(self, state: _Scan, arr: Bytes, has_cr: bool, following: bytes, quotes: Ints) -> Bytes:
         """The block with read_delimited's line ends (``_lines.universal_newlines``)."""
         if self._head.mac:
             state.lf_seen = state.lf_seen or bool((arr == _NEWLINE).any())
             return np.where(arr == _CR, np.uint8(_NEWLINE), arr)
-        if _CR not in arr:
+        if not has_cr:
             return arr
         lone = lone_crs(arr, following[0] if following else -1, quotes, state.parity)
         if lone.size:
@@ -504,7 +504,7 @@ class Delimited(Reader):
             handle.seek(-len(following), 1)
             arr: Bytes = np.frombuffer(block, dtype=np.uint8)
             quotes = np.flatnonzero(arr == _QUOTE)
-            arr = self._line_ends(state, arr, following, quotes)
+            arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
             newlines = np.flatnonzero(arr == _NEWLINE)
             hits = np.flatnonzero(values[arr])
             if hits.size:

@@ -107,8 +107,9 @@ def check_reserved(names: Sequence[str], display: str) -> None:
 # "HH:mm:ss", "Phone (mobile)" or "2024" pass; "2024-01-31", "+49 30 1234567" do not.
 _DATA_CELLS = (
     ("an e-mail address", re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")),
-    ("a phone number", re.compile(r"(?=(?:\D*\d){7})\+?[\d\s\-./()]+")),
+    # (Dates before phone numbers: a date is digits and dashes too.)
     ("a date", re.compile(r"\d{4}-\d{1,2}-\d{1,2}([T ][\d:.]+)?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")),
+    ("a phone number", re.compile(r"(?=(?:\D*\d){7})\+?[\d\s\-./()]+")),
 )
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
 
