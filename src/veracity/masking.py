@@ -11,7 +11,7 @@ The polars expression (:func:`mask_expr`) and the scalar function (:func:`mask_v
 same result; the tests prove it.
 
 Which fields are masked, and in which shape, is decided once per field by :func:`field_masks`
-(see :mod:`veracity._masks`), and every output (findings, samples, segments, the most frequent
+(names are judged by :mod:`veracity.personal`), and every output (findings, samples, segments, the most frequent
 failing values) uses that decision. ``shown`` values pass unchanged.
 """
 
@@ -140,7 +140,7 @@ def field_masks(rule_set: RuleSet, names: Iterable[str] = ()) -> dict[str, Value
        and what every rule checking it says (an ``email`` or ``phone`` check masks in that
        shape); ``personal: true`` masks a field whose name would be shown.
 
-    Every rule naming a field counts, not the last one: ``--by email`` must not show raw
+    Every rule checking a field counts, not the last one: ``--by email`` must not show raw
     addresses because a ``unique`` rule on ``email`` comes after the ``email`` check.
     """
     return rule_masks(
