@@ -181,6 +181,7 @@ def _source(source: SourceInfo) -> JSONObject:
         "sha256": source.sha256,
         "rows": source.rows,
         "encoding": source.encoding,
+        "encoding_confidence": source.encoding_confidence,
         "delimiter": source.delimiter,
         "sheet": source.sheet,
         "position": source.position_kind,
