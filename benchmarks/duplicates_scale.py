@@ -55,7 +55,7 @@ rules:
   - id: same-person
     check: duplicates
     compare:
-      - {field: first_name, method: jaro_winkler}
+      - {field: first_name, method: jaro_winkler, swapped_with: last_name}
       - {field: last_name, method: jaro_winkler}
       - {field: email, method: email}
       - {field: phone, method: phone, region_field: country}
@@ -67,7 +67,8 @@ rules:
       - [phone]
       - [last_name_soundex, birth_date]
       - [first_name_soundex, birth_date]
-      - [postal_code, last_name_soundex]
+      - [postal_code, last_name_typo]
+      - [postal_code, first_name_typo]
       - [postal_code, birth_date]
 """
 
