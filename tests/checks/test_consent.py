@@ -36,6 +36,8 @@ def test_failing_records_say_why(opt_in: str, consent_date: str | None, message:
 
 
 def test_unknown_spellings_make_the_rule_evaluate_and_fail() -> None:
-    frame = pl.DataFrame({"marketing_opt_in": ["ja", "nein", "ja"], "consent_date": ["2024-01-01", None, None]})
+    frame = pl.DataFrame(
+        {"marketing_opt_in": ["ja", "nein", "ja"], "consent_date": ["2024-01-01", None, None]}
+    )
     (rule,) = veracity.audit(frame, [RULE], as_of=date(2024, 6, 30)).rules
     assert (rule.evaluated, rule.failed, rule.status.value) == (3, 3, "fail")
