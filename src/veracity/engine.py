@@ -196,25 +196,29 @@ def run_rules(
         if record_rules
         else ()
     )
+    failures: list[_Failed] = []
     for index, rule in enumerate(record_rules):
-        evaluated, failures = counts[index], counts[len(record_rules) + index] or 0
-        if not failures:
+        evaluated, failed = counts[index], counts[len(record_rules) + index] or 0
+        if not failed:
             states[rule.id] = RuleState(
                 evaluated=evaluated, failed=0, failing_rows=row_ids.clear().rename("row")
             )
             continue
-        own = [by_name[name] for name in (_message(rule), _cluster(rule)) if name in by_name]
-        failed = pl.DataFrame([row_ids, by_name[rule.id], *own]).filter(pl.col(rule.id).not_())
-        failing = failed.get_column(ROW_ID)
+        # Series operations, not a query per rule: thousands of rules stay fast.
+        mask = by_name[rule.id].not_().fill_null(False)
+        failing = row_ids.filter(mask)
         states[rule.id] = RuleState(
             evaluated=evaluated, failed=failing.len(), failing_rows=failing.rename("row")
         )
-        if failing.len():
-            if rule.id in messages:
-                explain = messages[rule.id]
-                reads = list(dict.fromkeys([ROW_ID, *explain.meta.root_names()]))
-                failed = failed.with_columns(data.frame.select(reads)[failing].select(explain))
-            pieces.append(_row_findings(data, rule, failed, key, kinds))
+        texts = by_name[_message(rule)].filter(mask) if _message(rule) in by_name else None
+        if rule.id in messages:
+            explain = messages[rule.id]
+            reads = list(dict.fromkeys([ROW_ID, *explain.meta.root_names()]))
+            texts = data.frame.select(reads)[failing].select(explain).to_series()
+        cluster = by_name[_cluster(rule)].filter(mask) if _cluster(rule) in by_name else None
+        failures.append(_Failed(rule, failing, texts, cluster))
+    if failures:
+        pieces.append(_row_findings(data, failures, key, kinds))
 
     for rule in rules:
         if rule.check.scope == "dataset":
@@ -271,6 +275,9 @@ def _record_scores(outcomes: pl.DataFrame, rule_ids: list[str]) -> pl.Series:
     return pl.Series("score", scores, dtype=pl.Float64).fill_nan(None)
 
 
+_COMMON = ("rule", "check", "dimension", "severity", "field")
+
+
 def _common(rule: Rule) -> dict[str, Any]:
     return {
         "rule": rule.id,
@@ -281,37 +288,78 @@ def _common(rule: Rule) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """One rule's failing records (ROW_IDs) and, where it has them, their messages and cluster ids."""
+
+    rule: Rule
+    rows: pl.Series
+    messages: pl.Series | None
+    clusters: pl.Series | None
+
+
 def _row_findings(
-    data: LoadedData, rule: Rule, failed: pl.DataFrame, key: str | None, kinds: Mapping[str, str]
+    data: LoadedData, failures: Sequence[_Failed], key: str | None, kinds: Mapping[str, str]
 ) -> pl.DataFrame:
-    """Findings of one rule: the failing rows' provenance, key, message and value."""
-    rows = failed.get_column(ROW_ID)
-    primary = rule.fields[0] if rule.fields else None
-    value_kind = kinds.get(primary, rule.check.value_kind) if primary else rule.check.value_kind
+    """The findings of every failing record-level rule, in rule order then record order: the
+    failing records' provenance, key, message and value, gathered once for all rules."""
+    sizes = [failed.rows.len() for failed in failures]
+    rows = pl.concat([failed.rows for failed in failures])
+    messages = pl.concat(
+        [
+            failed.messages.cast(pl.String)
+            if failed.messages is not None
+            else pl.repeat(None, size, dtype=pl.String, eager=True)
+            for failed, size in zip(failures, sizes, strict=True)
+        ]
+    )
+    clusters = pl.concat(
+        [
+            failed.clusters.cast(pl.Int64)
+            if failed.clusters is not None
+            else pl.repeat(None, size, dtype=pl.Int64, eager=True)
+            for failed, size in zip(failures, sizes, strict=True)
+        ]
+    )
+    primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
+    rule_table = pl.DataFrame(
+        {
+            **{name: [_common(failed.rule)[name] for failed in failures] for name in _COMMON},
+            "fixed": [failed.rule.check.message_for(failed.rule.params) for failed in failures],
+            "value_kind": [
+                kinds.get(primary, failed.rule.check.value_kind) if primary else failed.rule.check.value_kind
+                for failed, primary in zip(failures, primaries, strict=True)
+            ],
+        },
+        schema={**dict.fromkeys(_COMMON, pl.String), "fixed": pl.String, "value_kind": pl.String},
+    )
+    rule_at = np.repeat(np.arange(len(failures), dtype=np.uint32), sizes)
+    # Each failing record's value of its rule's primary field: one gather per field.
+    values = pl.repeat(None, rows.len(), dtype=pl.String, eager=True)
+    primary_at = np.repeat(np.array([p or "" for p in primaries], dtype=object), sizes)
+    for primary in dict.fromkeys(p for p in primaries if p):
+        positions = np.flatnonzero(primary_at == primary)
+        values = values.scatter(
+            positions, data.frame.get_column(primary).cast(pl.String).gather(rows.gather(positions))
+        )
     paths = {s.index: s.path for s in data.sources}
-    # The failing records first, then their columns: the source paths are looked up for
-    # them alone, and the rule's own columns are one constant each.
     picked = data.frame.select(
         SOURCE_COL,
         LINE_COL,
         (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
-        (pl.col(primary) if primary else pl.lit(None, dtype=pl.String)).alias("value"),
     )[rows]
-    fixed = pl.lit(rule.check.message_for(rule.params), dtype=pl.String)
-    message = pl.col(_message(rule)).fill_null(fixed) if _message(rule) in failed.columns else fixed
-    cluster = pl.col(_cluster(rule)) if _cluster(rule) in failed.columns else pl.lit(None, dtype=pl.Int64)
-    extra = [name for name in (_message(rule), _cluster(rule)) if name in failed.columns]
     return (
-        picked.with_columns(failed.select(extra).get_columns())
+        pl.concat([rule_table[pl.Series(rule_at)], picked], how="horizontal")
+        .with_columns(messages.alias("message"), values.alias("value"), clusters.alias("cluster_id"))
         .select(
-            *(pl.lit(value, dtype=pl.String).alias(name) for name, value in _common(rule).items()),
+            *_COMMON,
             pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
             pl.col(LINE_COL).alias("line"),
             "record_key",
-            message.alias("message"),
+            pl.col("message").fill_null(pl.col("fixed")),
             "value",
-            cluster.alias("cluster_id"),
-            pl.lit(value_kind, dtype=pl.String).alias("value_kind"),
+            "cluster_id",
+            "value_kind",
         )
         .cast(pl.Schema(FINDINGS_SCHEMA))
     )
