@@ -59,7 +59,7 @@ def test_rule_status(severity: str, threshold: float, evaluated: int, failed: in
         ("error", 5, 5, 0, Status.PASS),  # N: enough
         ("error", 5, 6, 1, Status.FAIL),  # enough, but below the threshold
         ("error", 5, 0, 0, Status.FAIL),  # nothing at all
-        ("warning", 5, 4, 0, Status.WARN),  # the rule's severity decides fail or warn
+        ("warning", 5, 4, 0, Status.FAIL),  # a minimum is enforced whatever the severity
         ("error", 0, 0, 0, Status.NOT_EVALUATED),  # min_evaluated: 0 accepts evaluating nothing
     ],
 )

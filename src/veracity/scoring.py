@@ -4,7 +4,8 @@
   ``not_evaluated``: it has no pass rate, and a rate of "nothing failed" would claim a quality
   nobody measured. Otherwise it passes when the rate reaches its threshold, and fails (severity
   error) or warns (warning) when it does not. A rule with ``min_evaluated: N`` that evaluated
-  fewer than N records fails (or warns, by its severity) whatever its pass rate.
+  fewer than N records fails whatever its pass rate and severity: whoever set the minimum
+  asked for the audit to stop when the rule cannot judge enough data.
 - A dimension's score is the weighted mean of the pass rates of its rules that evaluated a
   record, x100; a dimension without such a rule has no score (None).
 - The overall score is the weighted mean of the dimension scores (weights from
@@ -66,7 +67,7 @@ def score_rules(
         pass_rate = state.passed / state.evaluated if state.evaluated else 1.0
         minimum = rule.min_evaluated if apply_min_evaluated else None
         if minimum is not None and state.evaluated < minimum:
-            status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
+            status = Status.FAIL
         elif state.evaluated == 0:
             status = Status.NOT_EVALUATED
         elif pass_rate >= rule.threshold:
