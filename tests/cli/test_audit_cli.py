@@ -175,8 +175,8 @@ def test_rule_file_sources_are_used_when_no_paths_are_given(runner: CliRunner, w
             ["data.xyz"],
             {"data.xyz": "id,email\n1,a\n"},
             "Error: data.xyz: cannot tell the format from the extension '.xyz' (accepted: .csv .txt .tsv .tab "
-            ".parquet .pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file to one of csv, tsv, "
-            "parquet, json, ndjson, xlsx",
+            ".parquet .pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file or --input-format "
+            "to one of csv, tsv, parquet, json, ndjson, xlsx",
             id="unknown format",
         ),
         pytest.param(

@@ -51,8 +51,8 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         b"a\n1\n",
         {},
         "crm.xyz: cannot tell the format from the extension '.xyz' (accepted: .csv .txt .tsv .tab .parquet "
-        ".pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file to one of csv, tsv, "
-        "parquet, json, ndjson, xlsx",
+        ".pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file or --input-format to one "
+        "of csv, tsv, parquet, json, ndjson, xlsx",
     ),
     (
         "no-extension",
@@ -60,15 +60,16 @@ CASES: list[tuple[str, str, bytes, dict[str, Any], str]] = [
         b"a\n1\n",
         {},
         "crm: cannot tell the format from a name without an extension (accepted: .csv .txt .tsv .tab "
-        ".parquet .pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file to one of csv, "
-        "tsv, parquet, json, ndjson, xlsx",
+        ".parquet .pq .json .ndjson .jsonl .xlsx .xlsm); set read.format in the rule file or "
+        "--input-format to one of csv, tsv, parquet, json, ndjson, xlsx",
     ),
     (
         "unknown-format-option",
         "crm.csv",
         b"a\n1\n",
         {"format": "xml"},
-        "crm.csv: unknown format 'xml' in read.format; use one of csv, tsv, parquet, json, ndjson, xlsx",
+        "crm.csv: unknown format 'xml' in read.format or --input-format; use one of csv, tsv, parquet, "
+        "json, ndjson, xlsx",
     ),
     (
         "nul-bytes",

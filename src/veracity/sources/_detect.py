@@ -70,7 +70,8 @@ def detect_format(given: str | None, path: str, display: str) -> Format:
     if given is not None:
         if given not in FORMATS:
             raise SourceError(
-                f"{display}: unknown format {given!r} in read.format; use one of {', '.join(FORMATS)}"
+                f"{display}: unknown format {given!r} in read.format or --input-format; use one of "
+                f"{', '.join(FORMATS)}"
             )
         return given
     suffix = PurePath(path).suffix.lower()
@@ -80,7 +81,7 @@ def detect_format(given: str | None, path: str, display: str) -> Format:
     accepted = " ".join(EXTENSIONS)
     raise SourceError(
         f"{display}: cannot tell the format from {found} (accepted: {accepted}); "
-        f"set read.format in the rule file to one of {', '.join(FORMATS)}"
+        f"set read.format in the rule file or --input-format to one of {', '.join(FORMATS)}"
     )
 
 
