@@ -63,7 +63,7 @@ def _swapped_pair(swapped_with: str | None) -> list[bool | None]:
         assert message.endswith("; agreeing: first_name, last_name, email)")
         [pair] = found.result.pairs.to_dicts()
         # The straight disagreement of the last names is not counted against the pair.
-        assert (pair["first_name"], pair["last_name"]) == (SWAP, "null")
+        assert (pair["first_name"], pair["last_name"]) == (SWAP, "swapped with first_name")
     return found.verdicts.to_list()[:3]
 
 

@@ -295,7 +295,9 @@ def find_duplicates(
             pair_log_odds += pair_adjustment
         return 1.0 / (1.0 + np.exp(-np.clip(pair_log_odds, -700, 700)))
 
-    matched = matched[cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)]
+    matched = matched[
+        cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)
+    ]
     result_parts = _clusters(
         data,
         records,
@@ -422,6 +424,7 @@ def _clusters(
             )
             for name, feature, level in zip(names, features, levels, strict=True)
         )
+        .with_columns(_swapped_partners(features, levels))
     )
     pairs = (
         pairs.join(
@@ -487,6 +490,24 @@ def _clusters(
         first=records_frame.get_column("first").to_numpy(),
         cluster_ids=records_frame.get_column("cluster_id").to_numpy(),
     )
+
+
+def _swapped_partners(features: Sequence[Feature], levels: Sequence[npt.NDArray[np.int8]]) -> list[pl.Expr]:
+    """The level shown for the other field of a swap: not "null" (it is null to the model,
+    whose evidence is the swap level), but "swapped with <field>"."""
+    names = {feature.spec.field for feature in features}
+    columns = []
+    for feature, level in zip(features, levels, strict=True):
+        partner = feature.spec.swapped_with
+        if isinstance(feature, SwappedTextFeature) and partner in names:
+            swapped = pl.lit(pl.Series(level == feature.swap_level))
+            columns.append(
+                pl.when(swapped)
+                .then(pl.lit(f"swapped with {feature.spec.field}"))
+                .otherwise(pl.col(partner))
+                .alias(partner)
+            )
+    return columns
 
 
 def _positions(rows: Index, wanted: Index) -> Index:
