@@ -127,10 +127,21 @@ def test_unusual_yaml_is_refused_where_it_stands(text: str, message: str) -> Non
 
 
 def test_nesting_is_bounded() -> None:
-    deep = "version: 1\nrules: " + "[" * 1000 + "]" * 1000 + "\n"
+    deep = "version: 1\nrules:\n" + "".join(f"{'  ' * level}- a:\n" for level in range(100))
     assert str(_error(deep)) == (
-        f"rules.yaml:2:{8 + MAX_DEPTH - 1}: YAML syntax error: nested more than {MAX_DEPTH} levels deep; "
-        "a rule file needs far fewer"
+        f"rules.yaml:{2 + MAX_DEPTH // 2}:{MAX_DEPTH + 1}: YAML syntax error: nested more than {MAX_DEPTH} "
+        "levels deep; a rule file needs far fewer"
+    )
+
+
+def test_deep_flow_nesting_is_refused_on_its_line() -> None:
+    # 1,000 levels once ended in an internal error (RecursionError).
+    error = _error("version: 1\nrules: " + "[" * 1000 + "]" * 1000 + "\n")
+    assert error.location is not None
+    assert error.location.line == 2
+    assert (
+        error.detail
+        == f"YAML syntax error: nested more than {MAX_DEPTH} levels deep; a rule file needs far fewer"
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,25 @@ def _read_rule_file(file: Path, shown: str) -> bytes:
 def parse_rule_text(text: str, file: str = "<rules>") -> RuleSet:
     """Validate a rule file's text. Every problem found is reported at once: the
     :class:`RuleFileError` lists them (``problems``), sorted by position."""
+    with _cyclic_gc_paused():
+        return _parse(text, file)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Loading makes hundreds of thousands of objects that live until it ends and form no
+    cycles; the cyclic collector's passes over them made loading grow with the square of the
+    rule count (20,000 rules: 10 s, 2.5 s without). Reference counting frees the rest."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str, file: str) -> RuleSet:
     document = read_yaml(text, file)
     data, positions = document.data, document.positions
     if not isinstance(data, dict):
