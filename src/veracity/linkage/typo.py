@@ -4,10 +4,11 @@ Every two values one edit apart (one letter inserted, deleted or replaced, or tw
 letters swapped) share a *variant*: the value itself or the value with one letter deleted
 ("schmidt" and "schmitt" share "schmit"; "jacob" and "jakob" share "jaob"). So do a few values
 two edits apart ("abc" and "bca" share "bc"): two values share a variant exactly when deleting
-at most one letter from each makes them equal. A ``_typo`` key gives every record all the variants of its value, and two records
-share the key when any of their variants agree. A rule of several keys, some of them ``_typo``
-keys, pairs records that agree on every key, each ``_typo`` key to within one edit: a
-duplicate with one typo in every one of the rule's fields is still compared.
+at most one letter from each makes them equal. A ``_typo`` key gives every record all the
+variants of its value, and two records share the key when any of their variants agree. A rule
+of several keys, some of them ``_typo`` keys, pairs records that agree on every key, each
+``_typo`` key to within one edit: a duplicate with one typo in every one of the rule's fields
+is still compared.
 
 The work is done on *groups*, the records with the same values of all the rule's keys:
 variants are made once per distinct value, blocks pair groups (never records), and only
