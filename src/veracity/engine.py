@@ -322,9 +322,10 @@ def _row_findings(
         ]
     )
     primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
+    commons = [_common(failed.rule) for failed in failures]
     rule_table = pl.DataFrame(
         {
-            **{name: [_common(failed.rule)[name] for failed in failures] for name in _COMMON},
+            **{name: [common[name] for common in commons] for name in _COMMON},
             "fixed": [failed.rule.check.message_for(failed.rule.params) for failed in failures],
             "value_kind": [
                 kinds.get(primary, failed.rule.check.value_kind) if primary else failed.rule.check.value_kind

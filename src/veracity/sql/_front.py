@@ -238,6 +238,11 @@ def _check(tree: exp.Expression) -> None:
 
 def sql_fields(sql: str) -> list[str]:
     """The fields ``sql`` reads, in order of first mention (SqlError if it is not allowed)."""
+    return list(_fields(sql))
+
+
+@lru_cache(maxsize=4096)
+def _fields(sql: str) -> tuple[str, ...]:
     names: dict[str, None] = {}
     stack = [parse_sql(sql)]
     while stack:
@@ -246,4 +251,4 @@ def sql_fields(sql: str) -> list[str]:
             names.setdefault(node.name)
         else:
             stack.extend(reversed(list(_children(node))))
-    return list(names)
+    return tuple(names)
