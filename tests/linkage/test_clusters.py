@@ -173,3 +173,6 @@ def test_one_weak_link_does_not_chain_two_people(cohesion: float, expected: list
         for a, b, c in pairs.select("row_a", "row_b", "cluster_id").iter_rows()
     )
     assert records.filter(pl.col("matched_row").is_not_null()).height == records.height
+    # The JSON summary says how clusters were formed and how many weak matches were cut.
+    summary = found.result.to_dict()
+    assert (summary["cohesion"], summary["matches_cut"]) == (cohesion, 2 if cohesion else 0)

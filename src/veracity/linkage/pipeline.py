@@ -295,9 +295,9 @@ def find_duplicates(
             pair_log_odds += pair_adjustment
         return 1.0 / (1.0 + np.exp(-np.clip(pair_log_odds, -700, 700)))
 
-    matched = matched[
-        cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)
-    ]
+    cohesive = cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)
+    matches_cut = int(matched.size - np.count_nonzero(cohesive))
+    matched = matched[cohesive]
     result_parts = _clusters(
         data,
         records,
@@ -335,6 +335,8 @@ def find_duplicates(
         em_converged=model.converged,
         records=result_parts.records,
         pairs=result_parts.pairs,
+        cohesion=settings.cohesion,
+        matches_cut=matches_cut,
         record_fields=frame.select(pl.col(ROW_ID).cast(pl.Int64).alias("row"), *available)[
             positions[result_parts.members]
         ],

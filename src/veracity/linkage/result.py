@@ -112,6 +112,10 @@ class DuplicatesResult:
     #: Field values of the clustered records (``row`` plus every field), so that a record key
     #: chosen when writing can be looked up without going back to the data.
     record_fields: pl.DataFrame = field(repr=False)
+    #: Two groups joined only by weak matches stay one cluster from this mean probability.
+    cohesion: float = 0.5
+    #: Matches left out of the clusters: weak links between groups that do not match.
+    matches_cut: int = 0
 
     @property
     def cluster_count(self) -> int:
@@ -147,6 +151,8 @@ class DuplicatesResult:
             "matched_pairs": self.matched_pairs,
             "clusters": self.cluster_count,
             "records_in_clusters": self.records_in_clusters,
+            "cohesion": self.cohesion,
+            "matches_cut": self.matches_cut,
             "blocking": [
                 {"keys": list(stats.keys), "pairs": stats.pairs, "new_pairs": stats.new_pairs}
                 for stats in self.blocking
