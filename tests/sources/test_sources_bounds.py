@@ -6,6 +6,7 @@ line, no traceback, no report or findings file written, every input unchanged.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import functools
 import gzip
@@ -236,6 +237,13 @@ CASES = [
         "e.g. gunzip -c FILE | veracity audit ... -",
         input_bytes=gzip.compress(CSV),
     ),
+    Case(
+        "stdin-bzip2",
+        ["-"],
+        "Error: <stdin>: looks like bzip2-compressed, not CSV (the default for '-'); decompress it first, "
+        "e.g. bunzip2 -c FILE | veracity audit ... -",
+        input_bytes=bz2.compress(CSV),
+    ),
     Case("stdin-over-limit", ["-"], STDIN_LIMIT, input_bytes=CSV * 80_000, env={STREAM_LIMIT_ENV: "1M"}),
     Case(
         "stdin-over-limit-chunked",
@@ -384,6 +392,16 @@ def test_an_endless_named_pipe_stops_at_the_limit(fifo: Path, tmp_path: Path) ->
         "Error: pipe.csv: a named pipe sent more than 1 MiB, the most veracity reads from a pipe or "
         f"standard input; save the data to a file and audit that, or raise {STREAM_LIMIT_ENV}"
     )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"PAR1,a\n1,2\n", b"BZh9,a\n1,2\n", b"PK,a\n1,2\n"],
+    ids=["PAR1", "BZh9", "PK"],
+)
+def test_text_that_starts_like_a_binary_format_is_read_as_csv(content: bytes, tmp_path: Path) -> None:
+    prepare(tmp_path)
+    assert _records(run_audit(tmp_path, ["-"], "-f", "json", input_bytes=content), tmp_path) == 1
 
 
 @pytest.mark.parametrize("extra", [(), ("--chunk-rows", "1000")], ids=["in-memory", "chunked"])

@@ -50,25 +50,42 @@ _SIZE = re.compile(r"([0-9]+) *([KMGT]?)(?:i?B)?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _BLOCK = 1 << 20
 
-#: Leading bytes of binary formats someone may pipe in by mistake, with what they are and what
-#: to do instead. A text format (CSV, JSON) never starts with any of them.
-_MAGIC: tuple[tuple[bytes, str, str], ...] = (
-    (b"PAR1", "a Parquet file", "pass --input-format parquet (read.format: parquet in the rule file)"),
+#: How binary formats someone may pipe in by mistake begin (and, for Parquet, also end), with
+#: what they are and what to do instead. Each pattern is long enough that no text starts so:
+#: a CSV header may well start with "BZh", but not with "BZh9" followed by bzip2's block magic.
+_MAGIC: tuple[tuple[re.Pattern[bytes], str, str], ...] = (
     (
-        b"PK\x03\x04",
+        re.compile(rb"PAR1.*PAR1\Z", re.DOTALL),
+        "a Parquet file",
+        "pass --input-format parquet (read.format: parquet in the rule file)",
+    ),
+    (
+        re.compile(rb"PK\x03\x04"),
         "a zip archive (an .xlsx workbook is one)",
         "for a workbook pass --input-format xlsx (read.format: xlsx); unzip any other archive first",
     ),
-    (b"\x1f\x8b", "gzip-compressed", "decompress it first, e.g. gunzip -c FILE | veracity audit ... -"),
-    (b"BZh", "bzip2-compressed", "decompress it first, e.g. bunzip2 -c FILE | veracity audit ... -"),
-    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it first, e.g. xz -dc FILE | veracity audit ... -"),
     (
-        b"\x28\xb5\x2f\xfd",
+        re.compile(rb"\x1f\x8b\x08"),
+        "gzip-compressed",
+        "decompress it first, e.g. gunzip -c FILE | veracity audit ... -",
+    ),
+    (
+        re.compile(rb"BZh[1-9]1AY&SY"),
+        "bzip2-compressed",
+        "decompress it first, e.g. bunzip2 -c FILE | veracity audit ... -",
+    ),
+    (
+        re.compile(rb"\xfd7zXZ\x00"),
+        "xz-compressed",
+        "decompress it first, e.g. xz -dc FILE | veracity audit ... -",
+    ),
+    (
+        re.compile(rb"\x28\xb5\x2f\xfd"),
         "zstd-compressed",
         "decompress it first, e.g. zstd -dc FILE | veracity audit ... -",
     ),
     (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
         "an old Excel .xls (or other OLE2) file",
         "save it as .xlsx and pass --input-format xlsx",
     ),
@@ -175,7 +192,7 @@ def stdin_format(given: str | None, raw: bytes) -> Format:
     fmt: Format = "csv" if given is None else detect_format(given, STDIN_PATH, STDIN_DISPLAY)
     if fmt in _TEXT_FORMATS:
         for magic, what, fix in _MAGIC:
-            if raw.startswith(magic):
+            if magic.match(raw):
                 chosen = "CSV (the default for '-')" if given is None else fmt
                 raise SourceError(f"{STDIN_DISPLAY}: looks like {what}, not {chosen}; {fix}")
     return fmt
