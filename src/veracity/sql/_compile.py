@@ -19,101 +19,28 @@ A chain of ANDs or ORs becomes one ``all_horizontal``/``any_horizontal``: linear
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 from sqlglot import exp
 
+from veracity.sql import _functions as fn
 from veracity.sql._front import SqlError, parse_sql
+from veracity.sql._types import DTYPES, NUMERIC, Compiled, FieldReader, Kind, Value, ValueKind, describe_kind
 
 __all__ = ["Compiled", "FieldReader", "Kind", "compile_sql"]
-
-Kind = Literal["string", "integer", "decimal", "date", "datetime", "boolean"]
-#: Kinds of intermediate values: a field's kinds, plus NULL and INTERVAL literals.
-_Kind = Literal["string", "integer", "decimal", "date", "datetime", "boolean", "null", "interval"]
-
-_NAMES: dict[str, str] = {
-    "string": "text",
-    "integer": "an integer",
-    "decimal": "a decimal number",
-    "date": "a date",
-    "datetime": "a date-time",
-    "boolean": "a yes/no value",
-    "null": "NULL",
-    "interval": "an interval",
-}
-DTYPES: dict[str, pl.DataType] = {
-    "string": pl.String(),
-    "integer": pl.Int64(),
-    "decimal": pl.Float64(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-    "boolean": pl.Boolean(),
-}
-_NUMERIC = ("integer", "decimal")
-
-
-@dataclass
-class FieldReader:
-    """How the translator reads fields: their kinds and their typed columns."""
-
-    kinds: Mapping[str, Kind]
-    #: The field read as ``kind``: null where a present value does not parse.
-    read: Callable[[str, Kind], pl.Expr]
-    #: A yes/no literal's value under the rule file's ``booleans:`` (None: not a spelling).
-    yes_no: Callable[[str], bool | None]
-    as_of: date
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A compiled condition: ``value`` is its Boolean (null when SQL says unknown); ``bad`` is
-    true where a field it reads as a type holds a value of another (the record fails)."""
-
-    value: pl.Expr
-    bad: pl.Expr
-    #: (field, kind) pairs read as a type: each makes the record fail where the value does not parse.
-    checked: tuple[tuple[str, Kind], ...]
-
-    def verdict(self) -> pl.Expr:
-        """The condition with unparseable values failing: True, False, or null (unknown)."""
-        if not self.checked:
-            return self.value
-        return pl.when(self.bad).then(pl.lit(False)).otherwise(self.value)
-
-
-@dataclass(frozen=True)
-class _V:
-    """A typed intermediate value."""
-
-    expr: pl.Expr
-    kind: _Kind
-    #: The field a bare column reference names (its raw text is ``pl.col(field)``).
-    field: str | None = None
-    #: A string literal's text, or a number literal's text as written.
-    text: str | None = None
-    is_number: bool = False
-    #: A literal's Python value once typed (for IN lists); ``_NONE`` when not a literal.
-    const: Any = None
-    is_const: bool = False
-    #: An INTERVAL's polars duration, e.g. "30d".
-    interval: str | None = None
 
 
 def compile_sql(sql: str, reader: FieldReader) -> Compiled:
     """Translate ``sql`` (checked by :func:`parse_sql`) into a Boolean polars expression."""
-    return _Translator(reader).condition(parse_sql(sql))
-
-
-def describe_kind(kind: str) -> str:
-    return _NAMES.get(kind, kind)
+    return Translator(reader).condition(parse_sql(sql))
 
 
 @dataclass
-class _Translator:
+class Translator:
     reader: FieldReader
     checked: dict[tuple[str, Kind], None] = field(default_factory=dict)
 
@@ -130,13 +57,13 @@ class _Translator:
 
     # -- values and kinds -------------------------------------------------------------------
 
-    def use(self, value: _V) -> pl.Expr:
+    def use(self, value: Value) -> pl.Expr:
         """``value``'s expression, read as its type: a field's unparseable values now count."""
         if value.field is not None and value.kind not in ("string", "null"):
             self.checked.setdefault((value.field, value.kind), None)  # type: ignore[arg-type]
         return value.expr
 
-    def text(self, value: _V) -> pl.Expr:
+    def text(self, value: Value) -> pl.Expr:
         """``value`` as text: a field's value as stored, whatever its type."""
         if value.field is not None:
             return pl.col(value.field).cast(pl.String)
@@ -148,34 +75,34 @@ class _Translator:
             return value.expr.dt.strftime("%Y-%m-%d")
         return value.expr.cast(pl.String)
 
-    def convert(self, value: _V, kind: _Kind) -> _V:
+    def convert(self, value: Value, kind: ValueKind) -> Value:
         """``value`` read as ``kind`` (SqlError if it cannot be)."""
         if value.kind == kind:
             self.use(value)
             return value
         if value.kind == "null":
-            return _V(pl.lit(None, dtype=DTYPES.get(kind, pl.Null())), kind, const=None, is_const=True)
+            return Value(pl.lit(None, dtype=DTYPES.get(kind, pl.Null())), kind, const=None, is_const=True)
         if value.text is not None and kind != "interval":
             # A number beside yes/no values is read as a spelling: 1 and 0 are defaults.
-            if value.is_number and kind not in (*_NUMERIC, "string", "boolean"):
+            if value.is_number and kind not in (*NUMERIC, "string", "boolean"):
                 raise SqlError(f"the number {value.text} cannot be compared with {describe_kind(kind)}")
-            return self._literal(value.text, kind)  # type: ignore[arg-type]
+            return self.typed_literal(value.text, kind)  # type: ignore[arg-type]
         if value.field is not None and value.kind == "string" and kind in DTYPES:
             typed = kind  # a text field beside a typed operand reads as that type
             self.checked.setdefault((value.field, typed), None)  # type: ignore[arg-type]
-            return _V(self.reader.read(value.field, typed), kind, field=value.field)  # type: ignore[arg-type]
+            return Value(self.reader.read(value.field, typed), kind, field=value.field)  # type: ignore[arg-type]
         if value.kind == "integer" and kind == "decimal":
-            return _V(self.use(value).cast(pl.Float64), "decimal")
+            return Value(self.use(value).cast(pl.Float64), "decimal")
         if value.kind == "date" and kind == "datetime":
-            return _V(self.use(value).cast(pl.Datetime("us")), "datetime")
+            return Value(self.use(value).cast(pl.Datetime("us")), "datetime")
         if kind == "string":
-            return _V(self.text(value), "string")
+            return Value(self.text(value), "string")
         raise SqlError(
             f"{describe_kind(value.kind)} cannot be compared with {describe_kind(kind)}; "
             "CAST one side, e.g. CAST(x AS DATE)"
         )
 
-    def _literal(self, text: str, kind: Kind) -> _V:
+    def typed_literal(self, text: str, kind: Kind) -> Value:
         parsed: Any
         if kind == "string":
             parsed = text
@@ -197,9 +124,9 @@ class _Translator:
             parsed = self.reader.yes_no(text)
         if parsed is None:
             raise SqlError(f"the literal '{text}' is not {describe_kind(kind)}, the type it is compared with")
-        return _V(pl.lit(parsed, dtype=DTYPES[kind]), kind, const=parsed, is_const=True)
+        return Value(pl.lit(parsed, dtype=DTYPES[kind]), kind, const=parsed, is_const=True)
 
-    def common(self, values: Sequence[_V], what: str) -> _Kind:
+    def common(self, values: Sequence[Value], what: str) -> ValueKind:
         """The kind ``values`` are read as together (comparisons, IN, CASE, COALESCE)."""
         kinds = {v.kind for v in values} - {"null"}
         if not kinds:
@@ -223,7 +150,7 @@ class _Translator:
         names = " and ".join(sorted(describe_kind(k) for k in kinds))
         raise SqlError(f"{what} mixes {names}; CAST one side, e.g. CAST(x AS DATE)")
 
-    def boolean(self, value: _V, what: str) -> pl.Expr:
+    def boolean(self, value: Value, what: str) -> pl.Expr:
         if value.kind in ("boolean", "null"):
             return self.use(value).cast(pl.Boolean)
         if value.field is not None and value.kind == "string":
@@ -232,27 +159,27 @@ class _Translator:
 
     # -- nodes ----------------------------------------------------------------------------------
 
-    def node(self, node: exp.Expression) -> _V:
+    def node(self, node: exp.Expression) -> Value:
         handler = _HANDLERS.get(type(node))
         if handler is None:  # parse_sql refused it already; kept for trees built elsewhere
             raise SqlError(f"{type(node).__name__} syntax is not allowed in a rule's SQL")
         return handler(self, node)
 
-    def column(self, node: exp.Column) -> _V:
+    def column(self, node: exp.Column) -> Value:
         name = node.name
         kind = self.reader.kinds.get(name, "string")
         expr = pl.col(name) if kind == "string" else self.reader.read(name, kind)
-        return _V(expr, kind, field=name)
+        return Value(expr, kind, field=name)
 
-    def literal(self, node: exp.Literal) -> _V:
+    def literal(self, node: exp.Literal) -> Value:
         text = str(node.this)
         if node.is_string:
-            return _V(pl.lit(text, dtype=pl.String), "string", text=text, const=text, is_const=True)
+            return Value(pl.lit(text, dtype=pl.String), "string", text=text, const=text, is_const=True)
         if re.fullmatch(r"\d{1,18}", text):
-            return _V(pl.lit(int(text), dtype=pl.Int64), "integer", text=text, is_number=True)
-        return _V(pl.lit(float(text), dtype=pl.Float64), "decimal", text=text, is_number=True)
+            return Value(pl.lit(int(text), dtype=pl.Int64), "integer", text=text, is_number=True)
+        return Value(pl.lit(float(text), dtype=pl.Float64), "decimal", text=text, is_number=True)
 
-    def connector(self, node: exp.Expression) -> _V:
+    def connector(self, node: exp.Expression) -> Value:
         kind = type(node)
         parts: list[exp.Expression] = []
         stack = [node]
@@ -265,12 +192,12 @@ class _Translator:
         word = "AND" if kind is exp.And else "OR"
         operands = [self.boolean(self.node(p), f"each side of {word}") for p in parts]
         combine = pl.all_horizontal if kind is exp.And else pl.any_horizontal
-        return _V(combine(operands), "boolean")
+        return Value(combine(operands), "boolean")
 
-    def negation(self, node: exp.Not) -> _V:
-        return _V(~self.boolean(self.node(node.this), "NOT's operand"), "boolean")
+    def negation(self, node: exp.Not) -> Value:
+        return Value(~self.boolean(self.node(node.this), "NOT's operand"), "boolean")
 
-    def compare(self, node: exp.Expression) -> _V:
+    def compare(self, node: exp.Expression) -> Value:
         left, right = self.node(node.this), self.node(node.expression)
         kind = self.common([left, right], "a comparison")
         a, b = self.use(self.convert(left, kind)), self.use(self.convert(right, kind))
@@ -286,19 +213,19 @@ class _Translator:
             exp.NullSafeEQ: lambda x, y: x.eq_missing(y),
             exp.NullSafeNEQ: lambda x, y: x.ne_missing(y),
         }
-        return _V(operations[type(node)](a, b), "boolean")
+        return Value(operations[type(node)](a, b), "boolean")
 
-    def is_(self, node: exp.Is) -> _V:
+    def is_(self, node: exp.Is) -> Value:
         subject, target = self.node(node.this), node.expression
         if isinstance(target, exp.Null):
             expr = pl.col(subject.field) if subject.field is not None else subject.expr
-            return _V(expr.is_null(), "boolean")
+            return Value(expr.is_null(), "boolean")
         if isinstance(target, exp.Boolean):
             value = self.boolean(subject, "IS TRUE's operand")
-            return _V((value == pl.lit(bool(target.this))).fill_null(False), "boolean")
+            return Value((value == pl.lit(bool(target.this))).fill_null(False), "boolean")
         raise SqlError("IS is followed by NULL, TRUE or FALSE")
 
-    def in_(self, node: exp.In) -> _V:
+    def in_(self, node: exp.In) -> Value:
         subject = self.node(node.this)
         items = [self.node(item) for item in node.expressions]
         if not items:
@@ -311,19 +238,19 @@ class _Translator:
             found = left.is_in(pl.Series(values, dtype=DTYPES.get(kind, pl.Null())))
             if len(values) < len(typed):  # x IN (..., NULL): unknown unless found
                 found = pl.when(found).then(pl.lit(True)).otherwise(pl.lit(None, dtype=pl.Boolean))
-            return _V(found, "boolean")
-        return _V(pl.any_horizontal([left == self.use(item) for item in typed]), "boolean")
+            return Value(found, "boolean")
+        return Value(pl.any_horizontal([left == self.use(item) for item in typed]), "boolean")
 
-    def between(self, node: exp.Between) -> _V:
+    def between(self, node: exp.Between) -> Value:
         subject, low, high = self.node(node.this), self.node(node.args["low"]), self.node(node.args["high"])
         kind = self.common([subject, low, high], "BETWEEN")
         value = self.use(self.convert(subject, kind))
-        return _V(
+        return Value(
             (value >= self.use(self.convert(low, kind))) & (value <= self.use(self.convert(high, kind))),
             "boolean",
         )
 
-    def like(self, node: exp.Like | exp.ILike) -> _V:
+    def like(self, node: exp.Like | exp.ILike) -> Value:
         pattern = node.expression
         if not (isinstance(pattern, exp.Literal) and pattern.is_string):
             raise SqlError("LIKE needs a quoted pattern, e.g. name LIKE 'A%'")
@@ -334,9 +261,9 @@ class _Translator:
         )
         flags = "(?is)" if isinstance(node, exp.ILike) else "(?s)"
         matched = self.text(self.node(node.this)).str.contains(flags + regex)
-        return _V(~matched if node.args.get("negate") else matched, "boolean")
+        return Value(~matched if node.args.get("negate") else matched, "boolean")
 
-    def arithmetic(self, node: exp.Expression) -> _V:
+    def arithmetic(self, node: exp.Expression) -> Value:
         left, right = self.node(node.this), self.node(node.expression)
         op = type(node)
         if "interval" in (left.kind, right.kind):
@@ -345,19 +272,19 @@ class _Translator:
         if dated and op in (exp.Add, exp.Sub):
             return self._dates(op, left, right)
         kind = self.common([left, right], "arithmetic")
-        if kind not in _NUMERIC:
+        if kind not in NUMERIC:
             raise SqlError(
                 f"arithmetic needs numbers or dates, not {describe_kind(kind)}; use || to join text"
             )
         a, b = self.use(self.convert(left, kind)), self.use(self.convert(right, kind))
         if op is exp.Div:
-            return _V(pl.when(b != 0).then(a.cast(pl.Float64) / b.cast(pl.Float64)), "decimal")
+            return Value(pl.when(b != 0).then(a.cast(pl.Float64) / b.cast(pl.Float64)), "decimal")
         if op is exp.Mod:
-            return _V(pl.when(b != 0).then(a % b), kind)
+            return Value(pl.when(b != 0).then(a % b), kind)
         result = a + b if op is exp.Add else a - b if op is exp.Sub else a * b
-        return _V(result, kind)
+        return Value(result, kind)
 
-    def _interval(self, op: type[exp.Expression], left: _V, right: _V) -> _V:
+    def _interval(self, op: type[exp.Expression], left: Value, right: Value) -> Value:
         if op not in (exp.Add, exp.Sub) or right.kind != "interval" or left.kind == "interval":
             raise SqlError(
                 "an INTERVAL can only be added to or subtracted from a date: d + INTERVAL '30 days'"
@@ -367,9 +294,9 @@ class _Translator:
         offset = right.interval or "0d"
         if op is exp.Sub:
             offset = "-" + offset
-        return _V(self.use(left).dt.offset_by(offset), left.kind)
+        return Value(self.use(left).dt.offset_by(offset), left.kind)
 
-    def _dates(self, op: type[exp.Expression], left: _V, right: _V) -> _V:
+    def _dates(self, op: type[exp.Expression], left: Value, right: Value) -> Value:
         dated = [v for v in (left, right) if v.kind in ("date", "datetime")]
         other = right if left.kind in ("date", "datetime") else left
         # Text beside a date (a text field, a quoted literal) is a date too: a date difference.
@@ -380,8 +307,8 @@ class _Translator:
             if op is exp.Add:
                 raise SqlError("two dates cannot be added; subtract them for the days between")
             if kind == "date":
-                return _V((a - b).dt.total_days().cast(pl.Int64), "integer")
-            return _V((a - b).dt.total_seconds().cast(pl.Float64) / 86400.0, "decimal")
+                return Value((a - b).dt.total_days().cast(pl.Int64), "integer")
+            return Value((a - b).dt.total_seconds().cast(pl.Float64) / 86400.0, "decimal")
         days_side = right if left.kind in ("date", "datetime") else left
         date_side = left if days_side is right else right
         if op is exp.Sub and date_side is right:
@@ -392,30 +319,30 @@ class _Translator:
             shifted = (self.use(date_side).cast(pl.Int32) + step.cast(pl.Int32)).cast(pl.Date)
         else:
             shifted = self.use(date_side) + pl.duration(days=step)
-        return _V(shifted, date_side.kind)
+        return Value(shifted, date_side.kind)
 
-    def negative(self, node: exp.Neg) -> _V:
+    def negative(self, node: exp.Neg) -> Value:
         value = self.node(node.this)
         if value.is_number and value.text is not None:
-            return _V(-value.expr, value.kind, text=f"-{value.text}", is_number=True)
+            return Value(-value.expr, value.kind, text=f"-{value.text}", is_number=True)
         if value.kind == "string" and value.field is not None:
             value = self.convert(value, "decimal")
-        if value.kind not in _NUMERIC:
+        if value.kind not in NUMERIC:
             raise SqlError(f"only numbers can be negated, not {describe_kind(value.kind)}")
-        return _V(-self.use(value), value.kind)
+        return Value(-self.use(value), value.kind)
 
-    def concat_pipe(self, node: exp.DPipe) -> _V:
-        return _V(
+    def concat_pipe(self, node: exp.DPipe) -> Value:
+        return Value(
             pl.concat_str([self.text(self.node(node.this)), self.text(self.node(node.expression))]), "string"
         )
 
-    def concat(self, node: exp.Concat) -> _V:
+    def concat(self, node: exp.Concat) -> Value:
         parts = [self.text(self.node(part)) for part in node.expressions]
-        return _V(pl.concat_str(parts, ignore_nulls=True), "string")
+        return Value(pl.concat_str(parts, ignore_nulls=True), "string")
 
-    def case(self, node: exp.Case) -> _V:
+    def case(self, node: exp.Case) -> Value:
         subject = self.node(node.this) if node.this is not None else None
-        branches: list[tuple[pl.Expr, _V]] = []
+        branches: list[tuple[pl.Expr, Value]] = []
         for branch in node.args.get("ifs") or []:
             if subject is not None:
                 match = self.node(branch.this)
@@ -425,18 +352,18 @@ class _Translator:
                 condition = self.boolean(self.node(branch.this), "a WHEN condition")
             branches.append((condition, self.node(branch.args["true"])))
         default = node.args.get("default")
-        otherwise = self.node(default) if default is not None else _V(pl.lit(None), "null")
+        otherwise = self.node(default) if default is not None else Value(pl.lit(None), "null")
         return self._choose(branches, otherwise)
 
-    def if_(self, node: exp.If) -> _V:
+    def if_(self, node: exp.If) -> Value:
         condition = self.boolean(self.node(node.this), "IF's condition")
         otherwise = node.args.get("false")
         return self._choose(
             [(condition, self.node(node.args["true"]))],
-            self.node(otherwise) if otherwise is not None else _V(pl.lit(None), "null"),
+            self.node(otherwise) if otherwise is not None else Value(pl.lit(None), "null"),
         )
 
-    def _choose(self, branches: list[tuple[pl.Expr, _V]], otherwise: _V) -> _V:
+    def _choose(self, branches: list[tuple[pl.Expr, Value]], otherwise: Value) -> Value:
         if not branches:
             raise SqlError("CASE needs at least one WHEN")
         kind = self.common([value for _, value in branches] + [otherwise], "CASE")
@@ -444,175 +371,16 @@ class _Translator:
         chain: Any = pl.when(first_condition).then(self.use(self.convert(first_value, kind)))
         for condition, value in branches[1:]:
             chain = chain.when(condition).then(self.use(self.convert(value, kind)))
-        return _V(chain.otherwise(self.use(self.convert(otherwise, kind))), kind)
+        return Value(chain.otherwise(self.use(self.convert(otherwise, kind))), kind)
 
-    def cast(self, node: exp.Cast) -> _V:
-        kind = _cast_kind(node.args["to"])
-        value = self.node(node.this)
-        strict = not isinstance(node, exp.TryCast)
-        if value.kind == kind:
-            return value
-        if value.field is not None and kind != "string":
-            if strict:  # CAST(field AS T): a value that is no T fails the record, as a typed field
-                self.checked.setdefault((value.field, kind), None)
-            return _V(self.reader.read(value.field, kind), kind, field=value.field if strict else None)
-        if value.text is not None and not value.is_number:
-            return self._literal(value.text, kind) if strict else self._try_literal(value.text, kind)
-        if kind == "string":
-            return _V(self.text(value), "string")
-        source = self.use(value)
-        if kind in _NUMERIC and value.kind in (*_NUMERIC, "string", "boolean", "null"):
-            return _V(source.cast(DTYPES[kind], strict=False), kind)
-        if kind == "date" and value.kind == "datetime":
-            return _V(source.dt.date(), "date")
-        if kind == "datetime" and value.kind == "date":
-            return _V(source.cast(pl.Datetime("us")), "datetime")
-        if kind == "date" and value.kind == "string":
-            from veracity.checks._dates import parse_date
-
-            return _V(parse_date(source), "date")
-        raise SqlError(f"{describe_kind(value.kind)} cannot be cast to {describe_kind(kind)}")
-
-    def _try_literal(self, text: str, kind: Kind) -> _V:
-        try:
-            return self._literal(text, kind)
-        except SqlError:
-            return _V(pl.lit(None, dtype=DTYPES[kind]), kind)
-
-    def interval(self, node: exp.Interval) -> _V:
-        amount = str(node.this.this) if isinstance(node.this, exp.Literal) else ""
-        unit_node = node.args.get("unit")
-        unit = str(unit_node.name if isinstance(unit_node, exp.Expression) else "").lower()
-        match = re.fullmatch(r"\s*(\d{1,6})\s*([a-z]*)\s*", amount.lower())
-        if match and not unit:
-            amount, unit = match.group(1), match.group(2)
-        elif match:
-            amount = match.group(1)
-        suffix = _INTERVAL_UNITS.get(unit.rstrip("s") if unit not in ("s",) else unit)
-        if not match or suffix is None:
-            raise SqlError(
-                "write an interval as a whole number of days, weeks, months or years: INTERVAL '30 days'"
-            )
-        return _V(pl.lit(None), "interval", interval=f"{int(amount)}{suffix}")
-
-    def text_function(self, node: exp.Expression) -> _V:
-        value = self.text(self.node(node.this))
-        if isinstance(node, exp.Lower):
-            return _V(value.str.to_lowercase(), "string")
-        if isinstance(node, exp.Upper):
-            return _V(value.str.to_uppercase(), "string")
-        if isinstance(node, exp.Length):
-            return _V(value.str.len_chars().cast(pl.Int64), "integer")
-        raise SqlError(f"{type(node).__name__} is not allowed in a rule's SQL")
-
-    def trim(self, node: exp.Trim) -> _V:
-        value = self.text(self.node(node.this))
-        chars_node = node.expression
-        chars: str | None = None
-        if chars_node is not None:
-            if not (isinstance(chars_node, exp.Literal) and chars_node.is_string):
-                raise SqlError("TRIM's characters must be a quoted text, e.g. TRIM('0' FROM code)")
-            chars = str(chars_node.this)
-        position = str(node.args.get("position") or "").upper()
-        if position == "LEADING":
-            return _V(value.str.strip_chars_start(chars), "string")
-        if position == "TRAILING":
-            return _V(value.str.strip_chars_end(chars), "string")
-        return _V(value.str.strip_chars(chars), "string")
-
-    def substring(self, node: exp.Substring) -> _V:
-        value = self.text(self.node(node.this))
-        start = node.args.get("start")
-        length = node.args.get("length")
-        first = self.use(self.convert(self.node(start), "integer")) if start is not None else pl.lit(1)
-        count = self.use(self.convert(self.node(length), "integer")) if length is not None else None
-        return _V(value.str.slice((first - 1).clip(lower_bound=0), count), "string")
-
-    def coalesce(self, node: exp.Coalesce) -> _V:
-        values = [self.node(node.this), *(self.node(e) for e in node.expressions)]
-        kind = self.common(values, "COALESCE")
-        return _V(pl.coalesce([self.use(self.convert(v, kind)) for v in values]), kind)
-
-    def nullif(self, node: exp.Nullif) -> _V:
-        value, other = self.node(node.this), self.node(node.expression)
-        kind = self.common([value, other], "NULLIF")
-        a = self.use(self.convert(value, kind))
-        return _V(pl.when(a != self.use(self.convert(other, kind))).then(a), kind)
-
-    def abs_(self, node: exp.Abs) -> _V:
-        value = self.node(node.this)
-        value = self.convert(value, "decimal") if value.kind not in _NUMERIC else value
-        return _V(self.use(value).abs(), value.kind)
-
-    def round_(self, node: exp.Round) -> _V:
-        value = self.node(node.this)
-        value = self.convert(value, "decimal") if value.kind not in _NUMERIC else value
-        digits_node = node.args.get("decimals")
-        digits = 0
-        if digits_node is not None:
-            if not (isinstance(digits_node, exp.Literal) and re.fullmatch(r"\d{1,2}", str(digits_node.this))):
-                raise SqlError("ROUND's second argument is a whole number of decimals, e.g. ROUND(x, 2)")
-            digits = int(str(digits_node.this))
-        if value.kind == "integer":
-            return value
-        return _V(self.use(value).round(digits), "decimal")
-
-    def date_part(self, node: exp.Expression) -> _V:
-        value = self.node(node.this)
-        if value.kind not in ("date", "datetime"):
-            value = self.convert(value, "date")
-        expr = self.use(value)
-        part = (
-            expr.dt.year()
-            if isinstance(node, exp.Year)
-            else expr.dt.month()
-            if isinstance(node, exp.Month)
-            else expr.dt.day()
-        )
-        return _V(part.cast(pl.Int64), "integer")
-
-    def current_date(self, node: exp.CurrentDate) -> _V:
-        return _V(pl.lit(self.reader.as_of, dtype=pl.Date), "date")
-
-    def constant(self, node: exp.Expression) -> _V:
+    def constant(self, node: exp.Expression) -> Value:
         if isinstance(node, exp.Null):
-            return _V(pl.lit(None), "null", const=None, is_const=True)
+            return Value(pl.lit(None), "null", const=None, is_const=True)
         value = bool(node.this)
-        return _V(pl.lit(value), "boolean", const=value, is_const=True)
+        return Value(pl.lit(value), "boolean", const=value, is_const=True)
 
-    def paren(self, node: exp.Paren) -> _V:
+    def paren(self, node: exp.Paren) -> Value:
         return self.node(node.this)
-
-
-_INTERVAL_UNITS = {
-    "day": "d",
-    "d": "d",
-    "week": "w",
-    "w": "w",
-    "month": "mo",
-    "mon": "mo",
-    "year": "y",
-    "y": "y",
-}
-
-_CAST_KINDS: dict[str, Kind] = {
-    **dict.fromkeys(("TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "STRING", "BPCHAR", "NAME"), "string"),
-    **dict.fromkeys(("INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "MEDIUMINT"), "integer"),
-    **dict.fromkeys(("DECIMAL", "DOUBLE", "FLOAT", "REAL", "NUMERIC", "BIGDECIMAL", "MONEY"), "decimal"),
-    "DATE": "date",
-    **dict.fromkeys(("TIMESTAMP", "DATETIME", "TIMESTAMPNTZ", "DATETIME2"), "datetime"),
-    "BOOLEAN": "boolean",
-}
-
-
-def _cast_kind(data_type: exp.Expression) -> Kind:
-    name = getattr(data_type.this, "name", str(data_type.this)).upper()
-    kind = _CAST_KINDS.get(name)
-    if kind is None:
-        raise SqlError(
-            f"CAST to {name} is not supported; cast to TEXT, INTEGER, DECIMAL, DATE, TIMESTAMP or BOOLEAN"
-        )
-    return kind
 
 
 def _python_date(text: str) -> date | None:
@@ -626,45 +394,45 @@ def _python_date(text: str) -> date | None:
         return None
 
 
-Handler = Callable[[_Translator, Any], _V]
+Handler = Callable[[Translator, Any], Value]
 _HANDLERS: dict[type[exp.Expression], Handler] = {
-    exp.Column: _Translator.column,
-    exp.Literal: _Translator.literal,
-    exp.Boolean: _Translator.constant,
-    exp.Null: _Translator.constant,
-    exp.Paren: _Translator.paren,
-    exp.And: _Translator.connector,
-    exp.Or: _Translator.connector,
-    exp.Not: _Translator.negation,
+    exp.Column: Translator.column,
+    exp.Literal: Translator.literal,
+    exp.Boolean: Translator.constant,
+    exp.Null: Translator.constant,
+    exp.Paren: Translator.paren,
+    exp.And: Translator.connector,
+    exp.Or: Translator.connector,
+    exp.Not: Translator.negation,
     **dict.fromkeys(
         (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ),
-        _Translator.compare,
+        Translator.compare,
     ),
-    exp.Is: _Translator.is_,
-    exp.In: _Translator.in_,
-    exp.Between: _Translator.between,
-    exp.Like: _Translator.like,
-    exp.ILike: _Translator.like,
-    **dict.fromkeys((exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod), _Translator.arithmetic),
-    exp.Neg: _Translator.negative,
-    exp.DPipe: _Translator.concat_pipe,
-    exp.Concat: _Translator.concat,
-    exp.Case: _Translator.case,
-    exp.If: _Translator.if_,
-    exp.Cast: _Translator.cast,
-    exp.TryCast: _Translator.cast,
-    exp.Interval: _Translator.interval,
-    exp.Lower: _Translator.text_function,
-    exp.Upper: _Translator.text_function,
-    exp.Length: _Translator.text_function,
-    exp.Trim: _Translator.trim,
-    exp.Substring: _Translator.substring,
-    exp.Coalesce: _Translator.coalesce,
-    exp.Nullif: _Translator.nullif,
-    exp.Abs: _Translator.abs_,
-    exp.Round: _Translator.round_,
-    exp.Year: _Translator.date_part,
-    exp.Month: _Translator.date_part,
-    exp.Day: _Translator.date_part,
-    exp.CurrentDate: _Translator.current_date,
+    exp.Is: Translator.is_,
+    exp.In: Translator.in_,
+    exp.Between: Translator.between,
+    exp.Like: Translator.like,
+    exp.ILike: Translator.like,
+    **dict.fromkeys((exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod), Translator.arithmetic),
+    exp.Neg: Translator.negative,
+    exp.DPipe: Translator.concat_pipe,
+    exp.Concat: Translator.concat,
+    exp.Case: Translator.case,
+    exp.If: Translator.if_,
+    exp.Cast: fn.cast,
+    exp.TryCast: fn.cast,
+    exp.Interval: fn.interval,
+    exp.Lower: fn.text_function,
+    exp.Upper: fn.text_function,
+    exp.Length: fn.text_function,
+    exp.Trim: fn.trim,
+    exp.Substring: fn.substring,
+    exp.Coalesce: fn.coalesce,
+    exp.Nullif: fn.nullif,
+    exp.Abs: fn.abs_,
+    exp.Round: fn.round_,
+    exp.Year: fn.date_part,
+    exp.Month: fn.date_part,
+    exp.Day: fn.date_part,
+    exp.CurrentDate: fn.current_date,
 }
