@@ -510,15 +510,33 @@ def test_any_data_audits_the_same_in_any_chunk_size(
         assert_same(normal, audit_chunked(paths, rules, as_of=AS_OF, chunk_rows=chunk_rows))
 
 
-CELLS = st.sampled_from(["", " ", "a", "bb", '"q"', '"x\ny"', '"x""y"', '"a,b"', "n/a", '"\r\n"', "é", '"'])
+CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "a",
+        "bb",
+        '"q"',
+        '"x\ny"',
+        '"x""y"',
+        '"a,b"',
+        "n/a",
+        '"\r\n"',
+        "é",
+        '"',
+        '"a\rb"',
+        '"\\""',
+        "#",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     header=st.integers(1, 4),
     body=st.lists(st.lists(CELLS, min_size=1, max_size=4), max_size=10),
-    newline=st.sampled_from(["\n", "\r\n", "\r"]),
-    lead=st.sampled_from(["", "\n", "  \n", "\ufeff"]),
+    newline=st.sampled_from(["\n", "\r\n", "\r", "\r\r\n"]),
+    lead=st.sampled_from(["", "\n", "  \n", "\ufeff", "# c\n"]),
     block=st.integers(1, 24),
     chunk_rows=st.integers(1, 4),
 )
@@ -551,3 +569,43 @@ def test_reading_in_chunks_equals_loading(
         else:
             assert_frame_equal(got[0], expected.frame)
             assert got[1] == expected.sources
+
+
+WORDS = st.sampled_from(
+    ["Müller", "Köln", "Zürich", "Αθήνα", "Γιώργος", "plain", "a b", '"q,r"', "12,50 €", ""]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.tuples(WORDS, WORDS), min_size=1, max_size=12),
+    encoding=st.sampled_from(["utf-8", "cp1252", "iso-8859-7"]),
+    damage=st.one_of(
+        st.none(), st.tuples(st.integers(0, 400), st.sampled_from([b"\xe4", b"\x81", b"\xc3", b"\x00"]))
+    ),
+    block=st.integers(1, 24),
+)
+def test_encoding_decisions_agree_in_chunks(
+    rows: list[tuple[str, str]], encoding: str, damage: tuple[int, bytes] | None, block: int
+) -> None:
+    """Detection, refusals and their lines are those of the whole-file reader, whatever the text,
+    its encoding, a damaged byte and the read block size."""
+    text = "name,city\n" + "".join(f"{a},{b}\n" for a, b in rows)
+    raw = text.encode(encoding, errors="replace")
+    if damage is not None:
+        at = damage[0] % (len(raw) + 1)
+        raw = raw[:at] + damage[1] + raw[at:]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "data.csv"
+        path.write_bytes(raw)
+        spec = [SourceSpec(str(path))]
+        expected = _outcome(lambda: load_sources(spec))
+        old_block, old_head = chunks_module._BLOCK, chunks_module._HEAD_START
+        chunks_module._BLOCK, chunks_module._HEAD_START = block, block
+        try:
+            got = _outcome(lambda: _read_in_chunks(spec, 3))
+        finally:
+            chunks_module._BLOCK, chunks_module._HEAD_START = old_block, old_head
+    if " which is not read in chunks " in str(got):
+        return  # a multi-byte encoding: refused in chunks before the whole text is decoded
+    assert got == expected

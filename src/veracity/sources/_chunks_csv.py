@@ -336,7 +336,8 @@ class Delimited(Reader):
                 try:
                     decoder.decode(block, state.offset + len(block) >= self._text_size)
                 except UnicodeDecodeError as exc:
-                    state.utf8_error = state.offset + max(exc.start - pending, 0)
+                    # (It may begin in the previous block: pending bytes, never a line break.)
+                    state.utf8_error = state.offset - pending + exc.start
                     state.utf8_line = self._line(state, newlines, state.utf8_error)
             if encoding.detect:
                 if state.nul is None and b"\x00" in block:

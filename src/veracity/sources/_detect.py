@@ -150,6 +150,9 @@ MIN_CONFIDENCE = 0.8
 _NEAR_CHAOS = 0.05
 _NEAR_COHERENCE = 0.1
 _WESTERN_CHAOS = 0.15
+# Never guessed: UTF-16 and UTF-32 without a byte-order mark are told by their NULs (see
+# nul_error), and UTF-7 is not an export format.
+_NOT_GUESSED = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le", "utf_7"]
 _ENCODING_HINT = "set read.encoding in the rule file or --encoding to the file's encoding"
 # Characters that are not odd anywhere in a record: separators, quotes, common punctuation.
 _PLAIN = frozenset(" \t\r\n,;|\"'.-/()@+:&#%_!?*=[]<>")
@@ -249,7 +252,7 @@ def guess_encoding(sample: bytes, display: str, first_bad_line: Callable[[], int
             "line); fix the byte, or if the file is in another encoding set read.encoding in the rule file "
             "or --encoding"
         )
-    matches = list(charset_normalizer.from_bytes(sample))
+    matches = list(charset_normalizer.from_bytes(sample, cp_exclusion=_NOT_GUESSED))
     if not matches:
         raise _unsure(display)
     best = matches[0]
@@ -283,18 +286,31 @@ def _rank(encoding: str) -> int:
 
 def _oddness(text: str) -> float:
     """Odd characters per non-ASCII character of a reading: symbols and controls that are not
-    common punctuation, and capitals right after a small letter."""
+    common punctuation, capitals right after a small letter, and letters of another script than
+    Latin beside an ASCII letter (a reading in the wrong code page puts Greek or CJK letters
+    inside Latin words: "K鰈n", "Mόller")."""
     odd = high = 0
     after_lower = False
-    for char in text:
+    previous = " "
+    for index, char in enumerate(text):
         high += ord(char) >= 0x80
         category = unicodedata.category(char)
         if category[0] in "LNZ" or category == "Sc" or char in _PLAIN:
             odd += category == "Lu" and after_lower
+            if category[0] == "L" and ord(char) >= 0x80 and not _latin(char):
+                following = text[index + 1 : index + 2]
+                odd += (previous.isascii() and previous.isalpha()) or (
+                    following.isascii() and following.isalpha()
+                )
         else:
             odd += 1
         after_lower = category == "Ll"
+        previous = char
     return odd / max(high, 1)
+
+
+def _latin(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("LATIN")
 
 
 def _unsure(display: str) -> SourceError:
