@@ -15,7 +15,7 @@ import numpy as np
 from charset_normalizer.models import CharsetMatch
 
 from veracity.errors import SourceError
-from veracity.sources._lines import BLOCK, Mask, each_block
+from veracity.sources._lines import BLOCK, Mask, each_block, is_mac, universal_newlines
 from veracity.sources.base import Format
 
 __all__ = [
@@ -161,11 +161,11 @@ _RARE_CODECS = re.compile(r"mac_|cp(4|7|8|1006|1125)|koi8|hp_|ptcp|utf_16|utf_32
 
 
 def line_at(text: bytes, offset: int) -> int:
-    """1-based line of a byte offset in ASCII-compatible text: line breaks are LF, CRLF and a
-    lone CR (see ``_lines.lone_crs``)."""
-    prefix = text[:offset]
-    lone = prefix.count(b"\r") - text[: offset + 1].count(b"\r\n")
-    return prefix.count(b"\n") + lone + 1
+    """1-based line of a byte offset in ASCII-compatible text, with the line breaks the record
+    scan reads (``_lines.universal_newlines``). Only on the way to an error: it copies the text
+    up to the offset."""
+    prefix = universal_newlines(text[: offset + 1], is_mac(text))
+    return prefix.count(b"\n", 0, offset) + 1
 
 
 def nul_error(display: str, head: bytes, line: int) -> SourceError:
