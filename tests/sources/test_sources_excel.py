@@ -94,6 +94,20 @@ def test_a_sheet_reaching_too_far_is_refused_not_aborted(
     assert line == f"Error: book.xlsx (sheet 'Data'): {TOO_FAR}"
 
 
+@pytest.mark.parametrize(
+    "reference", [b"A99999999", b"AAAA1", b"XFE1"], ids=["8-digit-row", "4-letter-column", "XFE"]
+)
+def test_a_cell_beyond_excels_grid_is_refused(reference: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(_rewritten(LAST_CELL, SHEET, lambda xml: xml.replace(b"XFD1048576", reference)))
+    with pytest.raises(SourceError) as error:
+        load_sources([SourceSpec(str(path))])
+    assert str(error.value) == (
+        f"{path} (sheet 'Data'): a cell lies beyond XFD1048576, where Excel's grid ends; the file is damaged "
+        "or was not written by a spreadsheet program: open and re-save it in Excel, or export it as CSV"
+    )
+
+
 def _load(path: Path, sheet: str | int | None = None) -> str | None:
     data = load_sources([SourceSpec(str(path), read=ReadOptions(sheet=sheet))])
     return data.sources[0].sheet

@@ -42,6 +42,9 @@ MAX_UNPACKED = 2 << 30
 MAX_RATIO = 200
 _RATIO_FLOOR = 16 << 20
 _BLOCK = 8 << 20
+_EXCEL_ROWS = 1_048_576
+_EXCEL_COLUMNS = 16_384
+_BEYOND = 1 << 40  # the reach of a reference past Excel's grid, which calamine would still size
 _WINDOW = 16  # bytes after r=" that can hold a cell reference: 3 letters, 7 digits, a quote
 _META_LIMIT = 64 << 20  # workbook.xml and .rels files are small; more is not a workbook
 
@@ -89,6 +92,11 @@ def check_sheet(package: zipfile.ZipFile, index: int, where: str, display: str) 
         chosen = [m.filename for m in package.infolist() if "worksheets/" in m.filename.lower()]
     for part in chosen:
         rows, columns = _reach(_stream(package, part, display))
+        if rows > _EXCEL_ROWS or columns > _EXCEL_COLUMNS:
+            raise SourceError(
+                f"{where}: a cell lies beyond XFD1048576, where Excel's grid ends; the file is damaged or was "
+                "not written by a spreadsheet program: open and re-save it in Excel, or export it as CSV"
+            )
         if rows * columns > MAX_CELLS:
             last = f"{column_letter(columns - 1)}{rows}"
             raise SourceError(
@@ -147,11 +155,20 @@ def _reach_in(buf: npt.NDArray[np.uint8], stop: int) -> tuple[int, int]:
     closed = following < quotes.size
     starts, following = starts[closed], following[closed]
     lengths = quotes[following] - starts
-    starts, lengths = starts[(lengths >= 2) & (lengths <= 10)], lengths[(lengths >= 2) & (lengths <= 10)]
+    starts, lengths = starts[lengths >= 2], lengths[lengths >= 2]
     upper = [(buf[starts + i] >= ord("A")) & (buf[starts + i] <= ord("Z")) for i in range(4)]
     letters = upper[0].astype(np.int64) + (upper[0] & upper[1]) + (upper[0] & upper[1] & upper[2])
+    after = buf[starts + letters]
+    last = buf[starts + lengths - 1]
+    four_letters = upper[0] & upper[1] & upper[2] & upper[3]
+    digit_after = (after >= ord("0")) & (after <= ord("9"))
+    reference = (letters >= 1) & (digit_after | four_letters) & (last >= ord("0")) & (last <= ord("9"))
     digits = lengths - letters
-    cell = (letters >= 1) & ~(upper[0] & upper[1] & upper[2] & upper[3]) & (digits >= 1) & (digits <= 7)
+    # Four letters or eight digits: past XFD1048576, where Excel's grid ends.
+    beyond = four_letters | (digits > 7)
+    if (reference & beyond).any():
+        return _BEYOND, _BEYOND
+    cell = reference & ~beyond
     if not cell.any():
         return 0, 0
     starts, letters, digits = starts[cell], letters[cell], digits[cell]
