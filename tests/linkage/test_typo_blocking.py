@@ -223,3 +223,18 @@ def test_a_typo_rule_is_refused_before_its_record_pairs_exist(monkeypatch: pytes
         "records (its blocks pair 37,800 sets of records with the same values): add a more specific "
         "key to that rule or raise max_pairs"
     )
+
+
+def test_typo_keys_that_would_multiply_beyond_the_cap_are_refused_before_they_are_built() -> None:
+    # Three records, each with 4 variants of a and 4 of b: 48 rows, over a cap of 40, although
+    # they would make only 3 pairs.
+    data: dict[str, list[str | None]] = {"a": ["abc", "abd", "abe"], "b": ["xyz"] * 3}
+    rule = [BlockingKey("a_typo", "a", "typo"), BlockingKey("b_typo", "b", "typo")]
+    with pytest.raises(LimitError) as error:
+        _pairs([rule], data, max_pairs=40)
+    assert str(error.value).startswith(
+        "duplicates: blocking[0] [a_typo, b_typo] would build 48 blocking keys (one per set of "
+        "records with the same values and combination of their _typo variants), more than "
+        "max_pairs (40): combine fewer _typo keys in that rule, add an exact key to it, or raise max_pairs"
+    )
+    assert _pairs([rule], data, max_pairs=48) == {(0, 1), (0, 2), (1, 2)}

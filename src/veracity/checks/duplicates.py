@@ -192,7 +192,10 @@ def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
     ``blocking``, the rules are ``[<field>_typo]`` for each field compared with ``email``,
     ``phone`` or ``levenshtein``, and ``[<a>_typo, <b>_typo]`` for every two of the first three
     fields compared with ``exact``, ``jaro_winkler`` or ``date``. A rule that would compare
-    more than ``max_pairs`` pairs stops the audit with a message naming it.
+    more than ``max_pairs`` pairs, or build more than ``max_pairs`` keys (records times their
+    ``_typo`` variants: two ``_typo`` keys of names multiply to some 60 per record), stops the
+    audit with a message naming it: past a few hundred thousand records, list rules that pair
+    a ``_typo`` key with an exact one, e.g. ``[postal_code, last_name_typo]``.
 
     How a pair is compared: each ``compare`` item grades it into levels: ``exact``,
     ``jaro_winkler`` (exact / >= 0.92 / >= 0.8 / else), ``levenshtein`` (edits 1 / 2),

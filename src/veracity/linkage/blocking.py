@@ -40,7 +40,7 @@ from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import RecordValues, dense, encode
 from veracity.linkage.features import Feature
 from veracity.linkage.normalise import soundex
-from veracity.linkage.typo import deletion_variants, group_pairs, record_pairs
+from veracity.linkage.typo import TooManyVariants, deletion_variants, group_pairs, record_pairs
 
 __all__ = [
     "BlockingKey",
@@ -326,6 +326,13 @@ def _typo_rule(
     """The pairs of a rule with ``_typo`` keys, and their count; refused over ``max_pairs``."""
     try:
         groups = group_pairs(codes, variants, max_pairs)
+    except TooManyVariants as error:
+        raise LimitError(
+            f"duplicates: blocking[{index}] [{', '.join(names)}] would build {error.rows:,} blocking "
+            f"keys (one per set of records with the same values and combination of their _typo "
+            f"variants), more than max_pairs ({max_pairs:,}): combine fewer _typo keys in that rule, "
+            "add an exact key to it, or raise max_pairs"
+        ) from None
     except OverflowError as error:
         # Refused on the pairs of groups (records with the same values of all keys) that
         # share a block, before any record pair exists: each stands for one or more pairs.

@@ -26,7 +26,7 @@ import polars as pl
 
 from veracity.linkage.encoding import dense
 
-__all__ = ["GroupPairs", "deletion_variants", "group_pairs", "record_pairs"]
+__all__ = ["GroupPairs", "TooManyVariants", "deletion_variants", "group_pairs", "record_pairs"]
 
 Index = npt.NDArray[np.int64]
 
@@ -82,13 +82,24 @@ class GroupPairs:
         return int(self.sizes.max(initial=0))
 
 
+class TooManyVariants(Exception):
+    """A rule's groups times their keys' variants would be more rows than allowed."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(rows)
+        self.rows = rows
+
+
 def group_pairs(
     codes: Sequence[Index], variants: Sequence[tuple[Index, Index] | None], bound: int
 ) -> GroupPairs:
     """Groups of the records by ``codes`` (one array of value codes per key, -1 missing) and
     the pairs of groups sharing a block, where ``variants[k]`` (value code -> variant code
-    rows) replaces key k's value by its variants. Raises :class:`OverflowError` with the
-    count when the blocks would pair more than ``bound`` pairs of groups (before they exist)."""
+    rows) replaces key k's value by its variants. Raises :class:`TooManyVariants` when the
+    rows of groups and variants would be more than ``bound`` (before they are built: a row
+    takes the memory of a pair, and two ``_typo`` keys of common names multiply), and
+    :class:`OverflowError` with the count when the blocks would pair more than ``bound``
+    pairs of groups (before they exist)."""
     missing = np.logical_or.reduce([code < 0 for code in codes])
     present = np.flatnonzero(~missing)
     group = np.full(missing.size, -1, dtype=np.int64)
@@ -99,6 +110,13 @@ def group_pairs(
     inverse, first = dense(packed.select(pl.struct(pl.all()).hash(seed=11)).to_series().to_numpy())
     group[present] = inverse
     first = present[first]
+    rows = np.ones(first.size, dtype=np.float64)
+    for code, table in zip(codes, variants, strict=True):
+        if table is not None:
+            per_value = np.bincount(table[0], minlength=int(code.max(initial=0)) + 1)
+            rows *= per_value[code[first]]
+    if float(rows.sum()) > bound:
+        raise TooManyVariants(int(rows.sum()))
     # One row per group and combination of its keys' variants, the block as one integer code.
     # Exact keys go first; a row alone in its block after any key stays alone (blocks only
     # split as keys are added), so such rows are dropped before the next key multiplies them.
