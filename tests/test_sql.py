@@ -117,6 +117,12 @@ CASES = [
         ["pass", "pass"],
     ),
     Case(
+        "a date moved beyond the calendar is unknown, not an error",
+        "signup + 99999999999 > signup OR signup + INTERVAL '99999 years' > signup",
+        {"signup": ["2024-01-01", "9999-12-31"]},
+        ["pass", "pass"],
+    ),
+    Case(
         "a date minus a date is days",
         "last_updated - signup > 30",
         {"signup": ["2024-01-01", "2024-01-01"], "last_updated": ["2024-02-01", "2024-01-31"]},

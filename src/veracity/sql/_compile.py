@@ -315,10 +315,17 @@ class Translator:
             raise SqlError("a number minus a date is not defined; write the date first: d - 1")
         days = self.use(self.convert(days_side, "integer"))
         step = days if op is exp.Add else -days
+        # Beyond some 8,000 years either way the result is no date: unknown, not an overflow.
+        in_range = step.abs() <= _MAX_DAYS
         if date_side.kind == "date":
-            shifted = (self.use(date_side).cast(pl.Int32) + step.cast(pl.Int32)).cast(pl.Date)
+            days_since_epoch = self.use(date_side).cast(pl.Int64) + step
+            shifted = pl.when(in_range & (days_since_epoch.abs() <= _MAX_DAYS)).then(
+                days_since_epoch.cast(pl.Int32, strict=False).cast(pl.Date)
+            )
         else:
-            shifted = self.use(date_side) + pl.duration(days=step)
+            shifted = pl.when(in_range).then(
+                self.use(date_side) + pl.duration(days=step.clip(-_MAX_DAYS, _MAX_DAYS))
+            )
         return Value(shifted, date_side.kind)
 
     def negative(self, node: exp.Neg) -> Value:
@@ -393,6 +400,10 @@ def _python_date(text: str) -> date | None:
     except ValueError:
         return None
 
+
+#: Days from 1970-01-01 a date may reach by arithmetic (year 1970 +- 8,200): within polars'
+#: range whatever interval is added after.
+_MAX_DAYS = 3_000_000
 
 Handler = Callable[[Translator, Any], Value]
 _HANDLERS: dict[type[exp.Expression], Handler] = {

@@ -54,7 +54,8 @@ def interval(t: Translator, node: exp.Interval) -> Value:
     amount = str(node.this.this) if isinstance(node.this, exp.Literal) else ""
     unit_node = node.args.get("unit")
     unit = str(unit_node.name if isinstance(unit_node, exp.Expression) else "").lower()
-    match = re.fullmatch(r"\s*(\d{1,6})\s*([a-z]*)\s*", amount.lower())
+    # At most 99,999 of a unit: any ISO date plus that stays within polars' calendar.
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([a-z]*)\s*", amount.lower())
     if match and not unit:
         amount, unit = match.group(1), match.group(2)
     elif match:
@@ -62,7 +63,8 @@ def interval(t: Translator, node: exp.Interval) -> Value:
     suffix = _INTERVAL_UNITS.get(unit.rstrip("s") if unit not in ("s",) else unit)
     if not match or suffix is None:
         raise SqlError(
-            "write an interval as a whole number of days, weeks, months or years: INTERVAL '30 days'"
+            "write an interval as a whole number (at most 99,999) of days, weeks, months or years: "
+            "INTERVAL '30 days'"
         )
     return Value(pl.lit(None), "interval", interval=f"{int(amount)}{suffix}")
 
