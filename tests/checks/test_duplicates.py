@@ -31,6 +31,11 @@ rules:
         ("jarowinkler", 7, "unknown comparison method 'jarowinkler'; did you mean 'jaro_winkler'?"),
         ("exact, levels: [0.9]", 7, "method exact has fixed levels; remove 'levels'"),
         ("date, region_field: country", 7, "'region_field' applies to method phone only"),
+        (
+            "date, swapped_with: first_name",
+            7,
+            "'swapped_with' applies to methods exact, jaro_winkler, levenshtein, token_set only",
+        ),
     ],
 )
 def test_bad_comparisons_are_errors_at_their_line(method: str, line: int, message: str) -> None:
@@ -179,3 +184,20 @@ def test_a_rule_without_blocking_blocks_on_typo_keys_of_its_fields() -> None:
         ["email_typo"],
         ["first_name_typo", "last_name_typo"],
     ]
+
+
+def test_an_unknown_swapped_with_field_is_located_in_the_rule_file() -> None:
+    text = RULES % "jaro_winkler, swapped_with: frist_name"
+    rule_set = parse_rule_text(text, "rules.yaml")
+    [rule] = rule_set.rules
+    problems = rule.params.field_problems(["first_name", "last_name"])  # type: ignore[attr-defined]
+    assert problems == [
+        (
+            ("compare", 1, "swapped_with"),
+            "compare[1].swapped_with: field 'frist_name' is in no source; did you mean 'first_name'? "
+            "(fields: first_name, last_name)",
+        )
+    ]
+    location = rule_set.locate(("rules", 0, *problems[0][0]))
+    assert location is not None
+    assert location.line == 7
