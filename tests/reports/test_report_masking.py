@@ -16,6 +16,7 @@ from veracity.config import rule_set_from_objects
 from veracity.masking import ValueKind, mask_expr, mask_value, rule_masks, safe_name
 from veracity.personal import name_kind
 from veracity.reports import FORMATS, findings_frame, render, write_findings
+from veracity.reports.openlineage import emit_openlineage
 from veracity.results import AuditResult
 
 #: Fragments of raw values; none of them survives masking (masks keep one character per part).
@@ -297,3 +298,20 @@ def test_mask_expression_agrees_with_mask_value(values: list[str | None], kind: 
 )
 def test_column_names_with_the_shape_of_contact_data_are_masked(name: str, shown: str) -> None:
     assert safe_name(name) == shown
+
+
+def test_column_names_that_are_contact_data_are_masked_in_every_format(tmp_path: Path) -> None:
+    # Loaders refuse a CSV whose first line is data; a DataFrame or a JSON export can still
+    # carry values as column names, and lineage names every column.
+    frame = pl.DataFrame(
+        {"customer_id": ["C-1", "C-2"], "jane.doe@example.com": ["a", "b"], "+49 30 5550199": ["1", "2"]}
+    )
+    result = veracity.audit(frame, [{"id": "id-unique", "check": "unique", "fields": ["customer_id"]}])
+    outputs = {fmt: render(result, fmt) for fmt in FORMATS}
+    emit_openlineage(result, tmp_path / "events.ndjson")
+    outputs["openlineage"] = (tmp_path / "events.ndjson").read_text(encoding="utf-8")
+    for name, text in outputs.items():
+        assert "jane.doe" not in text, name
+        assert "5550199" not in text, name
+    lineage = {entry["field"] for entry in json.loads(outputs["json"])["lineage"]}
+    assert lineage == {"customer_id", "j***@e***.com", "+49 *** *** 99"}
