@@ -7,6 +7,7 @@ so those cases run the CLI as a separate process.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from cli_run import assert_refused, prepare, run_audit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from veracity.errors import SourceError
 from veracity.sources import ReadOptions, SourceSpec, _xlsx_guard, load_sources
@@ -292,3 +295,48 @@ def test_a_sheet_that_is_not_there_is_refused_naming_key_and_option(
     before = prepare(tmp_path)
     line = assert_refused(run_audit(tmp_path, [numbered.name], "--sheet", sheet), tmp_path, before)
     assert line == f"Error: book.xlsx: {message}"
+
+
+def _reference(column: int, row: int) -> str:
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{row}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.integers(1, 16_384), st.integers(1, 1_048_576), st.sampled_from(['t="s" ', 's="1" ', ""])
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    cuts=st.lists(st.integers(0, 2_000), max_size=8),
+)
+def test_the_measured_reach_is_the_largest_row_and_column(
+    cells: list[tuple[int, int, str]], cuts: list[int]
+) -> None:
+    """Whatever the attribute order and wherever the unpacked stream is split into blocks."""
+    xml = "".join(
+        f'<row r="{row}"><c {before}r="{_reference(column, row)}"><v>{row % 7}</v></c></row>'
+        for column, row, before in cells
+    ).encode()
+    bounds = sorted({cut % (len(xml) + 1) for cut in cuts} | {0, len(xml)})
+    blocks = iter([xml[start:stop] for start, stop in itertools.pairwise(bounds)])
+    assert _xlsx_guard._reach(blocks) == (
+        max(row for _, row, _ in cells),
+        max(column for column, _, _ in cells),
+    )
+
+
+@pytest.mark.parametrize(
+    "reference", ["A" + "9" * 70, "ABCDEFGHIJ1", "A99999999"], ids=["long", "letters", "8-digits"]
+)
+def test_a_reference_past_the_grid_is_found_wherever_the_blocks_split(reference: str) -> None:
+    xml = (' <c r="A1"/>' * 12 + f' <c r="{reference}"/>' + ' <c r="B2"/>' * 12).encode()
+    beyond = (_xlsx_guard._BEYOND, _xlsx_guard._BEYOND)
+    for cut in range(len(xml) + 1):
+        assert _xlsx_guard._reach(iter([xml[:cut], xml[cut:]])) == beyond, cut

@@ -45,7 +45,10 @@ _BLOCK = 8 << 20
 _EXCEL_ROWS = 1_048_576
 _EXCEL_COLUMNS = 16_384
 _BEYOND = 1 << 40  # the reach of a reference past Excel's grid, which calamine would still size
-_WINDOW = 16  # bytes after r=" that can hold a cell reference: 3 letters, 7 digits, a quote
+#: Bytes kept from one block for the next: a whitespace, r=", a reference (Excel's longest is 10
+#: characters) and its quote fit with room to spare; a value still open after them is no cell
+#: reference Excel could have written.
+_WINDOW = 64
 _META_LIMIT = 64 << 20  # workbook.xml and .rels files are small; more is not a workbook
 
 _RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -139,11 +142,11 @@ def _reach_in(buf: npt.NDArray[np.uint8], stop: int) -> tuple[int, int]:
     Vectorised: a sheet has millions of cells. Only the references of the most letters (for
     the column) and of the most digits (for the row) are converted to numbers.
     """
-    if stop <= 1:
+    if stop <= 0:
         return 0, 0
-    # r=" preceded by whitespace: the attribute r, not the end of another attribute's name.
+    # r=" preceded by whitespace (at ``at``): the attribute r, not the end of another name.
     at = np.flatnonzero(
-        (buf[1:stop] == ord("r")) & (buf[2 : stop + 1] == ord("=")) & (buf[3 : stop + 2] == ord('"'))
+        (buf[1 : stop + 1] == ord("r")) & (buf[2 : stop + 2] == ord("=")) & (buf[3 : stop + 3] == ord('"'))
     )
     before = buf[at]
     at = at[(before == 32) | (before == 9) | (before == 10) | (before == 13)]
@@ -153,6 +156,11 @@ def _reach_in(buf: npt.NDArray[np.uint8], stop: int) -> tuple[int, int]:
     quotes = np.flatnonzero(buf[: stop + _WINDOW] == ord('"'))
     following = np.searchsorted(quotes, starts)
     closed = following < quotes.size
+    unclosed = buf[starts[~closed]]
+    if (
+        ((unclosed >= ord("A")) & (unclosed <= ord("Z"))) | ((unclosed >= ord("0")) & (unclosed <= ord("9")))
+    ).any():
+        return _BEYOND, _BEYOND
     starts, following = starts[closed], following[closed]
     lengths = quotes[following] - starts
     starts, lengths = starts[lengths >= 2], lengths[lengths >= 2]
