@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlglot import exp
 from typer.testing import CliRunner
 
@@ -435,3 +437,72 @@ def test_every_allowed_node_has_a_translation() -> None:
     parts of others aside): a node let through is never one the translator cannot handle."""
     parts = {exp.Identifier, exp.DataType, exp.DataTypeParam, exp.Var}
     assert ALLOWED - parts == set(_HANDLERS)
+
+
+# ---------------------------------------------------------------------------------------------
+# any allowed expression over any data: a result or one rule-file error, never a crash
+
+ATOMS = st.sampled_from(
+    [
+        "n", "d", "ts", "t", "b", "1", "0", "2.5", "99999999999", "'2024-01-01'", "'x'", "'1'",
+        "'yes'", "NULL", "TRUE", "INTERVAL '3 months'", "INTERVAL '99999 years'", "current_date",
+    ]
+)  # fmt: skip
+BINARY = st.sampled_from(["+", "-", "*", "/", "%", "||", "=", "<", ">=", "<>", "AND", "OR", "LIKE", "ILIKE"])
+UNARY = st.sampled_from(
+    ["lower", "upper", "length", "trim", "abs", "year", "month", "day", "round", "NOT ", "-", "TRY_CAST"]
+)
+TYPES = st.sampled_from(["INT", "DATE", "TEXT", "DECIMAL", "BOOLEAN", "TIMESTAMP"])
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.tuples(inner, BINARY, inner).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
+            st.tuples(UNARY, inner, TYPES).map(
+                lambda p: (
+                    f"TRY_CAST({p[1]} AS {p[2]})"
+                    if p[0] == "TRY_CAST"
+                    else f"{p[0]}{p[1]}"
+                    if p[0] in ("NOT ", "-")
+                    else f"{p[0]}({p[1]})"
+                )
+            ),
+            st.tuples(inner, TYPES).map(lambda p: f"CAST({p[0]} AS {p[1]})"),
+            st.tuples(inner, inner, inner).map(lambda p: f"CASE WHEN {p[0]} THEN {p[1]} ELSE {p[2]} END"),
+            st.tuples(inner, inner, inner).map(lambda p: f"{p[0]} BETWEEN {p[1]} AND {p[2]}"),
+            st.tuples(inner, inner, inner).map(lambda p: f"{p[0]} IN ({p[1]}, {p[2]})"),
+            st.tuples(inner, inner).map(lambda p: f"coalesce({p[0]}, {p[1]})"),
+            st.tuples(inner, inner).map(lambda p: f"substr({p[0]}, {p[1]})"),
+        )
+
+    return st.recursive(ATOMS, extend, max_leaves=8)
+
+
+VALUES = st.sampled_from(
+    ["", "1", "-7", "40", "2.5", "x", "2024-01-01", "2024-02-30", "9999-12-31", "yes", "maybe"]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sql=_expressions(), cells=st.lists(st.tuples(VALUES, VALUES, VALUES, VALUES), min_size=1, max_size=4))
+def test_any_allowed_expression_audits_or_is_one_rule_file_error(
+    sql: str, cells: list[tuple[str, str, str, str]]
+) -> None:
+    columns = list(zip(*cells, strict=True))
+    frame = pl.DataFrame(
+        {name: [v or None for v in values] for name, values in zip("ndtb", columns, strict=True)}
+    )
+    frame = frame.with_columns(pl.col("n").alias("ts")).cast(pl.String)
+    problem = ""
+    try:
+        rules = rule_set_from_objects(
+            [{"id": "r", "check": "expression", "expr": sql}], fields={"ts": {"type": "datetime"}}
+        )
+        result = veracity.audit(frame, rules, as_of=AS_OF)
+    except RuleFileError as error:
+        problem = str(error)
+    if problem:
+        assert "\n" not in problem
+        return
+    assert 0 <= result.rules[0].failed <= result.rules[0].evaluated <= frame.height
