@@ -207,6 +207,21 @@ CASES = [
         message=(1, "vip is not a yes/no value"),
     ),
     Case(
+        "a field of 1s and 0s is a condition and compares with TRUE",
+        "flag AND flag = TRUE",
+        {"flag": ["1", "0", "1"]},
+        ["pass", "fail", "pass"],
+    ),
+    Case(
+        "a field of 1s and 0s in when:",
+        None,
+        {"state": [None, None, "CA"], "flag": ["1", "0", "7"]},
+        ["fail", "skip", "fail"],
+        when="flag",
+        check={"check": "not_null", "field": "state"},
+        message=(2, "flag is not a yes/no value"),
+    ),
+    Case(
         "the rule file's own yes/no spellings",
         "vip = 'ja'",
         {"vip": ["ja", "nein"]},

@@ -87,8 +87,10 @@ class Translator:
             if value.is_number and kind not in (*NUMERIC, "string", "boolean"):
                 raise SqlError(f"the number {value.text} cannot be compared with {describe_kind(kind)}")
             return self.typed_literal(value.text, kind)  # type: ignore[arg-type]
-        if value.field is not None and value.kind == "string" and kind in DTYPES:
-            typed = kind  # a text field beside a typed operand reads as that type
+        # A text field beside a typed operand reads as that type; a 1/0 field as yes/no.
+        flag = value.kind == "integer" and kind == "boolean"
+        if value.field is not None and (value.kind == "string" or flag) and kind in DTYPES:
+            typed = kind
             self.checked.setdefault((value.field, typed), None)  # type: ignore[arg-type]
             return Value(self.reader.read(value.field, typed), kind, field=value.field)  # type: ignore[arg-type]
         if value.kind == "integer" and kind == "decimal":
@@ -141,6 +143,10 @@ class Translator:
         fixed = {v.kind for v in values if v.kind != "null" and v.text is None}
         if len(fixed) > 1:
             fixed -= {v.kind for v in values if v.field is not None and v.kind == "string"}
+        if fixed == {"integer", "boolean"} and all(
+            v.field is not None for v in values if v.kind == "integer"
+        ):
+            return "boolean"  # a field of 1s and 0s beside TRUE/FALSE: its yes/no reading
         if len(fixed) == 1:
             return next(iter(fixed))
         if fixed <= {"integer", "decimal"} and fixed:
@@ -153,7 +159,7 @@ class Translator:
     def boolean(self, value: Value, what: str) -> pl.Expr:
         if value.kind in ("boolean", "null"):
             return self.use(value).cast(pl.Boolean)
-        if value.field is not None and value.kind == "string":
+        if value.field is not None and value.kind in ("string", "integer"):
             return self.convert(value, "boolean").expr
         raise SqlError(f"{what} must be true or false, not {describe_kind(value.kind)}")
 
