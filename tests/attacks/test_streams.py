@@ -18,6 +18,8 @@ CASES = [
     Attack(
         "broken-pipe-with-findings", [*AUDIT, "--findings", "f.csv"], FILES, 141, ["f.csv"], stdout="broken"
     ),
+    Attack("broken-pipe-rules-list", ["rules", "list"], FILES, exit_code=141, stdout="broken"),
+    Attack("broken-pipe-rules-explain", ["rules", "explain", "email"], FILES, exit_code=141, stdout="broken"),
     Attack(
         "closed-stdout", AUDIT, FILES, stdout="closed", error="standard output is closed; give -o/--output"
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -33,6 +34,17 @@ class _StderrConsole(Console):
 
 #: Progress, warnings and errors; stdout carries only the report.
 err_console = _StderrConsole(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+
+class StdoutConsole(Console):
+    """Standard output for commands that print with rich. A reader that has gone (``| head -1``)
+    raises BrokenPipeError, which the command group turns into the quiet exit 141; rich's own
+    handling would exit 1, the code of a failed quality gate."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
 
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1

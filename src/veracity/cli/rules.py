@@ -14,7 +14,7 @@ from veracity._sql_plan import check_sql
 from veracity.catalogue import catalogue_markdown, check_markdown
 from veracity.checks import REGISTRY, Dimension
 from veracity.checks.base import BooleanSpellings, CheckContext
-from veracity.cli._common import error_boundary
+from veracity.cli._common import StdoutConsole, error_boundary
 from veracity.config import RuleSet, check_fields, load_rule_file
 from veracity.errors import Location, RuleFileError, UsageError
 from veracity.safetext import printable
@@ -77,9 +77,7 @@ def list_command() -> None:
     for dimension in Dimension:
         for check in sorted((c for c in REGISTRY.values() if c.dimension is dimension), key=lambda c: c.name):
             table.add_row(check.name, dimension.value, check.summary)
-    from rich.console import Console
-
-    Console(highlight=False).print(table)
+    StdoutConsole(highlight=False).print(table)
 
 
 @app.command("explain")
@@ -104,9 +102,7 @@ def explain_command(
     if markdown:
         typer.echo(text)
     else:
-        from rich.console import Console
-
         # rich's Markdown pulls in a parser and pygments: imported only when rendered.
         from rich.markdown import Markdown
 
-        Console().print(Markdown(text))
+        StdoutConsole().print(Markdown(text))
