@@ -94,7 +94,7 @@ def test_quote_check(text: str, problem: tuple[str, int, int] | None) -> None:
 
 def _polars_records(text: str) -> list[list[str]]:
     """Records and fields the way polars splits them (values unquoted): a quote quotes only in a
-    field that starts with one. The reference for what LiteralQuotes must notice."""
+    field that starts with one. The reference QuoteCheck is held to."""
     records: list[list[str]] = []
     fields: list[str] = []
     value, quoted_field, in_quotes, fresh = "", False, False, True

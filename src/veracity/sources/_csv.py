@@ -3,6 +3,9 @@
 The structure (records, field counts, blank lines, start lines) comes from ``_lines`` on the
 raw bytes; polars only parses values. Blank lines are cut out of the bytes before polars sees
 them, so its rows correspond one-to-one to the records found here and the line numbers line up.
+For that the text must be what RFC 4180 writes: a quote that neither opens nor closes a field
+is refused at its line (``_lines.QuoteCheck``), as are comment lines at the top and a first row
+that looks like data instead of a header. Line breaks are LF, CRLF or a lone CR.
 """
 
 from __future__ import annotations
