@@ -88,7 +88,29 @@ class SourceError(VeracityError):
 
 
 class FieldError(SourceError):
-    """A rule refers to a field that none of the sources provides."""
+    """A rule refers to a field that none of the sources provides.
+
+    ``problems`` lists every such reference found in one run (one line each); ``summary`` is
+    the first line of the message, which counts them when there are several.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.summary = message
+        self.problems: tuple[str, ...] = (message,)
+
+    @classmethod
+    def collected(cls, file: str | None, problems: list[str]) -> FieldError:
+        """One error for all ``problems`` (a single one stays its own one-line error)."""
+        if len(problems) == 1:
+            return cls(problems[0])
+        where = f"{file}: " if file else ""
+        error = cls(
+            f"{where}{len(problems)} references to fields that no source provides, one per line below"
+        )
+        error.problems = tuple(problems)
+        error.args = (error.summary + "".join(f"\n  {problem}" for problem in problems),)
+        return error
 
 
 class LimitError(VeracityError):

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from veracity.cli import app
-from veracity.config import parse_rule_text, rule_set_from_objects
-from veracity.errors import RuleFileError
+from veracity.config import check_fields, parse_rule_text, rule_set_from_objects
+from veracity.errors import FieldError, RuleFileError
 
 FOUR_TYPOS = """\
 version: 1
@@ -153,3 +153,39 @@ def test_a_single_problem_stays_one_line() -> None:
     assert (
         str(error) == error.summary == "rules.yaml:3:30: rules[0]: unknown key 'feild'; did you mean 'field'?"
     )
+
+
+FIELD_TYPOS = """\
+version: 1
+key: customer
+rules:
+  - {id: a, check: not_null, field: emial}
+  - {id: b, check: not_null, field: email, when: "contry = 'DE'"}
+"""
+
+
+def test_every_unknown_field_is_reported_in_one_run() -> None:
+    rule_set = parse_rule_text(FIELD_TYPOS, "rules.yaml")
+    with pytest.raises(FieldError) as caught:
+        check_fields(rule_set, ["customer_id", "email", "country"])
+    assert (
+        caught.value.summary
+        == "rules.yaml: 3 references to fields that no source provides, one per line below"
+    )
+    assert [line.split(" is in no source")[0] for line in caught.value.problems] == [
+        "rules.yaml:2:6: key: field 'customer'",
+        "rules.yaml:4:37: rules[0].field: field 'emial'",
+        "rules.yaml:5:50: rules[1].when: field 'contry'",
+    ]
+
+
+def test_the_cli_lists_every_unknown_field(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(FIELD_TYPOS, encoding="utf-8")
+    data = tmp_path / "data.csv"
+    data.write_text("customer_id,email,country\n1,a@example.com,DE\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["rules", "check", str(rules), str(data)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Error: {rules}: 3 references to fields that no source provides, one per line below"
+    assert [line.split(": ")[1] for line in lines[1:]] == ["key", "rules[0].field", "rules[1].when"]

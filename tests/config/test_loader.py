@@ -102,7 +102,8 @@ rules:
         ),
         pytest.param(
             "version: 1\nrules:\n  - {id: a, check: not_null, field: e\n",
-            "rules.yaml:4:1: YAML syntax error: did not find expected ',' or '}'; check indentation and quoting",
+            "rules.yaml:4:1: YAML syntax error: expected ',' or '}', but got '<stream end>'; "
+            "check indentation and quoting",
             id="yaml syntax error",
         ),
         pytest.param(

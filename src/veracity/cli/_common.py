@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from veracity._atomic import remove_leftovers, written_any
-from veracity.errors import RuleFileError, UsageError, VeracityError
+from veracity.errors import FieldError, RuleFileError, UsageError, VeracityError
 from veracity.safetext import error_text, scrub_message
 
 T = TypeVar("T")
@@ -107,7 +107,7 @@ def error_boundary(debug: bool) -> Iterator[None]:
     except VeracityError as exc:
         if debug:
             print_debug_traceback(exc)
-        if isinstance(exc, RuleFileError) and len(exc.problems) > 1:
+        if isinstance(exc, RuleFileError | FieldError) and len(exc.problems) > 1:
             fail(exc.summary, [str(problem) for problem in exc.problems])
         fail(str(exc))
     except KeyboardInterrupt as exc:

@@ -49,7 +49,7 @@ class _Alias(yaml.Node):
 
 
 class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
-    """PyYAML's own parser, for when its C extension (libyaml) is not installed."""
+    """PyYAML's reader, scanner and parser, written in Python."""
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -57,34 +57,31 @@ class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
         yaml.parser.Parser.__init__(self)
 
 
-try:
-    # libyaml's parser turns text into events ten times faster than PyYAML's (a rule file of
-    # 5,000 rules: 0.6 s against 4.6 s); the nodes are composed in Python either way.
-    from yaml._yaml import CParser as _Parser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _Parser = _PyParser  # type: ignore[misc,assignment]
-
-
-class _Loader(_Parser, yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+class _Resolver(yaml.resolver.Resolver):
     """YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off/y/n as booleans,
-    which turns Norway's country code ``NO`` into ``False`` in a list of codes.
+    which turns Norway's country code ``NO`` into ``False`` in a list of codes."""
 
-    Composing also bounds the nesting depth and keeps each alias's own position."""
 
-    # libyaml's parser composes documents in C, where neither bound could be applied.
-    get_single_node = yaml.composer.Composer.get_single_node
-    compose_document = yaml.composer.Composer.compose_document
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-        self._depth = 0
+
+class _BoundedComposer(yaml.composer.Composer):
+    """Composes nodes in Python whatever the parser, bounding the nesting depth and keeping
+    each alias's own position."""
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         events: Any = self  # PyYAML's event methods carry no annotations
-        if self.check_event(yaml.AliasEvent):
+        if events.check_event(yaml.AliasEvent):
             event = events.peek_event()
             target = yaml.composer.Composer.compose_node(self, parent, index)
             assert target is not None  # an alias names a node (an unknown one raises)
@@ -92,24 +89,57 @@ class _Loader(_Parser, yaml.composer.Composer, yaml.constructor.SafeConstructor,
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _TooDeep(
-                    problem=_TOO_DEEP,
-                    problem_mark=events.peek_event().start_mark,
-                )
+                raise _TooDeep(problem=_TOO_DEEP, problem_mark=events.peek_event().start_mark)
             return yaml.composer.Composer.compose_node(self, parent, index)
         finally:
             self._depth -= 1
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+class _PyLoader(_PyParser, _BoundedComposer, yaml.constructor.SafeConstructor, _Resolver):
+    """PyYAML's own parser: the reference for error messages, and the parser without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        _PyParser.__init__(self, stream)
+        _BoundedComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+_Loader: type[_BoundedComposer]
+try:
+    from yaml._yaml import CParser
+
+    class _CLoader(CParser, _BoundedComposer, yaml.constructor.SafeConstructor, _Resolver):
+        """libyaml's parser turns text into events ten times faster than PyYAML's (a rule file
+        of 5,000 rules: 0.6 s against 4.6 s)."""
+
+        # CParser composes documents in C, where neither bound could be applied: the
+        # Python composer is used instead (CParser comes first among the bases).
+        get_single_node = yaml.composer.Composer.get_single_node
+        compose_document = yaml.composer.Composer.compose_document
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _BoundedComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+
+    _Loader = _CLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _PyLoader
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The document's root node. A text that does not parse is parsed again by PyYAML's own
+    parser (errors are rare), so that a syntax error reads the same with or without libyaml."""
+    try:
+        return _Loader(text).get_single_node()  # type: ignore[call-arg]
+    except yaml.MarkedYAMLError:
+        if _Loader is _PyLoader:
+            raise
+        _PyLoader(text).get_single_node()
+        raise
+
 
 Path_ = tuple[str | int, ...]
 
@@ -173,17 +203,12 @@ def read_yaml(text: str, file: str) -> YamlDocument:
     trusted); problems with single nodes (duplicate keys, unknown tags, unreadable scalars,
     aliases beyond the bounds) are collected in the document."""
     try:
-        node = _Loader(text).get_single_node()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         problem = exc.problem or exc.context or "invalid YAML"
-        too_deep = (
-            isinstance(exc, _TooDeep) or problem == "exceeded maximum nesting depth"
-        )  # libyaml's own bound
-        if too_deep:
-            problem = _TOO_DEEP
-        advice = "" if too_deep else "; check indentation and quoting"
+        advice = "" if isinstance(exc, _TooDeep) else "; check indentation and quoting"
         raise RuleFileError(f"YAML syntax error: {problem}{advice}", where) from None
     except yaml.YAMLError as exc:
         raise RuleFileError(f"YAML syntax error: {exc}", Location(file)) from None
@@ -217,7 +242,7 @@ class _Builder:
         self.unreadable: set[Location] = set()
         #: The path of the node being built, named in problems.
         self.here: Path_ = ()
-        self.constructor = _Loader("")
+        self.constructor = _PyLoader("")
         #: Nodes being built (by id): an alias to one of them would expand for ever.
         self.open: set[int] = set()
         #: Nodes built as part of an alias's expansion, and the alias that crossed the bound.

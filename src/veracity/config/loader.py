@@ -280,14 +280,16 @@ def sql_columns(sql: str) -> list[str]:
 
 
 def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
-    """Refuse rules that name fields no source provides (with their YAML location)."""
+    """Refuse rules that name fields no source provides (with their YAML location): every
+    such reference at once, in the order of the rule file."""
     available = list(fields)
     known = set(available)
+    found: list[str] = []
 
     def refuse(name: str, where: Location | None, what: str) -> None:
         hint = did_you_mean(name, available)
         prefix = f"{where}: " if where else ""
-        raise FieldError(
+        found.append(
             f"{prefix}{what}: field '{name}' is in no source{hint} "
             f"(fields: {', '.join(available[:12])}{', ...' if len(available) > 12 else ''})"
         )
@@ -302,9 +304,7 @@ def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
         if problems is not None:
             for path, message in problems(available):
                 where = rule_set.locate(("rules", index, *path))
-                raise FieldError(
-                    f"{where}: rules[{index}].{message}" if where else f"rules[{index}].{message}"
-                )
+                found.append(f"{where}: rules[{index}].{message}" if where else f"rules[{index}].{message}")
             continue
         for param in (*rule.params.field_params, *rule.params.optional_field_params):
             value = getattr(rule.params, param)
@@ -319,3 +319,5 @@ def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
             for name in sql_columns(sql):
                 if name not in known:
                     refuse(name, rule.key_locations.get(param), f"rules[{index}].{param}")
+    if found:
+        raise FieldError.collected(rule_set.path, found)
