@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from pydantic import ValidationError
 
 from veracity.checks import REGISTRY, CheckParams, CheckType
@@ -265,18 +264,25 @@ def _refuse_duplicate_ids(items: list[Any], positions: Positions, problems: Prob
 
 
 def sql_problem(sql: str) -> str | None:
-    """Why ``sql`` is not a usable boolean SQL expression, or None."""
+    """Why ``sql`` is not an allowed SQL expression over a record's fields, or None.
+
+    Parsed and held to the allow-list and size limits of :mod:`veracity.sql`; it is never
+    handed to an engine here, so a rule file cannot make the loader read anything.
+    """
+    from veracity.sql import SqlError, parse_sql
+
     try:
-        pl.sql_expr(sql)
-    except Exception as exc:  # polars raises several error types for bad SQL
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"invalid SQL expression: {first}"
+        parse_sql(sql)
+    except SqlError as exc:
+        return str(exc)
     return None
 
 
 def sql_columns(sql: str) -> list[str]:
-    """Column names a SQL expression reads."""
-    return list(dict.fromkeys(pl.sql_expr(sql).meta.root_names()))
+    """Column names a SQL expression reads (the loader has checked it with sql_problem)."""
+    from veracity.sql import sql_fields
+
+    return sql_fields(sql)
 
 
 def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
