@@ -268,3 +268,15 @@ def test_deep_nesting_is_refused(sql: str) -> None:
 def test_a_long_chain_of_and_or_is_one_level() -> None:
     sql = " AND ".join(f"(x = {i} OR y = {i})" for i in range(500))
     parse_sql(sql)
+
+
+def test_no_module_hands_sql_to_polars() -> None:
+    """polars' SQL engine reads files (read_csv, read_parquet) while compiling an expression: SQL
+    from a rule file must only ever reach veracity.sql's allow-list and translator."""
+    src = Path(__file__).parents[1] / "src" / "veracity"
+    offenders = [
+        str(path.relative_to(src))
+        for path in sorted(src.rglob("*.py"))
+        if any(call in path.read_text(encoding="utf-8") for call in ("sql_expr(", "SQLContext", ".sql("))
+    ]
+    assert offenders == []
