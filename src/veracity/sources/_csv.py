@@ -118,11 +118,12 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
         raise unclosed_error(display, int(records.lines[-1]))
     # polars parses the text while the structure is checked here: the parse is used as it is
     # unless blank lines must be cut out first (rare), and dropped if the checks fail.
+    # The header's width alone first: a file too wide to read is refused before polars starts.
+    check_width(_header_width(buf, records, header, ord(delimiter)), display, int(records.lines[header]))
     with ThreadPoolExecutor(max_workers=1) as parser:
+        speculative = parser.submit(_parse, text, delimiter)
         fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
         width = int(fields[header])
-        check_width(width, display, int(records.lines[header]))
-        speculative = parser.submit(_parse, text, delimiter)
 
         index = np.arange(records.starts.size)
         blank = (index < header) | (records.ends == records.starts)
@@ -166,6 +167,12 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
         delimiter=delimiter,
         encoding_confidence=decoded.confidence,
     )
+
+
+def _header_width(buf: Bytes, records: Records, header: int, delimiter: int) -> int:
+    stop = int(records.stops[header])
+    quotes = records.quotes[: int(np.searchsorted(records.quotes, stop))]
+    return int(field_counts(buf[:stop], records.starts[: header + 1], quotes, delimiter)[header])
 
 
 def comment_line(text: bytes, line: int) -> int | None:

@@ -321,18 +321,19 @@ class QuoteCheck:
             after = arr[np.minimum(quotes + 1, arr.size - 1)]
             closes = np.isin(after, self._allowed_after) | at_end
             bad = np.flatnonzero(np.where(closing, ~closes, ~opens))
-            lines = line + np.searchsorted(newlines, quotes)
+
+            def line_of(index: int) -> int:  # (only a few quotes' lines are ever needed)
+                return line + int(np.searchsorted(newlines, quotes[index]))
+
             first = int(bad[0]) if bad.size else count - 1
             # The line of the quote that opened the span the first bad (or last) quote closes.
-            opened = int(lines[first - 1]) if first > 0 else self._open_line
+            opened = line_of(first - 1) if first > 0 else self._open_line
             if bad.size:
-                self.problem = self._problem(
-                    bool(closing[first]), int(before[first]), opened, int(lines[first])
-                )
+                self.problem = self._problem(bool(closing[first]), int(before[first]), opened, line_of(first))
                 return
             if closing[-1] and at_end[-1]:
-                self._pending = self._problem(True, int(before[-1]), opened, int(lines[-1]))
-            self._open_line = int(lines[-1]) if not closing[-1] else opened
+                self._pending = self._problem(True, int(before[-1]), opened, line_of(count - 1))
+            self._open_line = line_of(count - 1) if not closing[-1] else opened
             self._parity = (self._parity + count) & 1
         self._last = int(arr[-1])
 
