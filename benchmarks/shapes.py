@@ -80,27 +80,27 @@ class Shape:
 # Building blocks, all vectorised
 
 
-def _letters(rng: np.random.Generator, n: int, low: int, high: int) -> pl.Series:
-    """``n`` random lower-case words of ``low`` to ``high`` letters."""
+def _random_text(
+    rng: np.random.Generator, n: int, low: int, high: int, alphabet: tuple[int, int]
+) -> pl.Series:
+    """``n`` random strings of ``low`` to ``high`` characters whose codes lie in ``alphabet``."""
     lengths = rng.integers(low, high + 1, n)
-    codes = rng.integers(97, 123, int(lengths.sum()), dtype=np.uint8)
+    codes = rng.integers(*alphabet, int(lengths.sum()), dtype=np.uint8)
     text = codes.tobytes().decode("ascii")
     ends = np.cumsum(lengths)
     starts = ends - lengths
     return pl.Series(
         [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)], dtype=pl.String
     )
+
+
+def _letters(rng: np.random.Generator, n: int, low: int, high: int) -> pl.Series:
+    """``n`` random lower-case words of ``low`` to ``high`` letters."""
+    return _random_text(rng, n, low, high, (97, 123))
 
 
 def _digits(rng: np.random.Generator, n: int, low: int, high: int) -> pl.Series:
-    lengths = rng.integers(low, high + 1, n)
-    codes = rng.integers(48, 58, int(lengths.sum()), dtype=np.uint8)
-    text = codes.tobytes().decode("ascii")
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    return pl.Series(
-        [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)], dtype=pl.String
-    )
+    return _random_text(rng, n, low, high, (48, 58))
 
 
 def _ids(prefix: str, n: int) -> pl.Series:
