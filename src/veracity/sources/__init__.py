@@ -4,10 +4,14 @@
 empty, whitespace-only and null-marker values become null), applies the rule file's renames,
 stacks the sources and adds provenance: a global row id, the source index, and the line
 (CSV/TSV), sheet row (Excel) or record number (Parquet, JSON, NDJSON) of every row.
+
+:func:`open_sources` prepares the same sources to be read a :class:`Chunk` of records at a time
+in bounded memory (:class:`ChunkedSources`), with the same rules and provenance.
 """
 
 from __future__ import annotations
 
+from veracity.sources._chunks import Chunk, ChunkedSources, open_sources
 from veracity.sources._detect import EXTENSIONS, FORMATS
 from veracity.sources._load import load_sources
 from veracity.sources.base import (
@@ -27,10 +31,13 @@ __all__ = [
     "LINE_COL",
     "ROW_ID",
     "SOURCE_COL",
+    "Chunk",
+    "ChunkedSources",
     "ColumnOrigin",
     "LoadedData",
     "ReadOptions",
     "SourceInfo",
     "SourceSpec",
     "load_sources",
+    "open_sources",
 ]
