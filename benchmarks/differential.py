@@ -48,12 +48,13 @@ from generate import generate_chunk  # noqa: E402
 import veracity.checks.validity as validity  # noqa: E402
 from tests.checks.test_email_fast import generate_emails  # noqa: E402
 from tests.checks.test_phone_fast import generate_phones  # noqa: E402
-from veracity.checks._countries import lookup_expr  # noqa: E402
 from veracity.checks._email_fast import email_verdicts  # noqa: E402
 from veracity.checks._parallel import map_batches, worker_count  # noqa: E402
 from veracity.checks._phone_fast import phone_verdicts  # noqa: E402
 from veracity.checks.base import REGISTRY, CheckContext  # noqa: E402
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData  # noqa: E402
+from veracity.text.countries import lookup_expr  # noqa: E402
+from veracity.text.phones import PHONE_REGIONS  # noqa: E402
 
 
 def _timed(action: Callable[[], Any]) -> tuple[Any, float]:
@@ -178,7 +179,7 @@ def realistic_timing(rows: int, seed: int) -> dict[str, Any]:
     email_params = validity.EmailParams(field="email")
     phone_params = validity.PhoneParams(field="phone", region_field="country")
     email_check, phone_check = REGISTRY["email"].build, REGISTRY["phone"].build
-    region = lookup_expr(pl.col("country"), validity._PHONE_REGIONS, "")
+    region = lookup_expr(pl.col("country"), PHONE_REGIONS, "")
     distinct_emails = frame.get_column("email").drop_nulls().n_unique()
     distinct_phones = (
         frame.filter(pl.col("phone").is_not_null()).select("phone", region.alias("r")).n_unique()

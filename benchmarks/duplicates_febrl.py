@@ -93,7 +93,7 @@ def _blocking_recall(csv: Path, rules: Path, true: set[tuple[str, str]]) -> tupl
     settings = params.settings()  # type: ignore[attr-defined]
     data = veracity.load_data(str(csv), rule_set)
     records = data.frame
-    from veracity.checks._dates import parse_date
+    from veracity.text.dates import parse_date
 
     values = RecordValues(records, lambda expr, _field: parse_date(expr))
     features = {spec.field: prepare_feature(spec, values) for spec in settings.compare}

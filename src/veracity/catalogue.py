@@ -7,8 +7,9 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 
-from veracity.checks import REGISTRY, CheckType, Dimension
+from veracity.checks import REGISTRY, CheckType
 from veracity.config.models import COMMON_RULE_KEYS
+from veracity.vocabulary import Dimension
 
 __all__ = ["catalogue_markdown", "check_markdown", "parameter_rows"]
 

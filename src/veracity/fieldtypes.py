@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from veracity.checks._dates import parse_date
 from veracity.checks.base import BooleanSpellings, parse_yes_no
 from veracity.sql import Kind, describe_kind
+from veracity.text.dates import parse_date
 
 __all__ = [
     "DATE_SHARE",

@@ -8,14 +8,13 @@ failing row ids, so partial states from several partitions merge into the exact 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import polars as pl
 
-from veracity.checks.base import Dimension
 from veracity.errors import Location
 from veracity.sources.base import SourceInfo
+from veracity.vocabulary import Dimension, Severity, Status
 
 __all__ = [
     "FINDINGS_COLUMNS",
@@ -48,20 +47,6 @@ FINDINGS_COLUMNS = (
     "value",
     "cluster_id",
 )
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-class Status(StrEnum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    #: The rule evaluated no record: it has no pass rate, so it neither passes nor counts in
-    #: any score.
-    NOT_EVALUATED = "not_evaluated"
 
 
 @dataclass

@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
-from veracity.checks.base import Dimension
 from veracity.config.loader import Rule
 from veracity.results import (
     DimensionScore,
@@ -35,9 +34,8 @@ from veracity.results import (
     Segment,
     SegmentBreakdown,
     SegmentRule,
-    Severity,
-    Status,
 )
+from veracity.vocabulary import Dimension, Severity, Status
 
 __all__ = [
     "OTHER_SEGMENT",

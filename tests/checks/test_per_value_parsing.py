@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veracity.checks._dates import parse_date
 from veracity.checks.base import CheckContext, parse_yes_no
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+from veracity.text.dates import parse_date
 
 SHAPES = [
     "2024-03-01",

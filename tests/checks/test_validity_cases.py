@@ -14,10 +14,10 @@ import yaml
 from pydantic import ValidationError
 
 from tests.checks.conftest import verdicts
-from veracity.checks._countries import ALPHA2, ALPHA3, COUNTRIES, to_alpha2
-from veracity.checks._postal import POSTAL_PATTERNS, postal_regex
 from veracity.checks.base import REGISTRY, CheckContext, Dimension
 from veracity.sources.base import LoadedData
+from veracity.text.countries import ALPHA2, ALPHA3, COUNTRIES, to_alpha2
+from veracity.text.postal import POSTAL_PATTERNS, postal_regex
 
 CASES_FILE = Path(__file__).parent / "cases" / "validity.yaml"
 AS_OF = date(2024, 6, 30)
@@ -219,7 +219,7 @@ def test_country_table_is_complete_and_consistent() -> None:
         assert re.fullmatch(r"[A-Z]{3}", alpha3)
         assert name
     assert [c[0] for c in COUNTRIES] == sorted(ALPHA2)
-    assert "XK" not in ALPHA2  # user-assigned, see _countries.py
+    assert "XK" not in ALPHA2  # user-assigned, see veracity/text/countries.py
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,9 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from veracity.checks import validity
-from veracity.checks._countries import COUNTRIES
 from veracity.checks.base import REGISTRY, CheckContext
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+from veracity.text.countries import COUNTRIES
 
 SAMPLES = 2000
 

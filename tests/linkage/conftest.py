@@ -11,12 +11,12 @@ import pytest
 
 import veracity.checks.duplicates  # noqa: F401  (registers the check until checks/__init__ imports it)
 from veracity import load_data
-from veracity.checks._dates import parse_date
 from veracity.config import rule_set_from_objects
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import RecordValues
 from veracity.linkage.features import prepare_feature
 from veracity.sources.base import LoadedData
+from veracity.text.dates import parse_date
 
 FEBRL = Path(__file__).parents[2].parent / "shared" / "benchmarks" / "febrl"
 

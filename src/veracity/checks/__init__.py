@@ -20,12 +20,12 @@ from veracity.checks.base import (
     CheckType,
     DatasetFailure,
     DatasetOutcome,
-    Dimension,
     FieldParams,
     TableOutcome,
     get_check,
     register,
 )
+from veracity.vocabulary import Dimension
 
 __all__ = [
     "REGISTRY",

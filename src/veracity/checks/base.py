@@ -12,30 +12,39 @@ The expression is evaluated once per record and means: ``True`` the record passe
 it fails, ``null`` the rule does not apply (the engine adds ``when:`` and missing-value
 handling around it, so a check only states what "good" means).
 
-Dataset-scoped checks (``scope="dataset"``, e.g. ``required_columns``) return a
-:class:`DatasetOutcome` instead: they judge the sources, not the records.
+Every check declares what it reads (``reads=``), which is how the engine runs it exactly on
+data split into partitions (chunks) without knowing any check by name:
 
-Table-scoped checks (``scope="table"``, e.g. ``duplicates``) judge records against each other
-with more than one expression can say. They return a :class:`TableOutcome`: the same per-record
-verdicts a row check yields, computed for the records in ``ctx.scope`` (``when:`` holds and
-the fields are present), plus optional per-record messages and cluster ids and a details object
-for the reports.
+- ``"record"`` (the default): the record's own fields only. Any partition judges it alone.
+- ``"key"``: the records sharing a key (``unique``). The check supplies its key expression
+  (``key=``); the engine groups the whole data by it and hands the check a :class:`KeyMatch`
+  (:func:`key_match`): whether the record is the first of its key, and where that first
+  record is. The check's expressions read only that and the record's own fields.
+- ``"table"``: the whole data set at once (``duplicates``), with more than one expression can
+  say. It returns a :class:`TableOutcome`: the same per-record verdicts a record check yields,
+  computed for the records in ``ctx.scope`` (``when:`` holds and the fields are present), plus
+  optional per-record messages and cluster ids and a details object for the reports. The
+  engine runs it once, on the records it reads (:meth:`CheckParams.read_fields`) gathered
+  from every partition.
+- ``"dataset"``: the sources' schema (``required_columns``). It returns a
+  :class:`DatasetOutcome`: it judges the sources, not the records.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
 from veracity.sources.base import LoadedData
+from veracity.vocabulary import Dimension
 
 __all__ = [
     "REGISTRY",
@@ -46,20 +55,14 @@ __all__ = [
     "DatasetOutcome",
     "Dimension",
     "FieldParams",
+    "KeyMatch",
+    "Reads",
     "TableOutcome",
     "get_check",
+    "key_match",
     "parse_yes_no",
     "register",
 ]
-
-
-class Dimension(StrEnum):
-    COMPLETENESS = "completeness"
-    VALIDITY = "validity"
-    UNIQUENESS = "uniqueness"
-    TIMELINESS = "timeliness"
-    CONSISTENCY = "consistency"
-    CONSENT = "consent"
 
 
 class CheckParams(BaseModel):
@@ -95,6 +98,13 @@ class CheckParams(BaseModel):
                     if name not in names:
                         names.append(name)
         return names
+
+
+    def read_fields(self, available: Sequence[str]) -> list[str]:
+        """Every field of the data (``available``) this rule reads: what a table check is
+        handed of each record. The referenced fields, unless a check reads fields it can only
+        tell with the data."""
+        return [name for name in self.referenced_fields() if name in available]
 
 
 def required_fields(params: CheckParams) -> list[str]:
@@ -135,6 +145,36 @@ class TableOutcome:
     cluster_ids: pl.Series | None = None
     #: Check-specific results for the reports (``to_dict()`` for JSON), e.g. clusters.
     details: Any = None
+
+
+#: What a check reads besides the rule's parameters (see the module docstring).
+Reads = Literal["record", "key", "table", "dataset"]
+
+
+@dataclass(frozen=True)
+class KeyMatch:
+    """What a ``reads="key"`` check knows of the other records sharing its key, per record:
+    columns the engine adds to the data before the check's expressions are evaluated."""
+
+    #: Boolean: no earlier record (in audit order: source, then position) has the same key.
+    first: pl.Expr
+    #: The first record with the same key: its source index (``SOURCE_COL``'s values) and its
+    #: line (``LINE_COL``'s); null where the record is itself the first.
+    source: pl.Expr
+    line: pl.Expr
+
+
+def key_columns(key: pl.Expr) -> tuple[str, str, str]:
+    """The names of the columns the engine adds for ``key``: (first, source, line). The NUL
+    keeps them apart from any column name a header can spell."""
+    stem = "__veracity\x00key:" + hashlib.sha256(str(key).encode()).hexdigest()[:16]
+    return f"{stem}:first", f"{stem}:source", f"{stem}:line"
+
+
+def key_match(key: pl.Expr) -> KeyMatch:
+    """The engine's grouping of the whole data by ``key`` (a check's ``key=`` expression)."""
+    first, source, line = key_columns(key)
+    return KeyMatch(pl.col(first), pl.col(source), pl.col(line))
 
 
 T = TypeVar("T")
@@ -227,7 +267,7 @@ class CheckContext:
         column holds far fewer distinct dates than records, parsing tries several formats per
         value, and the same field is often read by several rules.
         """
-        from veracity.checks._dates import parse_date
+        from veracity.text.dates import parse_date
 
         if fmt is None and field is not None:
             fmt = self.date_formats.get(field)
@@ -278,18 +318,26 @@ class CheckType(Generic[P]):
     build: Callable[[P, CheckContext], Any]
     doc: str
     message: str
-    scope: Literal["row", "dataset", "table"] = "row"
+    #: What the check reads besides the rule's parameters (see the module docstring).
+    reads: Reads = "record"
+    #: For ``reads="key"``: the key the engine groups records by.
+    key: Callable[[P], pl.Expr] | None = None
     #: Missing values are completeness's business: most checks do not judge them.
     skips_missing: bool = True
     #: How to mask this check's values in outputs: e-mail, phone, or any text.
     value_kind: Literal["email", "phone", "text"] = "text"
     #: Optional per-record message (a String expression); ``message`` otherwise. It is worked
-    #: out for the failing records only, so it must read nothing but the record's own fields:
-    #: what it needs of other records it reads from a Series indexed by ``ROW_ID`` (``unique``
-    #: does so for the line of the first record of a group).
+    #: out for the failing records only, so it must read nothing but the record's own fields
+    #: (and, for a key check, its :class:`KeyMatch`).
     explain: Callable[[P, CheckContext], pl.Expr] | None = None
     #: The docstring's first line, for listings.
     summary: str = ""
+
+    @property
+    def scope(self) -> Literal["row", "dataset", "table"]:
+        """What the check judges: each record ("row", whatever else it reads), the whole table
+        at once, or the sources' schema; ``reads`` says more."""
+        return "table" if self.reads == "table" else "dataset" if self.reads == "dataset" else "row"
 
     def sections(self) -> dict[str, str]:
         """The docstring split at its fixed headings."""
@@ -312,12 +360,16 @@ def register(
     params: type[P],
     *,
     message: str,
-    scope: Literal["row", "dataset", "table"] = "row",
+    reads: Reads = "record",
+    key: Callable[[P], pl.Expr] | None = None,
     skips_missing: bool = True,
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
-    """Declare a check type. A second check with the same name fails at import."""
+    """Declare a check type. A second check with the same name fails at import; a check that
+    reads a key must say which (``key=``)."""
+    if (reads == "key") != (key is not None):
+        raise RuntimeError(f"check type {name!r}: give key= exactly when reads='key'")
 
     def decorator(build: Callable[[P, CheckContext], Any]) -> Callable[[P, CheckContext], Any]:
         if name in REGISTRY:
@@ -330,7 +382,8 @@ def register(
             build=build,
             doc=doc,
             message=message,
-            scope=scope,
+            reads=reads,
+            key=key,
             skips_missing=skips_missing,
             value_kind=value_kind,
             explain=explain,

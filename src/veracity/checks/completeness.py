@@ -12,10 +12,10 @@ from veracity.checks.base import (
     CheckParams,
     DatasetFailure,
     DatasetOutcome,
-    Dimension,
     FieldParams,
     register,
 )
+from veracity.vocabulary import Dimension
 
 
 class NotNullParams(FieldParams):

@@ -7,8 +7,9 @@ from typing import ClassVar
 import polars as pl
 from pydantic import Field
 
-from veracity.checks._dates import DateFormat
-from veracity.checks.base import CheckContext, CheckParams, Dimension, register
+from veracity.checks.base import CheckContext, CheckParams, register
+from veracity.text.dates import DateFormat
+from veracity.vocabulary import Dimension
 
 
 class ConsentParams(CheckParams):

@@ -7,7 +7,8 @@ from typing import ClassVar
 import polars as pl
 from pydantic import Field, field_validator
 
-from veracity.checks.base import CheckContext, CheckParams, Dimension, register
+from veracity.checks.base import CheckContext, CheckParams, register
+from veracity.vocabulary import Dimension
 
 
 class ExpressionParams(CheckParams):

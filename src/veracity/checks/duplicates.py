@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from veracity.checks.base import CheckContext, CheckParams, Dimension, TableOutcome, register
+from veracity.checks.base import CheckContext, CheckParams, TableOutcome, register
 from veracity.linkage.comparisons import Comparison
+from veracity.vocabulary import Dimension
 
 if TYPE_CHECKING:
     from veracity.linkage.pipeline import LinkageSettings

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field
 
-from veracity.checks._dates import DateFormat
-from veracity.checks.base import CheckContext, Dimension, FieldParams, register
+from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.text.dates import DateFormat
+from veracity.vocabulary import Dimension
 
 #: A bound on ``days`` (some 2,700 years) that keeps the cut-off date inside the calendar.
 MAX_AGE_DAYS = 1_000_000

@@ -7,8 +7,9 @@ from typing import ClassVar
 import polars as pl
 from pydantic import Field, model_validator
 
-from veracity.checks.base import CheckContext, CheckParams, Dimension, register
+from veracity.checks.base import CheckContext, CheckParams, register
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL
+from veracity.vocabulary import Dimension
 
 
 class UniqueParams(CheckParams):

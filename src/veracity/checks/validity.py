@@ -19,22 +19,22 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, field_validator, model_validator
 
 from veracity._cores import spread
-from veracity.checks._countries import (
+from veracity.checks._email_fast import email_verdicts
+from veracity.checks._parallel import map_batches
+from veracity.checks._phone_fast import phone_verdicts
+from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.checks.validity_bounds import DateParams, LengthParams, RangeParams
+from veracity.text.countries import (
     ALPHA2,
     ALPHA3,
     CODE_LOOKUP,
-    COUNTRIES,
-    TRIM_CHARS,
     case_variants,
     lookup_expr,
     to_alpha2,
 )
-from veracity.checks._email_fast import email_verdicts
-from veracity.checks._parallel import map_batches
-from veracity.checks._phone_fast import phone_verdicts
-from veracity.checks._postal import POSTAL_PATTERNS, SEPARATOR, combined_regex, postal_regex
-from veracity.checks.base import CheckContext, Dimension, FieldParams, register
-from veracity.checks.validity_bounds import DateParams, LengthParams, RangeParams
+from veracity.text.phones import PHONE_REGIONS, default_region
+from veracity.text.postal import POSTAL_PATTERNS, SEPARATOR, combined_regex, postal_regex
+from veracity.vocabulary import Dimension
 
 __all__ = [
     "CountryParams",
@@ -147,19 +147,6 @@ def email(params: EmailParams, ctx: CheckContext) -> pl.Expr:
 # phone
 
 
-def _build_phone_regions() -> dict[str, str]:
-    """Spelling of a region in a record (any case) -> the phonenumbers region code."""
-    supported: set[str] = set(phonenumbers.SUPPORTED_REGIONS)
-    regions = {variant: region for region in supported for variant in case_variants(region)}
-    for alpha2, alpha3, _ in COUNTRIES:
-        if alpha2 in supported:
-            regions.update(dict.fromkeys(case_variants(alpha3), alpha2))
-    return regions
-
-
-_PHONE_REGIONS = _build_phone_regions()
-
-
 class PhoneParams(FieldParams):
     optional_field_params: ClassVar[tuple[str, ...]] = ("region_field",)
 
@@ -183,15 +170,7 @@ class PhoneParams(FieldParams):
     @field_validator("default_region")
     @classmethod
     def _supported_region(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        region = _PHONE_REGIONS.get(value.strip(TRIM_CHARS))
-        if region is None:
-            raise ValueError(
-                f"unknown default_region {value!r}: use a country code phonenumbers supports, "
-                "e.g. 'DE', 'US' or 'GBR'"
-            )
-        return region
+        return None if value is None else default_region(value)
 
     @model_validator(mode="after")
     def _distinct_fields(self) -> PhoneParams:
@@ -245,7 +224,7 @@ def _phone_region(params: PhoneParams) -> pl.Expr:
     default = params.default_region or ""
     if params.region_field is None:
         return pl.lit(default, dtype=pl.String)
-    return lookup_expr(pl.col(params.region_field), _PHONE_REGIONS, default)
+    return lookup_expr(pl.col(params.region_field), PHONE_REGIONS, default)
 
 
 @register("phone", Dimension.VALIDITY, PhoneParams, message="not a valid phone number", value_kind="phone")

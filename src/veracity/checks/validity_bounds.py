@@ -14,8 +14,9 @@ from typing import Any
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from veracity.checks._dates import validate_format
-from veracity.checks.base import CheckContext, Dimension, FieldParams, register
+from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.text.dates import validate_format
+from veracity.vocabulary import Dimension
 
 __all__ = ["DateParams", "LengthParams", "RangeParams"]
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from veracity._api import load_data
 from veracity._sql_plan import check_sql
 from veracity.catalogue import catalogue_markdown, check_markdown
-from veracity.checks import REGISTRY, Dimension
+from veracity.checks import REGISTRY
 from veracity.checks.base import BooleanSpellings, CheckContext
 from veracity.cli._common import StdoutConsole, error_boundary
 from veracity.config import RuleSet, check_fields, load_rule_file
@@ -20,6 +20,7 @@ from veracity.errors import Location, RuleFileError, UsageError
 from veracity.safetext import printable
 from veracity.sources.base import LoadedData
 from veracity.suggest import did_you_mean
+from veracity.vocabulary import Dimension
 
 app = typer.Typer(help="Validate rule files and browse the check catalogue.", no_args_is_help=True)
 

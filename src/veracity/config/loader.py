@@ -19,8 +19,8 @@ from veracity.config._problems import Problems
 from veracity.config._yaml import Path_, Positions, YamlDocument, read_yaml
 from veracity.config.models import COMMON_RULE_KEYS, DefaultsConfig, RuleConfig, RuleFileModel
 from veracity.errors import FieldError, Location, RuleFileError
-from veracity.results import Severity
 from veracity.suggest import did_you_mean
+from veracity.vocabulary import Severity
 
 __all__ = ["Rule", "RuleSet", "load_rule_file", "parse_rule_text", "rule_set_from_objects", "sql_columns"]
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from veracity.checks._dates import DateFormat
-from veracity.checks.base import Dimension
-from veracity.results import Severity
+from veracity.text.dates import DateFormat
+from veracity.vocabulary import Dimension, Severity
 
 __all__ = [
     "BooleanConfig",

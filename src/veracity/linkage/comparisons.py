@@ -14,27 +14,13 @@ from __future__ import annotations
 
 from typing import Final
 
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from veracity.checks._countries import COUNTRIES, TRIM_CHARS, case_variants
 from veracity.suggest import did_you_mean
+from veracity.text.phones import PHONE_REGIONS, default_region
 
 __all__ = ["DEFAULT_LEVELS", "METHODS", "PHONE_REGIONS", "TEXT_METHODS", "Comparison"]
 
-
-def _phone_regions() -> dict[str, str]:
-    """Spelling of a country in a record (alpha-2 or alpha-3, any case) -> phonenumbers region,
-    read as the ``phone`` check reads ``region_field``."""
-    supported: set[str] = set(phonenumbers.SUPPORTED_REGIONS)
-    regions = {variant: region for region in supported for variant in case_variants(region)}
-    for alpha2, alpha3, _ in COUNTRIES:
-        if alpha2 in supported:
-            regions.update(dict.fromkeys(case_variants(alpha3), alpha2))
-    return regions
-
-
-PHONE_REGIONS: Final[dict[str, str]] = _phone_regions()
 
 #: Every comparison method and what it compares (for errors and docs).
 METHODS: Final[dict[str, str]] = {
@@ -176,13 +162,7 @@ class Comparison(BaseModel):
             return None
         if info.data.get("method") not in (None, "phone"):
             raise ValueError("'default_region' applies to method phone only")
-        region = PHONE_REGIONS.get(value.strip(TRIM_CHARS))
-        if region is None:
-            raise ValueError(
-                f"unknown default_region {value!r}: use a country code phonenumbers supports, "
-                "e.g. 'DE', 'US' or 'GBR'"
-            )
-        return region
+        return default_region(value)
 
     @property
     def thresholds(self) -> tuple[float, ...]:

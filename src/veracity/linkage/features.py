@@ -25,10 +25,11 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
-from veracity.checks._countries import lookup_expr
-from veracity.linkage.comparisons import PHONE_REGIONS, TEXT_METHODS, Comparison
+from veracity.linkage.comparisons import TEXT_METHODS, Comparison
 from veracity.linkage.encoding import Encoded, RecordValues, dense, encode, expression
 from veracity.linkage.normalise import digits, normalise_email, normalise_phones, null_if_empty
+from veracity.text.countries import lookup_expr
+from veracity.text.phones import PHONE_REGIONS
 
 __all__ = ["Feature", "SwappedTextFeature", "pair_levels", "prepare_feature"]
 

@@ -70,7 +70,7 @@ class Duplicates:
 
 
 def _iso_dates(expr: pl.Expr, field: str) -> pl.Expr:
-    from veracity.checks._dates import parse_date
+    from veracity.text.dates import parse_date
 
     return parse_date(expr)
 

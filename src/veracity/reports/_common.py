@@ -9,10 +9,10 @@ from typing import IO
 import polars as pl
 from rich.console import Console
 
-from veracity.checks.base import Dimension
 from veracity.reports.findings import findings_frame
-from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule, Status
+from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule
 from veracity.safetext import printable
+from veracity.vocabulary import Dimension, Status
 
 __all__ = [
     "NOT_APPLICABLE",

@@ -20,7 +20,8 @@ from pathlib import Path
 from veracity._atomic import StrPath
 from veracity.reports import markdown
 from veracity.reports._common import Sample, format_int, format_rate, format_score, printable, samples_by_rule
-from veracity.results import AuditResult, RuleResult, Status
+from veracity.results import AuditResult, RuleResult
+from veracity.vocabulary import Status
 
 __all__ = [
     "MAX_ANNOTATIONS",

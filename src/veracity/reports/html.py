@@ -41,7 +41,8 @@ from veracity.reports._html_details import anchor as _anchor
 from veracity.reports._html_details import count as _count
 from veracity.reports._html_details import details_sections
 from veracity.reports._html_details import display as _t
-from veracity.results import AuditResult, RuleResult, SegmentBreakdown, Status
+from veracity.results import AuditResult, RuleResult, SegmentBreakdown
+from veracity.vocabulary import Status
 
 __all__ = ["SAMPLES_PER_RULE", "TOP_VALUES", "render"]
 

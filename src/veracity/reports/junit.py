@@ -33,7 +33,8 @@ from veracity.reports._common import (
     samples_by_rule,
     segment_label,
 )
-from veracity.results import AuditResult, RuleResult, Status
+from veracity.results import AuditResult, RuleResult
+from veracity.vocabulary import Status
 
 __all__ = ["SAMPLES_PER_RULE", "render", "testcase_name"]
 

@@ -23,7 +23,8 @@ from veracity.reports._common import (
     source_paths,
     weakest_rules,
 )
-from veracity.results import AuditResult, SegmentBreakdown, Status
+from veracity.results import AuditResult, SegmentBreakdown
+from veracity.vocabulary import Status
 
 __all__ = ["SAMPLES_PER_RULE", "render"]
 

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from veracity.errors import UsageError, VeracityError
 from veracity.masking import safe_name
-from veracity.results import AuditResult, RuleResult, Severity, Status
+from veracity.results import AuditResult, RuleResult
 from veracity.sources.base import ColumnOrigin, SourceInfo
+from veracity.vocabulary import Severity, Status
 
 if TYPE_CHECKING:
     from openlineage.client.event_v2 import InputDataset, OutputDataset, RunEvent

@@ -18,7 +18,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from veracity.checks.base import Dimension
 from veracity.reports._common import (
     NOT_APPLICABLE,
     Sample,
@@ -34,7 +33,8 @@ from veracity.reports._common import (
     source_paths,
     weakest_rules,
 )
-from veracity.results import AuditResult, RuleResult, SegmentBreakdown, Severity, Status
+from veracity.results import AuditResult, RuleResult, SegmentBreakdown
+from veracity.vocabulary import Dimension, Severity, Status
 
 __all__ = ["DEFAULT_WIDTH", "SAMPLES_PER_RULE", "render"]
 

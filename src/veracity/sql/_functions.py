@@ -37,7 +37,7 @@ def cast(t: Translator, node: exp.Cast) -> Value:
     if kind == "datetime" and value.kind == "date":
         return Value(source.cast(pl.Datetime("us")), "datetime")
     if kind == "date" and value.kind == "string":
-        from veracity.checks._dates import parse_date
+        from veracity.text.dates import parse_date
 
         return Value(parse_date(source), "date")
     raise SqlError(f"{describe_kind(value.kind)} cannot be cast to {describe_kind(kind)}")

@@ -24,8 +24,8 @@ from datetime import date
 from itertools import pairwise
 from typing import Literal
 
-from veracity.checks.base import Dimension
 from veracity.history import RunRecord, rule_file_label
+from veracity.vocabulary import Dimension
 
 __all__ = [
     "DAYS_PER_MONTH",
