@@ -17,8 +17,9 @@ path and interpreter shutdown are exercised) and asserts:
 - no ``planted`` string (values from the data, which are personal) appears in stdout, stderr
   or any file the run created or replaced.
 
-Streams can be attacked too: ``stdin``/``stdout`` may be ``"closed"`` (the descriptor is closed
-before ``exec``, as ``<&-`` and ``>&-`` do) and stdout may be ``"broken"`` (a pipe whose reader
+Streams can be attacked too: ``stdin``/``stdout``/``stderr`` may be ``"closed"`` (the descriptor
+is closed before ``exec``, as ``<&-``, ``>&-`` and ``2>&-`` do; with stderr closed no ``Error:``
+line can be seen, so none is expected) and stdout may be ``"broken"`` (a pipe whose reader
 has gone, as in ``| head -0``). ``prepare`` runs after the files are written (links, modes);
 ``interrupt`` sends a signal once its condition holds on the working directory (or after a
 delay), for clean-up on signals.
@@ -93,6 +94,7 @@ class Attack:
     error_lines: int | None = None
     stdin: bytes | Literal["closed"] | None = None
     stdout: Stream = "pipe"
+    stderr: Literal["pipe", "closed"] = "pipe"
     #: Append standard output to this file of the working directory instead (``>> FILE``).
     stdout_to: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
@@ -143,7 +145,11 @@ def run(case: Attack, workdir: Path) -> Outcome:
     }
     env.update({"NO_COLOR": "1", "COLUMNS": "120", "PYTHONUNBUFFERED": "1", **case.env})
     command = [sys.executable, "-m", "veracity", *case.args]
-    closed = ([0] if case.stdin == "closed" else []) + ([1] if case.stdout == "closed" else [])
+    closed = [
+        fd
+        for fd, stream in enumerate((case.stdin, case.stdout, case.stderr))
+        if isinstance(stream, str) and stream == "closed"
+    ]
 
     def close_streams() -> None:
         for fd in closed:
@@ -222,6 +228,8 @@ def attack(case: Attack, tmp_path: Path) -> Outcome:
         assert "internal error" not in stream, f"an internal error\n{where}"
     errors = [line for line in outcome.stderr.splitlines() if line.startswith("Error:")]
     wanted = case.error_lines if case.error_lines is not None else int(outcome.code == 2)
+    if case.stderr == "closed":
+        wanted = 0
     assert len(errors) == wanted, f"{len(errors)} 'Error:' lines, expected {wanted}\n{where}"
     if case.error is not None:
         assert case.error in "".join(errors[:1]), f"the error line lacks {case.error!r}\n{where}"

@@ -35,6 +35,28 @@ CASES = [
         error="which is closed",
     ),
     Attack("closed-stdin-unused", AUDIT, FILES, exit_code=1, stdin="closed"),
+    # `2>&-`: nobody reads the messages, but the run ends as it would with them read.
+    Attack("closed-stderr", AUDIT, FILES, exit_code=1, stderr="closed"),
+    Attack("closed-stderr-with-output", [*AUDIT, "-o", "r.txt"], FILES, 1, ["r.txt"], stderr="closed"),
+    Attack(
+        "closed-stderr-progress", [*AUDIT, "--progress", "-o", "r.txt"], FILES, 1, ["r.txt"], stderr="closed"
+    ),
+    Attack("closed-stderr-usage-error", [*AUDIT, "--no-such-flag"], FILES, stderr="closed"),
+    Attack("closed-stderr-missing-data", ["audit", "-r", "rules.yaml", "gone.csv"], FILES, stderr="closed"),
+    Attack(
+        "closed-stderr-debug", ["audit", "-r", "rules.yaml", "gone.csv", "--debug"], FILES, stderr="closed"
+    ),
+    Attack(
+        "closed-stderr-github-actions",
+        AUDIT,
+        FILES,
+        1,
+        ["summary.md"],
+        stderr="closed",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": "summary.md"},
+    ),
+    Attack("closed-stdout-and-stderr", AUDIT, FILES, stdout="closed", stderr="closed"),
+    Attack("closed-stderr-rules-check", ["rules", "check", "rules.yaml"], FILES, 0, stderr="closed"),
     Attack("stdin-data", ["audit", "-r", "rules.yaml", "-"], FILES, exit_code=1, stdin=DATA.encode()),
 ]
 

@@ -147,6 +147,8 @@ def _open_closed_streams() -> None:
     Otherwise the next file opened takes the descriptor, and whatever is written to the stream
     (by a library, or by the report) would land in it. Python has set ``sys.stdout`` (or
     ``sys.stdin``) to None by then, which is how the commands see that the stream is closed.
+    A closed standard error only means nobody reads the messages, so ``sys.stderr`` writes to
+    /dev/null: the annotations, ``--debug`` tracebacks and warnings need a stream to go to.
     """
     for fd in (0, 1, 2):
         try:
@@ -156,6 +158,8 @@ def _open_closed_streams() -> None:
             if opened != fd:
                 os.dup2(opened, fd)
                 os.close(opened)
+            if fd == 2 and sys.stderr is None:
+                sys.stderr = open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
 
 
 def _handle_termination() -> None:
