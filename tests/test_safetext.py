@@ -119,6 +119,19 @@ def test_json_safe_is_lossless_and_leaves_no_raw_control(document: dict[str, str
         ("index 3 is out of bounds for length 3", "index 3 is out of bounds for length 3"),
         ("bad\x1b[2J", "bad\\x1b[2J"),
         ("could not parse column\nshape: (1, 1)\n│ Zebulon │", "could not parse column […]"),
+        # Values a library did not quote.
+        (
+            "Unknown string format: Thomas present at position 0",
+            "Unknown string format: … present at position 0",
+        ),
+        ("no row for Müller-Lüdenscheidt in table", "no row for … in table"),
+        ("cannot read Zoë", "cannot read …"),
+        ("bad birth date 3/4/1987 in row", "bad birth date … in row"),
+        ("bad date 30.02.21 in row", "bad date … in row"),
+        ("not a number: 12ab", "not a number: …"),
+        ("not a number: +4917", "not a number: …"),
+        ("casting from Utf8View to Boolean not supported", "casting from Utf8View to Boolean not supported"),
+        ("rules[2].threshold: must be between 0 and 1", "rules[2].threshold: must be between 0 and 1"),
     ],
 )
 def test_exception_messages_lose_their_values(message: str, scrubbed: str) -> None:

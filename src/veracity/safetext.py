@@ -118,20 +118,31 @@ def neutralise_formula_expr(cell: pl.Expr) -> pl.Expr:
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|«[^»\n]*»|‘[^’\n]*’|“[^”\n]*”")
 _EMAIL = re.compile(r"[^\s'\"<>()\[\],;:]+@[^\s'\"<>()\[\],;:]+")
 _DIGITS = re.compile(r"\+?\d(?:[\d \-./]{4,}\d)")
+# Values a library quotes without quote marks. The words of messages are ASCII, names in the
+# data often are not; a capitalised word or a number right after ": " stands where messages put
+# the value (``Unknown string format: Thomas``); short dates are birth dates as often as not.
+_TOKEN_END = r"[^\s'\"`,;:()\[\]{}<>]*"
+_NON_ASCII_WORD = re.compile(_TOKEN_END + r"[^\x00-\x7f\s…«»‘’“”]" + _TOKEN_END)
+_VALUE_AFTER_COLON = re.compile(r"(?<=: )[A-Z0-9+]" + _TOKEN_END)
+_SHORT_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 _REDACTED = "…"
 
 
 def scrub_message(text: str) -> str:
     """An exception's message without the values it may quote: only its first line (later
     lines of library messages are previews of the data or hints), with quoted literals as
-    ``'…'``, e-mail addresses and numbers of six digits or more as ``…``, and control
-    characters shown as escapes."""
+    ``'…'``, e-mail addresses, numbers of six digits or more, dates, words with non-ASCII
+    letters and a capitalised word or number right after ``": "`` as ``…``, and control
+    characters shown as escapes. An unquoted all-ASCII word inside a sentence cannot be told
+    from the message's own words and stays."""
     first, _, rest = text.strip("\n").partition("\n")
     scrubbed = _QUOTED.sub(lambda m: m.group()[0] + _REDACTED + m.group()[-1], first)
     scrubbed = _EMAIL.sub(_REDACTED, scrubbed)
     scrubbed = _DIGITS.sub(
         lambda m: _REDACTED if sum(c.isdigit() for c in m.group()) >= 6 else m.group(), scrubbed
     )
+    for pattern in (_SHORT_DATE, _NON_ASCII_WORD, _VALUE_AFTER_COLON):
+        scrubbed = pattern.sub(_REDACTED, scrubbed)
     return printable(scrubbed) + (" […]" if rest.strip() else "")
 
 
