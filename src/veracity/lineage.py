@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from veracity.fieldtypes import FieldType
 from veracity.masking import safe_name
 from veracity.results import FieldLineage
+from veracity.sources import source_kinds
 from veracity.sources.base import LoadedData
 
 __all__ = ["build_lineage"]
 
-_TEXT_FORMATS = {"csv", "tsv"}
+#: Kinds whose values are text in the source itself: nothing is "read as text" from them.
+_TEXT_FORMATS = {kind.name for kind in source_kinds() if kind.text}
 
 
 def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> list[FieldLineage]:

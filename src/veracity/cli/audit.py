@@ -29,7 +29,12 @@ from veracity.config import RuleSet
 from veracity.errors import UsageError
 from veracity.reports import FORMATS, render
 from veracity.results import AuditResult
+from veracity.sources import FORMATS as INPUT_FORMATS
 from veracity.sources.base import ReadOptions
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def audit_command(
@@ -64,7 +69,7 @@ def audit_command(
     ] = False,
     input_format: Annotated[
         str | None,
-        typer.Option("--input-format", help="Read inputs as csv, tsv, parquet, json, ndjson or xlsx."),
+        typer.Option("--input-format", help=f"Read inputs as {_either(INPUT_FORMATS)}."),
     ] = None,
     delimiter: Annotated[
         str | None, typer.Option("--delimiter", help="CSV delimiter (detected by default).")
@@ -127,16 +132,9 @@ def audit_command(
         fmt = output_format or "table"
         if fmt not in FORMATS:
             raise UsageError(f"--format: unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
-        if input_format is not None and input_format not in (
-            "csv",
-            "tsv",
-            "parquet",
-            "json",
-            "ndjson",
-            "xlsx",
-        ):
+        if input_format is not None and input_format not in INPUT_FORMATS:
             raise UsageError(
-                f"--input-format: unknown format '{input_format}'; choose csv, tsv, parquet, json, ndjson or xlsx"
+                f"--input-format: unknown format '{input_format}'; choose {_either(INPUT_FORMATS)}"
             )
         if findings is not None and findings.suffix.lower() not in (".csv", ".parquet"):
             raise UsageError(f"--findings: {findings} must end in .csv or .parquet")
@@ -145,7 +143,7 @@ def audit_command(
         if duplicates is not None and duplicates.suffix.lower() not in (".csv", ".parquet"):
             raise UsageError(f"--duplicates: {duplicates} must end in .csv or .parquet")
         read = ReadOptions(
-            format=input_format,  # type: ignore[arg-type]
+            format=input_format,
             delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
             encoding=encoding,
             null_markers=tuple(null_marker or ()),

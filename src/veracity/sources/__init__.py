@@ -12,7 +12,6 @@ in bounded memory (:class:`ChunkedSources`), with the same rules and provenance.
 from __future__ import annotations
 
 from veracity.sources._chunks import Chunk, ChunkedSources, open_sources
-from veracity.sources._detect import EXTENSIONS, FORMATS
 from veracity.sources._load import load_sources
 from veracity.sources.base import (
     LINE_COL,
@@ -24,6 +23,20 @@ from veracity.sources.base import (
     SourceInfo,
     SourceSpec,
 )
+from veracity.sources.registry import (
+    OpenContext,
+    Opened,
+    SourceKind,
+    extensions,
+    file_formats,
+    register,
+    source_kinds,
+)
+
+#: File formats (``read.format`` / ``--input-format`` values), from the registry.
+FORMATS: tuple[str, ...] = file_formats()
+#: File extension -> format, from the registry.
+EXTENSIONS: dict[str, str] = extensions()
 
 __all__ = [
     "EXTENSIONS",
@@ -35,9 +48,14 @@ __all__ = [
     "ChunkedSources",
     "ColumnOrigin",
     "LoadedData",
+    "OpenContext",
+    "Opened",
     "ReadOptions",
     "SourceInfo",
+    "SourceKind",
     "SourceSpec",
     "load_sources",
     "open_sources",
+    "register",
+    "source_kinds",
 ]

@@ -8,7 +8,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import get_args
 
 import charset_normalizer
 import numpy as np
@@ -19,8 +18,6 @@ from veracity.sources._lines import BLOCK, Mask, each_block, is_mac, universal_n
 from veracity.sources.base import Format
 
 __all__ = [
-    "EXTENSIONS",
-    "FORMATS",
     "MIN_CONFIDENCE",
     "Decoded",
     "decode",
@@ -35,22 +32,6 @@ __all__ = [
     "undecodable",
     "undetected",
 ]
-
-FORMATS: tuple[Format, ...] = get_args(Format)
-
-EXTENSIONS: dict[str, Format] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".json": "json",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-}
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
@@ -67,21 +48,24 @@ _UTF8_CODECS = {"utf-8", "utf-8-sig"}
 
 def detect_format(given: str | None, path: str, display: str) -> Format:
     """The format named in the read options, else the one the extension implies."""
+    from veracity.sources.registry import extensions, file_formats
+
+    formats, known = file_formats(), extensions()
     if given is not None:
-        if given not in FORMATS:
+        if given not in formats:
             raise SourceError(
                 f"{display}: unknown format {given!r} in read.format or --input-format; use one of "
-                f"{', '.join(FORMATS)}"
+                f"{', '.join(formats)}"
             )
         return given
     suffix = PurePath(path).suffix.lower()
-    if suffix in EXTENSIONS:
-        return EXTENSIONS[suffix]
+    if suffix in known:
+        return known[suffix]
     found = f"the extension '{suffix}'" if suffix else "a name without an extension"
-    accepted = " ".join(EXTENSIONS)
+    accepted = " ".join(known)
     raise SourceError(
         f"{display}: cannot tell the format from {found} (accepted: {accepted}); "
-        f"set read.format in the rule file or --input-format to one of {', '.join(FORMATS)}"
+        f"set read.format in the rule file or --input-format to one of {', '.join(formats)}"
     )
 
 

@@ -33,8 +33,12 @@ SOURCE_COL = "__veracity_source"
 #: Excel sheet row, or the record number for Parquet/JSON/NDJSON.
 LINE_COL = "__veracity_line"
 
-Format = Literal["csv", "tsv", "parquet", "json", "ndjson", "xlsx"]
-PositionKind = Literal["line", "row", "record"]
+#: A source kind's name (``veracity.sources.registry``): csv, tsv, parquet, json, ndjson, xlsx,
+#: postgresql, sqlite, ...
+Format = str
+#: What ``LINE_COL`` counts: the CSV line, the Excel sheet row, the record number, or (for a
+#: database table) the row's ordinal in the read, the record being named by its key value.
+PositionKind = Literal["line", "row", "record", "key"]
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,18 @@ class ReadOptions:
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One input: a path as the user gave it (``-`` for stdin), a rename map, read options."""
+    """One input: a path as the user gave it (``-`` for stdin) or a database URL, a rename map,
+    read options.
+
+    For a database (``postgresql://...``, ``sqlite:///...``) ``table`` or ``query`` says what to
+    read (the URL's ``?table=`` does too).
+    """
 
     path: str
     columns: Mapping[str, str] = field(default_factory=dict)
     read: ReadOptions = field(default_factory=ReadOptions)
+    table: str | None = None
+    query: str | None = None
 
 
 @dataclass
@@ -86,6 +97,9 @@ class SourceInfo:
     delimiter: str | None = None  # detected or given (CSV/TSV)
     sheet: str | None = None  # Excel sheet name
     null_markers: tuple[str, ...] = ()
+    #: Kind-specific facts for lineage (database sources: server, database, table or query and
+    #: its sha256, read_at); never a password.
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

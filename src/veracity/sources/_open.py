@@ -1,0 +1,158 @@
+"""Opening one source spec through the registry, and the column rules every kind shares:
+renames, and "missing" spellings turned into null."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from veracity.errors import SourceError
+from veracity.sources._detect import detect_format
+from veracity.sources._files import FileKind
+from veracity.sources._input import STDIN_DISPLAY, STDIN_PATH, read_stdin, readable_path, stdin_format
+from veracity.sources._pieces import Reader
+from veracity.sources._table import RESERVED, quote
+from veracity.sources.base import ColumnOrigin, SourceInfo, SourceSpec
+from veracity.sources.registry import OpenContext, Opened, kind_named, kind_of_url
+
+__all__ = ["MAX_SOURCES", "OpenSource", "check_specs", "null_missing", "open_source", "open_spec"]
+
+MAX_SOURCES = 2**16  # SOURCE_COL is UInt16
+
+
+@dataclass
+class OpenSource:
+    """One opened source of an audit: its description, its fields, its reader."""
+
+    index: int
+    info: SourceInfo
+    fields: list[str]  # field name of each column of the source
+    markers: tuple[str, ...]
+    reader: Reader
+
+
+def check_specs(specs: Sequence[SourceSpec]) -> None:
+    if not specs:
+        raise SourceError("no sources to load; list at least one file under 'sources:' in the rule file")
+    if len(specs) > MAX_SOURCES:
+        raise SourceError(f"{len(specs)} sources given, at most {MAX_SOURCES} can be audited together")
+    if sum(spec.path == STDIN_PATH for spec in specs) > 1:
+        raise SourceError(
+            "standard input ('-') is given as a source more than once; it can be read only once"
+        )
+
+
+def open_spec(spec: SourceSpec, context: OpenContext) -> Opened:
+    """The source a spec names, opened by its kind: standard input, a URL's scheme, or a file's
+    ``read.format`` or extension."""
+    if spec.path == STDIN_PATH:
+        # Standard input can be read only once: it is held whole.
+        raw = read_stdin(context.stdin)
+        kind = kind_named(stdin_format(spec.read.format, raw))
+        assert isinstance(kind, FileKind)  # stdin_format names only file kinds
+        return kind.open_bytes(raw, spec.read, STDIN_DISPLAY, context.chunk_rows)
+    by_url = kind_of_url(spec.path)
+    if by_url is not None:
+        return by_url.open(spec, context)
+    # A missing file is reported before a name whose format cannot be told.
+    readable_path(spec.path, context.base_dir)
+    kind = kind_named(detect_format(spec.read.format, spec.path, spec.path))
+    assert kind is not None  # detect_format names only registered kinds
+    return kind.open(spec, context)
+
+
+def open_source(
+    index: int,
+    spec: SourceSpec,
+    context: OpenContext,
+    markers: tuple[str, ...],
+) -> OpenSource:
+    opened = open_spec(spec, context)
+    reader = opened.reader
+    used_markers = tuple(dict.fromkeys((*markers, *spec.read.null_markers)))
+    fields = _fields(reader.names, spec.columns, opened.display)
+    origins = [
+        ColumnOrigin(original=name, field=renamed, original_type=kind)
+        for name, renamed, kind in zip(reader.names, fields, reader.original_types, strict=True)
+    ]
+    is_file = spec.path == STDIN_PATH or kind_of_url(spec.path) is None
+    info = SourceInfo(
+        index=index,
+        # Files keep the path as given; a database is named by its masked URL.
+        path=spec.path if is_file else opened.display,
+        format=opened.format,
+        size=opened.size,
+        sha256=opened.sha256,
+        rows=reader.rows,
+        position_kind=reader.position_kind,
+        columns=origins,
+        encoding=opened.encoding,
+        encoding_confidence=opened.encoding_confidence,
+        delimiter=opened.delimiter,
+        sheet=opened.sheet,
+        null_markers=used_markers,
+        details=dict(opened.details),
+    )
+    return OpenSource(index=index, info=info, fields=fields, markers=used_markers, reader=reader)
+
+
+def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> list[str]:
+    """The field name of each column.
+
+    Renames of columns this source lacks are ignored: the CLI applies the renames of every
+    configured source to each file it is given.
+    """
+    fields = [renames.get(name, name) for name in columns]
+    for name, field in zip(columns, fields, strict=True):
+        if field == name:
+            continue
+        if not field.strip():
+            raise SourceError(
+                f"{display}: column {quote(name)} is renamed to an empty name; give it a field name"
+            )
+        if field in RESERVED:
+            raise SourceError(
+                f"{display}: column {quote(name)} is renamed to the reserved name {quote(field)}; "
+                "choose another"
+            )
+    owners: dict[str, str] = {}
+    for name, field in zip(columns, fields, strict=True):
+        first = owners.setdefault(field, name)
+        if first == name:
+            continue
+        if field in (first, name):
+            # One of the two keeps its own name: the rename lands on an existing column.
+            renamed = name if field == first else first
+            raise SourceError(
+                f"{display}: renaming column {quote(renamed)} to {quote(field)} collides with the existing "
+                f"column {quote(field)}; choose another field name in the rule file"
+            )
+        raise SourceError(
+            f"{display}: columns {quote(first)} and {quote(name)} are both renamed to {quote(field)}; "
+            "choose different field names"
+        )
+    return fields
+
+
+def null_missing(
+    frame: pl.DataFrame, fields: list[str], markers: tuple[str, ...]
+) -> tuple[pl.DataFrame, list[int]]:
+    """Whitespace-only values and null markers become null; also return how many per column."""
+
+    def missing(name: str) -> pl.Expr:
+        column = pl.col(name)
+        blank = column.str.strip_chars() == ""
+        if markers:
+            blank = blank | column.is_in(markers)
+        return blank.fill_null(False)
+
+    names = frame.columns
+    cleaned = frame.select(
+        pl.when(missing(name)).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col(name)).alias(field)
+        for name, field in zip(names, fields, strict=True)
+    )
+    # Null counts are kept with each column, so this counts without a second pass.
+    counts = [cleaned.to_series(i).null_count() - frame.to_series(i).null_count() for i in range(len(names))]
+    return cleaned, counts

@@ -1,0 +1,48 @@
+"""CSV and TSV: whole files through ``_csv.read_delimited``, chunks through ``_chunks_csv``."""
+
+from __future__ import annotations
+
+from veracity.sources._chunks_csv import Delimited
+from veracity.sources._csv import read_delimited
+from veracity.sources._files import FileKind
+from veracity.sources._input import is_stream, readable_path
+from veracity.sources._table import Table
+from veracity.sources.base import ReadOptions, SourceSpec
+from veracity.sources.registry import OpenContext, Opened, register
+
+__all__ = ["Csv", "Tsv"]
+
+
+@register
+class Csv(FileKind):
+    name = "csv"
+    order = 10
+    extensions = (".csv", ".txt")
+    text = True
+
+    def read(self, raw: bytes, options: ReadOptions, display: str) -> Table:
+        return read_delimited(raw, self.name, options, display)
+
+    def open(self, spec: SourceSpec, context: OpenContext) -> Opened:
+        path = readable_path(spec.path, context.base_dir)
+        # A named pipe can be read only once, so it is read whole like standard input.
+        if context.chunk_rows is None or is_stream(path):
+            return super().open(spec, context)
+        delimited = Delimited(path, self.name, spec.read, spec.path, context.chunk_rows)
+        return Opened(
+            reader=delimited,
+            format=self.name,
+            display=spec.path,
+            size=delimited.size,
+            sha256=delimited.sha256,
+            encoding=delimited.encoding,
+            encoding_confidence=delimited.encoding_confidence,
+            delimiter=delimited.delimiter,
+        )
+
+
+@register
+class Tsv(Csv):
+    name = "tsv"
+    order = 20
+    extensions = (".tsv", ".tab")

@@ -1,0 +1,21 @@
+"""Excel workbooks (.xlsx, .xlsm), one sheet, read whole."""
+
+from __future__ import annotations
+
+from veracity.sources._excel import read_excel
+from veracity.sources._files import FileKind
+from veracity.sources._table import Table
+from veracity.sources.base import ReadOptions
+from veracity.sources.registry import register
+
+__all__ = ["Excel"]
+
+
+@register
+class Excel(FileKind):
+    name = "xlsx"
+    order = 60
+    extensions = (".xlsx", ".xlsm")
+
+    def read(self, raw: bytes, options: ReadOptions, display: str) -> Table:
+        return read_excel(raw, options, display)
