@@ -1,0 +1,415 @@
+"""The shape of the code, checked: layers, private modules, file sizes.
+
+Data flows one way (sources -> engine (checks) -> results -> scoring -> reports), so imports
+point one way: every top-level part of ``veracity`` sits in one layer of :data:`LAYERS`, and a
+module may import only its own part and the parts of lower layers. Parts that share a layer are
+independent: neither imports the other. A strict order of layers also means no import cycle
+between parts. A private module or name (``_name``) belongs to the package that holds it: only
+that package's modules import it; everything else goes through the package's public modules.
+(The top-level ``veracity._name`` modules are thus shared by all of veracity, never by users.)
+
+The checker reads the source with :mod:`ast` (every ``import``, at module level, inside
+functions or under ``TYPE_CHECKING``: each is a dependency), so it needs no import of the code
+and runs on any copy of the tree; the last tests run it on altered copies to show it fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+ROOT = "veracity"
+
+#: Top-level parts of ``veracity``, highest layer first. A part may import the parts of any
+#: later layer; parts within one layer may not import each other. ``veracity.engine`` names the
+#: engine whether it is a module or a package: the runner schedules partitions and calls the
+#: checks, the scoring and the findings writer, so it sits above them.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("veracity.__main__",),
+    ("veracity.cli",),
+    ("veracity.chunked",),
+    ("veracity._api",),
+    ("veracity.engine",),
+    ("veracity.reports", "veracity.catalogue"),
+    ("veracity.history",),
+    ("veracity.scoring", "veracity.lineage"),
+    ("veracity.masking",),
+    ("veracity.results",),
+    ("veracity._sql_plan",),
+    # The rule-file loader resolves check names against the registry: config sits above checks.
+    ("veracity.config",),
+    ("veracity.fieldtypes",),
+    ("veracity.checks",),
+    ("veracity.linkage",),
+    ("veracity.sql", "veracity.sources"),
+    (
+        "veracity.vocabulary",
+        "veracity.text",
+        "veracity.packs",
+        "veracity.personal",
+        "veracity.safetext",
+        "veracity.suggest",
+        "veracity._atomic",
+        "veracity._cores",
+        "veracity._history_migrations",
+    ),
+    ("veracity.errors",),
+)
+
+#: Parts that may be absent from the tree (on their way out).
+OPTIONAL_PARTS = frozenset({"veracity.chunked"})
+
+#: Imports that break the layers, each with the reason it is tolerated. Every entry must still
+#: occur (a test fails on a stale one), so the list can only shrink.
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    (
+        "veracity.checks.consistency",
+        "veracity._sql_plan",
+    ): "the expression check built alone (outside the engine) borrows the engine's SQL typing; "
+    "the engine compiles SQL checks itself",
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    """One imported module (or module's name) as written in a source file."""
+
+    importer: str
+    target: str
+    #: The imported name when the statement imports a name rather than a module.
+    name: str | None
+    path: Path
+    line: int
+
+    def where(self, src: Path) -> str:
+        return f"{self.path.relative_to(src.parent).as_posix()}:{self.line}"
+
+
+def _modules(src: Path) -> dict[str, tuple[Path, bool]]:
+    """Every module under ``src/veracity``: dotted name -> (file, is a package)."""
+    found: dict[str, tuple[Path, bool]] = {}
+    for path in sorted((src / ROOT).rglob("*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
+        package = parts[-1] == "__init__"
+        found[".".join(parts[:-1] if package else parts)] = (path, package)
+    # A directory of modules without __init__.py is still a package (a namespace package).
+    for name in list(found):
+        parent = name.rpartition(".")[0]
+        while parent and parent not in found:
+            found[parent] = (src / Path(*parent.split(".")), True)
+            parent = parent.rpartition(".")[0]
+    return found
+
+
+def _package_of(module: str, modules: dict[str, tuple[Path, bool]]) -> str:
+    return module if modules[module][1] else module.rpartition(".")[0]
+
+
+def _imports(src: Path) -> Iterator[Import]:
+    """Each (module, imported module or name) once per statement."""
+    modules = _modules(src)
+    for module, (path, _) in modules.items():
+        if not path.is_file():
+            continue
+        package = _package_of(module, modules)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == ROOT:
+                        yield Import(module, alias.name, None, path, node.lineno)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")
+                    anchor = anchor[: len(anchor) - (node.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                if base.split(".")[0] != ROOT:
+                    continue
+                reached: dict[tuple[str, str | None], None] = {}
+                for alias in node.names:
+                    submodule = f"{base}.{alias.name}"
+                    if submodule in modules:
+                        reached[(submodule, None)] = None
+                    else:
+                        # Public names count once: the statement imports their module once.
+                        reached[(base, alias.name if _is_private(alias.name) else None)] = None
+                for target, name in reached:
+                    yield Import(module, target, name, path, node.lineno)
+
+
+def _part(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _private_owner(target: str) -> str | None:
+    """The package a private module belongs to (``veracity.checks`` for
+    ``veracity.checks._dates``), None when no part of the path is private."""
+    parts = target.split(".")
+    for index, part in enumerate(parts):
+        if _is_private(part):
+            return ".".join(parts[:index])
+    return None
+
+
+def layer_violations(
+    src: Path,
+    layers: Sequence[Sequence[str]] = LAYERS,
+    exceptions: dict[tuple[str, str], str] = EXCEPTIONS,
+) -> list[str]:
+    """One line per import that points up the layers or across one layer, or part in no layer."""
+    rank = {part: index for index, layer in enumerate(layers) for part in layer}
+    problems: list[str] = []
+    unplaced = sorted({_part(m) for m in _modules(src)} - set(rank) - {ROOT})
+    problems += [
+        f"{part} is in no layer: add it to LAYERS in tests/test_architecture.py" for part in unplaced
+    ]
+    for imp in _imports(src):
+        here, there = _part(imp.importer), _part(imp.target)
+        # The root package only re-exports the API; ``from veracity import __version__`` reads it.
+        if ROOT in (here, there) or here == there or here not in rank or there not in rank:
+            continue
+        if rank[there] > rank[here] or (imp.importer, imp.target) in exceptions:
+            continue
+        relation = "is above" if rank[there] < rank[here] else "shares a layer with"
+        problems.append(f"{imp.where(src)}: {imp.importer} imports {imp.target} ({there} {relation} {here})")
+    return problems
+
+
+def private_violations(src: Path) -> list[str]:
+    """One line per import of a private module or name from outside the package that holds it."""
+    modules = _modules(src)
+    problems: list[str] = []
+    for imp in _imports(src):
+        owner = _private_owner(imp.target)
+        if owner is not None and not _within(imp.importer, owner):
+            problems.append(f"{imp.where(src)}: {imp.importer} imports {imp.target}, private to {owner}")
+        if imp.name is not None and _is_private(imp.name) and imp.target in modules:
+            holder = _package_of(imp.target, modules)
+            if not _within(imp.importer, holder):
+                problems.append(
+                    f"{imp.where(src)}: {imp.importer} imports {imp.name} from {imp.target}, "
+                    f"private to {holder}"
+                )
+    return problems
+
+
+def test_imports_follow_the_layers() -> None:
+    assert layer_violations(SRC) == []
+
+
+def test_no_module_imports_another_packages_private_names() -> None:
+    assert private_violations(SRC) == []
+
+
+def test_every_layer_names_a_part_of_the_code() -> None:
+    parts = {_part(m) for m in _modules(SRC)}
+    listed = [part for layer in LAYERS for part in layer]
+    assert len(listed) == len(set(listed)), "a part is listed in two layers"
+    assert sorted(set(listed) - parts - OPTIONAL_PARTS) == []
+
+
+@pytest.mark.parametrize(("importer", "target"), sorted(EXCEPTIONS))
+def test_every_layer_exception_is_still_needed(importer: str, target: str) -> None:
+    without = layer_violations(SRC, exceptions={})
+    assert any(f": {importer} imports {target} (" in line for line in without), (
+        f"{importer} no longer imports {target} up the layers: remove it from EXCEPTIONS"
+    )
+
+
+def test_shared_vocabulary_and_text_import_nothing_of_the_project_above_them() -> None:
+    allowed = {"veracity.vocabulary", "veracity.text"}
+    imports = [imp for imp in _imports(SRC) if _part(imp.importer) in allowed]
+    assert [imp.target for imp in imports if _part(imp.target) not in allowed] == []
+
+
+#: Source files may grow to this many lines; past it, split the module (house rule: ~600).
+MAX_LINES = 650
+#: Files already over MAX_LINES, each with the size it may not exceed (none today: keep it so).
+LONG_FILES: dict[str, int] = {}
+
+
+def _line_counts(src: Path) -> dict[str, int]:
+    return {
+        path.relative_to(src.parent).as_posix(): len(path.read_bytes().splitlines())
+        for path in sorted((src / ROOT).rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+
+
+def test_no_source_file_grows_past_the_line_limit() -> None:
+    too_long = {
+        name: lines for name, lines in _line_counts(SRC).items() if lines > LONG_FILES.get(name, MAX_LINES)
+    }
+    assert too_long == {}, f"split these modules (limit {MAX_LINES} lines): {too_long}"
+
+
+def test_long_file_allowances_only_shrink() -> None:
+    counts = _line_counts(SRC)
+    stale = {name: counts.get(name, 0) for name in LONG_FILES if counts.get(name, 0) <= MAX_LINES}
+    assert stale == {}, "these files are within the limit now: remove them from LONG_FILES"
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker fails where it should: on small made-up trees, and on copies of the real one.
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    """A ``src`` directory holding ``files`` (paths under ``veracity/``)."""
+    src = root / "src"
+    for name, text in {"veracity/__init__.py": "", **files}.items():
+        path = src / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return src
+
+
+TWO_LAYERS = (("veracity.high",), ("veracity.low",))
+
+LAYER_CASES = {
+    "a lower layer imports a higher one": (
+        {"veracity/high.py": "", "veracity/low.py": "from veracity.high import thing\n"},
+        TWO_LAYERS,
+        ["src/veracity/low.py:1: veracity.low imports veracity.high (veracity.high is above veracity.low)"],
+    ),
+    "a higher layer imports a lower one": (
+        {"veracity/high.py": "import veracity.low\n", "veracity/low.py": ""},
+        TWO_LAYERS,
+        [],
+    ),
+    "an import inside a function counts": (
+        {"veracity/high.py": "", "veracity/low.py": "def f():\n    import veracity.high\n"},
+        TWO_LAYERS,
+        ["src/veracity/low.py:2: veracity.low imports veracity.high (veracity.high is above veracity.low)"],
+    ),
+    "an import for type checking counts": (
+        {
+            "veracity/high.py": "",
+            "veracity/low.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from veracity import high\n",
+        },
+        TWO_LAYERS,
+        ["src/veracity/low.py:3: veracity.low imports veracity.high (veracity.high is above veracity.low)"],
+    ),
+    "a relative import is resolved": (
+        {"veracity/high.py": "", "veracity/low/__init__.py": "from ..high import thing\n"},
+        TWO_LAYERS,
+        [
+            "src/veracity/low/__init__.py:1: veracity.low imports veracity.high (veracity.high is above veracity.low)"
+        ],
+    ),
+    "parts of one layer import each other": (
+        {"veracity/high.py": "", "veracity/low.py": "", "veracity/side.py": "from veracity.low import x\n"},
+        (("veracity.high",), ("veracity.low", "veracity.side")),
+        [
+            "src/veracity/side.py:1: veracity.side imports veracity.low (veracity.low shares a layer with veracity.side)"
+        ],
+    ),
+    "a package without __init__ is one part (engine as a package)": (
+        {"veracity/high.py": "", "veracity/low/runner.py": "from veracity.high import thing\n"},
+        TWO_LAYERS,
+        [
+            "src/veracity/low/runner.py:1: veracity.low.runner imports veracity.high (veracity.high is above veracity.low)"
+        ],
+    ),
+    "a part in no layer": (
+        {"veracity/high.py": "", "veracity/low.py": "", "veracity/stray.py": ""},
+        TWO_LAYERS,
+        ["veracity.stray is in no layer: add it to LAYERS in tests/test_architecture.py"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LAYER_CASES)
+def test_layer_checker(case: str, tmp_path: Path) -> None:
+    files, layers, expected = LAYER_CASES[case]
+    found = layer_violations(_tree(tmp_path, files), layers, exceptions={})
+    assert found == expected
+
+
+PRIVATE_CASES = {
+    "a private module of another package": (
+        {"veracity/a/_helpers.py": "", "veracity/b.py": "from veracity.a._helpers import f\n"},
+        ["src/veracity/b.py:1: veracity.b imports veracity.a._helpers, private to veracity.a"],
+    ),
+    "a private module named in the import list": (
+        {"veracity/a/_helpers.py": "", "veracity/b.py": "from veracity.a import _helpers\n"},
+        ["src/veracity/b.py:1: veracity.b imports veracity.a._helpers, private to veracity.a"],
+    ),
+    "a private name of another package's module": (
+        {"veracity/a/tools.py": "def _f(): ...\n", "veracity/b.py": "from veracity.a.tools import _f\n"},
+        ["src/veracity/b.py:1: veracity.b imports _f from veracity.a.tools, private to veracity.a"],
+    ),
+    "a private module inside its own package": (
+        {"veracity/a/_helpers.py": "", "veracity/a/tools.py": "from veracity.a._helpers import f\n"},
+        [],
+    ),
+    "a public name re-exported by a package": (
+        {
+            "veracity/a/__init__.py": "from veracity.a._helpers import f\n",
+            "veracity/a/_helpers.py": "",
+            "veracity/b.py": "from veracity.a import f\n",
+        },
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PRIVATE_CASES)
+def test_private_checker(case: str, tmp_path: Path) -> None:
+    files, expected = PRIVATE_CASES[case]
+    assert private_violations(_tree(tmp_path, files)) == expected
+
+
+#: A forbidden import added to a copy of the real tree, and the start of the line reporting it.
+REAL_TREE_CASES = {
+    "text reaches up to the command line": (
+        "veracity/text/dates.py",
+        "from veracity.cli import app",
+        layer_violations,
+        "src/veracity/text/dates.py:",
+    ),
+    "linkage imports checks again (the old cycle)": (
+        "veracity/linkage/blocking.py",
+        "from veracity.checks.base import CheckContext",
+        layer_violations,
+        "src/veracity/linkage/blocking.py:",
+    ),
+    "sources read the results": (
+        "veracity/sources/base.py",
+        "from veracity.results import AuditResult",
+        layer_violations,
+        "src/veracity/sources/base.py:",
+    ),
+    "SQL reaches into the sources' private CSV reader": (
+        "veracity/sql/__init__.py",
+        "from veracity.sources._csv import read_delimited",
+        private_violations,
+        "src/veracity/sql/__init__.py:",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REAL_TREE_CASES)
+def test_checker_fails_on_a_forbidden_import_in_the_real_tree(case: str, tmp_path: Path) -> None:
+    module, statement, checker, where = REAL_TREE_CASES[case]
+    src = tmp_path / "src"
+    shutil.copytree(SRC / ROOT, src / ROOT, ignore=shutil.ignore_patterns("__pycache__"))
+    assert checker(src) == []
+    with (src / module).open("a", encoding="utf-8") as file:
+        file.write(f"\n{statement}\n")
+    found = checker(src)
+    assert len(found) == 1
+    assert found[0].startswith(where)
