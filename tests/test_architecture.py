@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from veracity import vocabulary
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = "veracity"
 
@@ -413,3 +415,23 @@ def test_checker_fails_on_a_forbidden_import_in_the_real_tree(case: str, tmp_pat
     found = checker(src)
     assert len(found) == 1
     assert found[0].startswith(where)
+
+
+def test_the_vocabulary_is_imported_from_its_own_module() -> None:
+    """``veracity.checks.Dimension`` and ``veracity.results.Status`` stay for users; inside the
+    code every import names :mod:`veracity.vocabulary`, so no part leans on another for them."""
+    words = set(vocabulary.__all__)
+    elsewhere = []
+    for module, (path, _) in _modules(SRC).items():
+        if not path.is_file():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module != "veracity.vocabulary"
+                and (node.level or (node.module or "").startswith(ROOT))
+            ):
+                names = sorted(words & {alias.name for alias in node.names})
+                if names:
+                    elsewhere.append(f"{module}:{node.lineno} imports {names} from {node.module}")
+    assert elsewhere == []
