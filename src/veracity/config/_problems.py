@@ -25,8 +25,13 @@ class Problems:
         positions: Positions,
         found: Sequence[RuleFileError] = (),
         unreadable: Set[Location] = frozenset(),
+        *,
+        order: Sequence[str] = (),
     ) -> None:
         self.file = file
+        #: Files in the order their problems are listed (a rule file, then those it includes);
+        #: problems of other places (settings) come last.
+        self.order = list(order)
         self.positions = positions
         self.found: list[RuleFileError] = list(found)
         #: Where a YAML value could not be read: a model's complaint about the stand-in value
@@ -65,13 +70,15 @@ class Problems:
             for problem in self.found
         ]
         unique = list({str(problem): problem for problem in shown}.values())
-        unique.sort(key=_position)
+        unique.sort(key=self._position)
         raise RuleFileError.collected(self.file, unique)
 
-
-def _position(problem: RuleFileError) -> tuple[int, int]:
-    where = problem.location
-    return (where.line or 0, where.column or 0) if where else (0, 0)
+    def _position(self, problem: RuleFileError) -> tuple[int, int, int]:
+        where = problem.location
+        if where is None:
+            return (0, 0, 0)
+        rank = self.order.index(where.path) if where.path in self.order else len(self.order)
+        return (rank, where.line or 0, where.column or 0)
 
 
 def _translate(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import os
-import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,14 +13,27 @@ from typing import Any
 from pydantic import ValidationError
 
 from veracity.checks import REGISTRY, CheckParams, CheckType
+from veracity.config._compose import Composition, compose
+from veracity.config._include import MAX_RULE_FILE_BYTES, Layer, parse_layer, read_layers, read_rule_bytes
 from veracity.config._problems import Problems
-from veracity.config._yaml import Path_, Positions, YamlDocument, read_yaml
+from veracity.config._yaml import Path_, Positions, read_yaml
 from veracity.config.models import COMMON_RULE_KEYS, DefaultsConfig, RuleConfig, RuleFileModel
+from veracity.config.settings import Setting
 from veracity.errors import FieldError, Location, RuleFileError
 from veracity.suggest import did_you_mean
 from veracity.vocabulary import Severity
 
-__all__ = ["Rule", "RuleSet", "load_rule_file", "parse_rule_text", "rule_set_from_objects", "sql_columns"]
+__all__ = [
+    "MAX_RULE_FILE_BYTES",
+    "ComposedRules",
+    "Rule",
+    "RuleSet",
+    "compose_rule_file",
+    "load_rule_file",
+    "parse_rule_text",
+    "rule_set_from_objects",
+    "sql_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class Rule:
     min_evaluated: int | None = None
     #: Where each key of the rule stands, for errors found after loading (unknown fields).
     key_locations: Mapping[str, Location] = field(default_factory=dict)
+    #: The rule's index in the ``rules:`` list of its own file (``location``'s), which messages
+    #: name; a rule from an included file has another index in the merged set.
+    index: int | None = None
 
     @property
     def fields(self) -> list[str]:
@@ -58,57 +72,49 @@ class RuleSet:
     sha256: str | None = None
     base_dir: Path | None = None
     positions: Positions | None = None
+    #: Every rule file read, in merge order: included files first, this file last.
+    files: tuple[str, ...] = ()
 
     def locate(self, path: Path_, *, key: bool = False) -> Location | None:
         return self.positions.locate(path, key=key) if self.positions else None
 
 
-#: Largest rule file read: a rule pack of thousands of rules is a few hundred kB.
-MAX_RULE_FILE_BYTES = 5 * 1024 * 1024
+def load_rule_file(path: str | Path, settings: Iterable[Setting] = ()) -> RuleSet:
+    """Read and validate a rule file, the files it includes, and ``settings`` over them."""
+    return compose_rule_file(path, settings).rule_set
 
 
-def load_rule_file(path: str | Path) -> RuleSet:
-    """Read and validate a rule file."""
+@dataclass
+class ComposedRules:
+    """A rule file merged with its includes and settings: the validated rule set, the merged
+    document as plain data (``veracity rules show``), and the files read, in merge order."""
+
+    rule_set: RuleSet
+    data: dict[str, Any]
+    files: list[str]
+
+
+def compose_rule_file(path: str | Path, settings: Iterable[Setting] = ()) -> ComposedRules:
+    """:func:`load_rule_file`, keeping the merged document."""
     file = Path(path)
-    raw = _read_rule_file(file, str(path))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RuleFileError(f"rule file {path} is not UTF-8 text; save it as UTF-8") from None
-    rule_set = parse_rule_text(text, str(path))
-    rule_set.sha256 = hashlib.sha256(raw).hexdigest()
-    rule_set.base_dir = file.resolve().parent
-    return rule_set
-
-
-def _read_rule_file(file: Path, shown: str) -> bytes:
-    """The file's bytes, read once and at most MAX_RULE_FILE_BYTES of them: a device such as
-    /dev/zero (or a link to one) would otherwise be read for ever."""
-    try:
-        with file.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-                raise RuleFileError(f"rule file {shown} is a device, not a file; name a .yaml file")
-            raw = handle.read(MAX_RULE_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise RuleFileError(f"rule file {shown} not found; check the path") from None
-    except IsADirectoryError:
-        raise RuleFileError(f"rule file {shown} is a directory; name a .yaml file") from None
-    except OSError as exc:
-        raise RuleFileError(f"cannot read rule file {shown}: {exc.strerror}") from None
-    if len(raw) > MAX_RULE_FILE_BYTES:
-        raise RuleFileError(
-            f"rule file {shown} is larger than {MAX_RULE_FILE_BYTES // 2**20} MB; "
-            "a rule file is text of a few kB: check the path"
-        )
-    return raw
-
-
-def parse_rule_text(text: str, file: str = "<rules>") -> RuleSet:
-    """Validate a rule file's text. Every problem found is reported at once: the
-    :class:`RuleFileError` lists them (``problems``), sorted by position."""
+    raw, identity = read_rule_bytes(file, str(path), pipe=True)
     with _cyclic_gc_paused():
-        return _parse(text, file)
+        root = parse_layer(raw, str(path), file.resolve().parent)
+        composed = _compose_layers(root, identity, settings)
+    rule_set = composed.rule_set
+    rule_set.base_dir = root.base_dir
+    return ComposedRules(rule_set, composed.data, [layer.shown for layer in composed.layers])
+
+
+def parse_rule_text(text: str, file: str = "<rules>", settings: Iterable[Setting] = ()) -> RuleSet:
+    """Validate a rule file's text. Every problem found is reported at once: the
+    :class:`RuleFileError` lists them (``problems``), sorted by position. Includes are read
+    relative to ``file``'s directory."""
+    with _cyclic_gc_paused():
+        document = read_yaml(text, file)
+        base_dir = None if file.startswith("<") else Path(file).resolve().parent
+        root = Layer(file, document.data, document.positions, document, base_dir)
+        return _compose_layers(root, None, settings).rule_set
 
 
 @contextmanager
@@ -125,14 +131,45 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse(text: str, file: str) -> RuleSet:
-    document = read_yaml(text, file)
-    data, positions = document.data, document.positions
-    if not isinstance(data, dict):
-        problems = Problems(file, positions, document.problems, document.unreadable)
-        problems.add("the rule file must be a mapping with 'version' and 'rules'", positions.locate(()))
+@dataclass
+class _Composed:
+    rule_set: RuleSet
+    data: dict[str, Any]
+    layers: list[Layer]
+
+
+def _compose_layers(root: Layer, identity: tuple[int, int] | None, settings: Iterable[Setting]) -> _Composed:
+    if not isinstance(root.data, dict):
+        document = root.document
+        problems = Problems(
+            root.shown,
+            root.positions,
+            document.problems if document else (),
+            document.unreadable if document else frozenset(),
+        )
+        problems.add("the rule file must be a mapping with 'version' and 'rules'", root.positions.locate(()))
         problems.raise_any()
-    return _rule_set(data, positions, file, document)
+    settings = list(settings)
+    layers, include_problems = read_layers(root, identity)
+    composition = compose(layers, settings, root.base_dir)
+    composition.problems[:0] = include_problems
+    rule_set = _rule_set(composition, root.shown)
+    rule_set.sha256 = root.sha256 if len(layers) == 1 and not settings else _combined_digest(layers, settings)
+    rule_set.files = tuple(layer.shown for layer in layers)
+    return _Composed(rule_set, composition.data, layers)
+
+
+def _combined_digest(layers: list[Layer], settings: Iterable[Setting]) -> str | None:
+    """One digest for every file read and every setting: a change to a shared pack or a
+    ``--set`` is a change of the rules, which the history tells apart."""
+    if any(layer.sha256 is None for layer in layers):
+        return None
+    digest = hashlib.sha256()
+    for layer in layers:
+        digest.update(f"{layer.sha256}\n".encode())
+    for setting in settings:
+        digest.update(f"{setting.text}\n".encode())
+    return digest.hexdigest()
 
 
 def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -> RuleSet:
@@ -142,18 +179,21 @@ def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -
         **settings,
         "rules": [dict(rule) if isinstance(rule, Mapping) else rule for rule in rules],
     }
-    return _rule_set(data, Positions("<rules>"), None)
+    root = Layer("<rules>", data, Positions("<rules>"), None, None)
+    return _compose_layers(root, None, ()).rule_set
 
 
-def _rule_set(
-    data: dict[str, Any], positions: Positions, file: str | None, document: YamlDocument | None = None
-) -> RuleSet:
-    problems = Problems(
-        file or "<rules>",
-        positions,
-        document.problems if document else (),
-        document.unreadable if document else frozenset(),
-    )
+def _rule_set(composition: Composition, file: str) -> RuleSet:
+    layers = composition.layers
+    data = composition.data
+    order = [file, *(layer.shown for layer in layers if layer.shown != file)]
+    found: list[RuleFileError] = []
+    unreadable: set[Location] = set()
+    for layer in layers:
+        if layer.document is not None:
+            found.extend(layer.document.problems)
+            unreadable |= layer.document.unreadable
+    problems = Problems(file, composition.positions, [*found, *composition.problems], unreadable, order=order)
     model: RuleFileModel | None = None
     try:
         model = RuleFileModel.model_validate(data)
@@ -164,14 +204,30 @@ def _rule_set(
     rules: list[Rule] = []
     if isinstance(items, list):
         defaults = model.defaults if model is not None else DefaultsConfig()
-        key_locations = _key_locations(positions)
-        for index, item in enumerate(items):
-            rule = _resolve_rule(index, item, defaults, positions, problems, key_locations.get(index, {}))
+        own = [Problems(layer.shown, layer.positions, (), unreadable) for layer in layers]
+        key_locations: dict[int, dict[int, dict[str, Location]]] = {}
+        for item, origin in zip(items, composition.origins, strict=True):
+            layer = layers[origin.layer]
+            if origin.layer not in key_locations:
+                key_locations[origin.layer] = _key_locations(layer.positions)
+            rule = _resolve_rule(
+                origin.index,
+                item,
+                defaults,
+                layer.positions,
+                own[origin.layer],
+                key_locations[origin.layer].get(origin.index, {}),
+            )
             if rule is not None:
                 rules.append(rule)
-        _refuse_duplicate_ids(items, positions, problems)
+        for layer, layer_problems in zip(layers, own, strict=True):
+            layer_items = layer.data.get("rules") if isinstance(layer.data, dict) else None
+            if isinstance(layer_items, list):
+                _refuse_duplicate_ids(layer_items, layer.positions, layer_problems)
+            problems.found.extend(layer_problems.found)
     problems.raise_any()
     assert model is not None  # a model that failed validation left a problem
+    positions = composition.positions
     return RuleSet(model=model, rules=rules, path=file, positions=positions if positions.values else None)
 
 
@@ -245,6 +301,7 @@ def _resolve_rule(
         location=positions.locate(here) if positions.values else None,
         min_evaluated=rule.min_evaluated,
         key_locations=key_locations,
+        index=index,
     )
 
 
@@ -303,13 +360,14 @@ def check_fields(rule_set: RuleSet, fields: Iterable[str]) -> None:
     key = rule_set.model.key
     if key is not None and key not in known:
         refuse(key, rule_set.locate(("key",)), "key")
-    for index, rule in enumerate(rule_set.rules):
+    for merged, rule in enumerate(rule_set.rules):
+        index = rule.index if rule.index is not None else merged
         # Checks with nested field references (duplicates: compare[].field, blocking keys)
         # name each problem's place within the rule, so it is reported at its own YAML line.
         problems = getattr(rule.params, "field_problems", None)
         if problems is not None:
             for path, message in problems(available):
-                where = rule_set.locate(("rules", index, *path))
+                where = rule_set.locate(("rules", merged, *path))
                 found.append(f"{where}: rules[{index}].{message}" if where else f"rules[{index}].{message}")
             continue
         for param in (*rule.params.field_params, *rule.params.optional_field_params):
