@@ -38,10 +38,10 @@ CPU_POLARS = time.process_time()
 
 import veracity._api  # noqa: E402
 import veracity.checks.base  # noqa: E402
-import veracity.checks.uniqueness  # noqa: E402
 import veracity.checks.validity  # noqa: E402
 import veracity.cli  # noqa: E402
-import veracity.engine  # noqa: E402
+import veracity.engine._keys  # noqa: E402
+import veracity.engine._plan  # noqa: E402
 
 IMPORTED = time.perf_counter()
 CPU_IMPORTED = time.process_time()
@@ -76,12 +76,13 @@ def _inside(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return timed
 
 
-def _timed_building(func: Callable[..., dict[str, Future[Any]]]) -> Callable[..., dict[str, Future[Any]]]:
-    """The engine's concurrent build: from its start to the last check done."""
+def _timed_building(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The engine's concurrent build: from its start to the last check or key group done."""
 
-    def timed(*args: Any, **kwargs: Any) -> dict[str, Future[Any]]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
         start, cpu = time.perf_counter(), time.process_time()
-        futures = func(*args, **kwargs)
+        built, grouped = func(*args, **kwargs)
+        futures = [*built.values(), *grouped]
         lock = threading.Lock()
         pending = [len(futures)]
 
@@ -92,9 +93,9 @@ def _timed_building(func: Callable[..., dict[str, Future[Any]]]) -> Callable[...
                     SPENT["building checks"] = time.perf_counter() - start
                     BUSY["building checks"] = time.process_time() - cpu
 
-        for future in futures.values():
+        for future in futures:
             future.add_done_callback(done)
-        return futures
+        return built, grouped
 
     return timed
 
@@ -102,11 +103,11 @@ def _timed_building(func: Callable[..., dict[str, Future[Any]]]) -> Callable[...
 def _instrument() -> None:
     api, validity = veracity._api, veracity.checks.validity
     api.load_data = _timed("reading", api.load_data)
-    veracity.engine._built = _timed_building(veracity.engine._built)
+    plan = veracity.engine._plan
+    plan._built = _timed_building(plan._built)
     validity._phone_verdicts = _inside("phone verdicts", validity._phone_verdicts)
     validity._email_verdicts = _inside("e-mail verdicts", validity._email_verdicts)
-    uniqueness = veracity.checks.uniqueness
-    uniqueness._first_rows = _inside("unique", uniqueness._first_rows)
+    plan.key_frame = _inside("unique", veracity.engine._keys.key_frame)  # type: ignore[attr-defined]
     context = veracity.checks.base.CheckContext
     context.distinct = _inside("distinct values", context.distinct)  # type: ignore[method-assign]
     context._per_distinct_value = _inside("dates, yes/no", context._per_distinct_value)  # type: ignore[method-assign]

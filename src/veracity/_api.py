@@ -1,10 +1,14 @@
-"""``veracity.audit``: the whole audit path as one call. The CLI is a thin layer over it."""
+"""``veracity.audit`` and ``veracity.audit_chunked``: the whole audit path as one call, over
+the data in memory (one partition) or read in chunks (a partition each). The CLI is a thin
+layer over them."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -12,24 +16,29 @@ from typing import IO, Any
 import polars as pl
 
 from veracity import __version__
-from veracity.checks import CheckContext
 from veracity.checks.base import BooleanSpellings
 from veracity.config import RuleSet, check_fields, load_rule_file, rule_set_from_objects
-from veracity.engine import run_rules
+from veracity.engine import (
+    AuditPlan,
+    ChunkedData,
+    RunOutput,
+    WholeData,
+    findings_sink,
+    run_partitions,
+)
 from veracity.errors import FieldError, SourceError, UsageError
 from veracity.lineage import build_lineage
 from veracity.masking import field_masks, mask_expr
-from veracity.results import AuditResult, RunInfo
+from veracity.results import AuditResult, RunInfo, SegmentBreakdown
 from veracity.scoring import (
+    breakdown_from_counts,
     decide_gate,
     overall_score,
     score_dimensions,
     score_records,
     score_rules,
-    score_segments,
 )
-from veracity.sources import load_sources
-from veracity.sources.base import (
+from veracity.sources import (
     LINE_COL,
     ROW_ID,
     SOURCE_COL,
@@ -38,13 +47,32 @@ from veracity.sources.base import (
     ReadOptions,
     SourceInfo,
     SourceSpec,
+    load_sources,
+    open_sources,
 )
 from veracity.suggest import did_you_mean
 
-__all__ = ["audit", "load_data", "load_rules"]
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "DEFAULT_SAMPLES",
+    "ChunkedAuditResult",
+    "audit",
+    "audit_chunked",
+    "load_data",
+    "load_rules",
+]
 
 Progress = Callable[[str], None]
 SourceLike = str | Path | pl.DataFrame
+
+#: Records per partition of :func:`audit_chunked`: 1.2-1.5 GiB at the peak for a 15-column
+#: customer export (benchmarks/STREAMING.md); memory grows with it, time per record shrinks a
+#: little.
+DEFAULT_CHUNK_ROWS = 1_000_000
+#: Findings per rule kept in memory for the reports (they show at most five).
+DEFAULT_SAMPLES = 100
+#: ``scoring.score_segments``' limit: segments beyond it are folded into "(other)".
+_SEGMENT_LIMIT = 50
 
 
 def load_rules(rules: str | Path | RuleSet | Sequence[Mapping[str, Any]]) -> RuleSet:
@@ -74,48 +102,186 @@ def audit(
     ``fail_under`` overrides the rule file's ``gate.min_score``; ``segments`` (fields, or
     ``source`` for the source file) replaces the rule file's ``segments:``.
     """
-    started = time.perf_counter()
-    started_at = datetime.now(UTC)
+    started = _Started()
     step = progress or (lambda _: None)
-    rule_set = load_rules(rules)
-    if not rule_set.rules:
-        raise UsageError("no rules to run; give a rule file with a 'rules:' list")
+    rule_set = _rules_to_run(rules)
     step("reading sources")
     data = load_data(sources, rule_set, read=read, stdin=stdin)
     check_fields(rule_set, data.fields)
-    segment_fields = list(segments) if segments is not None else list(rule_set.model.segments)
-    labels = {name: segment_labels(data, name, rule_set) for name in segment_fields}
+    segment_fields = _segment_fields(data, rule_set, segments)
+    plan = _plan(rule_set, as_of, data.fields, segment_fields, None)
+    output = run_partitions(WholeData(data), plan, progress=step)
+    return _result(rule_set, plan, output, data.sources, data, fail_under, segment_fields, started, step)
+
+
+def audit_chunked(
+    sources: SourceLike | Sequence[SourceLike] | None = None,
+    rules: str | Path | RuleSet | Sequence[Mapping[str, Any]] = (),
+    *,
+    as_of: date | None = None,
+    fail_under: float | None = None,
+    read: ReadOptions | None = None,
+    stdin: IO[bytes] | None = None,
+    progress: Progress | None = None,
+    segments: Sequence[str] | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    findings_path: str | Path | None = None,
+    reveal_values: bool = False,
+    max_samples: int = DEFAULT_SAMPLES,
+) -> ChunkedAuditResult:
+    """:func:`audit` in partitions of ``chunk_rows`` records: the same scores, counts, lineage,
+    segments and findings, in memory bounded by the partition size.
+
+    Takes :func:`audit`'s arguments (paths, not DataFrames) and writes the findings file
+    itself when ``findings_path`` (``.csv`` or ``.parquet``) is given: masked unless
+    ``reveal_values``, atomically, identical to the one-partition audit's file. The result's
+    ``findings`` keep each rule's first ``max_samples`` findings.
+    """
+    started = _Started()
+    step = progress or (lambda _: None)
+    if chunk_rows < 1:
+        raise UsageError(f"the chunk size must be at least 1 record, not {chunk_rows}")
+    if max_samples < 0:
+        raise UsageError(f"the number of samples per rule cannot be negative ({max_samples})")
+    if findings_path is not None and Path(findings_path).suffix.lower() not in (".csv", ".parquet"):
+        raise UsageError("--findings must end in .csv or .parquet")
+    rule_set = _rules_to_run(rules)
+    items = [sources] if isinstance(sources, str | Path | pl.DataFrame) else list(sources or [])
+    paths = [item for item in items if not isinstance(item, pl.DataFrame)]
+    if len(paths) != len(items):
+        raise UsageError("DataFrames are in memory already: audit them with veracity.audit, not in chunks")
+    specs, base_dir = source_specs(paths if sources is not None else None, rule_set, read)
+    # Opened first: an unwritable findings path fails before the work, not after it.
+    with findings_sink(findings_path, reveal_values) as sink:
+        step("reading sources")
+        opened = open_sources(
+            specs,
+            chunk_rows=chunk_rows,
+            base_dir=base_dir,
+            null_markers=rule_set.model.null_markers,
+            stdin=stdin,
+        )
+        skeleton = opened.skeleton()
+        check_fields(rule_set, skeleton.fields)
+        segment_fields = _segment_fields(skeleton, rule_set, segments)
+        plan = _plan(rule_set, as_of, skeleton.fields, segment_fields, max_samples)
+        output = run_partitions(ChunkedData(opened), plan, sink=sink, progress=step)
+        step("writing findings")
+    result = _result(
+        rule_set, plan, output, opened.infos, opened.skeleton(), fail_under, segment_fields, started, step
+    )
+    return ChunkedAuditResult(
+        **{f.name: getattr(result, f.name) for f in dataclasses.fields(AuditResult)},
+        findings_total=sum(output.findings_by_rule.values()),
+        findings_by_rule=output.findings_by_rule,
+        findings_by_source=output.findings_by_source,
+        samples_per_rule=max_samples,
+        chunk_rows=chunk_rows,
+        chunks=output.partitions,
+    )
+
+
+@dataclass
+class ChunkedAuditResult(AuditResult):
+    """An :class:`AuditResult` whose ``findings`` hold each rule's first ``samples_per_rule``
+    findings only (in the one-partition audit's order); the findings file has all of them."""
+
+    #: Every finding, i.e. rows in the findings file (``AuditResult.findings.height`` in the
+    #: one-partition audit).
+    findings_total: int = 0
+    #: Findings per rule id, every rule in rule order (0 when none).
+    findings_by_rule: dict[str, int] = field(default_factory=dict)
+    #: Findings per source path and rule id (findings about no source are not counted here).
+    findings_by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    samples_per_rule: int = DEFAULT_SAMPLES
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    chunks: int = 0
+
+
+class _Started:
+    """When the audit started, for the run's timestamp and duration."""
+
+    def __init__(self) -> None:
+        self.clock = time.perf_counter()
+        self.at = datetime.now(UTC)
+
+
+def _rules_to_run(rules: str | Path | RuleSet | Sequence[Mapping[str, Any]]) -> RuleSet:
+    rule_set = load_rules(rules)
+    if not rule_set.rules:
+        raise UsageError("no rules to run; give a rule file with a 'rules:' list")
+    return rule_set
+
+
+def _segment_fields(data: LoadedData, rule_set: RuleSet, segments: Sequence[str] | None) -> list[str]:
+    names = list(segments) if segments is not None else list(rule_set.model.segments)
+    for name in names:
+        if name not in data.fields and name != "source":
+            segment_labels(data, name, rule_set)  # refuses the unknown field before the work
+    return names
+
+
+def _plan(
+    rule_set: RuleSet,
+    as_of: date | None,
+    fields: Sequence[str],
+    segment_fields: Sequence[str],
+    max_samples: int | None,
+) -> AuditPlan:
     model = rule_set.model
-    ctx = CheckContext(
-        data=data,
+    return AuditPlan(
+        rules=rule_set.rules,
         as_of=as_of or date.today(),
         booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
         date_formats={name: f.format for name, f in model.fields.items() if f.format},
         field_kinds={name: f.type for name, f in model.fields.items() if f.type},
+        key=model.key,
+        masks=field_masks(rule_set, list(fields)),
+        segments=lambda data: {name: segment_labels(data, name, rule_set) for name in segment_fields},
+        max_samples=max_samples,
     )
-    step("checking rules")
-    output = run_rules(data, rule_set.rules, ctx, model.key, field_masks(rule_set, data.fields))
+
+
+def _result(
+    rule_set: RuleSet,
+    plan: AuditPlan,
+    output: RunOutput,
+    infos: list[SourceInfo],
+    data: LoadedData,
+    fail_under: float | None,
+    segment_fields: Sequence[str],
+    started: _Started,
+    step: Progress,
+) -> AuditResult:
+    """The scored result of a run (``data``: the loaded data or its skeleton, for lineage)."""
     step("scoring")
+    model = rule_set.model
+    weights = model.scoring.dimension_weights
     results = score_rules(rule_set.rules, output.states)
     dimensions = score_dimensions(results)
-    score = overall_score(dimensions, model.scoring.dimension_weights)
-    breakdowns = [
-        score_segments(name, values, output.outcomes, rule_set.rules, model.scoring.dimension_weights)
-        for name, values in labels.items()
-    ]
+    score = overall_score(dimensions, weights)
+    record_rules = [rule for rule in rule_set.rules if rule.check.reads != "dataset"]
+    breakdowns = []
+    for name in segment_fields:
+        counts = output.segment_counts.get(name)
+        breakdowns.append(
+            SegmentBreakdown(field=name, segments=[], folded=0)
+            if counts is None
+            else breakdown_from_counts(name, counts, record_rules, weights, _SEGMENT_LIMIT)
+        )
     min_score = fail_under if fail_under is not None else model.gate.min_score
     return AuditResult(
         run=RunInfo(
             tool="veracity",
             version=__version__,
-            started_at=started_at.isoformat(timespec="seconds"),
-            duration_seconds=round(time.perf_counter() - started, 3),
-            as_of=ctx.as_of.isoformat(),
+            started_at=started.at.isoformat(timespec="seconds"),
+            duration_seconds=round(time.perf_counter() - started.clock, 3),
+            as_of=plan.as_of.isoformat(),
             rule_file=rule_set.path,
             rule_file_sha256=rule_set.sha256,
             key=model.key,
         ),
-        sources=data.sources,
+        sources=infos,
         lineage=build_lineage(data, output.field_types),
         rules=results,
         dimensions=dimensions,

@@ -99,7 +99,6 @@ class CheckParams(BaseModel):
                         names.append(name)
         return names
 
-
     def read_fields(self, available: Sequence[str]) -> list[str]:
         """Every field of the data (``available``) this rule reads: what a table check is
         handed of each record. The referenced fields, unless a check reads fields it can only
@@ -159,7 +158,7 @@ class KeyMatch:
     #: Boolean: no earlier record (in audit order: source, then position) has the same key.
     first: pl.Expr
     #: The first record with the same key: its source index (``SOURCE_COL``'s values) and its
-    #: line (``LINE_COL``'s); null where the record is itself the first.
+    #: line (``LINE_COL``'s); the record's own where it is the first.
     source: pl.Expr
     line: pl.Expr
 

@@ -53,7 +53,7 @@ class RequiredColumnsParams(CheckParams):
     Dimension.COMPLETENESS,
     RequiredColumnsParams,
     message="column missing from the source",
-    scope="dataset",
+    reads="dataset",
     skips_missing=False,
 )
 def required_columns(params: RequiredColumnsParams, ctx: CheckContext) -> DatasetOutcome:

@@ -142,6 +142,17 @@ class DuplicatesParams(CheckParams):
     def referenced_fields(self) -> list[str]:
         return list(dict.fromkeys([*self.compared_fields, *self.blocking_fields]))
 
+    def read_fields(self, available: Sequence[str]) -> list[str]:
+        """The compared fields and the fields the blocking keys are derived from, resolved
+        against the data (``birth_year`` is a field of that name, or the year of
+        ``birth_date``)."""
+        from veracity.linkage.blocking import default_blocking
+        from veracity.linkage.pipeline import resolve_blocking
+
+        blocking = default_blocking(self.compare) if self.blocking is None else self.blocking
+        keys = [key.field for rule in resolve_blocking(blocking, self.compare, available) for key in rule]
+        return [name for name in dict.fromkeys([*self.compared_fields, *keys]) if name in available]
+
     def field_problems(self, available: Sequence[str]) -> list[tuple[tuple[str | int, ...], str]]:
         """Fields and blocking keys that name nothing in ``available``: (path of the value
         within the rule, e.g. ("compare", 2, "field"), one-line message). For the loader to
@@ -171,7 +182,7 @@ class DuplicatesParams(CheckParams):
     Dimension.UNIQUENESS,
     DuplicatesParams,
     message="likely duplicate of an earlier record",
-    scope="table",
+    reads="table",
     # A record missing one compared field is still compared on the others (that field's
     # comparison is simply uninformative); records missing all of them are skipped below.
     skips_missing=False,

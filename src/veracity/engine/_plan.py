@@ -1,4 +1,5 @@
-"""Plan every rule into one lazy polars query, run it once, and collect mergeable rule states.
+"""One partition's pass: plan every rule into one lazy polars query, run it once, and collect
+mergeable rule states.
 
 The query has three stages, all in one plan:
 
@@ -10,13 +11,15 @@ The query has three stages, all in one plan:
    fails the record;
 3. per rule, one tri-state column: True passed, False failed, null not evaluated.
 
-A per-record message that reads only its own record is worked out afterwards, for the failing
-records alone; one that reads other records (``unique``: where the first copy is) is part of
-the pass.
+What a check reads beyond its record is supplied as columns of the partition: key checks read
+their key groups (:mod:`veracity.engine._keys`), worked out on the partition itself when it is
+the whole data, else handed in by the caller. A per-record message is worked out afterwards,
+for the failing records alone.
 
-Table-scoped checks (records judged against each other, e.g. duplicates) run after the pass
-on the records the pass found in scope, and add their own verdict column. The result is a
-compact boolean matrix (one column per rule) from which counts, failing rows, per-record and
+Table checks (records judged against each other, e.g. duplicates) run after the pass on the
+records the pass found in scope, and add their own verdict column; or their outcome is handed
+in (``tables``), worked out once on the records of every partition. The result is a compact
+boolean matrix (one column per rule) from which counts, failing rows, per-record and
 per-segment scores are read without touching the data again.
 """
 
@@ -33,29 +36,16 @@ import polars as pl
 
 from veracity._cores import worker_count
 from veracity._sql_plan import RuleSql, SqlPlan, context_field_types, rule_sql_fields
-from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, required_fields
+from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, key_columns, required_fields
 from veracity.config.loader import Rule
+from veracity.engine._findings import FINDINGS_SCHEMA, Failed, dataset_findings, row_findings
+from veracity.engine._keys import key_frame
 from veracity.fieldtypes import FieldType
 from veracity.masking import rule_masks
 from veracity.results import RuleState
-from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+from veracity.sources import ROW_ID, LoadedData
 
-__all__ = ["FINDINGS_SCHEMA", "EngineOutput", "run_rules"]
-
-FINDINGS_SCHEMA = {
-    "rule": pl.String,
-    "check": pl.String,
-    "dimension": pl.String,
-    "severity": pl.String,
-    "field": pl.String,
-    "source": pl.String,
-    "line": pl.UInt32,
-    "record_key": pl.String,
-    "message": pl.String,
-    "value": pl.String,
-    "cluster_id": pl.Int64,
-    "value_kind": pl.String,
-}
+__all__ = ["EngineOutput", "run_rules"]
 
 
 @dataclass
@@ -69,8 +59,10 @@ class EngineOutput:
     #: One tri-state Boolean column per record-level rule (True passed, False failed, null not
     #: evaluated) plus ROW_ID: what segment breakdowns and per-record views are read from.
     outcomes: pl.DataFrame
-    #: Check-specific report payloads of table-scoped rules, by rule id.
+    #: Check-specific report payloads of table rules, by rule id.
     details: dict[str, Any] = field(default_factory=dict)
+    #: Each table rule's final verdicts, messages and cluster ids, aligned with the rows.
+    tables: dict[str, TableOutcome] = field(default_factory=dict)
 
 
 def _is_sql(rule: Rule) -> bool:
@@ -100,12 +92,19 @@ def run_rules(
     key: str | None,
     masks: Mapping[str, str] | None = None,
     field_types: Mapping[str, FieldType] | None = None,
+    *,
+    tables: Mapping[str, TableOutcome] | None = None,
 ) -> EngineOutput:
-    """Evaluate ``rules`` over ``data`` in one pass (plus one step per table-scoped rule);
-    ``masks`` (:func:`veracity.masking.field_masks`) says how each field's values are masked;
-    ``field_types`` how SQL reads fields (declared or inferred from ``data`` when omitted)."""
-    table_rules = [r for r in rules if r.check.scope == "table"]
-    record_rules = [r for r in rules if r.check.scope != "dataset"]
+    """Evaluate ``rules`` over ``data`` in one pass (plus one step per table rule); ``masks``
+    (:func:`veracity.masking.field_masks`) says how each field's values are masked;
+    ``field_types`` how SQL reads fields (declared or inferred from ``data`` when omitted);
+    ``tables`` the outcome of table rules worked out elsewhere, aligned with ``data``'s rows.
+
+    Key checks read the key columns of ``data`` where it has them, else ``data`` is taken as
+    the whole data and grouped here."""
+    table_rules = [r for r in rules if r.check.reads == "table"]
+    record_rules = [r for r in rules if r.check.reads != "dataset"]
+    supplied = tables or {}
 
     if field_types is None:
         field_types = context_field_types(ctx, rule_sql_fields(record_rules))
@@ -117,13 +116,17 @@ def run_rules(
     final: list[pl.Expr] = []
     # Per-record messages: worked out later, for the failing records only.
     messages: dict[str, pl.Expr] = {}
-    built = _built(record_rules, ctx)
+    built, grouped = _built(record_rules, ctx, data)
     try:
         expressions = {rule_id: future.result() for rule_id, future in built.items()}
+        key_frames = [future.result() for future in grouped]
     except BaseException:
-        for future in built.values():
+        pending: list[Future[Any]] = [*built.values(), *grouped]
+        for future in pending:
             future.cancel()  # those not started: the audit stops here
         raise
+    if key_frames:
+        data = LoadedData(pl.concat([data.frame, *key_frames], how="horizontal"), data.sources)
     for index, rule in enumerate(record_rules):
         good, applicable, when = f"__good{index}", f"__app{index}", f"__when{index}"
         needed = required_fields(rule.params) if rule.check.skips_missing else []
@@ -136,7 +139,7 @@ def run_rules(
             condition = condition & pl.col(when)
         # A value SQL cannot read as its type fails the record, whether the rule applies or not.
         bad = pl.col(applicable) & sql_plan.bad(sql) if sql.checked else None
-        if rule.check.scope == "table":
+        if rule.check.reads == "table":
             final.append((condition & ~bad if bad is not None else condition).alias(_scope(rule)))
             if bad is not None:
                 final.append(bad.alias(_bad(rule)))
@@ -165,9 +168,12 @@ def run_rules(
     outcomes = plan.select(pl.col(ROW_ID), *final).collect() if record_rules else data.frame.select(ROW_ID)
 
     details: dict[str, Any] = {}
+    finals: dict[str, TableOutcome] = {}
     for rule in table_rules:
         scope = outcomes.get_column(_scope(rule))
-        table: TableOutcome = rule.check.build(rule.params, dataclasses.replace(ctx, scope=scope))
+        table = supplied.get(rule.id)
+        if table is None:
+            table = rule.check.build(rule.params, dataclasses.replace(ctx, scope=scope))
         verdicts: pl.Expr = pl.when(scope).then(table.verdicts)
         if _bad(rule) in outcomes.columns:
             verdicts = pl.when(pl.col(_bad(rule))).then(pl.lit(False)).otherwise(verdicts)
@@ -177,6 +183,12 @@ def run_rules(
         if table.cluster_ids is not None:
             columns.append(table.cluster_ids.cast(pl.Int64).alias(_cluster(rule)))
         outcomes = outcomes.with_columns(columns).drop(_scope(rule), _bad(rule), strict=False)
+        finals[rule.id] = TableOutcome(
+            verdicts=outcomes.get_column(rule.id),
+            messages=outcomes.get_column(_message(rule)) if table.messages is not None else None,
+            cluster_ids=outcomes.get_column(_cluster(rule)) if table.cluster_ids is not None else None,
+            details=table.details,
+        )
         if table.details is not None:
             details[rule.id] = table.details
 
@@ -196,7 +208,7 @@ def run_rules(
         if record_rules
         else ()
     )
-    failures: list[_Failed] = []
+    failures: list[Failed] = []
     for index, rule in enumerate(record_rules):
         evaluated, failed = counts[index], counts[len(record_rules) + index] or 0
         if not failed:
@@ -216,16 +228,16 @@ def run_rules(
             reads = list(dict.fromkeys([ROW_ID, *explain.meta.root_names()]))
             texts = data.frame.select(reads)[failing].select(explain).to_series()
         cluster = by_name[_cluster(rule)].filter(mask) if _cluster(rule) in by_name else None
-        failures.append(_Failed(rule, failing, texts, cluster))
+        failures.append(Failed(rule, failing, texts, cluster))
     if failures:
-        pieces.append(_row_findings(data, failures, key, kinds))
+        pieces.append(row_findings(data, failures, key, kinds))
 
     for rule in rules:
-        if rule.check.scope == "dataset":
+        if rule.check.reads == "dataset":
             outcome: DatasetOutcome = rule.check.build(rule.params, ctx)
             states[rule.id] = RuleState(evaluated=outcome.evaluated, failed=len(outcome.failures))
             if outcome.failures:
-                pieces.append(_dataset_findings(data, rule, outcome))
+                pieces.append(dataset_findings(data, rule, outcome))
 
     rule_ids = [r.id for r in record_rules]
     findings = pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=FINDINGS_SCHEMA)
@@ -236,27 +248,38 @@ def run_rules(
         field_types=dict(field_types),
         outcomes=outcomes.select(ROW_ID, *rule_ids),
         details=details,
+        tables=finals,
     )
 
 
-def _built(rules: Sequence[Rule], ctx: CheckContext) -> dict[str, Future[tuple[pl.Expr, pl.Expr | None]]]:
-    """Each row rule's expression and message expression, built on a thread per core.
+def _built(
+    rules: Sequence[Rule], ctx: CheckContext, data: LoadedData
+) -> tuple[dict[str, Future[tuple[pl.Expr, pl.Expr | None]]], list[Future[pl.DataFrame]]]:
+    """Each record rule's expression and message expression, and the key groups key checks
+    read that ``data`` lacks, worked out on a thread per core.
 
     Building a check can take real work (distinct values, e-mail and phone verdicts, the
-    ``unique`` grouping), mostly polars steps that release the GIL; one check at a time leaves
-    cores idle. The results are taken in rule order, so the first failing rule's error is the
-    one raised, as when building one after another.
+    grouping of a key), mostly polars steps that release the GIL; one at a time leaves cores
+    idle. The results are taken in rule order, so the first failing rule's error is the one
+    raised, as when building one after another.
     """
 
     def build(rule: Rule) -> tuple[pl.Expr, pl.Expr | None]:
         explain = rule.check.explain
         return rule.check.build(rule.params, ctx), None if explain is None else explain(rule.params, ctx)
 
+    keys: dict[str, pl.Expr] = {}
+    for rule in rules:
+        if rule.check.key is not None:
+            expr = rule.check.key(rule.params)
+            if key_columns(expr)[0] not in data.frame.columns:
+                keys.setdefault(key_columns(expr)[0], expr)
     # SQL checks are compiled by the engine itself, over the typed columns of all rules.
     row_rules = [rule for rule in rules if rule.check.scope == "row" and not _is_sql(rule)]
-    pool = ThreadPoolExecutor(max_workers=max(1, min(worker_count(), len(row_rules))))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(worker_count(), len(row_rules) + len(keys))))
     try:
-        return {rule.id: pool.submit(build, rule) for rule in row_rules}
+        grouped = [pool.submit(key_frame, data, expr) for expr in keys.values()]
+        return {rule.id: pool.submit(build, rule) for rule in row_rules}, grouped
     finally:
         pool.shutdown(wait=False)
 
@@ -273,112 +296,3 @@ def _record_scores(outcomes: pl.DataFrame, rule_ids: list[str]) -> pl.Series:
     scores = np.full(outcomes.height, np.nan)
     np.divide(passed * 100.0, applicable, out=scores, where=applicable > 0)
     return pl.Series("score", scores, dtype=pl.Float64).fill_nan(None)
-
-
-_COMMON = ("rule", "check", "dimension", "severity", "field")
-
-
-def _common(rule: Rule) -> dict[str, Any]:
-    return {
-        "rule": rule.id,
-        "check": rule.check.name,
-        "dimension": rule.check.dimension.value,
-        "severity": rule.severity.value,
-        "field": ", ".join(rule.fields) or None,
-    }
-
-
-@dataclass(frozen=True)
-class _Failed:
-    """One rule's failing records (ROW_IDs) and, where it has them, their messages and cluster ids."""
-
-    rule: Rule
-    rows: pl.Series
-    messages: pl.Series | None
-    clusters: pl.Series | None
-
-
-def _row_findings(
-    data: LoadedData, failures: Sequence[_Failed], key: str | None, kinds: Mapping[str, str]
-) -> pl.DataFrame:
-    """The findings of every failing record-level rule, in rule order then record order: the
-    failing records' provenance, key, message and value, gathered once for all rules."""
-    sizes = [failed.rows.len() for failed in failures]
-    rows = pl.concat([failed.rows for failed in failures])
-    messages = pl.concat(
-        [
-            failed.messages.cast(pl.String)
-            if failed.messages is not None
-            else pl.repeat(None, size, dtype=pl.String, eager=True)
-            for failed, size in zip(failures, sizes, strict=True)
-        ]
-    )
-    clusters = pl.concat(
-        [
-            failed.clusters.cast(pl.Int64)
-            if failed.clusters is not None
-            else pl.repeat(None, size, dtype=pl.Int64, eager=True)
-            for failed, size in zip(failures, sizes, strict=True)
-        ]
-    )
-    primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
-    commons = [_common(failed.rule) for failed in failures]
-    rule_table = pl.DataFrame(
-        {
-            **{name: [common[name] for common in commons] for name in _COMMON},
-            "fixed": [failed.rule.check.message_for(failed.rule.params) for failed in failures],
-            "value_kind": [
-                kinds.get(primary, failed.rule.check.value_kind) if primary else failed.rule.check.value_kind
-                for failed, primary in zip(failures, primaries, strict=True)
-            ],
-        },
-        schema={**dict.fromkeys(_COMMON, pl.String), "fixed": pl.String, "value_kind": pl.String},
-    )
-    rule_at = np.repeat(np.arange(len(failures), dtype=np.uint32), sizes)
-    # Each failing record's value of its rule's primary field: one gather per field.
-    values = pl.repeat(None, rows.len(), dtype=pl.String, eager=True)
-    primary_at = np.repeat(np.array([p or "" for p in primaries], dtype=object), sizes)
-    for primary in dict.fromkeys(p for p in primaries if p):
-        positions = np.flatnonzero(primary_at == primary)
-        values = values.scatter(
-            positions, data.frame.get_column(primary).cast(pl.String).gather(rows.gather(positions))
-        )
-    paths = {s.index: s.path for s in data.sources}
-    picked = data.frame.select(
-        SOURCE_COL,
-        LINE_COL,
-        (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
-    )[rows]
-    return (
-        pl.concat([rule_table[pl.Series(rule_at)], picked], how="horizontal")
-        .with_columns(messages.alias("message"), values.alias("value"), clusters.alias("cluster_id"))
-        .select(
-            *_COMMON,
-            pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
-            pl.col(LINE_COL).alias("line"),
-            "record_key",
-            pl.col("message").fill_null(pl.col("fixed")),
-            "value",
-            "cluster_id",
-            "value_kind",
-        )
-        .cast(pl.Schema(FINDINGS_SCHEMA))
-    )
-
-
-def _dataset_findings(data: LoadedData, rule: Rule, outcome: DatasetOutcome) -> pl.DataFrame:
-    rows = [
-        {
-            **_common(rule),
-            "field": failure.field or _common(rule)["field"],
-            "source": data.sources[failure.source_index].path if failure.source_index is not None else None,
-            "line": None,
-            "record_key": None,
-            "message": failure.message,
-            "value": None,
-            "cluster_id": None,
-            "value_kind": "text",
-        }
-        for failure in outcome.failures
-    ]
-    return pl.DataFrame(rows, schema=FINDINGS_SCHEMA)

@@ -1,0 +1,141 @@
+"""Findings: one row per failing record and rule, with the record's provenance (source, line),
+key, message and value, in FINDINGS_SCHEMA's columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from veracity.checks.base import DatasetOutcome
+from veracity.config.loader import Rule
+from veracity.sources import LINE_COL, SOURCE_COL, LoadedData
+
+__all__ = ["FINDINGS_SCHEMA", "Failed", "dataset_findings", "row_findings"]
+
+FINDINGS_SCHEMA = {
+    "rule": pl.String,
+    "check": pl.String,
+    "dimension": pl.String,
+    "severity": pl.String,
+    "field": pl.String,
+    "source": pl.String,
+    "line": pl.UInt32,
+    "record_key": pl.String,
+    "message": pl.String,
+    "value": pl.String,
+    "cluster_id": pl.Int64,
+    "value_kind": pl.String,
+}
+
+
+_COMMON = ("rule", "check", "dimension", "severity", "field")
+
+
+def _common(rule: Rule) -> dict[str, Any]:
+    return {
+        "rule": rule.id,
+        "check": rule.check.name,
+        "dimension": rule.check.dimension.value,
+        "severity": rule.severity.value,
+        "field": ", ".join(rule.fields) or None,
+    }
+
+
+@dataclass(frozen=True)
+class Failed:
+    """One rule's failing records (ROW_IDs) and, where it has them, their messages and cluster ids."""
+
+    rule: Rule
+    rows: pl.Series
+    messages: pl.Series | None
+    clusters: pl.Series | None
+
+
+def row_findings(
+    data: LoadedData, failures: Sequence[Failed], key: str | None, kinds: Mapping[str, str]
+) -> pl.DataFrame:
+    """The findings of every failing record-level rule, in rule order then record order: the
+    failing records' provenance, key, message and value, gathered once for all rules."""
+    sizes = [failed.rows.len() for failed in failures]
+    rows = pl.concat([failed.rows for failed in failures])
+    messages = pl.concat(
+        [
+            failed.messages.cast(pl.String)
+            if failed.messages is not None
+            else pl.repeat(None, size, dtype=pl.String, eager=True)
+            for failed, size in zip(failures, sizes, strict=True)
+        ]
+    )
+    clusters = pl.concat(
+        [
+            failed.clusters.cast(pl.Int64)
+            if failed.clusters is not None
+            else pl.repeat(None, size, dtype=pl.Int64, eager=True)
+            for failed, size in zip(failures, sizes, strict=True)
+        ]
+    )
+    primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
+    commons = [_common(failed.rule) for failed in failures]
+    rule_table = pl.DataFrame(
+        {
+            **{name: [common[name] for common in commons] for name in _COMMON},
+            "fixed": [failed.rule.check.message_for(failed.rule.params) for failed in failures],
+            "value_kind": [
+                kinds.get(primary, failed.rule.check.value_kind) if primary else failed.rule.check.value_kind
+                for failed, primary in zip(failures, primaries, strict=True)
+            ],
+        },
+        schema={**dict.fromkeys(_COMMON, pl.String), "fixed": pl.String, "value_kind": pl.String},
+    )
+    rule_at = np.repeat(np.arange(len(failures), dtype=np.uint32), sizes)
+    # Each failing record's value of its rule's primary field: one gather per field.
+    values = pl.repeat(None, rows.len(), dtype=pl.String, eager=True)
+    primary_at = np.repeat(np.array([p or "" for p in primaries], dtype=object), sizes)
+    for primary in dict.fromkeys(p for p in primaries if p):
+        positions = np.flatnonzero(primary_at == primary)
+        values = values.scatter(
+            positions, data.frame.get_column(primary).cast(pl.String).gather(rows.gather(positions))
+        )
+    paths = {s.index: s.path for s in data.sources}
+    picked = data.frame.select(
+        SOURCE_COL,
+        LINE_COL,
+        (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
+    )[rows]
+    return (
+        pl.concat([rule_table[pl.Series(rule_at)], picked], how="horizontal")
+        .with_columns(messages.alias("message"), values.alias("value"), clusters.alias("cluster_id"))
+        .select(
+            *_COMMON,
+            pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
+            pl.col(LINE_COL).alias("line"),
+            "record_key",
+            pl.col("message").fill_null(pl.col("fixed")),
+            "value",
+            "cluster_id",
+            "value_kind",
+        )
+        .cast(pl.Schema(FINDINGS_SCHEMA))
+    )
+
+
+def dataset_findings(data: LoadedData, rule: Rule, outcome: DatasetOutcome) -> pl.DataFrame:
+    rows = [
+        {
+            **_common(rule),
+            "field": failure.field or _common(rule)["field"],
+            "source": data.sources[failure.source_index].path if failure.source_index is not None else None,
+            "line": None,
+            "record_key": None,
+            "message": failure.message,
+            "value": None,
+            "cluster_id": None,
+            "value_kind": "text",
+        }
+        for failure in outcome.failures
+    ]
+    return pl.DataFrame(rows, schema=FINDINGS_SCHEMA)
