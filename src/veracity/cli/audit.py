@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from veracity._api import audit as run_audit
-from veracity._api import load_rules, source_specs
+from veracity._api import source_specs
 from veracity._atomic import all_or_nothing, atomic_write
 from veracity.cli._common import EXIT_OK, err_console, error_boundary, parse_as_of, stdout_is_terminal
 from veracity.cli._outputs import (
@@ -25,7 +25,7 @@ from veracity.cli._outputs import (
     stdout_identity,
 )
 from veracity.cli._progress import StageProgress
-from veracity.config import RuleSet
+from veracity.config import RuleSet, load_rule_file, settings_from
 from veracity.errors import UsageError
 from veracity.reports import FORMATS, render
 from veracity.results import AuditResult
@@ -62,6 +62,14 @@ def audit_command(
     ] = None,
     fail_under: Annotated[
         float | None, typer.Option("--fail-under", min=0, max=100, help="Fail when the score is below this.")
+    ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Set a rule-file key, e.g. gate.min_score=95 or rules.fresh.days=365 (repeatable; "
+            "VERACITY_SET_GATE__MIN_SCORE=95 in the environment does the same).",
+        ),
     ] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when the gate fails.")] = False,
     reveal_values: Annotated[
@@ -150,7 +158,7 @@ def audit_command(
             sheet=sheet,
         )
         audit_date = parse_as_of(as_of)
-        rule_set = load_rules(rules)
+        rule_set = load_rule_file(rules, settings_from(set_values or [], os.environ))
         outputs = [
             Output(option, path)
             for option, path in (
@@ -241,7 +249,8 @@ def _plan_run(
     from the inputs and from each other, writable, the history store ours, the streams open.
     Returns the job summary file to append to, if any."""
     specs, base_dir = source_specs(paths or None, rule_set, read)
-    inputs = [Input("rule file", rules)]
+    included = [Path(name) for name in rule_set.files[:-1] if not name.startswith("veracity:")]
+    inputs = [Input("rule file", path) for path in (rules, *included)]
     for spec in specs:
         if spec.path == "-":
             if sys.stdin is None:
