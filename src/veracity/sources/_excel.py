@@ -23,18 +23,23 @@ from veracity.sources.base import ReadOptions
 
 __all__ = ["read_excel", "sheet_index"]
 
+_NOT_A_WORKBOOK = (
+    "{display}: is not a readable Excel workbook; save it as .xlsx, or set read.format in the rule file "
+    "(--input-format) if it is another format"
+)
+
 
 def read_excel(raw: bytes, options: ReadOptions, display: str) -> Table:
     # Checked before fastexcel opens the workbook: opening it unpacks the shared strings.
     package = check_package(raw, display)
+    if package is None:
+        # Not a zip: an old .xls (or no workbook at all). calamine would read an .xls unguarded.
+        raise SourceError(_NOT_A_WORKBOOK.format(display=display))
     try:
         reader: Any = fastexcel.read_excel(raw)
         sheet_names = [str(name) for name in reader.sheet_names]
     except ENGINE_ERRORS:
-        raise SourceError(
-            f"{display}: is not a readable Excel workbook; save it as .xlsx, or set read.format in the rule "
-            "file (--input-format) if it is another format"
-        ) from None
+        raise SourceError(_NOT_A_WORKBOOK.format(display=display)) from None
     index = sheet_index(options.sheet, sheet_names, display)
     sheet_name = sheet_names[index]
     where = f"{display} (sheet {quote(sheet_name)})"

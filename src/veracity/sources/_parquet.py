@@ -7,6 +7,7 @@ import io
 import polars as pl
 
 from veracity.errors import SourceError
+from veracity.sources._parquet_guard import check_footer, check_text_size
 from veracity.sources._table import ENGINE_ERRORS, Table, check_header, quote
 from veracity.sources.base import ReadOptions
 
@@ -20,7 +21,9 @@ MAX_COLUMNS = 16_384
 def read_parquet(raw: bytes, options: ReadOptions, display: str) -> Table:
     del options  # nothing to choose: Parquet describes itself
     try:
-        # The schema alone first: a file of a million columns would take minutes to read.
+        # The footer alone first: a file of a million columns would take minutes to read, and a
+        # few kilobytes of repeated values can unpack to more memory than the machine has.
+        check_footer(raw, display)
         check_width(len(pl.read_parquet_schema(io.BytesIO(raw))), display)
         frame = pl.read_parquet(io.BytesIO(raw))
     except SourceError:
@@ -38,8 +41,9 @@ def read_parquet(raw: bytes, options: ReadOptions, display: str) -> Table:
             f"{display}: the file has columns but no rows; export the data again or remove this source"
         )
     types = [str(dtype) for dtype in frame.dtypes]
-    texts = [as_text(frame.get_column(name), display) for name in frame.columns]
-    return Table.numbered(pl.DataFrame(texts), types)
+    texts = pl.DataFrame([as_text(frame.get_column(name), display) for name in frame.columns])
+    check_text_size(texts, display)
+    return Table.numbered(texts, types)
 
 
 def check_width(width: int, display: str) -> None:

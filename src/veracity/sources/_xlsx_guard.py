@@ -8,7 +8,9 @@ may hold a small table). So the cell references of the chosen sheet are measured
 streamed out of the zip and scanned with numpy, and a sheet reaching further than
 :data:`MAX_CELLS` cells from ``A1`` is refused.
 
-Compressed packages are checked too: a workbook that would unpack to more than
+Only .xlsx packages are read (a zip with sheet XML): an .xlsb or .ods package, whose sheets
+cannot be measured, is refused, and so is anything that is no zip (an .xls). Compressed packages
+are checked too: a workbook that would unpack to more than
 :data:`MAX_UNPACKED` bytes, or one of whose parts is compressed beyond :data:`MAX_RATIO` to one
 (a zip bomb), is refused before anything is unpacked; the parts calamine reads in full (the
 chosen sheet, shared strings, styles, the workbook) are unpacked through ``zipfile``, which
@@ -64,6 +66,13 @@ def check_package(raw: bytes, display: str) -> zipfile.ZipFile | None:
         members = package.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return None
+    if not any(_is_sheet_xml(member.filename) for member in members):
+        # .xlsb (binary sheets) and .ods (content.xml) are zips too, but their sheets cannot be
+        # measured here, so calamine must not size them.
+        raise SourceError(
+            f"{display}: is a zip archive without .xlsx sheets (an .xlsb or .ods file, or another archive); "
+            "save it as .xlsx in a spreadsheet program, or export the sheet as CSV"
+        )
     unpacked = sum(member.file_size for member in members)
     if unpacked > MAX_UNPACKED:
         raise SourceError(
@@ -92,7 +101,7 @@ def check_sheet(package: zipfile.ZipFile, index: int, where: str, display: str) 
         chosen = [parts[index]]
     else:
         # A package laid out unlike Excel's: measure every sheet rather than none.
-        chosen = [m.filename for m in package.infolist() if "worksheets/" in m.filename.lower()]
+        chosen = [m.filename for m in package.infolist() if _is_sheet_xml(m.filename)]
     for part in chosen:
         rows, columns = _reach(_stream(package, part, display))
         if rows > _EXCEL_ROWS or columns > _EXCEL_COLUMNS:
@@ -107,6 +116,11 @@ def check_sheet(package: zipfile.ZipFile, index: int, where: str, display: str) 
                 f"more than the {MAX_CELLS:,} cells veracity reads from a sheet; delete the cells beyond "
                 "the table (Ctrl+End in Excel goes to the last one) and save again, or export it as CSV"
             )
+
+
+def _is_sheet_xml(name: str) -> bool:
+    name = name.lower()
+    return "worksheets/" in name and name.endswith(".xml")
 
 
 def _stream(package: zipfile.ZipFile, part: str, display: str) -> Iterator[bytes]:
