@@ -153,7 +153,7 @@ def _compose_layers(root: Layer, identity: tuple[int, int] | None, settings: Ite
     layers, include_problems = read_layers(root, identity)
     composition = compose(layers, settings, root.base_dir)
     composition.problems[:0] = include_problems
-    rule_set = _rule_set(composition, root.shown)
+    rule_set = _rule_set(composition, root.shown, rules_may_be_missing=bool(include_problems))
     rule_set.sha256 = root.sha256 if len(layers) == 1 and not settings else _combined_digest(layers, settings)
     rule_set.files = tuple(layer.shown for layer in layers)
     return _Composed(rule_set, composition.data, layers)
@@ -183,7 +183,9 @@ def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -
     return _compose_layers(root, None, ()).rule_set
 
 
-def _rule_set(composition: Composition, file: str) -> RuleSet:
+def _rule_set(composition: Composition, file: str, *, rules_may_be_missing: bool = False) -> RuleSet:
+    """The validated rule set; ``rules_may_be_missing``: an include failed, and the rules it
+    would have brought are not reported missing as well."""
     layers = composition.layers
     data = composition.data
     order = [file, *(layer.shown for layer in layers if layer.shown != file)]
@@ -199,7 +201,10 @@ def _rule_set(composition: Composition, file: str) -> RuleSet:
         model = RuleFileModel.model_validate(data)
     except ValidationError as exc:
         # Each rule is validated on its own below, with its check's parameters.
-        problems.validation(exc, RuleFileModel, (), skip=_within_a_rule)
+        skip = _within_a_rule
+        if rules_may_be_missing and "rules" not in data:
+            skip = lambda loc: _within_a_rule(loc) or loc == ("rules",)  # noqa: E731
+        problems.validation(exc, RuleFileModel, (), skip=skip)
     items = data.get("rules")
     rules: list[Rule] = []
     if isinstance(items, list):
