@@ -9,14 +9,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli.helpers import run_audit as audit
 from veracity.cli import app
 
 RULES = "version: 1\nkey: id\nrules:\n  - {id: email-valid, check: email, field: email}\n"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 @pytest.fixture
@@ -26,11 +22,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "good.csv").write_text("id,email\n1,ann@example.com\n2,bob@example.org\n", encoding="utf-8")
     (tmp_path / "bad.csv").write_text("id,email\n1,ann@example.com\n2,bob@@example\n", encoding="utf-8")
     return tmp_path
-
-
-def audit(runner: CliRunner, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["audit", "--no-progress", *args], input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_passing_audit_exits_0(runner: CliRunner, workdir: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli.helpers import run_audit
 from veracity.cli import app
 from veracity.history import list_runs
 
@@ -22,11 +23,6 @@ CONSENT = (
     "  - {id: consent-recorded, check: consent, field: consent_date, opt_in_field: marketing_opt_in%s}\n"
 )
 EMAIL = "  - {id: email-valid, check: email, field: email}\n"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 @pytest.fixture
@@ -43,8 +39,7 @@ def _rules(workdir: Path, *rules: str, extra: str = "") -> str:
 
 
 def audit(runner: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["audit", "--no-progress", "--as-of", "2024-06-30", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return run_audit(runner, "--as-of", "2024-06-30", *args)
 
 
 def audit_json(runner: CliRunner, *args: str) -> tuple[int, dict[str, Any]]:

@@ -13,11 +13,6 @@ from veracity.cli import app
 ROOT = Path(__file__).parents[2]
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def test_check_accepts_the_shipped_examples_with_their_sources(runner: CliRunner) -> None:
     result = runner.invoke(app, ["rules", "check", str(ROOT / "examples" / "rules.yaml")])
     assert result.exit_code == 0, result.stderr

@@ -75,11 +75,6 @@ def series_result(
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store with four monthly audits of the fixture's rule file, as the working directory's
     default store."""
