@@ -16,7 +16,6 @@ from typing import IO, Any
 import polars as pl
 
 from veracity import __version__
-from veracity.checks.base import BooleanSpellings
 from veracity.config import RuleSet, check_fields, load_rule_file, rule_set_from_objects
 from veracity.engine import (
     AuditPlan,
@@ -228,15 +227,10 @@ def _plan(
     segment_fields: Sequence[str],
     max_samples: int | None,
 ) -> AuditPlan:
-    model = rule_set.model
-    return AuditPlan(
-        rules=rule_set.rules,
+    return AuditPlan.for_rules(
+        rule_set,
         as_of=as_of or date.today(),
-        booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
-        date_formats={name: f.format for name, f in model.fields.items() if f.format},
-        field_kinds={name: f.type for name, f in model.fields.items() if f.type},
-        key=model.key,
-        masks=field_masks(rule_set, list(fields)),
+        fields=fields,
         segments=lambda data: {name: segment_labels(data, name, rule_set) for name in segment_fields},
         max_samples=max_samples,
     )
@@ -359,7 +353,9 @@ def source_specs(
             )
         specs = [
             SourceSpec(
-                path=s.path,
+                path=s.location,
+                table=s.table,
+                query=s.query,
                 columns=dict(s.columns),
                 read=_merge_read(
                     ReadOptions(
@@ -381,7 +377,9 @@ def source_specs(
     # every source's missing-value markers, since it is most likely another export of the same
     # kind and its format is detected.
     configured = {
-        _identity(rule_set.base_dir / s.path if rule_set.base_dir else Path(s.path)): s for s in model.sources
+        _identity(rule_set.base_dir / s.path if rule_set.base_dir else Path(s.path)): s
+        for s in model.sources
+        if s.path is not None
     }
     columns: dict[str, str] = {}
     markers: list[str] = []

@@ -32,12 +32,14 @@ import polars as pl
 
 from veracity._sql_plan import rule_sql_fields
 from veracity.checks.base import BooleanSpellings, CheckContext, TableOutcome, key_columns
+from veracity.config import RuleSet
 from veracity.config.loader import Rule
 from veracity.engine._findings import FINDINGS_SCHEMA
 from veracity.engine._keys import KeyIndex
 from veracity.engine._plan import run_rules
 from veracity.engine._sink import FindingsSink
 from veracity.fieldtypes import FieldType, TypeCounts, declared_field_types
+from veracity.masking import field_masks
 from veracity.results import RuleState
 from veracity.scoring import segment_counts
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, ChunkedSources, LoadedData, SourceInfo
@@ -149,6 +151,30 @@ class AuditPlan:
     segments: Callable[[LoadedData], Mapping[str, pl.Series]] = lambda data: {}
     #: Findings kept in memory per rule; None: all of them.
     max_samples: int | None = None
+
+    @classmethod
+    def for_rules(
+        cls,
+        rule_set: RuleSet,
+        *,
+        as_of: date,
+        fields: Sequence[str],
+        segments: Callable[[LoadedData], Mapping[str, pl.Series]] | None = None,
+        max_samples: int | None = None,
+    ) -> AuditPlan:
+        """The plan of a rule set's rules and settings, for data with ``fields``."""
+        model = rule_set.model
+        return cls(
+            rules=rule_set.rules,
+            as_of=as_of,
+            booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
+            date_formats={name: f.format for name, f in model.fields.items() if f.format},
+            field_kinds={name: f.type for name, f in model.fields.items() if f.type},
+            key=model.key,
+            masks=field_masks(rule_set, list(fields)),
+            segments=segments or (lambda data: {}),
+            max_samples=max_samples,
+        )
 
     def context(self, data: LoadedData) -> CheckContext:
         # The context reads the very frame the engine runs on: values parsed per distinct
