@@ -18,7 +18,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -162,10 +162,7 @@ def read_stdin(stdin: IO[bytes] | None) -> bytes:
     :func:`stream_limit` bytes of it."""
     if stdin is None:
         if sys.stdin is None:  # Python sets it to None when descriptor 0 is closed
-            raise SourceError(
-                f"{STDIN_DISPLAY}: standard input is closed; pipe the data in "
-                "(cat data.csv | veracity audit ... -) or name the file instead of '-'"
-            )
+            raise SourceError(f"{STDIN_DISPLAY}: standard input is closed; {_STDIN_FIX}")
         stdin = sys.stdin.buffer
     try:
         mode: int | None = os.fstat(stdin.fileno()).st_mode
@@ -174,10 +171,7 @@ def read_stdin(stdin: IO[bytes] | None) -> bytes:
     try:
         if mode is not None:
             if stat.S_ISCHR(mode) and stdin.isatty():
-                raise SourceError(
-                    f"{STDIN_DISPLAY}: standard input is a terminal, not data; pipe the data in "
-                    "(cat data.csv | veracity audit ... -) or name the file instead of '-'"
-                )
+                raise SourceError(f"{STDIN_DISPLAY}: standard input is a terminal, not data; {_STDIN_FIX}")
             _refuse_kind(STDIN_DISPLAY, mode)
             if stat.S_ISREG(mode):
                 return stdin.read()
@@ -216,18 +210,22 @@ def _read_capped(stream: IO[bytes], display: str, what: str) -> bytes:
         blocks.append(block)
 
 
+_STDIN_FIX = "pipe the data in (cat data.csv | veracity audit ... -) or name the file instead of '-'"
+_NOT_FILES: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _directory(given: str) -> SourceError:
+    return SourceError(f"{given}: is a directory, not a file; name a file inside it")
+
+
 def _refuse_kind(given: str, mode: int) -> None:
     if stat.S_ISDIR(mode):
-        raise SourceError(f"{given}: is a directory, not a file; name a file inside it")
-    kind = (
-        "a character device"
-        if stat.S_ISCHR(mode)
-        else "a block device"
-        if stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else None
-    )
+        raise _directory(given)
+    kind = next((what for is_kind, what in _NOT_FILES if is_kind(mode)), None)
     if kind is not None:
         raise SourceError(
             f"{given}: is {kind}, not a file; export the data to a file (or pipe it in) and audit that"
@@ -253,7 +251,7 @@ def refused_reads(given: str, base_dir: Path | None, path: Path) -> Iterator[Non
             f"{given}: no such file{looked}; check the path (relative paths start from {where})"
         ) from None
     except IsADirectoryError:
-        raise SourceError(f"{given}: is a directory, not a file; name a file inside it") from None
+        raise _directory(given) from None
     except NotADirectoryError:
         raise SourceError(
             f"{given}: a part of the path before the file name is not a directory; check the path"
