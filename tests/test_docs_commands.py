@@ -134,6 +134,7 @@ def _make_workspace(tmp_path: Path) -> Path:
     crm.write_parquet(tmp_path / "data.parquet")
     crm.write_excel(tmp_path / "export.xlsx", worksheet="Customers")
     (tmp_path / "summary.md").touch()
+    shutil.copytree(EXAMPLES, tmp_path / "examples")  # the rule packs' examples name their paths
     return tmp_path
 
 

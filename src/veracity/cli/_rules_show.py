@@ -28,7 +28,7 @@ def _origin(composed: ComposedRules, index: int) -> str:
 def show_table(composed: ComposedRules, settings: Sequence[Setting], console: Console) -> None:
     rule_set = composed.rule_set
     table = Table(title=Text(f"{printable(rule_set.path or '')} merged"), show_lines=False)
-    table.add_column("rule", style="bold")
+    table.add_column("rule", style="bold", overflow="fold")
     table.add_column("check · field(s)")
     table.add_column("severity")
     table.add_column("threshold", justify="right")
