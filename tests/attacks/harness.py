@@ -48,7 +48,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["DATA", "PLANTED", "RULES", "Attack", "Interrupt", "Outcome", "attack", "run", "snapshot"]
+__all__ = [
+    "DATA",
+    "PLANTED",
+    "RULES",
+    "Attack",
+    "Interrupt",
+    "Outcome",
+    "attack",
+    "failing_records",
+    "run",
+    "snapshot",
+]
 
 #: Values in :data:`DATA` that fail a rule, so every report and findings file is about them.
 PLANTED = ("zelda.planted@@example.org", "+49 151 2345 6789x", "Quirinus-Planted")
@@ -68,6 +79,13 @@ DATA = (
     f"2,{PLANTED[0]},{PLANTED[1]},{PLANTED[2]}\n"
     "3,bob@example.org,+49 40 7654321,Bob\n"
 )
+
+
+def failing_records(count: int) -> str:
+    """:data:`DATA`'s header and ``count`` records whose every value fails a rule of :data:`RULES`
+    (for attacks that need many findings: a filling disk, a chunked run to interrupt)."""
+    return "id,email,phone,name\n" + "".join(f"{i},{','.join(PLANTED)}\n" for i in range(count))
+
 
 Stream = Literal["pipe", "closed", "broken"]
 

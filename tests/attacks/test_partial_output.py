@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks.harness import DATA, PLANTED, RULES, Attack, attack
+from tests.attacks.harness import DATA, RULES, Attack, attack, failing_records
 
 FILES = {"rules.yaml": RULES, "data.csv": DATA}
 AUDIT = ["audit", "-r", "rules.yaml", "data.csv", "-o", "r.txt", "--findings", "f.csv"]
 #: Enough failing records that their findings overflow a small file system.
-MANY = "id,email,phone,name\n" + "".join(f"{i},{PLANTED[0]},{PLANTED[1]},{PLANTED[2]}\n" for i in range(3000))
+MANY = failing_records(3000)
 
 
 def full_device(workdir: Path) -> None:

@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.attacks.harness import PLANTED, RULES, Attack, Interrupt, attack
+from tests.attacks.harness import RULES, Attack, Interrupt, attack, failing_records
 
 #: Enough records for a hundred chunks of a thousand, each with findings to write.
-MANY = "id,email,phone,name\n" + "".join(
-    f"{i},{PLANTED[0] if i % 3 else 'ann@example.com'},{PLANTED[1]},{PLANTED[2]}\n" for i in range(100_000)
-)
+MANY = failing_records(100_000)
 CHUNKED = [
     "audit",
     "-r",
