@@ -3,11 +3,13 @@ runs through ``pre-commit try-repo`` on a fixture repository."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,7 @@ def workspace(tmp_path: Path) -> Path:
     shutil.copy(EXAMPLES / "shop_customers.ndjson", checkout / "exports" / "shop_customers.ndjson")
     (checkout / "passing.yaml").write_text(PASSING_RULES, encoding="utf-8")
     (checkout / "passing.csv").write_text(PASSING_DATA, encoding="utf-8")
+    shutil.copy(EXAMPLES / "rules.yaml", checkout / "veracity.yaml")
     return checkout
 
 
@@ -141,8 +144,6 @@ def test_a_passing_audit_passes_and_inputs_reach_the_command(workspace: Path) ->
         },
     )
     assert result.returncode == 0, result.stderr
-    import json
-
     report = json.loads((workspace / "report.json").read_text(encoding="utf-8"))
     assert report["score"] == 100
     assert report["rules"][0]["severity"] == "warning"
@@ -257,3 +258,102 @@ def test_the_pre_commit_hook_on_a_fixture_repository(tmp_path: Path) -> None:
     assert "Failed" in failed.stdout
     assert "packs/rules-broken.yaml:3:20: rules[0].check: unknown check type 'emial'" in failed.stdout
     assert "ci.yaml" not in failed.stdout  # not a rule file by its name
+
+
+# --- docs/ci.md: every example runs -------------------------------------------------------------
+
+
+def _doc_block(first_line: str) -> str:
+    """The fenced block of docs/ci.md whose first line is ``first_line``."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    for match in re.finditer(r"^```\w*\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
+        if match.group(1).startswith(first_line):
+            return match.group(1)
+    raise AssertionError(f"docs/ci.md has no block starting with {first_line!r}")
+
+
+def _pip_shim(directory: Path) -> Path:
+    """A ``pip`` that records its arguments: installing is the CI image's business."""
+    directory.mkdir(exist_ok=True)
+    record = directory / "pip-args"
+    shim = directory / "pip"
+    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return record
+
+
+def test_the_documented_github_workflow_runs_the_action(workspace: Path) -> None:
+    workflow = yaml.safe_load(_doc_block("# .github/workflows/data-quality.yml"))
+    steps = workflow["jobs"]["audit"]["steps"]
+    ours = [step for step in steps if step["uses"].split("@")[0].endswith("/veracity")]
+    assert len(ours) == 1
+    given = {name: str(value) for name, value in ours[0]["with"].items()}
+    result, summary, _ = _run_action(workspace, given | {"as-of": "2026-11-01"})
+    # The shipped examples fail their gate: the job fails, with annotations and a summary.
+    assert result.returncode == 1, result.stderr
+    assert "::error " in result.stdout
+    assert "FAIL" in summary.read_text(encoding="utf-8")
+
+
+def test_the_documented_gitlab_job_writes_its_junit_artifact(workspace: Path) -> None:
+    job = yaml.safe_load(_doc_block("# .gitlab-ci.yml"))["data-quality"]
+    record = _pip_shim(workspace.parent / "bin")
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "VERACITY_"))
+    }
+    environment |= {name: str(value) for name, value in job["variables"].items()}
+    environment["PATH"] = f"{record.parent}{os.pathsep}{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    # GitLab runs the script lines in one shell and stops at the first that fails.
+    script = "set -e\n" + "\n".join(job["script"]) + "\n"
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=workspace, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "Error:" not in result.stderr
+    assert record.read_text(encoding="utf-8").splitlines() == [
+        "install",
+        job["variables"]["VERACITY_PACKAGE"],
+    ]
+    artifact = workspace / job["artifacts"]["reports"]["junit"]
+    assert job["artifacts"]["when"] == "always"
+    suites = ElementTree.parse(artifact).getroot()
+    assert suites.iter("testcase")
+
+
+@pytest.mark.parametrize(
+    ("rules", "code", "said"),
+    [
+        ("veracity.yaml", 1, "quality gate failed: not importing; see audit.json"),
+        ("passing.yaml", 0, "quality gate passed: importing"),
+        ("missing.yaml", 2, "the audit could not run: see the Error line above"),
+    ],
+)
+def test_the_documented_shell_gate(workspace: Path, rules: str, code: int, said: str) -> None:
+    gate = workspace / "import-customers.sh"
+    gate.write_text(_doc_block("#!/bin/sh").replace("veracity.yaml", rules), encoding="utf-8")
+    gate.chmod(0o755)
+    if rules == "passing.yaml":
+        (workspace / "exports" / "crm_export.csv").write_text(PASSING_DATA, encoding="utf-8")
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "VERACITY_"))
+    }
+    environment["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    result = subprocess.run(
+        [str(gate)], cwd=workspace, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == code, result.stderr
+    assert said in result.stdout + result.stderr
+    assert (workspace / "audit.json").exists() == (code != 2)
+
+
+def test_the_documented_pre_commit_config_names_our_hooks() -> None:
+    config = yaml.safe_load(_doc_block("# .pre-commit-config.yaml"))
+    ids = {
+        hook["id"] for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
+    used = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert used <= ids
+    pattern = re.compile(config["repos"][0]["hooks"][0]["files"])
+    assert pattern.search("veracity.yaml")
+    assert pattern.search("rules/customers.yml")
+    assert not pattern.search(".gitlab-ci.yml")
