@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from veracity.text.dates import DateFormat
 from veracity.vocabulary import Dimension, Severity
@@ -27,8 +27,9 @@ class _Strict(BaseModel):
 
 
 class ReadConfig(_Strict):
-    format: Literal["csv", "tsv", "parquet", "json", "ndjson", "xlsx"] | None = Field(
-        None, description="File format; detected from the extension when omitted."
+    format: str | None = Field(
+        None,
+        description="File format (csv, tsv, parquet, json, ndjson, xlsx); detected from the extension when omitted.",
     )
     delimiter: str | None = Field(None, description="CSV delimiter; detected when omitted.")
     encoding: str | None = Field(None, description="Text encoding; detected when omitted.")
@@ -36,6 +37,15 @@ class ReadConfig(_Strict):
     sheet: str | int | None = Field(
         None, description="Excel sheet name, or 0-based index when no sheet has that name."
     )
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        from veracity.sources.registry import file_formats
+
+        if value is not None and value not in file_formats():
+            raise ValueError(f"unknown format {value!r}; use one of {', '.join(file_formats())}")
+        return value
 
     @field_validator("delimiter")
     @classmethod
@@ -58,9 +68,40 @@ class ReadConfig(_Strict):
 
 
 class SourceConfig(_Strict):
-    path: str = Field(description="Path relative to the rule file.")
+    path: str | None = Field(None, description="Path relative to the rule file.")
+    database: str | None = Field(
+        None,
+        description="Database URL instead of a path: postgresql://USER@HOST:PORT/DATABASE or "
+        "sqlite:///FILE (relative to the rule file); ${ENV_VARS} expand.",
+    )
+    table: str | None = Field(None, description="Table (or SCHEMA.TABLE) of the database to read.")
+    query: str | None = Field(None, description="One SELECT statement to read instead of a table.")
     columns: dict[str, str] = Field(default_factory=dict, description="Original column name -> field name.")
     read: ReadConfig = Field(default_factory=ReadConfig)
+
+    @model_validator(mode="after")
+    def _one_location(self) -> SourceConfig:
+        if (self.path is None) == (self.database is None):
+            raise ValueError("give either 'path:' (a file) or 'database:' (a database URL)")
+        if self.database is None and (self.table is not None or self.query is not None):
+            raise ValueError(
+                "'table:' and 'query:' belong to a 'database:' source; remove them or add 'database:'"
+            )
+        if self.database is not None and (self.table is None) == (self.query is None):
+            raise ValueError("a 'database:' source needs either 'table:' or 'query:' (one of them)")
+        if self.database is not None:
+            from veracity.sources.registry import kind_of_url, url_schemes
+
+            # (A URL from the environment, ${CRM_DB_URL}, is checked once expanded, when read.)
+            if "${" not in self.database and kind_of_url(self.database) is None:
+                schemes = ", ".join(f"{scheme}://" for scheme in url_schemes())
+                raise ValueError(f"'database:' must be a URL starting with one of {schemes}")
+        return self
+
+    @property
+    def location(self) -> str:
+        """The path or the database URL (the validator makes sure one is set)."""
+        return self.path if self.path is not None else str(self.database)
 
 
 #: A weight: finite and at most 1e6, so that weighted means neither overflow nor lose the

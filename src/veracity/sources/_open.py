@@ -4,18 +4,19 @@ renames, and "missing" spellings turned into null."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from veracity.errors import SourceError
+from veracity.sources._database import expand_env
 from veracity.sources._detect import detect_format
 from veracity.sources._files import FileKind
 from veracity.sources._input import STDIN_DISPLAY, STDIN_PATH, read_stdin, readable_path, stdin_format
 from veracity.sources._pieces import Reader
 from veracity.sources._table import RESERVED, quote
 from veracity.sources.base import ColumnOrigin, SourceInfo, SourceSpec
-from veracity.sources.registry import OpenContext, Opened, kind_named, kind_of_url
+from veracity.sources.registry import OpenContext, Opened, kind_named, kind_of_url, url_schemes
 
 __all__ = ["MAX_SOURCES", "OpenSource", "check_specs", "null_missing", "open_source", "open_spec"]
 
@@ -54,6 +55,15 @@ def open_spec(spec: SourceSpec, context: OpenContext) -> Opened:
         assert isinstance(kind, FileKind)  # stdin_format names only file kinds
         return kind.open_bytes(raw, spec.read, STDIN_DISPLAY, context.chunk_rows)
     by_url = kind_of_url(spec.path)
+    if by_url is None and (spec.table is not None or spec.query is not None):
+        # A rule file's database: ${CRM_DB_URL} is a URL only once expanded.
+        spec = replace(spec, path=expand_env(spec.path, "database"))
+        by_url = kind_of_url(spec.path)
+        if by_url is None:
+            schemes = ", ".join(f"{scheme}://" for scheme in url_schemes())
+            raise SourceError(
+                f"database: the URL does not start with one of {schemes}; fix 'database:' in the rule file"
+            )
     if by_url is not None:
         return by_url.open(spec, context)
     # A missing file is reported before a name whose format cannot be told.
@@ -77,11 +87,10 @@ def open_source(
         ColumnOrigin(original=name, field=renamed, original_type=kind)
         for name, renamed, kind in zip(reader.names, fields, reader.original_types, strict=True)
     ]
-    is_file = spec.path == STDIN_PATH or kind_of_url(spec.path) is None
     info = SourceInfo(
         index=index,
         # Files keep the path as given; a database is named by its masked URL.
-        path=spec.path if is_file else opened.display,
+        path=opened.identity or spec.path,
         format=opened.format,
         size=opened.size,
         sha256=opened.sha256,

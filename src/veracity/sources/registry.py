@@ -62,6 +62,9 @@ class Opened:
     sheet: str | None = None
     #: Kind-specific facts for lineage, e.g. server, database, table, query_sha256, read_at.
     details: dict[str, str] = field(default_factory=dict)
+    #: The name findings and lineage use instead of the path as given (a database: its URL
+    #: with the password masked); None for files.
+    identity: str | None = None
 
 
 class SourceKind(ABC):

@@ -5,6 +5,6 @@ The order of the imports is the order the kinds are listed in messages and help 
 
 from __future__ import annotations
 
-from veracity.sources.kinds import csv, excel, json, parquet
+from veracity.sources.kinds import csv, excel, json, parquet, postgresql, sqlite
 
-__all__ = ["csv", "excel", "json", "parquet"]
+__all__ = ["csv", "excel", "json", "parquet", "postgresql", "sqlite"]
