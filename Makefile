@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint browser format clean
+.PHONY: demo test lint browser postgres format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ lint: $(VENV)/.installed-test
 browser:
 	bash .ci/install-browser
 
-test: lint browser
+# The database tests start a throw-away cluster of Debian's PostgreSQL server.
+postgres:
+	bash .ci/install-postgres
+
+test: lint browser postgres
 	$(BIN)/python -m pytest
 
 format: $(VENV)/.installed-test

@@ -71,7 +71,8 @@ def _free_port() -> int:
 
 
 def start() -> Server | str:
-    """A running server, or why there is none (the tests skip with that reason)."""
+    """A running server, or why PostgreSQL is not there to run (the tests skip with that
+    reason). Installed but failing to start is an error, not a skip."""
     bin_dir = find_bin()
     if bin_dir is None:
         return "PostgreSQL is not installed (make test installs it with .ci/install-postgres)"
@@ -79,7 +80,9 @@ def start() -> Server | str:
     run_as: list[str] = []
     if os.geteuid() == 0:
         if shutil.which("runuser") is None:
-            return "running as root without runuser: cannot start PostgreSQL as an unprivileged user"
+            raise RuntimeError(
+                "running as root without runuser: cannot start PostgreSQL as an unprivileged user"
+            )
         os.chmod(directory, 0o777)
         shutil.chown(directory, "nobody")
         run_as = ["runuser", "-u", "nobody", "--"]
@@ -109,7 +112,7 @@ def start() -> Server | str:
     )
     if init.returncode:
         shutil.rmtree(directory, ignore_errors=True)
-        return f"initdb failed: {init.stderr.strip()[-300:]}"
+        raise RuntimeError(f"initdb failed: {init.stderr.strip()[-300:]}")
     # The superuser logs in without a password over TCP (it loads the data); everyone else
     # needs theirs, so a wrong one is refused.
     (data / "pg_hba.conf").write_text(
@@ -143,7 +146,7 @@ def start() -> Server | str:
             return server
     log = (directory / "log").read_text(errors="replace")[-300:] if (directory / "log").exists() else ""
     shutil.rmtree(directory, ignore_errors=True)
-    return f"pg_ctl start failed three times: {log.strip()}"
+    raise RuntimeError(f"pg_ctl start failed three times: {log.strip()}")
 
 
 def _create_role_and_database(server: Server) -> None:
