@@ -126,6 +126,20 @@ CASES = {
         _project("include: [../shared/typo.yaml]"),
         "shared/typo.yaml:2:1: unknown key 'gaet'; did you mean 'gate'?",
     ),
+    "a misspelt include is offered the right key": (
+        _project("inclde: [../shared/pack.yaml]", "rules: [{id: a, check: not_null, field: e}]"),
+        "proj/rules.yaml:2:1: unknown key 'inclde'; did you mean 'include'?",
+    ),
+    "a misspelt override is offered the right key": (
+        _project(
+            "include: [../shared/pack.yaml]",
+            "rules: [{id: fresh, check: max_age, field: last_updated, days: 1, overide: true}]",
+        ),
+        "proj/rules.yaml: 2 problems in the rule file, one per line below\n"
+        "  proj/rules.yaml:3:14: rules[0].id: 'fresh' is already defined at shared/pack.yaml:9:5; "
+        "add 'override: true' to this rule to replace it, or give it another id\n"
+        "  proj/rules.yaml:3:67: rules[0]: unknown key 'overide'; did you mean 'override'?",
+    ),
     "a file included twice (a shared base) is read once": (
         _project("include: [../shared/a2.yaml, ../shared/pack.yaml]"),
         ["email-valid@shared/pack.yaml:8", "fresh@shared/pack.yaml:9", "id-unique@shared/pack.yaml:10"],

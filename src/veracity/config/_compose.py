@@ -28,9 +28,11 @@ from veracity.config.settings import Setting
 from veracity.errors import Location, RuleFileError
 from veracity.suggest import did_you_mean
 
-__all__ = ["Composition", "RuleOrigin", "SourcedPositions", "compose"]
+__all__ = ["COMPOSITION_KEYS", "Composition", "RuleOrigin", "SourcedPositions", "compose"]
 
-_DIRECTIVES = ("include", "disable", "rules")
+#: Keys of a rule file that shape the merge and are not in the merged document.
+COMPOSITION_KEYS = ("include", "disable")
+_DIRECTIVES = (*COMPOSITION_KEYS, "rules")
 #: Lists that add up across files; other lists are replaced.
 _ADDING_LISTS = ("sources", "null_markers")
 
@@ -210,6 +212,8 @@ class _Merger:
                         self.where(number, ("rules", index, "id")),
                     )
                 )
+                # Kept, so that its own problems (a misspelt 'override', say) are reported too.
+                self.rules.append((rule_id, item, origin))
                 continue
             if override:
                 self.problems.append(

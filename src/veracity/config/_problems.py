@@ -49,9 +49,12 @@ class Problems:
         *,
         extra_keys: Sequence[str] = (),
         skip: Callable[[Path_], bool] | None = None,
+        top_keys: Sequence[str] = (),
     ) -> None:
-        """Every error of ``exc`` (from validating ``model`` at ``prefix``) as a located problem."""
-        for problem in _translate(exc, self.positions, model, prefix, extra_keys, skip):
+        """Every error of ``exc`` (from validating ``model`` at ``prefix``) as a located problem;
+        ``extra_keys`` (anywhere) and ``top_keys`` (directly in ``model``) are valid keys the
+        model does not declare, offered for a misspelt key."""
+        for problem in _translate(exc, self.positions, model, prefix, extra_keys, skip, top_keys):
             if problem.location is None or problem.location not in self._unreadable:
                 self.found.append(problem)
 
@@ -88,6 +91,7 @@ def _translate(
     prefix: Path_,
     extra_keys: Sequence[str],
     skip: Callable[[Path_], bool] | None,
+    top_keys: Sequence[str] = (),
 ) -> list[RuleFileError]:
     errors = [error for error in exc.errors() if skip is None or not skip((*prefix, *error["loc"]))]
     # A misspelt key also makes its correct spelling "missing": report the misspelling only.
@@ -100,6 +104,8 @@ def _translate(
         if kind == "extra_forbidden":
             name = str(loc[-1])
             allowed = [*_allowed_keys(model, tuple(error["loc"][:-1])), *extra_keys]
+            if len(error["loc"]) == 1:
+                allowed += top_keys
             parent = dotted(loc[:-1])
             problems.append(
                 RuleFileError(

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from veracity.checks import REGISTRY, CheckParams, CheckType
-from veracity.config._compose import Composition, compose
+from veracity.config._compose import COMPOSITION_KEYS, Composition, compose
 from veracity.config._include import MAX_RULE_FILE_BYTES, Layer, parse_layer, read_layers, read_rule_bytes
 from veracity.config._problems import Problems
 from veracity.config._yaml import Path_, Positions, read_yaml
@@ -204,7 +204,7 @@ def _rule_set(composition: Composition, file: str, *, rules_may_be_missing: bool
         skip = _within_a_rule
         if rules_may_be_missing and "rules" not in data:
             skip = lambda loc: _within_a_rule(loc) or loc == ("rules",)  # noqa: E731
-        problems.validation(exc, RuleFileModel, (), skip=skip)
+        problems.validation(exc, RuleFileModel, (), skip=skip, top_keys=COMPOSITION_KEYS)
     items = data.get("rules")
     rules: list[Rule] = []
     if isinstance(items, list):
@@ -284,7 +284,7 @@ def _resolve_rule(
         try:
             params = check.params.model_validate(raw)
         except ValidationError as exc:
-            problems.validation(exc, check.params, here, extra_keys=COMMON_RULE_KEYS)
+            problems.validation(exc, check.params, here, extra_keys=COMMON_RULE_KEYS, top_keys=("override",))
     when = item.get("when")
     if isinstance(when, str):
         problem = sql_problem(when)
