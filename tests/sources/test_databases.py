@@ -383,3 +383,59 @@ def _assert_refused(done: subprocess.CompletedProcess[str], directory: Path, exp
     assert "internal error" not in done.stderr
     assert PASSWORD not in done.stderr + done.stdout
     assert not (directory / "out.json").exists()
+
+
+def test_reports_name_a_database_record_by_table_and_key(postgres: Server, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(RULES.format(sources="  []"))
+    url = f"{postgres.url()}?table=sales.typed_customers"
+    done = _audit(tmp_path, url, "--exit-zero", env={"COLUMNS": "250"})
+    assert done.returncode == 0, done.stderr
+    assert f"postgresql://127.0.0.1:{postgres.port}/crm?table=sales.typed_customers key=10" in done.stdout
+    assert PASSWORD not in done.stdout
+
+
+def test_json_report_and_openlineage_name_server_database_and_table(postgres: Server, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(RULES.format(sources="  []"))
+    url = f"{postgres.url()}?table=sales.typed_customers"
+    done = _audit(
+        tmp_path,
+        url,
+        "--exit-zero",
+        "-f",
+        "json",
+        "-o",
+        "out.json",
+        "--openlineage",
+        "ol.ndjson",
+        "--history",
+    )
+    assert done.returncode == 0, done.stderr
+    source = json.loads((tmp_path / "out.json").read_text())["sources"][0]
+    assert source["format"] == "postgresql"
+    assert source["position"] == "key"
+    details = source["details"]
+    assert (details["server"], details["database"], details["table"]) == (
+        f"127.0.0.1:{postgres.port}",
+        "crm",
+        "sales.typed_customers",
+    )
+    assert {"read_at", "read_seconds"} <= details.keys()
+    assert [c["original_type"] for c in source["columns"]][:3] == ["integer", "character varying", "date"]
+    events = [json.loads(line) for line in (tmp_path / "ol.ndjson").read_text().splitlines()]
+    inputs = events[-1]["inputs"]
+    assert [(i["namespace"], i["name"]) for i in inputs] == [
+        (f"postgres://127.0.0.1:{postgres.port}", "crm.sales.typed_customers")
+    ]
+    history = b"".join(path.read_bytes() for path in tmp_path.rglob("*.db"))
+    assert history
+    everything = (tmp_path / "out.json").read_text() + (tmp_path / "ol.ndjson").read_text()
+    assert PASSWORD not in everything
+    assert PASSWORD.encode() not in history
+
+
+def test_openlineage_names_a_sqlite_table_by_its_file(shop_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(RULES.format(sources="  []").replace("field: email", "field: name"))
+    done = _audit(tmp_path, f"sqlite:///{shop_db}?table=typed", "--exit-zero", "--openlineage", "ol.ndjson")
+    assert done.returncode == 0, done.stderr
+    inputs = json.loads((tmp_path / "ol.ndjson").read_text().splitlines()[-1])["inputs"]
+    assert [(i["namespace"], i["name"]) for i in inputs] == [(f"sqlite://{shop_db.resolve()}", "typed")]

@@ -12,6 +12,7 @@ from rich.console import Console
 from veracity.reports.findings import findings_frame
 from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule
 from veracity.safetext import printable
+from veracity.sources.registry import kind_of_url
 from veracity.vocabulary import Dimension, Status
 
 __all__ = [
@@ -43,10 +44,19 @@ class Sample:
 
     @property
     def position(self) -> str:
-        """``source:line`` as editors and terminals link it."""
+        """``source:line`` as editors and terminals link it; for a database table, which has
+        no lines, ``source key=<record key>`` (the row's ordinal in the read without a key)."""
         if self.source is None:
             return NOT_APPLICABLE
-        return self.source if self.line is None else f"{self.source}:{self.line}"
+        if self.line is None:
+            return self.source
+        if kind_of_url(self.source) is not None:
+            return (
+                f"{self.source} key={self.record_key}"
+                if self.record_key
+                else f"{self.source} row {self.line}"
+            )
+        return f"{self.source}:{self.line}"
 
 
 def samples_by_rule(result: AuditResult, per_rule: int, *, reveal_values: bool) -> dict[str, list[Sample]]:

@@ -186,6 +186,8 @@ def _source(source: SourceInfo) -> JSONObject:
         "sheet": source.sheet,
         "position": source.position_kind,
         "null_markers": list(source.null_markers),
+        # Database sources only: server, database, table or query_sha256, read_at, read_seconds.
+        **({"details": dict(source.details)} if source.details else {}),
         "columns": [
             {
                 "original": safe_name(column.original),

@@ -6,7 +6,9 @@ An audit becomes one run of the job ``veracity`` / *rule file*: a START event at
 start and a COMPLETE event at its end, with the same ``runId``:
 
 * one **input dataset** per source: namespace ``file`` and the absolute path (the OpenLineage
-  naming convention for local files, so the datasets join the ones other tools report), with
+  naming convention for local files, so the datasets join the ones other tools report), or for
+  a database the name its source kind gives (``postgres://HOST:PORT`` and
+  ``DATABASE.SCHEMA.TABLE``; ``sqlite://FILE`` and the table), with
   the ``schema`` and ``dataSource`` facets; the COMPLETE event adds the input facets
   ``dataQualityMetrics`` (rows, bytes, null counts known from ``not_null`` rules) and
   ``dataQualityAssertions`` (one assertion per rule);
@@ -35,6 +37,7 @@ from veracity.errors import UsageError, VeracityError
 from veracity.masking import safe_name
 from veracity.results import AuditResult, RuleResult
 from veracity.sources.base import ColumnOrigin, SourceInfo
+from veracity.sources.registry import kind_named
 from veracity.vocabulary import Severity, Status
 
 if TYPE_CHECKING:
@@ -204,6 +207,10 @@ def _dataset_id(source: SourceInfo, job_name: str, base_dir: Path | None) -> tup
     if source.path == "-" or source.path.startswith("<"):
         label = "stdin" if source.path == "-" else f"dataframe-{source.index}"
         return JOB_NAMESPACE, f"{job_name}#{label}"
+    kind = kind_named(source.format)
+    named = None if kind is None else kind.openlineage_dataset(source.details)
+    if named is not None:
+        return named
     return _FILE_NAMESPACE, str(_absolute(Path(source.path), base_dir))
 
 
@@ -246,6 +253,11 @@ def _input(
     if namespace == _FILE_NAMESPACE:
         facets["dataSource"] = datasource_dataset.DatasourceDatasetFacet(
             name=_FILE_NAMESPACE, uri=Path(name).as_uri(), producer=producer
+        )
+    elif namespace != JOB_NAMESPACE:
+        # A database: the server (or file) the table is in; never a user or password.
+        facets["dataSource"] = datasource_dataset.DatasourceDatasetFacet(
+            name=namespace, uri=namespace, producer=producer
         )
     input_facets: dict[str, InputDatasetFacet] = {}
     if with_quality:

@@ -14,6 +14,7 @@ The whole-frame read (``load_sources``) is the one-piece case (``chunk_rows=None
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, ClassVar, TypeVar
@@ -84,6 +85,12 @@ class SourceKind(ABC):
     @abstractmethod
     def open(self, spec: SourceSpec, context: OpenContext) -> Opened:
         """Check the source and learn its shape; raise a one-line ``SourceError`` if unusable."""
+
+    def openlineage_dataset(self, details: Mapping[str, str]) -> tuple[str, str] | None:
+        """(namespace, name) of the source in OpenLineage's dataset naming, from the
+        ``details`` :meth:`open` recorded; None: a local file, named by its path."""
+        del details
+        return None
 
 
 _KINDS: dict[str, SourceKind] = {}

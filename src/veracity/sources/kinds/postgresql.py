@@ -10,7 +10,7 @@ over the rows sees the same snapshot. Credentials come from the URL, the environ
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -39,6 +39,12 @@ class PostgreSQL(SourceKind):
     name = "postgresql"
     order = 70
     schemes = ("postgresql", "postgres")
+
+    def openlineage_dataset(self, details: Mapping[str, str]) -> tuple[str, str] | None:
+        """OpenLineage's naming: ``postgres://HOST:PORT`` and ``DATABASE.SCHEMA.TABLE`` (a query,
+        which is no table: ``DATABASE.query.<its sha256>``)."""
+        what = details.get("table") or f"query.{details.get('query_sha256', '')}"
+        return f"postgres://{details['server']}", f"{details['database']}.{what}"
 
     def open(self, spec: SourceSpec, context: OpenContext) -> Opened:
         target = target_of(spec, "PostgreSQL")
@@ -110,8 +116,9 @@ class _PgStream(Stream):
             self._conn.execute("SET synchronize_seqscans = off")
             self._source: psycopg.sql.Composable
             if target.table is not None:
-                self.relation = self._relation(target.table)
-                self._source = psycopg.sql.SQL(self.relation)
+                schema, table = self._relation(target.table)
+                self.relation = f"{schema}.{table}"
+                self._source = psycopg.sql.Identifier(schema, table)
             else:
                 assert target.query is not None
                 query = read_only_select(target.query, target.display)
@@ -130,21 +137,25 @@ class _PgStream(Stream):
             if oid in _BINARY_OIDS:
                 raise unsupported_type(self._display, name, _BINARY_OIDS[oid], "encode(column, 'hex')")
 
-    def _relation(self, table: str) -> str:
-        """The table's name as the server quotes it; refused when it does not exist."""
+    def _relation(self, table: str) -> tuple[str, str]:
+        """The table's schema and name; refused when it does not exist (or is not visible)."""
         import psycopg
 
         try:
-            found = self._conn.execute("SELECT to_regclass(%s)::text", (table,)).fetchone()
+            found = self._conn.execute(
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.oid = to_regclass(%s)",
+                (table,),
+            ).fetchone()
         except psycopg.Error:
             self._conn.rollback()
             found = None
-        if found is None or found[0] is None:
+        if found is None:
             raise SourceError(
                 f"{self._display}: the table does not exist in the database (or this user cannot see it); "
                 "check 'table:' in the rule file (?table= in the URL), written as TABLE or SCHEMA.TABLE"
             )
-        return str(found[0])
+        return str(found[0]), str(found[1])
 
     def batches(self, columns: list[int], size: int) -> Iterator[tuple[pl.DataFrame, bytes]]:
         import psycopg

@@ -9,7 +9,7 @@ one read transaction, so they see the same rows in the same order.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import quote as url_quote
 from urllib.parse import unquote, urlsplit
@@ -40,13 +40,19 @@ class SQLite(SourceKind):
     order = 80
     schemes = ("sqlite",)
 
+    def openlineage_dataset(self, details: Mapping[str, str]) -> tuple[str, str] | None:
+        """``sqlite://`` and the database file's absolute path as the namespace, the table (a
+        query: ``query.<its sha256>``) as the name."""
+        what = details.get("table") or f"query.{details.get('query_sha256', '')}"
+        return f"sqlite://{details['database']}", what
+
     def open(self, spec: SourceSpec, context: OpenContext) -> Opened:
         target = target_of(spec, "SQLite")
         path = _file_of(target, context.base_dir)
         stream = _SqliteStream(target, path)
         reader = DatabaseReader(stream, target.display, context.chunk_rows)
         details = {
-            "database": str(path),
+            "database": str(path.resolve()),
             "read_at": reader.read_at,
             "read_seconds": f"{reader.read_seconds:.3f}",
         }
