@@ -43,6 +43,8 @@ class SourcedPositions(Positions):
 
     #: (is a key, path) -> where the node stands, when it is not in ``file``.
     places: dict[tuple[bool, Path_], Location] = field(default_factory=dict)
+    #: Per merged rule, the positions of the file it was written in and its index there.
+    rules: list[tuple[Positions, int]] = field(default_factory=list)
 
     @classmethod
     def wrap(cls, positions: Positions) -> SourcedPositions:
@@ -51,6 +53,9 @@ class SourcedPositions(Positions):
         return cls(positions.file, positions.values, positions.keys)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
+        if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int) and path[1] < len(self.rules):
+            positions, index = self.rules[path[1]]
+            return positions.locate(("rules", index, *path[2:]), key=key)
         probe = tuple(path)
         while probe:
             if key and probe in self.keys:
@@ -394,23 +399,9 @@ class _Merger:
         return Composition(self.data, self.positions, origins, self.layers, self.problems)
 
     def _place_rules(self, origins: list[RuleOrigin]) -> None:
-        """Each merged rule's nodes, at their places in their own files (``rules[7]`` here may
-        be ``rules[2]`` of a pack)."""
-        grouped: dict[int, dict[int, list[tuple[Path_, bool]]]] = {}
-        for number in {origin.layer for origin in origins}:
-            positions = self.layers[number].positions
-            by_index: dict[int, list[tuple[Path_, bool]]] = {}
-            for table, is_key in ((positions.values, False), (positions.keys, True)):
-                for path in table:
-                    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
-                        by_index.setdefault(path[1], []).append((path, is_key))
-            grouped[number] = by_index
-        for merged, origin in enumerate(origins):
-            positions = self.layers[origin.layer].positions
-            for path, is_key in grouped[origin.layer].get(origin.index, ()):
-                self.positions.place(
-                    ("rules", merged, *path[2:]), positions.locate(path, key=is_key), key=is_key
-                )
+        """Each merged rule's nodes are found at their places in their own files (``rules[7]``
+        here may be ``rules[2]`` of a pack), looked up when asked for rather than copied."""
+        self.positions.rules = [(self.layers[origin.layer].positions, origin.index) for origin in origins]
 
 
 def _loose(rule_id: str) -> str:
