@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from veracity.checks.base import CheckContext
+from veracity.checks.typed import TypedFields, context_field_types
 from veracity.config.loader import Rule
 from veracity.errors import RuleFileError
-from veracity.fieldtypes import FieldType, declared_field_types, infer_field_types, typed_expr
-from veracity.sql import Compiled, FieldReader, Kind, SqlError, compile_sql, sql_fields
+from veracity.fieldtypes import FieldType
+from veracity.sql import Compiled, Kind, SqlError, compile_sql, sql_fields
 
 __all__ = ["RuleSql", "SqlPlan", "check_sql", "context_field_types", "rule_sql_fields", "sql_texts"]
 
@@ -42,12 +43,6 @@ def rule_sql_fields(rules: Sequence[Rule]) -> list[str]:
     return list(names)
 
 
-def context_field_types(ctx: CheckContext, fields: Sequence[str]) -> dict[str, FieldType]:
-    """The types of ``fields``: declared in the rule file, else inferred from ``ctx.data``."""
-    declared = declared_field_types(ctx.field_kinds, ctx.date_formats)
-    return infer_field_types(ctx.data.frame, fields, declared, ctx.booleans)
-
-
 @dataclass(frozen=True)
 class RuleSql:
     """A rule's compiled SQL: its ``when:`` and its check's condition (either may be absent)."""
@@ -62,61 +57,15 @@ class RuleSql:
         return bool(self.problems)
 
 
-class SqlPlan:
+class SqlPlan(TypedFields):
     """Compiles rules' SQL over one set of field types, and the typed columns it reads."""
 
     def __init__(
         self, ctx: CheckContext, field_types: Mapping[str, FieldType], *, staged: bool = True
     ) -> None:
-        """``staged``: typed values are columns of the query (:meth:`typed_columns`); else
-        expressions over the data's own columns."""
-        self.ctx = ctx
-        self._stage = staged
-        self.field_types = dict(field_types)
-        self._columns: dict[tuple[str, Kind], pl.Expr] = {}
+        super().__init__(ctx, field_types, staged=staged)
         # Many rules share a condition (``when: "country = 'US'"``): compiled once.
         self._compiled: dict[str, Compiled] = {}
-        booleans = ctx.booleans
-        true = {s.strip().lower() for s in booleans.true}
-        false = {s.strip().lower() for s in booleans.false}
-
-        def yes_no(text: str) -> bool | None:
-            normal = text.strip().lower()
-            return True if normal in true else False if normal in false else None
-
-        self.reader = FieldReader(
-            kinds={name: t.kind for name, t in self.field_types.items()},
-            read=self._staged,
-            yes_no=yes_no,
-            as_of=ctx.as_of,
-        )
-
-    def _format(self, name: str, kind: Kind) -> str | None:
-        own = self.field_types.get(name)
-        if own is not None and own.kind == kind:
-            return own.format
-        return self.ctx.date_formats.get(name) if kind in ("date", "datetime") else None
-
-    def raw(self, name: str, kind: Kind) -> pl.Expr:
-        """The data's column ``name`` read as ``kind`` (null where a value does not parse)."""
-        column = pl.col(name)
-        if kind == "date":
-            return self.ctx.parse_date(column, self._format(name, kind), name)
-        if kind == "boolean":
-            return self.ctx.parse_bool(column)
-        return typed_expr(column, kind, self._format(name, kind), self.ctx.booleans)
-
-    def _staged(self, name: str, kind: Kind) -> pl.Expr:
-        if not self._stage:
-            return self.raw(name, kind)
-        column = f"__sql\x00{name}\x00{kind}"
-        if (name, kind) not in self._columns:
-            self._columns[(name, kind)] = self.raw(name, kind).alias(column)
-        return pl.col(column)
-
-    def typed_columns(self) -> list[pl.Expr]:
-        """The typed columns the compiled rules read (add them to the query before the rules)."""
-        return list(self._columns.values())
 
     def compile(self, rule: Rule, index: int | None = None) -> RuleSql:
         """``rule``'s SQL compiled; RuleFileError at the SQL's place in the rule file
@@ -140,16 +89,13 @@ class SqlPlan:
         problems: dict[tuple[str, Kind], str] = {}
         for compiled in ([when] if when else []) + parts:
             for name, kind in compiled.checked:
-                problems.setdefault((name, kind), FieldType(kind, self._format(name, kind)).problem(name))
+                problems.setdefault((name, kind), FieldType(kind, self.format_of(name, kind)).problem(name))
         return RuleSql(when, condition, tuple((n, k, m) for (n, k), m in problems.items()))
 
     def bad(self, sql: RuleSql) -> pl.Expr:
         """True where a value the rule reads as a type is not of it (the record fails)."""
         return pl.any_horizontal(
-            [
-                pl.col(name).is_not_null() & self._staged(name, kind).is_null()
-                for name, kind, _ in sql.problems
-            ]
+            [pl.col(name).is_not_null() & self.staged(name, kind).is_null() for name, kind, _ in sql.problems]
         )
 
     def message(self, sql: RuleSql) -> pl.Expr:

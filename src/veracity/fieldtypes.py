@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from veracity.checks.base import BooleanSpellings, parse_yes_no
 from veracity.sql import Kind, describe_kind
+from veracity.text.booleans import BooleanSpellings, parse_yes_no
 from veracity.text.dates import parse_date
 
 __all__ = [

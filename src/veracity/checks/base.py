@@ -44,10 +44,12 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict
 
 from veracity.sources.base import LoadedData
+from veracity.text.booleans import BooleanSpellings, parse_yes_no
 from veracity.vocabulary import Dimension
 
 __all__ = [
     "REGISTRY",
+    "BooleanSpellings",
     "CheckContext",
     "CheckParams",
     "CheckType",
@@ -177,26 +179,6 @@ def key_match(key: pl.Expr) -> KeyMatch:
 
 
 T = TypeVar("T")
-
-
-@dataclass
-class BooleanSpellings:
-    """How yes/no columns are written. Compared case-insensitively after trimming."""
-
-    true: tuple[str, ...] = ("true", "yes", "y", "1")
-    false: tuple[str, ...] = ("false", "no", "n", "0")
-
-
-def parse_yes_no(expr: pl.Expr, booleans: BooleanSpellings) -> pl.Expr:
-    """True/False for the recognised spellings (trimmed, any case), null for anything else."""
-    normal = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(normal.is_in([s.lower() for s in booleans.true]))
-        .then(pl.lit(True))
-        .when(normal.is_in([s.lower() for s in booleans.false]))
-        .then(pl.lit(False))
-        .otherwise(pl.lit(None, dtype=pl.Boolean))
-    )
 
 
 @dataclass

@@ -54,8 +54,8 @@ def expression(params: ExpressionParams, ctx: CheckContext) -> pl.Expr:
     """
     # The engine compiles SQL checks itself, over typed columns all rules share; this is the
     # same translation for a caller that builds the check alone.
-    from veracity._sql_plan import SqlPlan, context_field_types
+    from veracity.checks.typed import TypedFields, context_field_types
     from veracity.sql import compile_sql, sql_fields
 
-    plan = SqlPlan(ctx, context_field_types(ctx, sql_fields(params.expr)), staged=False)
-    return compile_sql(params.expr, plan.reader).verdict()
+    fields = TypedFields(ctx, context_field_types(ctx, sql_fields(params.expr)), staged=False)
+    return compile_sql(params.expr, fields.reader).verdict()
