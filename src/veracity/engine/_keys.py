@@ -70,7 +70,8 @@ class KeyIndex:
         self.fields = list(dict.fromkeys(key.meta.root_names()))
         self._complete = pl.all_horizontal([pl.col(name).is_not_null() for name in self.fields])
         self._hashes: list[np.ndarray[Any, np.dtype[np.uint64]]] = []
-        self._rows: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+        #: Global row ids fit in 32 bits, as ``ROW_ID`` does: 12 bytes a record with the hash.
+        self._rows: list[np.ndarray[Any, np.dtype[np.uint32]]] = []
         #: Global row ids whose key hash occurs more than once, ascending.
         self._candidates = np.zeros(0, dtype=np.int64)
         #: The first record (source index, line) of each key seen among earlier candidates.
@@ -80,7 +81,7 @@ class KeyIndex:
         """Pre-pass: the key hash of every record of a partition with a complete key."""
         keyed = frame.filter(self._complete).select(
             key_hash(self.key).alias("hash"),
-            (pl.col(ROW_ID).cast(pl.Int64) + start).alias("row"),
+            (pl.col(ROW_ID).cast(pl.Int64) + start).cast(pl.UInt32).alias("row"),
         )
         self._hashes.append(keyed.get_column("hash").to_numpy())
         self._rows.append(keyed.get_column("row").to_numpy())
@@ -88,9 +89,9 @@ class KeyIndex:
     def settle(self) -> None:
         """After the pre-pass: keep the rows that may have an equal key elsewhere."""
         hashes = pl.Series(np.concatenate(self._hashes) if self._hashes else np.zeros(0, dtype=np.uint64))
-        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.uint32)
         self._hashes, self._rows = [], []
-        self._candidates = np.sort(rows[hashes.is_duplicated().to_numpy()])
+        self._candidates = np.sort(rows[hashes.is_duplicated().to_numpy()]).astype(np.int64)
 
     def judge(self, frame: pl.DataFrame, start: int) -> list[pl.Series]:
         """Main pass, partitions in order: the key columns of a partition's records."""

@@ -23,6 +23,7 @@ samples) and every finding goes to the findings sink (:mod:`veracity.engine._sin
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,7 +130,12 @@ class ChunkedData:
 
     def partitions(self, fields: Sequence[str] | None = None) -> Iterator[Partition]:
         for chunk in self.sources.chunks(fields):
-            yield Partition(chunk.data, chunk.start, chunk)
+            partition = Partition(chunk.data, chunk.start, chunk)
+            # No reference to a partition is kept while the next one is read: two chunks in
+            # memory at once would double the peak.
+            del chunk
+            yield partition
+            del partition
 
     def finish(self, partition: Partition) -> None:
         self.sources.add_missing(partition.origin)
@@ -261,7 +267,12 @@ def run_partitions(
             field_types, details = output.field_types, output.details
         totals.add(output.states, output.outcomes, output.record_scores, output.findings, part.data, sink)
         parts.finish(part)
-        del frame, data, output
+        del frame, data, output, part
+        if not single:
+            # A partition's check context, its memos and the frames they hold are in
+            # reference cycles (closures over the context): freed here, before the next
+            # partition is read, not whenever the cycle collector next runs.
+            gc.collect()
 
     if dataset_rules:
         step("checking rules on the sources")
@@ -322,6 +333,8 @@ def _pre_pass(
             type_counts.add(frame)
             if table_rules:
                 pieces.append(_table_records(frame, table_columns, part.start))
+            del frame, part
+            gc.collect()  # as in the main pass
         for index in indexes:
             index.settle()
     field_types = {
