@@ -19,6 +19,7 @@ import ast
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,9 @@ class Import:
     name: str | None
     path: Path
     line: int
+    #: Whether the statement runs when the module is imported (not inside a function, not
+    #: under ``if TYPE_CHECKING``).
+    at_import: bool = True
 
     def where(self, src: Path) -> str:
         return f"{self.path.relative_to(src.parent).as_posix()}:{self.line}"
@@ -102,6 +106,12 @@ def _package_of(module: str, modules: dict[str, tuple[Path, bool]]) -> str:
     return module if modules[module][1] else module.rpartition(".")[0]
 
 
+@cache
+def _parse(text: str) -> ast.Module:
+    # Every test reads the same files (copies of the tree too): each text is parsed once.
+    return ast.parse(text)
+
+
 def _imports(src: Path) -> Iterator[Import]:
     """Each (module, imported module or name) once per statement."""
     modules = _modules(src)
@@ -109,11 +119,13 @@ def _imports(src: Path) -> Iterator[Import]:
         if not path.is_file():
             continue
         package = _package_of(module, modules)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        tree = _parse(path.read_text(encoding="utf-8"))
+        eager = {id(node) for node in _run_at_import(tree.body)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.split(".")[0] == ROOT:
-                        yield Import(module, alias.name, None, path, node.lineno)
+                        yield Import(module, alias.name, None, path, node.lineno, id(node) in eager)
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
@@ -131,7 +143,22 @@ def _imports(src: Path) -> Iterator[Import]:
                         # Public names count once: the statement imports their module once.
                         reached[(base, alias.name if _is_private(alias.name) else None)] = None
                 for target, name in reached:
-                    yield Import(module, target, name, path, node.lineno)
+                    yield Import(module, target, name, path, node.lineno, id(node) in eager)
+
+
+def _run_at_import(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of ``body`` Python runs when it imports the module."""
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            yield from _run_at_import(node.orelse)
+            continue
+        yield node
+        for field in ("body", "orelse", "finalbody"):
+            yield from _run_at_import(getattr(node, field, []))
+        for handler in getattr(node, "handlers", []):
+            yield from _run_at_import(handler.body)
 
 
 def _part(module: str) -> str:
@@ -194,8 +221,50 @@ def private_violations(src: Path) -> list[str]:
     return problems
 
 
+def import_cycles(src: Path) -> list[str]:
+    """The groups of modules that import each other, each sorted, as Python imports them (imports
+    inside functions and for type checking only are left out: they are how a package defers
+    one module's import to when it is used)."""
+    modules = _modules(src)
+    graph: dict[str, set[str]] = {module: set() for module in modules}
+    for imp in _imports(src):
+        # The root package re-exports the API and defines __version__ before importing it.
+        if imp.at_import and imp.target not in (imp.importer, ROOT) and imp.target in modules:
+            graph[imp.importer].add(imp.target)
+    # Tarjan's strongly connected components.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[str] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in graph[module]:
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = [stack.pop()]
+            while group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(" <-> ".join(sorted(group)))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return sorted(cycles)
+
+
 def test_imports_follow_the_layers() -> None:
     assert layer_violations(SRC) == []
+
+
+def test_no_modules_import_each_other() -> None:
+    assert import_cycles(SRC) == []
 
 
 def test_no_module_imports_another_packages_private_names() -> None:
@@ -318,6 +387,39 @@ def test_layer_checker(case: str, tmp_path: Path) -> None:
     assert found == expected
 
 
+CYCLE_CASES = {
+    "two modules import each other": (
+        {"veracity/a.py": "from veracity.b import x\n", "veracity/b.py": "import veracity.a\n"},
+        ["veracity.a <-> veracity.b"],
+    ),
+    "a cycle through three modules": (
+        {
+            "veracity/a.py": "import veracity.b\n",
+            "veracity/b.py": "import veracity.c\n",
+            "veracity/c.py": "class C:\n    import veracity.a\n",
+        },
+        ["veracity.a <-> veracity.b <-> veracity.c"],
+    ),
+    "one import deferred into a function": (
+        {"veracity/a.py": "import veracity.b\n", "veracity/b.py": "def f():\n    import veracity.a\n"},
+        [],
+    ),
+    "one import for type checking only": (
+        {
+            "veracity/a.py": "import veracity.b\n",
+            "veracity/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import veracity.a\n",
+        },
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CYCLE_CASES)
+def test_cycle_checker(case: str, tmp_path: Path) -> None:
+    files, expected = CYCLE_CASES[case]
+    assert import_cycles(_tree(tmp_path, files)) == expected
+
+
 PRIVATE_CASES = {
     "a private module of another package": (
         {"veracity/a/_helpers.py": "", "veracity/b.py": "from veracity.a._helpers import f\n"},
@@ -408,7 +510,7 @@ def test_the_vocabulary_is_imported_from_its_own_module() -> None:
     for module, (path, _) in _modules(SRC).items():
         if not path.is_file():
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.ImportFrom)
                 and node.module != "veracity.vocabulary"
