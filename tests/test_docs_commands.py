@@ -133,6 +133,19 @@ def _make_workspace(tmp_path: Path) -> Path:
     crm = crm.rename({crm.columns[0]: crm.columns[0].lstrip("\ufeff")})
     crm.write_parquet(tmp_path / "data.parquet")
     crm.write_excel(tmp_path / "export.xlsx", worksheet="Customers")
+    # docs/databases.md audits a SQLite database: the two exports as its tables, text columns.
+    with sqlite3.connect(tmp_path / "shop.db") as connection:
+        for table, frame in (
+            ("crm_export", crm),
+            ("shop_customers", pl.read_ndjson(EXAMPLES / "shop_customers.ndjson")),
+        ):
+            frame = frame.select(pl.all().cast(pl.String))
+            columns = ", ".join(f'"{name}" text' for name in frame.columns)
+            connection.execute(f'CREATE TABLE "{table}" ({columns})')
+            connection.executemany(
+                f'INSERT INTO "{table}" VALUES ({", ".join("?" * frame.width)})', frame.rows()
+            )
+    connection.close()
     (tmp_path / "summary.md").touch()
     shutil.copytree(EXAMPLES, tmp_path / "examples")  # the rule packs' examples name their paths
     return tmp_path

@@ -14,6 +14,8 @@ __all__ = ["build_lineage"]
 
 #: Kinds whose values are text in the source itself: nothing is "read as text" from them.
 _TEXT_FORMATS = {kind.name for kind in source_kinds() if kind.text}
+#: Source types that are text already (files, database text columns, SQLite's untyped ones).
+_TEXT_TYPES = {"string", "text", "character varying", "character", "varchar", "any"}
 
 
 def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> list[FieldLineage]:
@@ -32,7 +34,7 @@ def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> lis
             origins.append((source.index, safe_name(column.original), column.original_type))
             if column.original != name:
                 steps.append(f"renamed from '{safe_name(column.original)}' in {source.path}")
-            if source.format not in _TEXT_FORMATS and column.original_type != "string":
+            if source.format not in _TEXT_FORMATS and column.original_type not in _TEXT_TYPES:
                 steps.append(f"read as text from {column.original_type} in {source.path}")
             if column.missing_replaced:
                 markers = ", ".join(repr(m) for m in source.null_markers)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import db_data
+import jsonschema
 import pg_server
 import polars as pl
 import pytest
@@ -410,7 +411,10 @@ def test_json_report_and_openlineage_name_server_database_and_table(postgres: Se
         "--history",
     )
     assert done.returncode == 0, done.stderr
-    source = json.loads((tmp_path / "out.json").read_text())["sources"][0]
+    report = json.loads((tmp_path / "out.json").read_text())
+    schema = json.loads((db_data.ROOT / "docs" / "report-schema.json").read_text())
+    jsonschema.validate(report, schema)
+    source = report["sources"][0]
     assert source["format"] == "postgresql"
     assert source["position"] == "key"
     details = source["details"]
