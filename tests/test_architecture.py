@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from veracity import vocabulary
+from veracity.text import booleans
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = "veracity"
@@ -520,21 +521,23 @@ def test_checker_fails_on_a_forbidden_import_in_the_real_tree(case: str, tmp_pat
     assert found[0].startswith(where)
 
 
-def test_the_vocabulary_is_imported_from_its_own_module() -> None:
-    """``veracity.checks.Dimension`` and ``veracity.results.Status`` stay for users; inside the
-    code every import names :mod:`veracity.vocabulary`, so no part leans on another for them."""
-    words = set(vocabulary.__all__)
+#: Shared names that moved to their own module, where the code imports them from. The old
+#: places (``veracity.checks.Dimension``, ``veracity.results.Status``,
+#: ``veracity.checks.base.BooleanSpellings``) keep them for users only.
+HOMES = {name: home.__name__ for home in (vocabulary, booleans) for name in home.__all__}
+
+
+def test_shared_names_are_imported_from_their_own_module() -> None:
     elsewhere = []
     for module, (path, _) in _modules(SRC).items():
         if not path.is_file():
             continue
         for node in ast.walk(_parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.ImportFrom)
-                and node.module != "veracity.vocabulary"
-                and (node.level or (node.module or "").startswith(ROOT))
-            ):
-                names = sorted(words & {alias.name for alias in node.names})
-                if names:
-                    elsewhere.append(f"{module}:{node.lineno} imports {names} from {node.module}")
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(ROOT)):
+                for alias in node.names:
+                    home = HOMES.get(alias.name)
+                    if home is not None and node.module != home and module != home:
+                        elsewhere.append(
+                            f"{module}:{node.lineno} imports {alias.name} from {node.module}, not {home}"
+                        )
     assert elsewhere == []

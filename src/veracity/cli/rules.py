@@ -14,7 +14,7 @@ from veracity._api import load_data
 from veracity._sql_plan import check_sql
 from veracity.catalogue import catalogue_markdown, check_markdown
 from veracity.checks import REGISTRY
-from veracity.checks.base import BooleanSpellings, CheckContext
+from veracity.checks.base import CheckContext
 from veracity.cli._common import (
     EXIT_ERROR,
     StdoutConsole,
@@ -29,6 +29,7 @@ from veracity.packs import packs
 from veracity.safetext import printable
 from veracity.sources.base import LoadedData
 from veracity.suggest import did_you_mean
+from veracity.text.booleans import BooleanSpellings
 from veracity.vocabulary import Dimension
 
 app = typer.Typer(help="Validate rule files and browse the check catalogue.", no_args_is_help=True)

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from veracity._sql_plan import rule_sql_fields
-from veracity.checks.base import BooleanSpellings, CheckContext, TableOutcome, key_columns
+from veracity.checks.base import CheckContext, TableOutcome, key_columns
 from veracity.config import RuleSet
 from veracity.config.loader import Rule
 from veracity.engine._findings import FINDINGS_SCHEMA
@@ -44,6 +44,7 @@ from veracity.masking import field_masks
 from veracity.results import RuleState
 from veracity.scoring import segment_counts
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, ChunkedSources, LoadedData, SourceInfo
+from veracity.text.booleans import BooleanSpellings
 
 __all__ = ["AuditPlan", "ChunkedData", "Partition", "Partitions", "RunOutput", "WholeData", "run_partitions"]
 
