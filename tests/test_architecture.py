@@ -1,4 +1,4 @@
-"""The shape of the code, checked: layers, private modules, file sizes.
+"""The shape of the code, checked: layers, import cycles, private modules, shared names, file sizes.
 
 Data flows one way (sources -> engine (checks) -> results -> scoring -> reports), so imports
 point one way: every top-level part of ``veracity`` sits in one layer of :data:`LAYERS`, and a
@@ -75,7 +75,7 @@ class Import:
 
     importer: str
     target: str
-    #: The imported name when the statement imports a name rather than a module.
+    #: The imported name when it is private (a public name stands for its module).
     name: str | None
     path: Path
     line: int
