@@ -62,10 +62,10 @@ from veracity.sources._lines import (
     without_ranges,
 )
 from veracity.sources._pieces import Piece, Reader
-from veracity.sources._table import check_header, refuse_data_header
+from veracity.sources._table import check_header, empty_file, no_data_rows, refuse_data_header
 from veracity.sources.base import Format, ReadOptions
 
-__all__ = ["EMPTY_FILE", "Delimited"]
+__all__ = ["Delimited"]
 
 #: Bytes per read in the structure scan: large enough for numpy to run at memory speed, small
 #: enough that the scan's temporary arrays (a few bytes per input byte) stay far below a chunk.
@@ -86,8 +86,6 @@ _NEWLINE = ord("\n")
 _CR = ord("\r")
 _QUOTE = ord('"')
 _SPACE = ord(" ")
-
-EMPTY_FILE = "{}: the file is empty; export the data again or remove this source"
 
 
 def _significant(buf: Bytes) -> npt.NDArray[np.bool_]:
@@ -298,7 +296,7 @@ class Delimited(Reader):
             want = min(want * 2, self._text_size)
         if header < 0:
             if whole:
-                raise SourceError(EMPTY_FILE.format(self._display))
+                raise empty_file(self._display)
             raise SourceError(
                 f"{self._display}: no complete record in the first {_HEAD_CAP >> 20} MiB (most likely a "
                 "quoted field that is never closed); close the quote, or audit the file without chunks"
@@ -519,7 +517,7 @@ class Delimited(Reader):
         """Raise what the normal loader raises for the file, in its order; settle the names."""
         display, encoding, head = self._display, self._encoding, self._head
         if not state.nonblank:
-            raise SourceError(EMPTY_FILE.format(display))
+            raise empty_file(display)
         if encoding.validate and state.utf8_error is not None:
             raise undecodable(display, encoding.name or "utf-8", state.utf8_line, encoding.bom)
         if encoding.transcode is not None and state.bad_byte is not None:
@@ -557,9 +555,7 @@ class Delimited(Reader):
         self.original_types = ["string"] * head.width
         self._header_line = header + b"\n"
         if not state.data:
-            raise SourceError(
-                f"{display}: the file has a header but no data rows; export the data again or remove this source"
-            )
+            raise no_data_rows(display)
         if state.ragged is not None:
             line, count = state.ragged
             raise ragged_error(display, line, count, head.width, head.delimiter)

@@ -32,7 +32,14 @@ from veracity.sources._lines import (
     universal_newlines,
     without_ranges,
 )
-from veracity.sources._table import ENGINE_ERRORS, Table, check_header, refuse_data_header
+from veracity.sources._table import (
+    ENGINE_ERRORS,
+    Table,
+    check_header,
+    empty_file,
+    no_data_rows,
+    refuse_data_header,
+)
 from veracity.sources.base import Format, ReadOptions
 
 __all__ = [
@@ -103,7 +110,7 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
     records = scan(buf)
     texty = _leading_texty(buf, records)
     if not texty.any():
-        raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
+        raise empty_file(display)
     header = int(np.argmax(texty))
     start = int(records.starts[header])
     comment = comment_line(text[start : start + _COMMENT_BYTES], int(records.lines[header]))
@@ -141,9 +148,7 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
         refuse_data_header(names, f"{display}:{records.lines[header]}")
         check_header(names, [str(i) for i in range(1, width + 1)], display)
         if not data.size:
-            raise SourceError(
-                f"{display}: the file has a header but no data rows; export the data again or remove this source"
-            )
+            raise no_data_rows(display)
         ragged = data[fields[data] != width]
         if ragged.size:
             first = int(ragged[0])

@@ -10,17 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from veracity.errors import SourceError
 from veracity.sources._input import read_file
 from veracity.sources._lines import Ints
 from veracity.sources._pieces import Piece, Reader
-from veracity.sources._table import Table
+from veracity.sources._table import Table, empty_file
 from veracity.sources.base import PositionKind, ReadOptions, SourceSpec
 from veracity.sources.registry import OpenContext, Opened, SourceKind
 
-__all__ = ["EMPTY_FILE", "FileKind", "WholeReader"]
-
-EMPTY_FILE = "{}: the file is empty; export the data again or remove this source"
+__all__ = ["FileKind", "WholeReader"]
 
 
 class WholeReader(Reader):
@@ -67,7 +64,7 @@ class FileKind(SourceKind):
     def open_bytes(self, raw: bytes, options: ReadOptions, display: str, chunk_rows: int | None) -> Opened:
         # (isspace is strip() without the copy: the same ASCII whitespace, and it stops early.)
         if not raw or raw.isspace():
-            raise SourceError(EMPTY_FILE.format(display))
+            raise empty_file(display)
         # The fingerprint is computed beside the parsing: hashlib releases the GIL.
         with ThreadPoolExecutor(max_workers=1) as hasher:
             digest = hasher.submit(lambda: hashlib.sha256(raw).hexdigest())

@@ -19,7 +19,7 @@ import polars as pl
 
 from veracity.errors import SourceError
 from veracity.sources._detect import decode_text
-from veracity.sources._table import Table, check_reserved, quote
+from veracity.sources._table import Table, check_reserved, empty_file, quote
 from veracity.sources.base import ReadOptions
 
 __all__ = ["MAX_DEPTH", "MAX_KEYS", "read_json", "read_ndjson"]
@@ -73,7 +73,7 @@ def read_json(raw: bytes, options: ReadOptions, display: str) -> Table:
     data, encoding = decode_text(raw, options.encoding, display)
     text = data.decode("utf-8")
     if not text.strip():
-        raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
+        raise empty_file(display)
     try:
         document = _loads(text)
     except json.JSONDecodeError as exc:
@@ -128,7 +128,7 @@ def read_ndjson(raw: bytes, options: ReadOptions, display: str) -> Table:
             except SourceError as error:
                 problem = error
     if not records:
-        raise SourceError(f"{display}: the file is empty; export the data again or remove this source")
+        raise empty_file(display)
     if problem is not None:
         raise problem
     return columns.table(encoding)

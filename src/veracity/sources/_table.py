@@ -14,12 +14,15 @@ from veracity.sources._lines import Ints
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, PositionKind
 
 __all__ = [
+    "EMPTY_FILE",
     "ENGINE_ERRORS",
     "RESERVED",
     "Table",
     "check_header",
     "check_reserved",
     "column_letter",
+    "empty_file",
+    "no_data_rows",
     "quote",
     "refuse_data_header",
 ]
@@ -29,6 +32,20 @@ RESERVED = (ROW_ID, SOURCE_COL, LINE_COL)
 #: What the readers' engines (polars, fastexcel) raise on bad input. Their messages may quote
 #: cell values, so they are replaced, never shown. A Rust panic surfaces as a BaseException.
 ENGINE_ERRORS: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
+
+
+#: The one message for a file with nothing in it (``str.format`` with the display name).
+EMPTY_FILE = "{}: the file is empty; export the data again or remove this source"
+
+
+def empty_file(display: str) -> SourceError:
+    return SourceError(EMPTY_FILE.format(display))
+
+
+def no_data_rows(display: str) -> SourceError:
+    return SourceError(
+        f"{display}: the file has a header but no data rows; export the data again or remove this source"
+    )
 
 
 # Control characters as escapes, so that a name with a line break still gives a one-line message.

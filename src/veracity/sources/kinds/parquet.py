@@ -10,11 +10,11 @@ import numpy as np
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._files import EMPTY_FILE, FileKind
+from veracity.sources._files import FileKind
 from veracity.sources._input import is_stream, readable_path
 from veracity.sources._parquet import as_text, check_width, read_parquet
 from veracity.sources._pieces import Piece, Reader
-from veracity.sources._table import ENGINE_ERRORS, Table, check_header
+from veracity.sources._table import ENGINE_ERRORS, Table, check_header, empty_file
 from veracity.sources.base import ReadOptions, SourceSpec
 from veracity.sources.registry import OpenContext, Opened, register
 
@@ -39,7 +39,7 @@ class Parquet(FileKind):
             return super().open(spec, context)
         sha256, size, blank = _digest(path)
         if blank:
-            raise SourceError(EMPTY_FILE.format(spec.path))
+            raise empty_file(spec.path)
         reader = _Slices(path, spec.path, context.chunk_rows)
         return Opened(reader=reader, format=self.name, display=spec.path, size=size, sha256=sha256)
 
