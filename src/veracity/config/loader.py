@@ -180,7 +180,9 @@ def rule_set_from_objects(rules: Sequence[Mapping[str, Any]], **settings: Any) -
         "rules": [dict(rule) if isinstance(rule, Mapping) else rule for rule in rules],
     }
     root = Layer("<rules>", data, Positions("<rules>"), None, None)
-    return _compose_layers(root, None, ()).rule_set
+    rule_set = _compose_layers(root, None, ()).rule_set
+    rule_set.path = None  # no file: reports name the rules by their own default
+    return rule_set
 
 
 def _rule_set(composition: Composition, file: str, *, rules_may_be_missing: bool = False) -> RuleSet:
