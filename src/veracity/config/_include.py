@@ -67,15 +67,21 @@ def read_rule_bytes(file: Path, shown: str, *, pipe: bool = False) -> tuple[byte
         raise RuleFileError(f"rule file {shown} is a directory; name a .yaml file") from None
     except OSError as exc:
         raise RuleFileError(f"cannot read rule file {shown}: {exc.strerror}") from None
+    status = os.fstat(descriptor)
+    mode = status.st_mode
+    problem = (
+        "is a directory; name a .yaml file"
+        if stat.S_ISDIR(mode)
+        else "is a device, not a file; name a .yaml file"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "is a named pipe, not a file; name a .yaml file"
+        if not stat.S_ISREG(mode) and not (pipe and stat.S_ISFIFO(mode))
+        else None
+    )
+    if problem is not None:
+        os.close(descriptor)
+        raise RuleFileError(f"rule file {shown} {problem}")
     with os.fdopen(descriptor, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        mode = status.st_mode
-        if stat.S_ISDIR(mode):
-            raise RuleFileError(f"rule file {shown} is a directory; name a .yaml file")
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            raise RuleFileError(f"rule file {shown} is a device, not a file; name a .yaml file")
-        if not stat.S_ISREG(mode) and not (pipe and stat.S_ISFIFO(mode)):
-            raise RuleFileError(f"rule file {shown} is a named pipe, not a file; name a .yaml file")
         try:
             raw = handle.read(MAX_RULE_FILE_BYTES + 1)
         except OSError as exc:
@@ -194,7 +200,7 @@ def _include_entries(layer: Layer, problems: list[RuleFileError]) -> list[tuple[
         return []
     value = layer.data["include"]
     positions = layer.positions
-    if isinstance(value, str):
+    if isinstance(value, str) and value.strip():
         return [(value, positions.locate(("include",)))]
     if not isinstance(value, list):
         problems.append(
