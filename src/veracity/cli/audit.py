@@ -41,8 +41,8 @@ def audit_command(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files to audit (CSV, TSV, Parquet, JSON, NDJSON, XLSX; '-' for CSV on stdin). "
-            "Replace the rule file's sources."
+            help="Files to audit (CSV, TSV, Parquet, JSON, NDJSON, XLSX; '-' for CSV on stdin) or database "
+            "tables ('postgresql://HOST/DB?table=T', 'sqlite:///FILE?table=T'). Replace the rule file's sources."
         ),
     ] = None,
     rules: Annotated[Path, typer.Option("--rules", "-r", help="The YAML rule file.")] = Path("veracity.yaml"),
