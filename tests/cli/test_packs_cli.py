@@ -185,3 +185,20 @@ def test_rules_check_each_reports_every_file(project: Path) -> None:
     ]
     good = CliRunner().invoke(app, ["rules", "check", "--each", "proj/rules.yaml", "shared/pack.yaml"])
     assert good.exit_code == 0
+
+
+def test_the_shipped_packs_are_package_data() -> None:
+    """An installed veracity (pip install, the GitHub Action, the pre-commit hook) has its packs."""
+    import fnmatch
+    import tomllib
+
+    from veracity.packs import packs
+
+    root = Path(__file__).parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["veracity"]
+    package = root / "src" / "veracity"
+    for pack in packs():
+        relative = pack.path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative

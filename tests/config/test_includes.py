@@ -117,6 +117,10 @@ CASES = {
         _project("include: [../shared/noversion.yaml]"),
         "shared/noversion.yaml:1:1: missing required key 'version'",
     ),
+    "an included directory is refused at its entry": (
+        _project("include: [../shared]"),
+        "proj/rules.yaml:2:11: include[0]: rule file shared is a directory; name a .yaml file",
+    ),
     "include must name files": (
         _project("include: {a: b}"),
         "proj/rules.yaml:2:10: include: must be a rule file's path or a list of them, "
