@@ -27,6 +27,18 @@ CASES = [
         "closed-stdout-trend", ["trend", "--history", "h.db"], FILES, stdout="closed", error="standard output"
     ),
     Attack("closed-stdout-with-output", [*AUDIT, "-o", "r.txt"], FILES, 1, ["r.txt"], stdout="closed"),
+    # Commands whose output is all they do: printing into nothing is no success.
+    *(
+        Attack(f"closed-stdout-rules-{words[0]}", ["rules", *words], FILES, stdout="closed", error=error)
+        for words, error in [
+            (["list"], "'veracity rules list > out.txt'"),
+            (["explain", "email"], "'veracity rules explain > out.txt'"),
+            (["show", "rules.yaml"], "'veracity rules show > out.txt'"),
+            (["packs"], "'veracity rules packs > out.txt'"),
+        ]
+    ),
+    # rules check answers with its exit code; its "OK" line is a courtesy.
+    Attack("closed-stdout-rules-check", ["rules", "check", "rules.yaml"], FILES, 0, stdout="closed"),
     Attack(
         "closed-stdin-read",
         ["audit", "-r", "rules.yaml", "-"],

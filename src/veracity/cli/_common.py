@@ -59,6 +59,13 @@ def fail(message: str, details: Sequence[str] = ()) -> NoReturn:
     raise typer.Exit(EXIT_ERROR)
 
 
+def require_stdout(command: str) -> None:
+    """End a command whose output is all it does when standard output was closed (``>&-``):
+    printing into nothing and exiting 0 would pass for success."""
+    if sys.stdout is None:
+        fail(f"standard output is closed; send it to a file, e.g. 'veracity {command} > out.txt'")
+
+
 def print_debug_traceback(exc: BaseException) -> None:
     """The traceback for ``--debug``: code locations and exception types, not data.
 

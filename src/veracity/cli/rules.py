@@ -21,6 +21,7 @@ from veracity.cli._common import (
     err_console,
     error_boundary,
     print_debug_traceback,
+    require_stdout,
 )
 from veracity.cli._rules_show import SHOW_FORMATS, render_show, show_table
 from veracity.config import RuleSet, check_fields, compose_rule_file, load_rule_file, settings_from
@@ -115,6 +116,7 @@ def show_command(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Print the rule file merged with its includes and settings, each rule with its file:line."""
+    require_stdout("rules show")
     with error_boundary(debug):
         if output_format not in SHOW_FORMATS:
             raise UsageError(
@@ -131,6 +133,7 @@ def show_command(
 @app.command("packs")
 def packs_command() -> None:
     """List the rule packs shipped with veracity (include: [veracity:<name>])."""
+    require_stdout("rules packs")
     table = Table(title="veracity rule packs", show_lines=False)
     table.add_column("include as", style="bold")
     table.add_column("rules", justify="right")
@@ -162,6 +165,7 @@ def _check_sql_types(rule_set: RuleSet, loaded: LoadedData, file: str) -> None:
 @app.command("list")
 def list_command() -> None:
     """List every check type by dimension."""
+    require_stdout("rules list")
     table = Table(title="veracity checks", show_lines=False)
     table.add_column("check", style="bold")
     table.add_column("dimension")
@@ -179,6 +183,7 @@ def explain_command(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print raw Markdown.")] = False,
 ) -> None:
     """Print a check type's documentation (from its declaration)."""
+    require_stdout("rules explain")
     with error_boundary(False):
         if all_checks:
             typer.echo(catalogue_markdown())
