@@ -157,6 +157,13 @@ def test_a_setting_changes_the_rule_digest(rules: str) -> None:
             id="environment: bad value",
         ),
         pytest.param(
+            ["gate.min_score=9\n5"],
+            {},
+            "--set gate.min_score=9\\n5: gate.min_score: input should be a valid number, "
+            "unable to parse string as a number",
+            id="a line break stays one line",
+        ),
+        pytest.param(
             [],
             {"VERACITY_SET_": "1"},
             "VERACITY_SET_=1: name a key of the rule file, parts separated by __, e.g. VERACITY_SET_GATE__MIN_SCORE=95",

@@ -20,6 +20,7 @@ from typing import Any
 
 from veracity.config._yaml import Unusable, read_yaml
 from veracity.errors import Location, RuleFileError
+from veracity.safetext import printable
 
 __all__ = ["ENV_PREFIX", "Setting", "settings_from"]
 
@@ -38,7 +39,8 @@ class Setting:
     #: ``("gate", "min_score")``, or ``("rules", <rule id>, <key>)``.
     path: tuple[str, ...]
     value: Any
-    #: The setting as the user wrote it, which names it in every message about it.
+    #: The setting as the user wrote it (control characters as escapes), which names it in
+    #: every message about it.
     text: str
     #: From the environment: a rule id matches whatever its case, ``_`` for ``-``, ``.`` or ``:``.
     loose_ids: bool = False
@@ -61,11 +63,11 @@ def settings_from(options: Sequence[str], environ: Mapping[str, str] | None = No
         if not name.startswith(ENV_PREFIX):
             continue
         value = (environ or {})[name]
-        text = f"{name}={value}"
+        text = printable(f"{name}={value}")
         parts = tuple(part.lower() for part in name.removeprefix(ENV_PREFIX).split("__"))
         _collect(problems, settings, text, parts, value, loose=True)
     for option in options:
-        text = f"--set {option}"
+        text = printable(f"--set {option}")
         path, sep, value = option.partition("=")
         if not sep:
             problems.append(
