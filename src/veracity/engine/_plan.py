@@ -286,7 +286,7 @@ def _built(
 
 def _record_scores(outcomes: pl.DataFrame, rule_ids: list[str]) -> pl.Series:
     if not rule_ids:
-        return pl.Series("score", [None] * outcomes.height, dtype=pl.Float64)
+        return pl.repeat(None, outcomes.height, dtype=pl.Float64, eager=True).alias("score")
     # Summed in numpy: a horizontal sum over thousands of rule columns costs a polars step per
     # column, seconds for a large rule file.
     # One select turns the verdicts into a matrix: 1 passed, 0 failed, -1 not evaluated.

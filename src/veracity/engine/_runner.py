@@ -103,7 +103,7 @@ class WholeData:
         return self.data.sources
 
     def skeleton(self) -> LoadedData:
-        return self.data
+        return LoadedData(self.data.frame.clear(), self.data.sources)
 
     def partitions(self, fields: Sequence[str] | None = None) -> Iterator[Partition]:
         yield Partition(self.data, 0)
@@ -245,6 +245,7 @@ def run_partitions(
                 field_types=field_types,
             )
             tables, details = output.tables, output.details
+            del gathered, output  # the main pass reads the outcome, not the records
 
     totals = _Totals(record_rules, dataset_rules, plan.segments, plan.max_samples, keep_all=single)
     for number, part in enumerate(parts.partitions(), start=1):
