@@ -149,6 +149,12 @@ class Stream(ABC):
         """The rows of ``columns`` in read order, ``size`` at a time: String columns named as in
         the database, and the bytes read for them (what the fingerprint is computed over)."""
 
+    def raw_batches(self, size: int) -> Iterator[tuple[bytes, int]]:
+        """Every column's bytes as :meth:`batches` reads them, with the number of rows; a kind
+        that can skip parsing them overrides this."""
+        for frame, raw in self.batches(list(range(len(self.names))), size):
+            yield raw, frame.height
+
 
 class DatabaseReader(Reader):
     """A database table or query read as text in batches; ``LINE_COL`` is the row's ordinal."""
@@ -180,13 +186,18 @@ class DatabaseReader(Reader):
         hasher = hashlib.sha256()
         size = rows = 0
         kept: list[pl.DataFrame] = []
-        every = list(range(len(self.names)))
-        for frame, raw in stream.batches(every, chunk_rows or BATCH_ROWS):
-            hasher.update(raw)
-            size += len(raw)
-            rows += frame.height
-            if chunk_rows is None:
+        if chunk_rows is None:
+            for frame, raw in stream.batches(list(range(len(self.names))), BATCH_ROWS):
+                hasher.update(raw)
+                size += len(raw)
+                rows += frame.height
                 kept.append(frame)
+        else:
+            # Chunks are read later: here only counted and fingerprinted, over the same bytes.
+            for raw, count in stream.raw_batches(BATCH_ROWS):
+                hasher.update(raw)
+                size += len(raw)
+                rows += count
         if not rows:
             raise SourceError(
                 f"{display}: has columns but no rows; check the table or the query's where clause, "

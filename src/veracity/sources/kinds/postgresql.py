@@ -158,9 +158,18 @@ class _PgStream(Stream):
         return str(found[0]), str(found[1])
 
     def batches(self, columns: list[int], size: int) -> Iterator[tuple[pl.DataFrame, bytes]]:
+        names = [self.names[i] for i in columns]
+        for rows in self._rows(names, size):
+            yield _parse(rows, names)
+
+    def raw_batches(self, size: int) -> Iterator[tuple[bytes, int]]:
+        for rows in self._rows(self.names, size):
+            yield b"".join(rows), len(rows)
+
+    def _rows(self, names: list[str], size: int) -> Iterator[list[bytes]]:
+        """The COPY stream's rows (one CSV line each), ``size`` at a time."""
         import psycopg
 
-        names = [self.names[i] for i in columns]
         # A leading constant keeps every line non-empty: a row of one NULL would be a blank line.
         selected = psycopg.sql.SQL(", ").join([psycopg.sql.SQL("0"), *map(psycopg.sql.Identifier, names)])
         statement = psycopg.sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv)").format(
@@ -171,10 +180,10 @@ class _PgStream(Stream):
             for data in copy:
                 rows.append(bytes(data))
                 if len(rows) == size:
-                    yield _parse(rows, names)
+                    yield rows
                     rows = []
             if rows:
-                yield _parse(rows, names)
+                yield rows
 
     def _errors(self) -> _Errors:
         return _Errors(self._display)
