@@ -20,6 +20,11 @@ CASES = [
     ),
     Attack("broken-pipe-rules-list", ["rules", "list"], FILES, exit_code=141, stdout="broken"),
     Attack("broken-pipe-rules-explain", ["rules", "explain", "email"], FILES, exit_code=141, stdout="broken"),
+    # Help and the version are printed by click and rich, which would exit 1 (a failed gate).
+    *(
+        Attack(f"broken-pipe-{'-'.join(args).strip('-')}", args, FILES, exit_code=141, stdout="broken")
+        for args in (["--help"], ["--version"], ["audit", "--help"], ["rules", "check", "--help"], ["rules"])
+    ),
     Attack(
         "closed-stdout", AUDIT, FILES, stdout="closed", error="standard output is closed; give -o/--output"
     ),

@@ -44,6 +44,13 @@ class _Group(TyperGroup):
             code = _usage_error(exc, self._command_words(sys.argv[1:] if args is None else args))
         except typer.Abort:
             code = 130
+        except SystemExit as done:
+            # click (printing --version) and rich (printing help) end a write to a reader that has
+            # gone with exit 1, which here means a failed quality gate.
+            if not isinstance(done.__context__, BrokenPipeError):
+                raise
+            _silence_stdout()
+            code = EXIT_BROKEN_PIPE
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
