@@ -1,12 +1,17 @@
-"""Input loaders: CSV/TSV, Excel, Parquet, JSON and NDJSON into one frame of String fields.
+"""Input loaders: CSV/TSV, Excel, Parquet, JSON, NDJSON files and PostgreSQL and SQLite tables
+into one frame of String fields.
 
 :func:`load_sources` reads every source of an audit, keeps each value exactly as stored (only
 empty, whitespace-only and null-marker values become null), applies the rule file's renames,
 stacks the sources and adds provenance: a global row id, the source index, and the line
-(CSV/TSV), sheet row (Excel) or record number (Parquet, JSON, NDJSON) of every row.
+(CSV/TSV), sheet row (Excel), record number (Parquet, JSON, NDJSON) or row ordinal (a database
+table, whose records are named by their key) of every row.
 
 :func:`open_sources` prepares the same sources to be read a :class:`Chunk` of records at a time
 in bounded memory (:class:`ChunkedSources`), with the same rules and provenance.
+
+Each kind of source is one module in ``veracity.sources.kinds``, registered in
+:mod:`veracity.sources.registry`; every list of formats is read from there.
 """
 
 from __future__ import annotations
