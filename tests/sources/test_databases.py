@@ -443,3 +443,22 @@ def test_openlineage_names_a_sqlite_table_by_its_file(shop_db: Path, tmp_path: P
     assert done.returncode == 0, done.stderr
     inputs = json.loads((tmp_path / "ol.ndjson").read_text().splitlines()[-1])["inputs"]
     assert [(i["namespace"], i["name"]) for i in inputs] == [(f"sqlite://{shop_db.resolve()}", "typed")]
+
+
+@pytest.mark.parametrize("where", ["query parameter", "pgpass file"])
+def test_password_from_a_query_parameter_or_pgpass_is_never_shown(
+    postgres: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    url = postgres.url(password=None)
+    if where == "query parameter":
+        url += f"?password={PASSWORD}&table=crm_export"
+    else:
+        pgpass = tmp_path / "pgpass"
+        pgpass.write_text(f"127.0.0.1:{postgres.port}:crm:crm:{PASSWORD}\n")
+        pgpass.chmod(0o600)
+        monkeypatch.setenv("PGPASSFILE", str(pgpass))
+        url += "?table=crm_export"
+    info = load_sources([SourceSpec(path=url)]).sources[0]
+    assert info.path == f"postgresql://127.0.0.1:{postgres.port}/crm?table=crm_export"
+    assert PASSWORD not in repr(info)
