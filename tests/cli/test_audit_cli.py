@@ -65,6 +65,17 @@ def test_json_on_stdout_is_pure_json(runner: CliRunner, workdir: Path) -> None:
     assert report["gate"]["passed"] is False
 
 
+@pytest.mark.parametrize(
+    ("fmt", "opening"),
+    [("table", "╭─ veracity · data quality audit"), ("json", "{"), ("markdown", "# ")],
+)
+def test_output_dash_is_standard_output(runner: CliRunner, workdir: Path, fmt: str, opening: str) -> None:
+    before = sorted(p.name for p in workdir.iterdir())
+    code, out, err = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", fmt, "-o", "-")
+    assert (code, out.startswith(opening), "written to" in err) == (1, True, False)
+    assert sorted(p.name for p in workdir.iterdir()) == before
+
+
 def test_values_are_masked_unless_revealed(runner: CliRunner, workdir: Path) -> None:
     for fmt in ("table", "json", "markdown"):
         _, out, _ = audit(runner, "-r", "rules.yaml", "bad.csv", "-f", fmt)

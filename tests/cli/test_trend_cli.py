@@ -130,6 +130,12 @@ def test_output_is_written_atomically_and_reported_on_stderr(runner: CliRunner, 
     assert [p.name for p in store.parent.parent.iterdir() if p.name.startswith(".trend")] == []
 
 
+def test_output_dash_is_standard_output(runner: CliRunner, store: Path) -> None:
+    code, out, err = trend(runner, "--format", "html", "-o", "-")
+    assert (code, out.startswith("<!DOCTYPE html>"), "written to" in err) == (0, True, False)
+    assert not Path("-").exists()
+
+
 def test_history_option_and_environment_variable(
     runner: CliRunner, store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,16 @@ from pathlib import Path
 
 from veracity.errors import UsageError
 
-__all__ = ["Input", "Output", "check_outputs", "check_stdout", "identity", "same_file", "stdout_identity"]
+__all__ = [
+    "Input",
+    "Output",
+    "check_outputs",
+    "check_stdout",
+    "identity",
+    "report_path",
+    "same_file",
+    "stdout_identity",
+]
 
 Identity = tuple[int, int] | Path
 
@@ -36,6 +45,12 @@ class Output:
     path: Path
     #: Whether its writer has checked the directory already (the history store creates its own).
     directory_checked: bool = False
+
+
+def report_path(output: Path | None) -> Path | None:
+    """``-o``'s path, None for standard output: ``-o -`` names it, as ``-`` names standard input
+    among the data files (a file called ``-`` would surprise everybody who typed it)."""
+    return None if output is not None and str(output) == "-" else output
 
 
 def identity(path: Path) -> Identity | None:

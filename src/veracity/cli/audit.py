@@ -21,6 +21,7 @@ from veracity.cli._outputs import (
     check_outputs,
     check_stdout,
     identity,
+    report_path,
     same_file,
     stdout_identity,
 )
@@ -51,7 +52,8 @@ def audit_command(
         typer.Option("--format", "-f", help=f"Report format: {', '.join(FORMATS)}. Default: table."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here (atomically); - is standard output."),
     ] = None,
     findings: Annotated[
         Path | None,
@@ -136,6 +138,7 @@ def audit_command(
 
     Exit codes: 0 the quality gate passed, 1 it failed, 2 usage, rule-file or input error.
     """
+    output = report_path(output)
     with error_boundary(debug):
         fmt = output_format or "table"
         if fmt not in FORMATS:

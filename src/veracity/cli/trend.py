@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from veracity.cli._common import EXIT_OK, err_console, error_boundary, stdout_is_terminal
-from veracity.cli._outputs import Input, Output, check_outputs
+from veracity.cli._outputs import Input, Output, check_outputs, report_path
 from veracity.errors import UsageError
 from veracity.history import ENV_VAR, HistoryError, distinct_rule_files, history_path, list_runs
 from veracity.reports.trend import FORMATS, build_trend, render
@@ -29,7 +29,8 @@ def trend_command(
         str, typer.Option("--format", "-f", help=f"Report format: {', '.join(FORMATS)}.")
     ] = "table",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the trend here (atomically); - is standard output."),
     ] = None,
     rules: Annotated[
         str | None,
@@ -46,6 +47,7 @@ def trend_command(
 
     Record audits with 'veracity audit --history'. Exit codes: 0 shown; 2 missing or damaged store, no matching runs, or a usage error.
     """
+    output = report_path(output)
     with error_boundary(debug):
         if output_format not in FORMATS:
             raise UsageError(
