@@ -23,7 +23,7 @@ AS_OF = "2026-11-01"
 FINDING = ["rule", "record_key", "field", "message", "value"]
 #: Where a message points at another record ("duplicate of the record at crm_export.csv:5"):
 #: a position, which differs by source; the record itself is the same.
-POSITION = r" at \S+:\d+$"
+POSITION = r" at \S+(:| row )\d+$"
 
 
 def _rule_file(directory: Path, sources: list[dict[str, Any]]) -> Path:
@@ -108,3 +108,9 @@ def test_every_way_of_holding_the_examples_audits_the_same(
     for name, (rules, findings) in results.items():
         assert rules == expected_rules, name
         assert findings.equals(expected_findings), name
+    for name in ("sqlite", "postgresql"):
+        # A table has no lines: another record is pointed at by its row in the read.
+        messages = pl.read_csv(tmp_path / name / "findings.csv", infer_schema=False).get_column("message")
+        duplicates = messages.filter(messages.str.starts_with("duplicate of the record at"))
+        assert duplicates.len() > 0
+        assert duplicates.str.contains(r"\?table=crm_export row \d+$").all(), duplicates.to_list()

@@ -44,16 +44,15 @@ def _duplicate_message(params: UniqueParams, ctx: CheckContext) -> pl.Expr:
     match = key_match(_key(params))
     line = match.line.cast(pl.String)
     sources = ctx.data.sources
+    # A file's record is at path:line; a database table has no lines, only the row's ordinal.
+    at = {
+        source.index: f"{source.path} row " if source.position_kind == "key" else f"{source.path}:"
+        for source in sources
+    }
     if len(sources) == 1:
-        return pl.concat_str([pl.lit(f"duplicate of the record at {sources[0].path}:"), line])
-    paths = {source.index: source.path for source in sources}
+        return pl.concat_str([pl.lit(f"duplicate of the record at {at[sources[0].index]}"), line])
     return pl.concat_str(
-        [
-            pl.lit("duplicate of the record at "),
-            match.source.replace_strict(paths, return_dtype=pl.String),
-            pl.lit(":"),
-            line,
-        ]
+        [pl.lit("duplicate of the record at "), match.source.replace_strict(at, return_dtype=pl.String), line]
     )
 
 
