@@ -94,14 +94,17 @@ def run_rules(
     field_types: Mapping[str, FieldType] | None = None,
     *,
     tables: Mapping[str, TableOutcome] | None = None,
+    keys: pl.DataFrame | None = None,
 ) -> EngineOutput:
     """Evaluate ``rules`` over ``data`` in one pass (plus one step per table rule); ``masks``
     (:func:`veracity.masking.field_masks`) says how each field's values are masked;
     ``field_types`` how SQL reads fields (declared or inferred from ``data`` when omitted);
-    ``tables`` the outcome of table rules worked out elsewhere, aligned with ``data``'s rows.
+    ``tables`` the outcome of table rules worked out elsewhere, aligned with ``data``'s rows;
+    ``keys`` the key columns key checks read (:func:`veracity.checks.base.key_columns`),
+    aligned with them too: those missing are worked out here, ``data`` taken as the whole data.
 
-    Key checks read the key columns of ``data`` where it has them, else ``data`` is taken as
-    the whole data and grouped here."""
+    Key columns are kept beside the data's frame, not in it: a frame whose columns are split
+    into memory chunks differently makes every later select of it copy the whole frame."""
     table_rules = [r for r in rules if r.check.reads == "table"]
     record_rules = [r for r in rules if r.check.reads != "dataset"]
     supplied = tables or {}
@@ -116,7 +119,7 @@ def run_rules(
     final: list[pl.Expr] = []
     # Per-record messages: worked out later, for the failing records only.
     messages: dict[str, pl.Expr] = {}
-    built, grouped = _built(record_rules, ctx, data)
+    built, grouped = _built(record_rules, ctx, data, [] if keys is None else keys.columns)
     try:
         expressions = {rule_id: future.result() for rule_id, future in built.items()}
         key_frames = [future.result() for future in grouped]
@@ -125,8 +128,8 @@ def run_rules(
         for future in pending:
             future.cancel()  # those not started: the audit stops here
         raise
-    if key_frames:
-        data = LoadedData(pl.concat([data.frame, *key_frames], how="horizontal"), data.sources)
+    key_parts = [*([] if keys is None else [keys]), *key_frames]
+    key_table = pl.concat(key_parts, how="horizontal") if key_parts else pl.DataFrame()
     for index, rule in enumerate(record_rules):
         good, applicable, when = f"__good{index}", f"__app{index}", f"__when{index}"
         needed = required_fields(rule.params) if rule.check.skips_missing else []
@@ -160,7 +163,10 @@ def run_rules(
             messages[rule.id] = explained.alias(_message(rule))
 
     typing = sql_plan.typed_columns()
-    plan = data.frame.lazy().with_columns(raw_stage)
+    plan = data.frame.lazy()
+    if key_table.width:
+        plan = plan.with_columns(key_table.get_columns())
+    plan = plan.with_columns(raw_stage)
     if typing:
         plan = plan.with_columns(typing)
     if typed_stage:
@@ -226,7 +232,11 @@ def run_rules(
         if rule.id in messages:
             explain = messages[rule.id]
             reads = list(dict.fromkeys([ROW_ID, *explain.meta.root_names()]))
-            texts = data.frame.select(reads)[failing].select(explain).to_series()
+            inputs = data.frame.select(c for c in reads if c not in key_table.columns)[failing]
+            keyed = [c for c in reads if c in key_table.columns]
+            if keyed:
+                inputs = inputs.hstack(key_table.select(keyed)[failing].get_columns())
+            texts = inputs.select(explain).to_series()
         cluster = by_name[_cluster(rule)].filter(mask) if _cluster(rule) in by_name else None
         failures.append(Failed(rule, failing, texts, cluster))
     if failures:
@@ -253,10 +263,10 @@ def run_rules(
 
 
 def _built(
-    rules: Sequence[Rule], ctx: CheckContext, data: LoadedData
+    rules: Sequence[Rule], ctx: CheckContext, data: LoadedData, supplied: Sequence[str]
 ) -> tuple[dict[str, Future[tuple[pl.Expr, pl.Expr | None]]], list[Future[pl.DataFrame]]]:
     """Each record rule's expression and message expression, and the key groups key checks
-    read that ``data`` lacks, worked out on a thread per core.
+    read that are not ``supplied``, worked out on a thread per core.
 
     Building a check can take real work (distinct values, e-mail and phone verdicts, the
     grouping of a key), mostly polars steps that release the GIL; one at a time leaves cores
@@ -272,7 +282,7 @@ def _built(
     for rule in rules:
         if rule.check.key is not None:
             expr = rule.check.key(rule.params)
-            if key_columns(expr)[0] not in data.frame.columns:
+            if key_columns(expr)[0] not in supplied:
                 keys.setdefault(key_columns(expr)[0], expr)
     # SQL checks are compiled by the engine itself, over the typed columns of all rules.
     row_rules = [rule for rule in rules if rule.check.scope == "row" and not _is_sql(rule)]

@@ -231,8 +231,8 @@ def run_partitions(
     tables: dict[str, TableOutcome] = {}
     details: dict[str, Any] = {}
     if not single:
-        keys = {key_columns(expr)[0]: expr for expr in _keys(record_rules)}
-        indexes = [KeyIndex(expr) for expr in keys.values()]
+        distinct = {key_columns(expr)[0]: expr for expr in _keys(record_rules)}
+        indexes = [KeyIndex(expr) for expr in distinct.values()]
         field_types, gathered = _pre_pass(parts, plan, record_rules, indexes, table_rules, skeleton, step)
         if gathered is not None:
             step("checking rules that compare records")
@@ -251,10 +251,11 @@ def run_partitions(
     for number, part in enumerate(parts.partitions(), start=1):
         step("checking rules" if single else f"checking rules: chunk {number} of {total}")
         frame = part.data.frame
-        if indexes:
-            frame = frame.with_columns(
-                column for index in indexes for column in index.judge(frame, part.start)
-            )
+        keys = (
+            pl.DataFrame([column for index in indexes for column in index.judge(frame, part.start)])
+            if indexes
+            else None
+        )
         data = LoadedData(frame, parts.infos)
         output = run_rules(
             data,
@@ -264,12 +265,13 @@ def run_partitions(
             plan.masks,
             field_types=field_types,
             tables={rule_id: _slice(table, part.start, part.rows) for rule_id, table in tables.items()},
+            keys=keys,
         )
         if single:
             field_types, details = output.field_types, output.details
         totals.add(output.states, output.outcomes, output.record_scores, output.findings, part.data, sink)
         parts.finish(part)
-        del frame, data, output, part
+        del frame, keys, data, output, part
         if not single:
             # A partition's check context, its memos and the frames they hold are in
             # reference cycles (closures over the context): freed here, before the next
