@@ -276,7 +276,12 @@ def _result(
             key=model.key,
         ),
         sources=infos,
-        lineage=build_lineage(data, output.field_types),
+        lineage=build_lineage(
+            data,
+            output.field_types,
+            purposes={name: f.purpose for name, f in model.fields.items() if f.purpose is not None},
+            masks=field_masks(rule_set, data.fields),
+        ),
         rules=results,
         dimensions=dimensions,
         score=score,

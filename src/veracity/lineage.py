@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from veracity.fieldtypes import FieldType
-from veracity.masking import safe_name
+from veracity.masking import ValueKind, safe_name
 from veracity.results import FieldLineage
 from veracity.sources import source_kinds
 from veracity.sources.base import LoadedData
@@ -18,10 +18,21 @@ _TEXT_FORMATS = {kind.name for kind in source_kinds() if kind.text}
 _TEXT_TYPES = {"string", "text", "character varying", "character", "varchar", "any"}
 
 
-def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> list[FieldLineage]:
-    """Each field's origins and steps. Names with the shape of an e-mail address or a phone
-    number are masked (:func:`veracity.masking.safe_name`): in a file without a header, the
-    first record's values are read as the column names."""
+def build_lineage(
+    data: LoadedData,
+    field_types: Mapping[str, FieldType],
+    purposes: Mapping[str, str] | None = None,
+    masks: Mapping[str, ValueKind] | None = None,
+) -> list[FieldLineage]:
+    """Each field's origins and steps, its declared purpose (``purposes``, from ``fields:``)
+    and whether outputs treat it as personal (``masks``: :func:`veracity.masking.field_masks`;
+    a field it does not name is personal, as masking treats an unknown name).
+
+    Names with the shape of an e-mail address or a phone number are masked
+    (:func:`veracity.masking.safe_name`): in a file without a header, the first record's
+    values are read as the column names."""
+    purposes = purposes or {}
+    masks = masks or {}
     notes = []
     for name in data.fields:
         origins: list[tuple[int, str, str]] = []
@@ -46,5 +57,13 @@ def build_lineage(data: LoadedData, field_types: Mapping[str, FieldType]) -> lis
                 steps.append(f"{column.missing_replaced} {spelled} values set to missing in {source.path}")
         if name in field_types:
             steps.append(field_types[name].describe())
-        notes.append(FieldLineage(field=safe_name(name), origins=origins, transformations=steps))
+        notes.append(
+            FieldLineage(
+                field=safe_name(name),
+                origins=origins,
+                transformations=steps,
+                purpose=purposes.get(name),
+                personal=masks.get(name, "text") != "shown",
+            )
+        )
     return notes

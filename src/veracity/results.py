@@ -186,6 +186,11 @@ class FieldLineage:
     field: str
     origins: list[tuple[int, str, str]]  # (source index, original column name, original type)
     transformations: list[str]
+    #: Why the field is collected (``fields: {NAME: {purpose: ...}}``), or None when undeclared.
+    purpose: str | None = None
+    #: Whether outputs treat the field as personal data (its values masked): ``personal:`` in
+    #: the rule file, else what the field's name and its checks say.
+    personal: bool = True
 
 
 @dataclass

@@ -304,11 +304,13 @@ def build_result(started_at: str | None = None) -> AuditResult:
                     "renamed from 'Customer ID' (exports/customers.csv)",
                     "int64 values read as text (sheet Contacts)",
                 ],
+                personal=False,
             ),
             FieldLineage(
                 "email",
                 [(0, "E-Mail", "string"), (1, "mail", "string")],
                 ["4 whitespace-only values or null markers ('n/a', '-') set to missing"],
+                purpose="order confirmations and the newsletter",
             ),
             FieldLineage("phone", [(0, "Phone", "string"), (1, "tel", "string")], []),
             FieldLineage(
@@ -316,9 +318,11 @@ def build_result(started_at: str | None = None) -> AuditResult:
                 [(0, "Street", "string"), (1, "address", "string")],
                 ["2 whitespace-only values or null markers set to missing"],
             ),
-            FieldLineage("signup_date", [(0, "Signup Date", "string")], ["parsed with format %d.%m.%Y"]),
-            FieldLineage("consent", [(0, "Consent", "string")], []),
-            FieldLineage("last_contact", [(0, "Last Contact", "string")], []),
+            FieldLineage(
+                "signup_date", [(0, "Signup Date", "string")], ["parsed with format %d.%m.%Y"], personal=False
+            ),
+            FieldLineage("consent", [(0, "Consent", "string")], [], personal=False),
+            FieldLineage("last_contact", [(0, "Last Contact", "string")], [], personal=False),
         ],
         rules=RULES,
         dimensions=[

@@ -298,7 +298,10 @@ def test_segments(audit_result: AuditResult) -> None:
 
 def test_lineage_and_sources(audit_result: AuditResult) -> None:
     text = _parse(render_html(audit_result)).visible_text
-    assert "customer_id exports/customers.csv › Customer ID exports/crm_contacts.xlsx › id (int64)" in text
+    assert (
+        "customer_id — no exports/customers.csv › Customer ID exports/crm_contacts.xlsx › id (int64)" in text
+    )
+    assert "email order confirmations and the newsletter yes exports/customers.csv › E-Mail" in text
     assert "renamed from 'Customer ID' (exports/customers.csv)" in text
     assert "0 exports/customers.csv csv 1,200 470.8 KB 3b4c1f0e9a7d utf-8 ; n/a -" in text
     assert "1 exports/crm_contacts.xlsx xlsx (Contacts) 240 20.0 KB a9e8d7c6b5a4 — — —" in text

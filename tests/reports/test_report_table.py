@@ -99,5 +99,7 @@ def test_record_score_distribution(audit_result: AuditResult) -> None:
 def test_lineage_and_sources(audit_result: AuditResult) -> None:
     text = render(audit_result, "table")
     assert "exports/crm_contacts.xlsx › id (int64)" in text
+    assert re.search(r"customer_id +exports/customers.csv › Customer ID.*\nnot personal ", text)
+    assert re.search(r"\nemail +exports/.*\npersonal +.*\npurpose: order\n", text)
     assert "exports/customers.csv › E-Mail" in text
     assert re.search(r"1 +exports/crm_contacts\.xlsx +xlsx \(Contacts\) +240 +20\.0 KB +a9e8d7c6b5a4", text)

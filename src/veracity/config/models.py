@@ -132,6 +132,17 @@ class FieldConfig(_Strict):
         None,
         description="Whether the field holds personal data (masked in every output unless --reveal-values).",
     )
+    purpose: str | None = Field(
+        None,
+        min_length=1,
+        description="Why the field is collected and how it is used; shown in the lineage of every report.",
+    )
+    retention_days: int | None = Field(
+        None,
+        gt=0,
+        le=1_000_000,
+        description="How many days a record may be kept, by this date field (the retention check reads it).",
+    )
     description: str | None = None
 
 

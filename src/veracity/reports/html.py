@@ -419,6 +419,8 @@ def _lineage(result: AuditResult) -> list[dict[str, Any]]:
     return [
         {
             "field": _t(entry.field),
+            "purpose": None if entry.purpose is None else _t(entry.purpose),
+            "personal": entry.personal,
             "origins": [
                 {
                     "source": _t(paths.get(index, f"source {index}")),

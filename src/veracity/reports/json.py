@@ -26,7 +26,7 @@ from veracity.sources.base import SourceInfo
 
 __all__ = ["SAMPLES_PER_RULE", "SCHEMA_VERSION", "render", "report"]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 SAMPLES_PER_RULE = 5
 
 JSONObject = dict[str, Any]
@@ -208,4 +208,6 @@ def _lineage(entry: FieldLineage, paths: dict[int, str]) -> JSONObject:
             for index, column, original_type in entry.origins
         ],
         "transformations": list(entry.transformations),
+        "purpose": entry.purpose,
+        "personal": entry.personal,
     }

@@ -270,8 +270,19 @@ def _lineage(result: AuditResult) -> str:
             for index, column, kind in entry.origins
         )
         transformations = "<br>".join(text(t) for t in entry.transformations)
-        rows.append([code(entry.field), origins or NOT_APPLICABLE, transformations or NOT_APPLICABLE])
-    return "## Lineage\n\n" + _table(["Field", "Origin", "Transformations"], "lll", rows)
+        purpose = text(entry.purpose) if entry.purpose is not None else NOT_APPLICABLE
+        rows.append(
+            [
+                code(entry.field),
+                purpose,
+                "yes" if entry.personal else "no",
+                origins or NOT_APPLICABLE,
+                transformations or NOT_APPLICABLE,
+            ]
+        )
+    return "## Lineage\n\n" + _table(
+        ["Field", "Purpose", "Personal", "Origin", "Transformations"], "lllll", rows
+    )
 
 
 def _sources(result: AuditResult) -> str:

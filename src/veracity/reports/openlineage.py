@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from veracity.errors import UsageError, VeracityError
 from veracity.masking import safe_name
-from veracity.results import AuditResult, RuleResult
+from veracity.results import AuditResult, FieldLineage, RuleResult
 from veracity.sources.base import ColumnOrigin, SourceInfo
 from veracity.sources.registry import kind_named
 from veracity.vocabulary import Severity, Status
@@ -368,7 +368,10 @@ def _output(
             "schema": schema_dataset.SchemaDatasetFacet(
                 fields=[
                     schema_dataset.SchemaDatasetFacetFields(
-                        name=entry.field, type="string", ordinal_position=i
+                        name=entry.field,
+                        type="string",
+                        description=_field_description(entry),
+                        ordinal_position=i,
                     )
                     for i, entry in enumerate(result.lineage, start=1)
                 ],
@@ -393,3 +396,9 @@ def _transformation(source: SourceInfo, column: ColumnOrigin) -> tuple[str, str]
         notes.append(f"{column.missing_replaced} empty, whitespace-only or null-marker values set to missing")
         changed = True
     return ("TRANSFORMATION" if changed else "IDENTITY"), ("; ".join(notes) or "read unchanged")
+
+
+def _field_description(entry: FieldLineage) -> str:
+    """The field's declared purpose and whether it is personal data, for catalogue tools."""
+    personal = "personal data" if entry.personal else "not personal data"
+    return personal if entry.purpose is None else f"{personal}; purpose: {entry.purpose}"

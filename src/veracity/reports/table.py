@@ -394,7 +394,8 @@ def _lineage(result: AuditResult) -> Table | None:
         return None
     paths = source_paths(result)
     table = _section("Lineage")
-    table.add_column("Field", style="bold", overflow="fold")
+    # A long purpose wraps under the name rather than squeezing the origins.
+    table.add_column("Field", overflow="fold", max_width=16)
     table.add_column("From", overflow="fold")
     table.add_column("Transformations", overflow="fold")
     for entry in result.lineage:
@@ -409,8 +410,17 @@ def _lineage(result: AuditResult) -> Table | None:
             for index, column, kind in entry.origins
         )
         notes = Text("\n").join(_t(t) for t in entry.transformations) if entry.transformations else None
+        # The purpose and the personal flag go under the name, so that the origins and notes
+        # keep the width of the line.
+        field = Text.assemble(
+            _t(entry.field, "bold"), ("\npersonal" if entry.personal else "\nnot personal", _MUTED)
+        )
+        if entry.purpose is not None:
+            field.append_text(Text.assemble("\npurpose: ", _t(entry.purpose)))
         table.add_row(
-            _t(entry.field), origins, notes if notes is not None else Text(NOT_APPLICABLE, style=_MUTED)
+            field,
+            origins,
+            notes if notes is not None else Text(NOT_APPLICABLE, style=_MUTED),
         )
     return table
 
