@@ -128,7 +128,7 @@ def audit_command(
         typer.Option(
             "--chunk-rows",
             min=1000,
-            help="Audit CSV in chunks of this many records, in bounded memory (for very large files).",
+            help="Audit in chunks of this many records, in bounded memory (very large files and database tables).",
         ),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")] = True,
