@@ -513,10 +513,10 @@ def test_checker_fails_on_a_forbidden_import_in_the_real_tree(case: str, tmp_pat
     module, statement, checker, where = REAL_TREE_CASES[case]
     src = tmp_path / "src"
     shutil.copytree(SRC / ROOT, src / ROOT, ignore=shutil.ignore_patterns("__pycache__"))
-    assert checker(src) == []
+    before = checker(src)  # empty, unless the real tree breaks a rule (its own test says so)
     with (src / module).open("a", encoding="utf-8") as file:
         file.write(f"\n{statement}\n")
-    found = checker(src)
+    found = [line for line in checker(src) if line not in before]
     assert len(found) == 1
     assert found[0].startswith(where)
 
