@@ -93,13 +93,15 @@ def audit(
     stdin: IO[bytes] | None = None,
     progress: Progress | None = None,
     segments: Sequence[str] | None = None,
+    reveal_values: bool = False,
 ) -> AuditResult:
     """Audit ``sources`` against ``rules`` and return the scored result.
 
     ``sources`` are paths (``"-"`` for CSV on stdin) or polars DataFrames; when omitted, the
     rule file's ``sources:`` are read. ``as_of`` is the audit date (default: today);
     ``fail_under`` overrides the rule file's ``gate.min_score``; ``segments`` (fields, or
-    ``source`` for the source file) replaces the rule file's ``segments:``.
+    ``source`` for the source file) replaces the rule file's ``segments:``; their values are
+    masked as the fields' values are, unless ``reveal_values``.
     """
     started = _Started()
     step = progress or (lambda _: None)
@@ -108,7 +110,7 @@ def audit(
     data = load_data(sources, rule_set, read=read, stdin=stdin)
     check_fields(rule_set, data.fields)
     segment_fields = _segment_fields(data, rule_set, segments)
-    plan = _plan(rule_set, as_of, data.fields, segment_fields, None)
+    plan = _plan(rule_set, as_of, data.fields, segment_fields, None, reveal_values)
     output = run_partitions(WholeData(data), plan, progress=step)
     return _result(rule_set, plan, output, data.sources, data, fail_under, segment_fields, started, step)
 
@@ -163,7 +165,7 @@ def audit_chunked(
         skeleton = opened.skeleton()
         check_fields(rule_set, skeleton.fields)
         segment_fields = _segment_fields(skeleton, rule_set, segments)
-        plan = _plan(rule_set, as_of, skeleton.fields, segment_fields, max_samples)
+        plan = _plan(rule_set, as_of, skeleton.fields, segment_fields, max_samples, reveal_values)
         output = run_partitions(ChunkedData(opened), plan, sink=sink, progress=step)
         step("writing findings")
     result = _result(
@@ -226,12 +228,15 @@ def _plan(
     fields: Sequence[str],
     segment_fields: Sequence[str],
     max_samples: int | None,
+    reveal_values: bool,
 ) -> AuditPlan:
     return AuditPlan.for_rules(
         rule_set,
         as_of=as_of or date.today(),
         fields=fields,
-        segments=lambda data: {name: segment_labels(data, name, rule_set) for name in segment_fields},
+        segments=lambda data: {
+            name: segment_labels(data, name, rule_set, reveal_values=reveal_values) for name in segment_fields
+        },
         max_samples=max_samples,
     )
 
@@ -293,16 +298,18 @@ def _result(
     )
 
 
-def segment_labels(data: LoadedData, name: str, rule_set: RuleSet) -> pl.Series:
+def segment_labels(
+    data: LoadedData, name: str, rule_set: RuleSet, *, reveal_values: bool = False
+) -> pl.Series:
     """The segment of each record: the field's value, or the source path for ``source``.
 
     Segment values are shown in reports, masked as the field's values are everywhere else
     (:func:`veracity.masking.field_masks`): ``--by email`` shows masked addresses, ``--by
-    tier`` the tiers.
+    tier`` the tiers; ``reveal_values`` shows every field's values as they are.
     """
     if name in data.fields:
         kind = field_masks(rule_set, [name])[name]
-        if kind == "shown":
+        if kind == "shown" or reveal_values:
             return data.frame.get_column(name)
         return data.frame.select(mask_expr(pl.col(name), kind)).to_series()
     if name == "source":

@@ -269,6 +269,26 @@ def test_by_breaks_scores_down_in_json(runner: CliRunner, workdir: Path) -> None
     ]
 
 
+@pytest.mark.parametrize("chunked", [[], ["--chunk-rows", "1000"]], ids=["whole", "chunked"])
+@pytest.mark.parametrize(
+    ("extra", "shown"),
+    [([], False), (["--reveal-values"], True)],
+    ids=["masked", "revealed"],
+)
+def test_by_a_personal_field_is_masked_unless_values_are_revealed(
+    runner: CliRunner, workdir: Path, extra: list[str], shown: bool, chunked: list[str]
+) -> None:
+    (workdir / "seg.csv").write_text("id,email,tier\n1,a@example.com,gold\n2,bad@@x,silver\n")
+    code, out, _ = audit(
+        runner, "-r", "rules.yaml", "seg.csv", "--by", "email", "-f", "json", *extra, *chunked
+    )
+    assert code == 1
+    (breakdown,) = json.loads(out)["segments"]
+    values = {s["value"] for s in breakdown["segments"]}
+    assert ("a@example.com" in values) is shown
+    assert len(values) == 2
+
+
 def test_history_records_each_audit_for_trend(runner: CliRunner, workdir: Path) -> None:
     for _ in range(2):
         assert audit(runner, "-r", "rules.yaml", "good.csv", "--history")[0] == 0

@@ -188,6 +188,7 @@ def audit_command(
                     read=read,
                     progress=stage,
                     segments=by,
+                    reveal_values=reveal_values,
                 )
             else:
                 from veracity.chunked import audit_chunked
