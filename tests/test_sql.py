@@ -7,6 +7,7 @@ per record ``pass``, ``fail`` or ``skip`` (not evaluated), or a rule-file error.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -521,3 +522,26 @@ def test_any_allowed_expression_audits_or_is_one_rule_file_error(
         assert "\n" not in problem
         return
     assert 0 <= result.rules[0].failed <= result.rules[0].evaluated <= frame.height
+
+
+def test_arithmetic_on_a_field_inferred_as_text_says_how_to_declare_its_type(tmp_path: Path) -> None:
+    # Too few dates (3 of 5) for the field to be inferred as a date: the error names the fix.
+    data = tmp_path / "d.csv"
+    data.write_text(
+        "id,seen\n1,2024-01-01\n2,2024-02-03\n3,2021-02-30\n4,2024-05-01\n5,unknown\n", encoding="utf-8"
+    )
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "version: 1\nrules:\n  - {id: a, check: expression, expr: \"seen + 1 > DATE '2024-01-01'\"}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["audit", "-r", str(rules), str(data)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.endswith("declare the field's type: fields: {seen: {type: date}} (or integer, decimal)")
+    declared = rules.read_text(encoding="utf-8") + "fields: {seen: {type: date}}\n"
+    rules.write_text(declared, encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", "-r", str(rules), str(data), "-f", "json"])
+    assert result.exit_code == 1, result.stderr
+    (rule,) = json.loads(result.stdout)["rules"]
+    assert (rule["evaluated"], rule["failed"]) == (5, 2)

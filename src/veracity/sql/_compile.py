@@ -279,8 +279,16 @@ class Translator:
             return self._dates(op, left, right)
         kind = self.common([left, right], "arithmetic")
         if kind not in NUMERIC:
+            texts = [v.field for v in (left, right) if v.field is not None and v.kind == "string"]
+            # A field of dates or numbers with many bad values is inferred as text: say how
+            # to read it as what it is meant to hold.
+            hint = (
+                f", or declare the field's type: fields: {{{texts[0]}: {{type: date}}}} (or integer, decimal)"
+                if texts
+                else ""
+            )
             raise SqlError(
-                f"arithmetic needs numbers or dates, not {describe_kind(kind)}; use || to join text"
+                f"arithmetic needs numbers or dates, not {describe_kind(kind)}; use || to join text{hint}"
             )
         a, b = self.use(self.convert(left, kind)), self.use(self.convert(right, kind))
         if op is exp.Div:
