@@ -545,3 +545,21 @@ def test_arithmetic_on_a_field_inferred_as_text_says_how_to_declare_its_type(tmp
     assert result.exit_code == 1, result.stderr
     (rule,) = json.loads(result.stdout)["rules"]
     assert (rule["evaluated"], rule["failed"]) == (5, 2)
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["2024-01-01", "2024-02-03", "2021-02-30", "2024-05-01"], "date"),  # one bad of four
+        (["2024-01-01", "unknown", "2024-05-01"], "date"),  # one bad of three
+        (["2024-01-01", "unknown"], "string"),  # half: as likely text as dates
+        (["2024-01-01", "2024-02-03", "unknown", "n/a", "2024-05-01"], "string"),  # two bad of five
+        ([f"2024-01-{d:02d}" for d in range(1, 19)] + ["x", "y"], "date"),  # 90%
+    ],
+)
+def test_a_few_bad_dates_do_not_make_a_date_field_text(values: list[str], kind: str) -> None:
+    from veracity.fieldtypes import infer_field_types
+    from veracity.text.booleans import BooleanSpellings
+
+    frame = pl.DataFrame({"d": values})
+    assert infer_field_types(frame, ["d"], {}, BooleanSpellings())["d"].kind == kind

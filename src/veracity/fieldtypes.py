@@ -7,8 +7,9 @@ once per audit (docs/sql.md):
   ``format`` alone declares a date;
 - otherwise the type is inferred from the values: integer or decimal when every present value
   is one and none has a leading zero (``01067`` is a code: text); a date when at least
-  :data:`DATE_SHARE` of the present values are ISO dates (the rest are bad dates, and fail the
-  rules that read them); yes/no when every present value is a known spelling; text otherwise.
+  :data:`DATE_SHARE` of the present values, or all but one of three or more, are ISO dates (the
+  rest are bad dates, and fail the rules that read them); yes/no when every present value is a
+  known spelling; text otherwise.
 
 Inference reads counts that add up over chunks (:class:`TypeCounts`), so the chunked audit
 types every field exactly as the audit of the whole data does.
@@ -170,7 +171,9 @@ class TypeCounts:
             return FieldType("integer")
         if numeric_text and counts.get("decimal", 0) == present:
             return FieldType("decimal")
-        if counts.get("date", 0) >= DATE_SHARE * present:
+        dates = counts.get("date", 0)
+        # One bad value among a few good dates is a bad date too, not a sign of free text.
+        if dates >= DATE_SHARE * present or (present >= 3 and dates >= present - 1):
             return FieldType("date")
         if counts.get("boolean", 0) == present:
             return FieldType("boolean")
