@@ -25,7 +25,10 @@ def test_old_import_paths_give_the_same_class(module: str, name: str, word: type
 
 #: The values rule files, findings files, JSON reports and history rows carry.
 VALUES = [
-    (Dimension, ["completeness", "validity", "uniqueness", "timeliness", "consistency", "consent"]),
+    (
+        Dimension,
+        ["completeness", "validity", "uniqueness", "timeliness", "consistency", "consent", "privacy"],
+    ),
     (Severity, ["error", "warning"]),
     (Status, ["pass", "warn", "fail", "not_evaluated"]),
 ]

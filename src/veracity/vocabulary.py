@@ -19,6 +19,9 @@ class Dimension(StrEnum):
     TIMELINESS = "timeliness"
     CONSISTENCY = "consistency"
     CONSENT = "consent"
+    #: Data kept beyond its purpose: past its retention period, or never declared at all
+    #: (``retention`` and ``minimisation``). Apart from consent, which proves a permission.
+    PRIVACY = "privacy"
 
 
 class Severity(StrEnum):

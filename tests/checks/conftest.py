@@ -46,9 +46,16 @@ def verdicts(
     return ["skip" if v is None else ("pass" if v else "fail") for v in column]
 
 
-def dataset_verdicts(check: str, params: dict[str, Any], sources: list[dict[str, list[Any]]]) -> list[str]:
-    """'pass' / 'fail' per (source, field) for a dataset-scoped check, in source order."""
-    rule_set = rule_set_from_objects([{"id": "r", "check": check, **params}])
+def dataset_verdicts(
+    check: str,
+    params: dict[str, Any],
+    sources: list[dict[str, list[Any]]],
+    settings: dict[str, Any] | None = None,
+) -> list[str]:
+    """'pass' / 'fail' per (source, field) for a dataset-scoped check, in source order: the
+    rule's ``fields``, or every column of the sources. A finding about a field and no source
+    fails that field in every source."""
+    rule_set = rule_set_from_objects([{"id": "r", "check": check, **params}], **(settings or {}))
     frames = [pl.DataFrame({n: pl.Series(v, dtype=pl.String) for n, v in s.items()}) for s in sources]
     loaded = load_data(frames, rule_set)
     ctx = CheckContext(data=loaded, as_of=AS_OF)
@@ -60,9 +67,11 @@ def dataset_verdicts(check: str, params: dict[str, Any], sources: list[dict[str,
             strict=True,
         )
     )
-    fields: list[str] = params["fields"]
+    fields: list[str] = params.get("fields") or list(dict.fromkeys(n for s in sources for n in s))
     return [
-        "fail" if (source.path, name) in failed else "pass" for source in loaded.sources for name in fields
+        "fail" if (source.path, name) in failed or (None, name) in failed else "pass"
+        for source in loaded.sources
+        for name in fields
     ]
 
 

@@ -47,7 +47,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def test_case(case: dict[str, Any]) -> None:
     if "sources" in case:
-        assert dataset_verdicts(case["check"], case["rule"], case["sources"]) == case["expected"]
+        got = dataset_verdicts(case["check"], case["rule"], case["sources"], case.get("settings"))
+        assert got == case["expected"]
         return
     for name, values in case["data"].items():
         # Unquoted YAML turns 01067 or 2024-01-01 into numbers and dates: data must be text.

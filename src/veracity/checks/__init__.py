@@ -9,6 +9,8 @@ from veracity.checks import (  # noqa: F401  (imported to register their checks)
     consent,
     consistency,
     duplicates,
+    minimisation,
+    retention,
     timeliness,
     uniqueness,
     validity,

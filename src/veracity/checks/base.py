@@ -27,7 +27,10 @@ data split into partitions (chunks) without knowing any check by name:
   engine runs it once, on the records it reads (:meth:`CheckParams.read_fields`) gathered
   from every partition.
 - ``"dataset"``: the sources' schema (``required_columns``). It returns a
-  :class:`DatasetOutcome`: it judges the sources, not the records.
+  :class:`DatasetOutcome`: it judges the sources, not the records. A dataset check that also
+  judges the values declares a ``scan=``: counts over a partition's records (a
+  :data:`ScanCounts`), which the engine works out on every partition, adds up, and hands the
+  check as ``ctx.scanned`` (exact in chunks: counts add up).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
@@ -59,7 +62,9 @@ __all__ = [
     "FieldParams",
     "KeyMatch",
     "Reads",
+    "ScanCounts",
     "TableOutcome",
+    "add_counts",
     "get_check",
     "key_match",
     "parse_yes_no",
@@ -100,6 +105,13 @@ class CheckParams(BaseModel):
                     if name not in names:
                         names.append(name)
         return names
+
+    def with_fields(self, fields: Mapping[str, Any], read: frozenset[str]) -> CheckParams:
+        """These parameters completed from the rule file's ``fields:`` declarations (name ->
+        :class:`~veracity.config.models.FieldConfig`), e.g. a retention period declared once per
+        field, and from ``read``, the fields the rule file's rules read. ValueError, with what to
+        write, when they cannot be. Most checks need neither and return themselves."""
+        return self
 
     def read_fields(self, available: Sequence[str]) -> list[str]:
         """Every field of the data (``available``) this rule reads: what a table check is
@@ -150,6 +162,14 @@ class TableOutcome:
 
 #: What a check reads besides the rule's parameters (see the module docstring).
 Reads = Literal["record", "key", "table", "dataset"]
+#: A dataset check's counts over some records, by (field, measure): they add up over partitions.
+ScanCounts = dict[tuple[str, str], int]
+
+
+def add_counts(total: ScanCounts, part: ScanCounts) -> None:
+    """Add a partition's counts to ``total``."""
+    for key, count in part.items():
+        total[key] = total.get(key, 0) + count
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,8 @@ class CheckContext:
     field_kinds: dict[str, str] = field(default_factory=dict)
     #: For table-scoped checks: which records the rule applies to (Boolean per row), or None.
     scope: pl.Series | None = None
+    #: For dataset checks with a ``scan=``: its counts over every record of the data.
+    scanned: ScanCounts | None = None
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     #: One lock per memo key, so that checks built on several threads (the engine does) work
     #: out each shared value once, and different values at the same time.
@@ -311,6 +333,8 @@ class CheckType(Generic[P]):
     #: out for the failing records only, so it must read nothing but the record's own fields
     #: (and, for a key check, its :class:`KeyMatch`).
     explain: Callable[[P, CheckContext], pl.Expr] | None = None
+    #: For ``reads="dataset"``: counts over a partition's records (see the module docstring).
+    scan: Callable[[P, CheckContext], ScanCounts] | None = None
     #: The docstring's first line, for listings.
     summary: str = ""
 
@@ -346,11 +370,14 @@ def register(
     skips_missing: bool = True,
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
+    scan: Callable[[P, CheckContext], ScanCounts] | None = None,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
     """Declare a check type. A second check with the same name fails at import; a check that
     reads a key must say which (``key=``)."""
     if (reads == "key") != (key is not None):
         raise RuntimeError(f"check type {name!r}: give key= exactly when reads='key'")
+    if scan is not None and reads != "dataset":
+        raise RuntimeError(f"check type {name!r}: scan= belongs to reads='dataset' checks")
 
     def decorator(build: Callable[[P, CheckContext], Any]) -> Callable[[P, CheckContext], Any]:
         if name in REGISTRY:
@@ -368,6 +395,7 @@ def register(
             skips_missing=skips_missing,
             value_kind=value_kind,
             explain=explain,
+            scan=scan,
             summary=doc.strip().splitlines()[0] if doc.strip() else "",
         )
         return build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,7 +18,7 @@ from veracity.config._compose import COMPOSITION_KEYS, Composition, compose
 from veracity.config._include import MAX_RULE_FILE_BYTES, Layer, parse_layer, read_layers, read_rule_bytes
 from veracity.config._problems import Problems
 from veracity.config._yaml import Path_, Positions, read_yaml
-from veracity.config.models import COMMON_RULE_KEYS, DefaultsConfig, RuleConfig, RuleFileModel
+from veracity.config.models import COMMON_RULE_KEYS, DefaultsConfig, FieldConfig, RuleConfig, RuleFileModel
 from veracity.config.settings import Setting
 from veracity.errors import FieldError, Location, RuleFileError
 from veracity.suggest import did_you_mean
@@ -232,10 +233,30 @@ def _rule_set(composition: Composition, file: str, *, rules_may_be_missing: bool
             if isinstance(layer_items, list):
                 _refuse_duplicate_ids(layer_items, layer.positions, layer_problems)
             problems.found.extend(layer_problems.found)
+        if model is not None and not problems.found:
+            # (Checked once the rules themselves are sound: a broken when: has no fields.)
+            rules = _completed(rules, model.fields, problems)
     problems.raise_any()
     assert model is not None  # a model that failed validation left a problem
     positions = composition.positions
     return RuleSet(model=model, rules=rules, path=file, positions=positions if positions.values else None)
+
+
+def _completed(rules: list[Rule], declared: Mapping[str, FieldConfig], problems: Problems) -> list[Rule]:
+    """The rules with their parameters completed from ``fields:`` and from what the other
+    rules read (:meth:`veracity.checks.base.CheckParams.with_fields`)."""
+    read = frozenset(
+        name for rule in rules for name in [*rule.fields, *(sql_columns(rule.when) if rule.when else [])]
+    )
+    completed = []
+    for rule in rules:
+        try:
+            params = rule.params.with_fields(declared, read)
+        except ValueError as exc:
+            problems.add(f"rules[{rule.index}]: {exc}", rule.location)
+            continue
+        completed.append(rule if params is rule.params else dataclasses.replace(rule, params=params))
+    return completed
 
 
 def _within_a_rule(loc: Path_) -> bool:

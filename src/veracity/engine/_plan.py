@@ -36,7 +36,14 @@ import polars as pl
 
 from veracity._cores import worker_count
 from veracity._sql_plan import RuleSql, SqlPlan, context_field_types, rule_sql_fields
-from veracity.checks.base import CheckContext, DatasetOutcome, TableOutcome, key_columns, required_fields
+from veracity.checks.base import (
+    CheckContext,
+    DatasetOutcome,
+    ScanCounts,
+    TableOutcome,
+    key_columns,
+    required_fields,
+)
 from veracity.config.loader import Rule
 from veracity.engine._findings import FINDINGS_SCHEMA, Failed, dataset_findings, row_findings
 from veracity.engine._keys import key_frame
@@ -95,13 +102,16 @@ def run_rules(
     *,
     tables: Mapping[str, TableOutcome] | None = None,
     keys: pl.DataFrame | None = None,
+    scans: Mapping[str, ScanCounts] | None = None,
 ) -> EngineOutput:
     """Evaluate ``rules`` over ``data`` in one pass (plus one step per table rule); ``masks``
     (:func:`veracity.masking.field_masks`) says how each field's values are masked;
     ``field_types`` how SQL reads fields (declared or inferred from ``data`` when omitted);
     ``tables`` the outcome of table rules worked out elsewhere, aligned with ``data``'s rows;
     ``keys`` the key columns key checks read (:func:`veracity.checks.base.key_columns`),
-    aligned with them too: those missing are worked out here, ``data`` taken as the whole data.
+    aligned with them too: those missing are worked out here, ``data`` taken as the whole data;
+    ``scans`` the counts of dataset rules with a ``scan=``, added up over every partition (those
+    missing are counted here, ``data`` taken as the whole data).
 
     Key columns are kept beside the data's frame, not in it: a frame whose columns are split
     into memory chunks differently makes every later select of it copy the whole frame."""
@@ -244,7 +254,13 @@ def run_rules(
 
     for rule in rules:
         if rule.check.reads == "dataset":
-            outcome: DatasetOutcome = rule.check.build(rule.params, ctx)
+            rule_ctx = ctx
+            if rule.check.scan is not None:
+                scanned = (scans or {}).get(rule.id)
+                if scanned is None:
+                    scanned = rule.check.scan(rule.params, ctx)
+                rule_ctx = dataclasses.replace(ctx, scanned=scanned)
+            outcome: DatasetOutcome = rule.check.build(rule.params, rule_ctx)
             states[rule.id] = RuleState(evaluated=outcome.evaluated, failed=len(outcome.failures))
             if outcome.failures:
                 pieces.append(dataset_findings(data, rule, outcome))

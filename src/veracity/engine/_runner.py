@@ -12,7 +12,8 @@ decides what the runner does beyond running the plan on each partition
 - ``table`` checks: with several partitions the pre-pass gathers the fields they read (and the
   fields of their ``when:``) from every partition into one frame, on which they run once; the
   main pass hands each partition its slice of their verdicts, messages and cluster ids.
-- ``dataset`` checks: run once on the sources' skeleton.
+- ``dataset`` checks: run once on the sources' skeleton; those with a ``scan=`` are handed its
+  counts, worked out on each partition of the main pass and added up.
 - SQL field types: inferred from counts that add up over partitions (the pre-pass counts them).
 
 Per partition the engine yields states that merge exactly: rule counts, record scores,
@@ -32,7 +33,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from veracity._sql_plan import rule_sql_fields
-from veracity.checks.base import CheckContext, TableOutcome, key_columns
+from veracity.checks.base import CheckContext, ScanCounts, TableOutcome, add_counts, key_columns
 from veracity.config import RuleSet
 from veracity.config.loader import Rule
 from veracity.engine._findings import FINDINGS_SCHEMA
@@ -247,6 +248,8 @@ def run_partitions(
             tables, details = output.tables, output.details
             del gathered, output  # the main pass reads the outcome, not the records
 
+    scanning = [rule for rule in dataset_rules if rule.check.scan is not None]
+    scans: dict[str, ScanCounts] = {rule.id: {} for rule in scanning}
     totals = _Totals(record_rules, dataset_rules, plan.segments, plan.max_samples, keep_all=single)
     for number, part in enumerate(parts.partitions(), start=1):
         step("checking rules" if single else f"checking rules: chunk {number} of {total}")
@@ -267,6 +270,10 @@ def run_partitions(
             tables={rule_id: _slice(table, part.start, part.rows) for rule_id, table in tables.items()},
             keys=keys,
         )
+        for rule in scanning:
+            scan = rule.check.scan
+            if scan is not None:
+                add_counts(scans[rule.id], scan(rule.params, plan.context(data)))
         if single:
             field_types, details = output.field_types, output.details
         totals.add(output.states, output.outcomes, output.record_scores, output.findings, part.data, sink)
@@ -280,7 +287,7 @@ def run_partitions(
 
     if dataset_rules:
         step("checking rules on the sources")
-        dataset = run_rules(skeleton, dataset_rules, plan.context(skeleton), plan.key)
+        dataset = run_rules(skeleton, dataset_rules, plan.context(skeleton), plan.key, scans=scans)
         totals.add_dataset(dataset.states, dataset.findings, sink)
     return RunOutput(
         states=totals.states,
