@@ -138,6 +138,15 @@ def _scan(params: MinimisationParams, ctx: CheckContext) -> ScanCounts:
     return {key: int(count or 0) for key, count in zip(names, row, strict=True)}
 
 
+def _column(name: str, ctx: CheckContext) -> str:
+    """The column as messages name it. A name that looks like a value (an e-mail address, or
+    seven digits or more: the first record of a file without a header) is named by position,
+    so that no customer value reaches a message."""
+    if "@" in name or sum(char.isdigit() for char in name) >= 7:
+        return f"column {ctx.data.fields.index(name) + 1}"
+    return f"column '{name}'"
+
+
 def _flags(params: MinimisationParams, counts: ScanCounts, name: str) -> list[str]:
     values = counts.get((name, _VALUES), 0)
     found = []
@@ -199,10 +208,8 @@ def minimisation(params: MinimisationParams, ctx: CheckContext) -> DatasetOutcom
                 failures.append(
                     DatasetFailure(
                         source.index,
-                        # The finding's field names the column: a header-less file's first
-                        # record would be a name, so the message keeps to what is wrong.
-                        "column not declared: no rule reads it and fields: does not list it; "
-                        "declare it under fields: with its purpose:, or drop it",
+                        f"{_column(name, ctx)} is not declared: no rule reads it and fields: "
+                        "does not list it; declare it under fields: with its purpose:, or drop it",
                         field=name,
                     )
                 )
@@ -215,8 +222,8 @@ def minimisation(params: MinimisationParams, ctx: CheckContext) -> DatasetOutcom
             failures.append(
                 DatasetFailure(
                     None,
-                    f"undeclared sensitive data: {' and '.join(flags)}; declare the column under "
-                    "fields: with personal: true and its purpose:, or drop it",
+                    f"{_column(name, ctx)}: {' and '.join(flags)}; declare it under fields: with "
+                    "personal: true and its purpose:, or drop it",
                     field=name,
                 )
             )
