@@ -29,6 +29,7 @@ from veracity.errors import SourceError
 from veracity.sources._pieces import Piece, Reader
 from veracity.sources._table import check_header, quote
 from veracity.sources.base import SourceSpec
+from veracity.sources.registry import Opened
 
 __all__ = [
     "DatabaseReader",
@@ -36,6 +37,7 @@ __all__ = [
     "Target",
     "expand_env",
     "masked",
+    "opened",
     "read_only_select",
     "target_of",
     "unsupported_type",
@@ -226,4 +228,24 @@ def unsupported_type(display: str, column: str, type_name: str, conversion: str)
     return SourceError(
         f"{display}: column {quote(column)} is of type {type_name}, which cannot be audited as text; "
         f"leave it out or convert it in a 'query:' (e.g. {conversion})"
+    )
+
+
+def opened(kind: str, target: Target, reader: DatabaseReader, where: dict[str, str], relation: str) -> Opened:
+    """What a database kind hands over once ``reader`` has opened ``target``: lineage details
+    (``where`` names the server or file; the table, or the query's digest) and the reader."""
+    details = {**where, "read_at": reader.read_at, "read_seconds": f"{reader.read_seconds:.3f}"}
+    if target.table is not None:
+        details["table"] = relation
+    else:
+        details["query_sha256"] = target.query_sha256 or ""
+    return Opened(
+        reader=reader,
+        format=kind,
+        display=target.display,
+        size=reader.size,
+        sha256=reader.sha256,
+        encoding="utf-8",
+        details=details,
+        identity=target.display,
     )

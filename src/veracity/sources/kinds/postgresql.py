@@ -20,6 +20,7 @@ from veracity.sources._database import (
     DatabaseReader,
     Stream,
     Target,
+    opened,
     read_only_select,
     target_of,
     unsupported_type,
@@ -50,26 +51,8 @@ class PostgreSQL(SourceKind):
         target = target_of(spec, "PostgreSQL")
         stream = _PgStream(target)
         reader = DatabaseReader(stream, target.display, context.chunk_rows)
-        details = {
-            "server": f"{stream.host}:{stream.port}",
-            "database": stream.dbname,
-            "read_at": reader.read_at,
-            "read_seconds": f"{reader.read_seconds:.3f}",
-        }
-        if target.table is not None:
-            details["table"] = stream.relation
-        else:
-            details["query_sha256"] = target.query_sha256 or ""
-        return Opened(
-            reader=reader,
-            format=self.name,
-            display=target.display,
-            size=reader.size,
-            sha256=reader.sha256,
-            encoding="utf-8",
-            details=details,
-            identity=target.display,
-        )
+        where = {"server": f"{stream.host}:{stream.port}", "database": stream.dbname}
+        return opened(self.name, target, reader, where, stream.relation)
 
 
 class _PgStream(Stream):

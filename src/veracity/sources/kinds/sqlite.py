@@ -21,6 +21,7 @@ from veracity.sources._database import (
     DatabaseReader,
     Stream,
     Target,
+    opened,
     read_only_select,
     target_of,
     unsupported_type,
@@ -51,25 +52,8 @@ class SQLite(SourceKind):
         path = _file_of(target, context.base_dir)
         stream = _SqliteStream(target, path)
         reader = DatabaseReader(stream, target.display, context.chunk_rows)
-        details = {
-            "database": str(path.resolve()),
-            "read_at": reader.read_at,
-            "read_seconds": f"{reader.read_seconds:.3f}",
-        }
-        if target.table is not None:
-            details["table"] = target.table
-        else:
-            details["query_sha256"] = target.query_sha256 or ""
-        return Opened(
-            reader=reader,
-            format=self.name,
-            display=target.display,
-            size=reader.size,
-            sha256=reader.sha256,
-            encoding="utf-8",
-            details=details,
-            identity=target.display,
-        )
+        where = {"database": str(path.resolve())}
+        return opened(self.name, target, reader, where, target.table or "")
 
 
 def _file_of(target: Target, base_dir: Path | None) -> Path:
