@@ -44,6 +44,8 @@ EXTRA_RULES: dict[str, dict[str, Any]] = {
         ],
         "blocking": [["last_name"], ["email"]],
     },
+    "retention": {"id": "kept", "check": "retention", "field": "last_updated", "days": 1095},
+    "minimisation": {"id": "minimal", "check": "minimisation"},
 }
 
 

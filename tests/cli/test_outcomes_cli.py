@@ -145,7 +145,7 @@ def test_an_audit_that_evaluated_nothing_has_no_score_and_fails(runner: CliRunne
     code, report = audit_json(runner, "-r", rules, "nobody.csv")
     assert code == 1
     assert report["score"] is None
-    assert [d["score"] for d in report["dimensions"]] == [None] * 6
+    assert [d["score"] for d in report["dimensions"]] == [None] * 7
     assert report["gate"]["reasons"] == [
         "no rule evaluated any record, so there is no score; check the rules' fields, "
         "when: conditions and booleans: spellings against the data"
