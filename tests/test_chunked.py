@@ -255,7 +255,7 @@ def test_sql_field_types_come_from_all_chunks(tmp_path: Path) -> None:
     # they are yes/no values and decimals. SQL must compare them as the whole data types them.
     path = tmp_path / "typed.csv"
     path.write_text(
-        "flag,amount,day\n1,3,2024-01-01\n0,4,2024-01-02\n1,5,2024-01-03\nyes,2.5,soon\nno,7,2024-01-05\n"
+        "flag,amount,day\n1,3,2024-01-01\n0,4,2024-01-02\n1,5,2024-01-03\nyes,2.5,soon\nno,7,later\n"
     )
     rules = _rules(
         [
