@@ -9,6 +9,7 @@ import polars as pl
 from pydantic import Field
 
 from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.checks.timeliness import dated_message, within_days
 from veracity.text.dates import DateFormat
 from veracity.vocabulary import Dimension
 
@@ -49,11 +50,12 @@ class RetentionParams(FieldParams):
 
 
 def _retention_message(params: RetentionParams, ctx: CheckContext) -> pl.Expr:
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    return (
-        pl.when(parsed.is_null())
-        .then(pl.lit("not a date: its retention period cannot be told"))
-        .otherwise(pl.lit(f"kept longer than its retention period of {params.period} days"))
+    return dated_message(
+        ctx,
+        params.field,
+        params.format,
+        "not a date: its retention period cannot be told",
+        f"kept longer than its retention period of {params.period} days",
     )
 
 
@@ -84,7 +86,4 @@ def retention(params: RetentionParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: lead-retention, check: retention, field: lead_created, days: 365}
     """
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    # Worked out by polars, whose dates reach before year 1 (see max_age).
-    oldest = pl.lit(ctx.as_of) - pl.duration(days=params.period)
-    return (parsed >= oldest).fill_null(False)
+    return within_days(ctx, params.field, params.format, params.period)

@@ -23,13 +23,27 @@ class MaxAgeParams(FieldParams):
     format: DateFormat = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
 
 
+def dated_message(ctx: CheckContext, field: str, fmt: str | None, not_a_date: str, otherwise: str) -> pl.Expr:
+    """A failing record's message for a rule on a date field: ``not_a_date`` where the value does
+    not parse as a date, ``otherwise`` where it does."""
+    parsed = ctx.parse_date(pl.col(field), fmt, field)
+    return pl.when(parsed.is_null()).then(pl.lit(not_a_date)).otherwise(pl.lit(otherwise))
+
+
+def within_days(ctx: CheckContext, field: str, fmt: str | None, days: int) -> pl.Expr:
+    """True where the field is a date at most ``days`` days before the audit date; False where
+    it is older or not a date."""
+    parsed = ctx.parse_date(pl.col(field), fmt, field)
+    # The cut-off is worked out by polars, whose dates reach far before year 1: with an early
+    # audit date (--as-of 0001-01-01) Python's date arithmetic would overflow.
+    oldest = pl.lit(ctx.as_of) - pl.duration(days=days)
+    # Not a date: the comparison is null, which fails. (The parsed value is read once: polars
+    # does not share a look-up between several references.)
+    return (parsed >= oldest).fill_null(False)
+
+
 def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    return (
-        pl.when(parsed.is_null())
-        .then(pl.lit("not a date"))
-        .otherwise(pl.lit(f"older than {params.days} days"))
-    )
+    return dated_message(ctx, params.field, params.format, "not a date", f"older than {params.days} days")
 
 
 @register(
@@ -54,13 +68,7 @@ def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: fresh, check: max_age, field: last_updated, days: 730, severity: warning}
     """
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    # The cut-off is worked out by polars, whose dates reach far before year 1: with an early
-    # audit date (--as-of 0001-01-01) Python's date arithmetic would overflow.
-    oldest = pl.lit(ctx.as_of) - pl.duration(days=params.days)
-    # Not a date: the comparison is null, which fails. (The parsed value is read once: polars
-    # does not share a look-up between several references.)
-    return (parsed >= oldest).fill_null(False)
+    return within_days(ctx, params.field, params.format, params.days)
 
 
 class NotInFutureParams(FieldParams):
@@ -69,8 +77,7 @@ class NotInFutureParams(FieldParams):
 
 
 def _future_message(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
-    return pl.when(parsed.is_null()).then(pl.lit("not a date")).otherwise(pl.lit("date in the future"))
+    return dated_message(ctx, params.field, params.format, "not a date", "date in the future")
 
 
 @register(
