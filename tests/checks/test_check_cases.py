@@ -8,7 +8,6 @@ check is held to this without being named here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,7 @@ from veracity import load_data
 from veracity.checks import validity
 from veracity.checks.base import REGISTRY
 from veracity.config import rule_set_from_objects
-from veracity.engine import AuditPlan, Partition, RunOutput, WholeData, run_partitions
-from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData, SourceInfo
+from veracity.engine import AuditPlan, RunOutput, WholeData, run_partitions
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -84,35 +82,6 @@ def test_every_registered_check_has_cases() -> None:
     assert sorted(set(REGISTRY) - covered) == []
 
 
-class RecordPartitions:
-    """Loaded data handed out as partitions of ``size`` records, as a chunked reader does."""
-
-    def __init__(self, data: LoadedData, size: int) -> None:
-        self.data, self.size = data, size
-
-    @property
-    def count(self) -> int:
-        return -(-self.data.frame.height // self.size)
-
-    @property
-    def infos(self) -> list[SourceInfo]:
-        return self.data.sources
-
-    def skeleton(self) -> LoadedData:
-        return LoadedData(self.data.frame.clear(), self.data.sources)
-
-    def partitions(self, fields: Sequence[str] | None = None) -> Iterator[Partition]:
-        wanted = self.data.fields if fields is None else [f for f in self.data.fields if f in fields]
-        for start in range(0, self.data.frame.height, self.size):
-            frame = self.data.frame.slice(start, self.size).select(
-                *wanted, pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW_ID), SOURCE_COL, LINE_COL
-            )
-            yield Partition(LoadedData(frame, self.data.sources), start)
-
-    def finish(self, partition: Partition) -> None:
-        return None
-
-
 def _audit_case(case: dict[str, Any], size: int | None) -> RunOutput:
     """The case's rule over its data: whole, or in partitions of ``size`` records."""
     rule = {"id": "r", "check": case["check"], **case["rule"]}
@@ -124,7 +93,7 @@ def _audit_case(case: dict[str, Any], size: int | None) -> RunOutput:
     data = load_data(frames, rule_set)
     as_of = date.fromisoformat(str(case["as_of"])) if "as_of" in case else AS_OF
     plan = AuditPlan.for_rules(rule_set, as_of=as_of, fields=data.fields)
-    return run_partitions(WholeData(data) if size is None else RecordPartitions(data, size), plan)
+    return run_partitions(WholeData(data, size), plan)
 
 
 def test_case_in_one_record_partitions(case: dict[str, Any]) -> None:
