@@ -39,6 +39,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("veracity.cli",),
     ("veracity.chunked",),
     ("veracity._api",),
+    # Runners schedule the engine's partitions (locally, on Spark); profiling and starter rules
+    # read partitions through the engine too.
+    ("veracity.runners", "veracity.rulegen"),
+    ("veracity.profiling",),
     ("veracity.engine",),
     ("veracity.reports", "veracity.catalogue"),
     ("veracity.history",),
@@ -49,6 +53,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The rule-file loader resolves check names against the registry: config sits above checks.
     ("veracity.config",),
     ("veracity.checks",),
+    # Suggested corrections: per-value fixes decided by a library, below the checks that use them.
+    ("veracity.corrections",),
     ("veracity.linkage", "veracity.fieldtypes"),
     ("veracity.sql", "veracity.sources"),
     (
@@ -65,8 +71,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("veracity.errors",),
 )
 
-#: Parts that may be absent from the tree (on their way out).
-OPTIONAL_PARTS = frozenset({"veracity.chunked"})
+#: Parts that may be absent from the tree (on their way out, or in).
+OPTIONAL_PARTS = frozenset(
+    {
+        "veracity.chunked",
+        "veracity.runners",
+        "veracity.rulegen",
+        "veracity.profiling",
+        "veracity.corrections",
+    }
+)
 
 
 @dataclass(frozen=True)
