@@ -256,7 +256,7 @@ def _result(
     step("scoring")
     model = rule_set.model
     weights = model.scoring.dimension_weights
-    results = score_rules(rule_set.rules, output.states)
+    results = score_rules(rule_set.rules, output.states, decay=model.decay)
     dimensions = score_dimensions(results)
     score = overall_score(dimensions, weights)
     record_rules = [rule for rule in rule_set.rules if rule.check.reads != "dataset"]

@@ -8,7 +8,7 @@ failing row ids, so partial states from several partitions merge into the exact 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -19,6 +19,8 @@ from veracity.vocabulary import Dimension, Severity, Status
 __all__ = [
     "FINDINGS_COLUMNS",
     "AuditResult",
+    "DecayPoint",
+    "DecayProjection",
     "DimensionScore",
     "FieldLineage",
     "GateDecision",
@@ -57,14 +59,65 @@ class RuleState:
     evaluated: int = 0
     failed: int = 0
     failing_rows: pl.Series = field(default_factory=lambda: pl.Series("row", [], dtype=pl.UInt32))
+    #: The check's named counts over the records it passed (its ``tally=``), e.g. how many will
+    #: be too old at each horizon of a decay projection. They add up over partitions.
+    tallies: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
         return self.evaluated - self.failed
 
+    def add_tallies(self, other: RuleState) -> dict[str, int]:
+        merged = dict(self.tallies)
+        for name, count in other.tallies.items():
+            merged[name] = merged.get(name, 0) + count
+        return merged
+
     def merge(self, other: RuleState) -> RuleState:
         rows = pl.concat([self.failing_rows, other.failing_rows]).sort()
-        return RuleState(self.evaluated + other.evaluated, self.failed + other.failed, rows)
+        return RuleState(
+            self.evaluated + other.evaluated, self.failed + other.failed, rows, self.add_tallies(other)
+        )
+
+
+@dataclass(frozen=True)
+class DecayPoint:
+    """The records expected to fail a rule some months after the audit date."""
+
+    months: int
+    failing: int
+    share: float  # failing / evaluated
+
+
+@dataclass(frozen=True)
+class DecayProjection:
+    """A projection, not a measurement: the share of a rule's records expected to fail it at
+    each horizon if no record is updated.
+
+    Basis ``observed``: today's failures plus the records that pass today and will be older
+    than the limit by then (the audit's own ages). Basis ``declared``: the records passing
+    today decay at the rule file's ``yearly_rate``, compounded month by month."""
+
+    basis: Literal["observed", "declared"]
+    yearly_rate: float | None
+    points: list[DecayPoint]
+
+    @property
+    def basis_text(self) -> str:
+        """The basis in words, for every report."""
+        if self.basis == "declared" and self.yearly_rate is not None:
+            return f"declared decay of {self.yearly_rate:.0%} a year, compounded monthly"
+        return "observed ages, if no record is updated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "projection",
+            "basis": self.basis,
+            "yearly_rate": self.yearly_rate,
+            "points": [
+                {"months": p.months, "failing": p.failing, "share": round(p.share, 6)} for p in self.points
+            ],
+        }
 
 
 @dataclass
@@ -87,6 +140,8 @@ class RuleResult:
     status: Status
     #: Fewest records the rule must evaluate (``min_evaluated:``); fewer fail the rule.
     min_evaluated: int | None = None
+    #: For rules that age (``max_age``): the records expected to fail it in 3, 6 and 12 months.
+    projection: DecayProjection | None = None
 
     @property
     def passed(self) -> int:

@@ -24,8 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
+from veracity.checks.timeliness import HORIZON_MONTHS, DecaySettings, MaxAgeParams
 from veracity.config.loader import Rule
 from veracity.results import (
+    DecayPoint,
+    DecayProjection,
     DimensionScore,
     GateDecision,
     RecordScores,
@@ -42,6 +45,7 @@ __all__ = [
     "breakdown_from_counts",
     "decide_gate",
     "overall_score",
+    "project_decay",
     "score_dimensions",
     "score_records",
     "score_rules",
@@ -55,10 +59,15 @@ OTHER_SEGMENT = "(other)"
 
 
 def score_rules(
-    rules: Sequence[Rule], states: Mapping[str, RuleState], *, apply_min_evaluated: bool = True
+    rules: Sequence[Rule],
+    states: Mapping[str, RuleState],
+    *,
+    apply_min_evaluated: bool = True,
+    decay: DecaySettings | None = None,
 ) -> list[RuleResult]:
     """Each rule's result. ``apply_min_evaluated=False`` for parts of the data (segments),
-    where a rule's minimum for the whole audit does not apply."""
+    where a rule's minimum for the whole audit does not apply. ``decay``: the rule file's
+    declared decay, for the projection of rules that declare none."""
     results = []
     for rule in rules:
         state = states[rule.id]
@@ -89,9 +98,34 @@ def score_rules(
                 pass_rate=pass_rate,
                 status=status,
                 min_evaluated=minimum,
+                projection=project_decay(rule, state, decay) if apply_min_evaluated else None,
             )
         )
     return results
+
+
+def project_decay(rule: Rule, state: RuleState, decay: DecaySettings | None = None) -> DecayProjection | None:
+    """The share of a ``max_age`` rule's records expected to fail it in 3, 6 and 12 months if
+    none is updated; None for other rules and for a rule that evaluated no record.
+
+    With a declared yearly rate r (the rule's ``decay:``, else the rule file's), the records
+    passing today survive each month with (1 - r) ** (1 / 12). Otherwise the audit's own ages
+    tell: today's failures plus the passing records that will be older than the limit by then.
+    """
+    if not isinstance(rule.params, MaxAgeParams) or not state.evaluated:
+        return None
+    declared = rule.params.decay or decay
+    points = []
+    for months in HORIZON_MONTHS:
+        if declared is not None:
+            still = state.passed * (1.0 - declared.yearly_rate) ** (months / 12)
+            failing = state.evaluated - round(still)
+        else:
+            failing = state.failed + state.tallies.get(str(months), 0)
+        points.append(DecayPoint(months=months, failing=failing, share=failing / state.evaluated))
+    if declared is not None:
+        return DecayProjection(basis="declared", yearly_rate=declared.yearly_rate, points=points)
+    return DecayProjection(basis="observed", yearly_rate=None, points=points)
 
 
 def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:

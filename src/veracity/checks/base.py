@@ -144,6 +144,8 @@ class DatasetFailure:
 class DatasetOutcome:
     evaluated: int
     failures: list[DatasetFailure]
+    #: Check-specific results for the reports (``to_dict()`` for JSON), e.g. a data set's age.
+    details: Any = None
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,11 @@ class CheckType(Generic[P]):
     explain: Callable[[P, CheckContext], pl.Expr] | None = None
     #: For ``reads="dataset"``: counts over a partition's records (see the module docstring).
     scan: Callable[[P, CheckContext], ScanCounts] | None = None
+    #: For record checks: named Boolean expressions over a record's own fields, counted over
+    #: the records the rule passes (added up over partitions, in the same pass as the
+    #: verdicts), e.g. how many will be too old in a year. The counts are the rule state's
+    #: ``tallies``.
+    tally: Callable[[P, CheckContext], dict[str, pl.Expr]] | None = None
     #: The docstring's first line, for listings.
     summary: str = ""
 
@@ -371,6 +378,7 @@ def register(
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
     scan: Callable[[P, CheckContext], ScanCounts] | None = None,
+    tally: Callable[[P, CheckContext], dict[str, pl.Expr]] | None = None,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
     """Declare a check type. A second check with the same name fails at import; a check that
     reads a key must say which (``key=``)."""
@@ -378,6 +386,8 @@ def register(
         raise RuntimeError(f"check type {name!r}: give key= exactly when reads='key'")
     if scan is not None and reads != "dataset":
         raise RuntimeError(f"check type {name!r}: scan= belongs to reads='dataset' checks")
+    if tally is not None and reads != "record":
+        raise RuntimeError(f"check type {name!r}: tally= belongs to reads='record' checks")
 
     def decorator(build: Callable[[P, CheckContext], Any]) -> Callable[[P, CheckContext], Any]:
         if name in REGISTRY:
@@ -396,6 +406,7 @@ def register(
             value_kind=value_kind,
             explain=explain,
             scan=scan,
+            tally=tally,
             summary=doc.strip().splitlines()[0] if doc.strip() else "",
         )
         return build

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from veracity.checks.base import CheckContext, FieldParams, register
 from veracity.text.dates import DateFormat
@@ -11,6 +11,30 @@ from veracity.vocabulary import Dimension
 
 #: A bound on ``days`` (some 2,700 years) that keeps the cut-off date inside the calendar.
 MAX_AGE_DAYS = 1_000_000
+
+
+#: The horizons of a decay projection, in months after the audit date.
+HORIZON_MONTHS = (3, 6, 12)
+
+
+def horizon_days(months: int) -> int:
+    """A horizon in whole days: a year is 365 days, three months 91."""
+    return 365 * months // 12
+
+
+class DecaySettings(BaseModel):
+    """How fast records go stale when nobody updates them (``decay:``), for the projection of
+    ``max_age`` rules; without it the projection reads the audit's own ages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    yearly_rate: float = Field(
+        gt=0.0,
+        lt=1.0,
+        allow_inf_nan=False,
+        description="Share of records that go stale in a year, e.g. 0.3 for consumer and 0.7 for "
+        "business contacts; compounded month by month.",
+    )
 
 
 class MaxAgeParams(FieldParams):
@@ -21,6 +45,11 @@ class MaxAgeParams(FieldParams):
         description="Maximum age in days before the audit date (--as-of), at most 1,000,000.",
     )
     format: DateFormat = Field(None, description="strftime format of the dates; ISO 8601 when omitted.")
+    decay: DecaySettings | None = Field(
+        None,
+        description="Declared decay ({yearly_rate: 0.3}) the rule's projection uses instead of the "
+        "audit's own ages; the rule file's top-level decay: when omitted.",
+    )
 
 
 def dated_message(ctx: CheckContext, field: str, fmt: str | None, not_a_date: str, otherwise: str) -> pl.Expr:
@@ -46,12 +75,23 @@ def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     return dated_message(ctx, params.field, params.format, "not a date", f"older than {params.days} days")
 
 
+def _ages_out(params: MaxAgeParams, ctx: CheckContext) -> dict[str, pl.Expr]:
+    """Per horizon (months), the records that will be older than the limit by then if nobody
+    updates them (counted by the engine over the records that pass today)."""
+    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    return {
+        str(months): parsed < pl.lit(ctx.as_of) - pl.duration(days=params.days - horizon_days(months))
+        for months in HORIZON_MONTHS
+    }
+
+
 @register(
     "max_age",
     Dimension.TIMELINESS,
     MaxAgeParams,
     message="older than {days} days",
     explain=_age_message,
+    tally=_ages_out,
 )
 def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     """The date is no older than N days before the audit date.
@@ -60,6 +100,12 @@ def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     The field parses as a date (``format``, a ``fields:`` declaration, or ISO 8601) and lies
     at most ``days`` days before the audit date (``--as-of``, default today). A value that is
     not a date fails; a missing value is left to completeness.
+
+    Every report projects the share of records expected to fail the rule in 3, 6 and 12
+    months if nothing is updated: from the audit's own ages (basis "observed": today's
+    failures plus the records that pass today and will be older than ``days`` by then), or,
+    with ``decay: {yearly_rate: 0.3}`` on the rule or at the top of the rule file, from that
+    yearly rate compounded monthly (basis "declared").
 
     Why it matters
     Customer data decays: people move, change e-mail and employer. A record nobody touched

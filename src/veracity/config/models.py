@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from veracity.checks.timeliness import DecaySettings
 from veracity.text.dates import DateFormat
 from veracity.vocabulary import Dimension, Severity
 
@@ -197,5 +198,8 @@ class RuleFileModel(_Strict):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     segments: list[str] = Field(
         default_factory=list, description="Fields to break every score down by, e.g. country or source."
+    )
+    decay: DecaySettings | None = Field(
+        None, description="Declared yearly decay rate for the projection of every max_age rule."
     )
     rules: list[RuleConfig] = Field(min_length=1)

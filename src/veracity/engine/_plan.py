@@ -76,6 +76,10 @@ def _is_sql(rule: Rule) -> bool:
     return bool(rule.params.sql_params)
 
 
+def _tally(rule: Rule, name: str) -> str:
+    return f"__tally\x00{rule.id}\x00{name}"
+
+
 def _message(rule: Rule) -> str:
     return f"__msg:{rule.id}"
 
@@ -169,6 +173,11 @@ def run_rules(
             message = sql_plan.message(sql)
             explained = message if explained is None else pl.coalesce(message, explained)
         final.append(verdict.alias(rule.id))
+        if rule.check.tally is not None:
+            # Counted below over the records the rule passes (the verdict is in ``outcomes``).
+            for name, expr in rule.check.tally(rule.params, ctx).items():
+                raw_stage.append(expr.alias(_tally(rule, name)))
+                final.append(pl.col(_tally(rule, name)))
         if explained is not None:
             messages[rule.id] = explained.alias(_message(rule))
 
@@ -216,27 +225,45 @@ def run_rules(
     # made thousands of rules quadratic.
     by_name = {series.name: series for series in outcomes.get_columns()}
     row_ids = by_name[ROW_ID]
+    tallied = [
+        (rule, column)
+        for rule in record_rules
+        for column in outcomes.columns
+        if column.startswith(_tally(rule, ""))
+    ]
     counts = (
         outcomes.select(
             *(pl.col(r.id).count().alias(f"e{i}") for i, r in enumerate(record_rules)),
             *(pl.col(r.id).not_().sum().alias(f"f{i}") for i, r in enumerate(record_rules)),
+            *((pl.col(r.id) & pl.col(c)).sum().alias(f"t{i}") for i, (r, c) in enumerate(tallied)),
         ).row(0)
         if record_rules
         else ()
     )
+    tallies: dict[str, dict[str, int]] = {}
+    for slot, (rule, column) in enumerate(tallied):
+        tallies.setdefault(rule.id, {})[column.removeprefix(_tally(rule, ""))] = counts[
+            2 * len(record_rules) + slot
+        ]
     failures: list[Failed] = []
     for index, rule in enumerate(record_rules):
         evaluated, failed = counts[index], counts[len(record_rules) + index] or 0
         if not failed:
             states[rule.id] = RuleState(
-                evaluated=evaluated, failed=0, failing_rows=row_ids.clear().rename("row")
+                evaluated=evaluated,
+                failed=0,
+                failing_rows=row_ids.clear().rename("row"),
+                tallies=tallies.get(rule.id, {}),
             )
             continue
         # Series operations, not a query per rule: thousands of rules stay fast.
         mask = by_name[rule.id].not_().fill_null(False)
         failing = row_ids.filter(mask)
         states[rule.id] = RuleState(
-            evaluated=evaluated, failed=failing.len(), failing_rows=failing.rename("row")
+            evaluated=evaluated,
+            failed=failing.len(),
+            failing_rows=failing.rename("row"),
+            tallies=tallies.get(rule.id, {}),
         )
         texts = by_name[_message(rule)].filter(mask) if _message(rule) in by_name else None
         if rule.id in messages:
@@ -262,6 +289,8 @@ def run_rules(
                 rule_ctx = dataclasses.replace(ctx, scanned=scanned)
             outcome: DatasetOutcome = rule.check.build(rule.params, rule_ctx)
             states[rule.id] = RuleState(evaluated=outcome.evaluated, failed=len(outcome.failures))
+            if outcome.details is not None:
+                details[rule.id] = outcome.details
             if outcome.failures:
                 pieces.append(dataset_findings(data, rule, outcome))
 

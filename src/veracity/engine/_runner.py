@@ -299,6 +299,7 @@ def run_partitions(
         step("checking rules on the sources")
         dataset = run_rules(skeleton, dataset_rules, plan.context(skeleton), plan.key, scans=scans)
         totals.add_dataset(dataset.states, dataset.findings, sink)
+        details = {**details, **dataset.details}
     return RunOutput(
         states=totals.states,
         field_types=field_types or {},
@@ -430,7 +431,9 @@ class _Totals:
                 # thing besides the scores that grows with the data.
                 merged = self.states[rule_id]
                 self.states[rule_id] = RuleState(
-                    merged.evaluated + state.evaluated, merged.failed + state.failed
+                    merged.evaluated + state.evaluated,
+                    merged.failed + state.failed,
+                    tallies=merged.add_tallies(state),
                 )
         self._scores.append(scores)
         if not self._whole or sink is not None:

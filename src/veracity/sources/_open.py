@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -12,7 +13,14 @@ from veracity.errors import SourceError
 from veracity.sources._database import expand_env
 from veracity.sources._detect import detect_format
 from veracity.sources._files import FileKind
-from veracity.sources._input import STDIN_DISPLAY, STDIN_PATH, read_stdin, readable_path, stdin_format
+from veracity.sources._input import (
+    STDIN_DISPLAY,
+    STDIN_PATH,
+    read_stdin,
+    readable_path,
+    resolve,
+    stdin_format,
+)
 from veracity.sources._pieces import Reader
 from veracity.sources._table import RESERVED, quote
 from veracity.sources.base import ColumnOrigin, SourceInfo, SourceSpec
@@ -103,8 +111,21 @@ def open_source(
         sheet=opened.sheet,
         null_markers=used_markers,
         details=dict(opened.details),
+        modified=_modified(spec, context),
     )
     return OpenSource(index=index, info=info, fields=fields, markers=used_markers, reader=reader)
+
+
+def _modified(spec: SourceSpec, context: OpenContext) -> datetime | None:
+    """When the file a spec names was last modified; None for standard input and databases."""
+    if spec.path == STDIN_PATH or spec.table is not None or spec.query is not None:
+        return None
+    if kind_of_url(spec.path) is not None:
+        return None
+    try:
+        return datetime.fromtimestamp(resolve(spec.path, context.base_dir).stat().st_mtime, UTC)
+    except OSError:  # gone since it was read: its time cannot be told
+        return None
 
 
 def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 import polars as pl
@@ -100,6 +101,9 @@ class SourceInfo:
     #: Kind-specific facts for lineage (database sources: server, database, table or query and
     #: its sha256, read_at); never a password.
     details: dict[str, str] = field(default_factory=dict)
+    #: When the file was last modified (UTC), read as it was opened; None for standard input and
+    #: databases, which have no modification time (the ``freshness`` check's ``source: modified``).
+    modified: datetime | None = None
 
 
 @dataclass
