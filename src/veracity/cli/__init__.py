@@ -19,6 +19,7 @@ from veracity import __version__
 from veracity.cli import rules
 from veracity.cli._common import EXIT_ERROR, Interrupted, end_interrupted, err_console
 from veracity.cli.audit import audit_command
+from veracity.cli.profile import profile_command
 from veracity.cli.trend import trend_command
 
 #: 128 + SIGPIPE: what a shell reports for a writer whose reader has gone (``| head -1``).
@@ -120,6 +121,7 @@ app = typer.Typer(
 app.command("audit")(audit_command)
 app.add_typer(rules.app, name="rules")
 app.command("trend")(trend_command)
+app.command("profile")(profile_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,329 @@
+"""Profiling states: what one partition of the data says about each field, merged exactly.
+
+As Deequ's analyzers do, each partition yields a state (:func:`measure`), states add up
+(:meth:`FieldState.merge`, :meth:`TableState.merge`), and the figures are read off the merged
+state (:mod:`veracity.profiling.model`). Everything is counted over a partition's distinct
+values, each weighted by how often it occurs, so a library is asked once per distinct value.
+
+- counts, fill, lengths, numbers, dates, shapes and validity: sums, minima and maxima, exact;
+- distinct values and the most frequent ones: every distinct value's count is kept while a
+  field has at most :data:`VALUE_BOUND` of them (exact); beyond that the state keeps the 64-bit
+  hashes of all distinct values (the distinct count stays exact but for hash collisions, about
+  one in 10^8 at a million values) and the :data:`TOP_KEEP` most frequent values of each
+  partition, whose counts are then lower bounds (flagged as approximate);
+- exact duplicate records: the 64-bit hash of each record's values, per source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from veracity.checks import REGISTRY
+from veracity.checks.base import CheckContext
+from veracity.sources import SOURCE_COL, LoadedData
+from veracity.text.booleans import BooleanSpellings, parse_yes_no
+from veracity.text.dates import parse_date
+
+__all__ = [
+    "DATE_FORMATS",
+    "MULTILINGUAL_BOOLEANS",
+    "TOP_KEEP",
+    "VALIDITY",
+    "VALUE_BOUND",
+    "FieldState",
+    "TableState",
+    "measure",
+    "shape_expr",
+]
+
+#: Distinct values per field whose counts are all kept.
+VALUE_BOUND = 100_000
+#: Values (and shapes) kept per field once a field has more distinct ones than the bound.
+TOP_KEEP = 1_000
+#: Shapes longer than this are cut (with ``…``): free text has as many shapes as values.
+SHAPE_WIDTH = 40
+#: Date formats tried besides ISO 8601 (None), in the order a tie is decided.
+DATE_FORMATS: tuple[str | None, ...] = (None, "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%Y")
+#: Yes/no spellings in English, German, French and Spanish (the audit's default spellings are
+#: the English ones; the starter rules declare the others under ``booleans:`` when needed).
+MULTILINGUAL_BOOLEANS = BooleanSpellings(
+    true=("true", "yes", "y", "1", "ja", "j", "oui", "si", "sí", "wahr", "vrai", "verdadero"),
+    false=("false", "no", "n", "0", "nein", "non", "falsch", "faux", "falso"),
+)
+#: The validity shares, as the audit's checks judge them: name -> check type.
+VALIDITY = ("email", "phone", "country", "postal_code", "iso_date", "yes_no")
+
+_N = "n"
+_VALUE = "value"
+_LEADING_ZERO = r"^[+-]?0[0-9]"
+#: A value the phone check could find valid has at least three digits and no @.
+_PHONE_CANDIDATE = r"^[^@]*[0-9][^@]*[0-9][^@]*[0-9]"
+
+
+def shape_expr(value: pl.Expr) -> pl.Expr:
+    """A value's shape: runs of upper-case letters become ``A``, of other letters ``a``, of
+    digits ``9``; everything else stays (``Invalidenstraße 117`` -> ``Aa 9``)."""
+    shape = (
+        value.str.replace_all(r"\p{Lu}+", "A")
+        .str.replace_all(r"[\p{Ll}\p{Lo}\p{Lm}\p{Lt}]+", "a")
+        .str.replace_all(r"\p{Nd}+", "9")
+    )
+    return (
+        pl.when(shape.str.len_chars() > SHAPE_WIDTH)
+        .then(shape.str.slice(0, SHAPE_WIDTH - 1) + pl.lit("…"))
+        .otherwise(shape)
+    )
+
+
+def _hashes(values: pl.Series) -> pl.Series:
+    return values.hash(seed=0).unique()
+
+
+def _top(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    return frame.sort([_N, key], descending=[True, False]).head(TOP_KEEP)
+
+
+@dataclass
+class Counted:
+    """Counts per distinct key (a value or a shape), complete or the most frequent ones."""
+
+    frame: pl.DataFrame
+    complete: bool = True
+    hashes: pl.Series | None = None
+
+    def merge(self, other: Counted, key: str, bound: int) -> Counted:
+        frame = pl.concat([self.frame, other.frame]).group_by(key).agg(pl.col(_N).sum())
+        complete = self.complete and other.complete and frame.height <= bound
+        hashes = None
+        if not complete:
+            parts = [
+                part.hashes if part.hashes is not None else part.frame.get_column(key).hash(seed=0)
+                for part in (self, other)
+            ]
+            hashes = pl.concat(parts).unique()
+            frame = _top(frame, key)
+        return Counted(frame, complete, hashes)
+
+    @property
+    def distinct(self) -> int:
+        return self.frame.height if self.hashes is None else self.hashes.len()
+
+
+def _counted(frame: pl.DataFrame, key: str, bound: int) -> Counted:
+    if frame.height <= bound:
+        return Counted(frame)
+    return Counted(_top(frame, key), complete=False, hashes=_hashes(frame.get_column(key)))
+
+
+@dataclass
+class Extremes:
+    """How many values parse, and the smallest and largest of them."""
+
+    count: int = 0
+    low: Any = None
+    high: Any = None
+
+    def merge(self, other: Extremes) -> Extremes:
+        lows = [v for v in (self.low, other.low) if v is not None]
+        highs = [v for v in (self.high, other.high) if v is not None]
+        return Extremes(self.count + other.count, min(lows, default=None), max(highs, default=None))
+
+
+def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in dict.fromkeys([*a, *b])}
+
+
+@dataclass
+class FieldState:
+    """One field's profiling state (see the module docstring)."""
+
+    rows: int = 0
+    filled: int = 0
+    values: Counted = field(
+        default_factory=lambda: Counted(pl.DataFrame(schema={_VALUE: pl.String, _N: pl.Int64}))
+    )
+    shapes: Counted = field(
+        default_factory=lambda: Counted(pl.DataFrame(schema={"shape": pl.String, _N: pl.Int64}))
+    )
+    min_length: int | None = None
+    max_length: int | None = None
+    #: integer, decimal (values that parse as numbers) and leading_zero counts, as the SQL
+    #: typing of :mod:`veracity.fieldtypes` counts them.
+    types: dict[str, int] = field(default_factory=dict)
+    numbers: Extremes = field(default_factory=Extremes)
+    #: Per date format ("" for ISO 8601): the values that parse in it, earliest and latest.
+    dates: dict[str, Extremes] = field(default_factory=dict)
+    #: Per validity (:data:`VALIDITY`): [valid, evaluated].
+    validity: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Values that are yes/no in any of :data:`MULTILINGUAL_BOOLEANS`' spellings.
+    yes_no_any: int = 0
+
+    def merge(self, other: FieldState) -> FieldState:
+        def low(a: int | None, b: int | None) -> int | None:
+            return min((v for v in (a, b) if v is not None), default=None)
+
+        def high(a: int | None, b: int | None) -> int | None:
+            return max((v for v in (a, b) if v is not None), default=None)
+
+        return FieldState(
+            rows=self.rows + other.rows,
+            filled=self.filled + other.filled,
+            values=self.values.merge(other.values, _VALUE, VALUE_BOUND),
+            shapes=self.shapes.merge(other.shapes, "shape", TOP_KEEP),
+            min_length=low(self.min_length, other.min_length),
+            max_length=high(self.max_length, other.max_length),
+            types=_add(self.types, other.types),
+            numbers=self.numbers.merge(other.numbers),
+            dates={
+                k: self.dates.get(k, Extremes()).merge(other.dates.get(k, Extremes()))
+                for k in dict.fromkeys([*self.dates, *other.dates])
+            },
+            validity={
+                k: (
+                    self.validity.get(k, (0, 0))[0] + other.validity.get(k, (0, 0))[0],
+                    self.validity.get(k, (0, 0))[1] + other.validity.get(k, (0, 0))[1],
+                )
+                for k in dict.fromkeys([*self.validity, *other.validity])
+            },
+            yes_no_any=self.yes_no_any + other.yes_no_any,
+        )
+
+
+@dataclass
+class TableState:
+    """The whole data's state: each field's, records and exact duplicates per source."""
+
+    fields: dict[str, FieldState] = field(default_factory=dict)
+    rows_by_source: dict[int, int] = field(default_factory=dict)
+    #: Distinct (record hash, source) pairs.
+    records: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"hash": pl.UInt64, SOURCE_COL: pl.UInt16})
+    )
+    partitions: int = 0
+
+    def merge(self, other: TableState) -> TableState:
+        names = list(dict.fromkeys([*self.fields, *other.fields]))
+        return TableState(
+            fields={
+                n: self.fields.get(n, FieldState()).merge(other.fields.get(n, FieldState())) for n in names
+            },
+            rows_by_source={
+                k: self.rows_by_source.get(k, 0) + other.rows_by_source.get(k, 0)
+                for k in dict.fromkeys([*self.rows_by_source, *other.rows_by_source])
+            },
+            records=pl.concat([self.records, other.records]).unique(),
+            partitions=self.partitions + other.partitions,
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every partition is measured with: the fields, and the field that gives each
+    record's country (phone regions, postal code formats), if any."""
+
+    fields: list[str]
+    country_field: str | None = None
+
+
+def measure(data: LoadedData, plan: Plan) -> TableState:
+    """One partition's state."""
+    frame = data.frame
+    state = TableState(partitions=1)
+    if frame.width:
+        sources = frame.group_by(SOURCE_COL).len()
+        state.rows_by_source = {int(s): int(n) for s, n in sources.iter_rows()}
+        fields = [name for name in plan.fields if name in frame.columns]
+        record_hash = pl.struct(fields).hash(seed=0) if fields else pl.lit(0, dtype=pl.UInt64)
+        state.records = frame.select(record_hash.alias("hash"), pl.col(SOURCE_COL)).unique()
+    for name in plan.fields:
+        state.fields[name] = _measure_field(frame, name, plan)
+    return state
+
+
+def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
+    country = (
+        plan.country_field if plan.country_field in frame.columns and plan.country_field != name else None
+    )
+    keys = [name] if country is None else [name, country]
+    pairs = frame.lazy().select(keys).group_by(keys).agg(pl.len().cast(pl.Int64).alias(_N)).collect()
+    present_pairs = pairs.filter(pl.col(name).is_not_null())
+    counts = present_pairs.group_by(name).agg(pl.col(_N).sum()) if country else present_pairs
+    rows = frame.height
+    filled = int(counts.get_column(_N).sum() or 0)
+    state = FieldState(rows=rows, filled=filled)
+    if not counts.height:
+        return state
+    state.values = _counted(counts.rename({name: _VALUE}), _VALUE, VALUE_BOUND)
+    value = pl.col(name)
+    weight = pl.col(_N)
+    numbers = value.cast(pl.Float64, strict=False)
+    finite = numbers.is_finite()
+    exprs = [
+        value.str.len_chars().min().alias("min_length"),
+        value.str.len_chars().max().alias("max_length"),
+        weight.filter(value.cast(pl.Int64, strict=False).is_not_null()).sum().alias("integer"),
+        weight.filter(numbers.is_not_null()).sum().alias("decimal"),
+        weight.filter(value.str.contains(_LEADING_ZERO)).sum().alias("leading_zero"),
+        weight.filter(finite).sum().alias("numbers"),
+        numbers.filter(finite).min().alias("number_min"),
+        numbers.filter(finite).max().alias("number_max"),
+        weight.filter(parse_yes_no(value, BooleanSpellings()).is_not_null()).sum().alias("yes_no"),
+        weight.filter(parse_yes_no(value, MULTILINGUAL_BOOLEANS).is_not_null()).sum().alias("yes_no_any"),
+    ]
+    for index, fmt in enumerate(DATE_FORMATS):
+        parsed = parse_date(value, fmt)
+        exprs += [
+            weight.filter(parsed.is_not_null()).sum().alias(f"date{index}"),
+            parsed.min().alias(f"date{index}_min"),
+            parsed.max().alias(f"date{index}_max"),
+        ]
+    row = counts.lazy().select(exprs).collect().row(0, named=True)
+    state.min_length, state.max_length = row["min_length"], row["max_length"]
+    state.types = {k: int(row[k] or 0) for k in ("integer", "decimal", "leading_zero")}
+    state.numbers = Extremes(int(row["numbers"] or 0), row["number_min"], row["number_max"])
+    for index, fmt in enumerate(DATE_FORMATS):
+        got = int(row[f"date{index}"] or 0)
+        if got:
+            state.dates[fmt or ""] = Extremes(got, row[f"date{index}_min"], row[f"date{index}_max"])
+    state.yes_no_any = int(row["yes_no_any"] or 0)
+    state.shapes = _counted(
+        counts.group_by(shape_expr(value).alias("shape")).agg(weight.sum()), "shape", TOP_KEEP
+    )
+    state.validity = {
+        "iso_date": (state.dates.get("", Extremes()).count, filled),
+        "yes_no": (int(row["yes_no"] or 0), filled),
+        "email": _judged(
+            "email", {"field": name}, counts.filter(value.str.contains("@", literal=True)), filled
+        ),
+        "country": _judged("country", {"field": name}, counts, filled),
+    }
+    # A date is not taken for a phone number (``2024-03-01`` is a valid one in some regions).
+    is_date = pl.any_horizontal([parse_date(value, fmt).is_not_null() for fmt in DATE_FORMATS])
+    candidates = present_pairs.filter(value.str.contains(_PHONE_CANDIDATE) & ~is_date)
+    state.validity["phone"] = _judged("phone", {"field": name, "region_field": country}, candidates, filled)
+    if country is not None:
+        state.validity["postal_code"] = _judged(
+            "postal_code", {"field": name, "country_field": country}, present_pairs, None
+        )
+    return state
+
+
+def _judged(
+    check: str, params: dict[str, Any], frame: pl.DataFrame, evaluated: int | None
+) -> tuple[int, int]:
+    """(valid, evaluated) of the audit's ``check`` over weighted distinct values: the check's
+    own expression, built on exactly these values. ``evaluated`` None: as many as the check
+    evaluates (those it does not judge are left out, as in the audit)."""
+    if not frame.height:
+        return 0, evaluated or 0
+    kind = REGISTRY[check]
+    built = kind.build(kind.params(**params), CheckContext(data=LoadedData(frame, []), as_of=date.today()))
+    verdict = frame.select(
+        pl.col(_N).filter(built.fill_null(False)).sum().alias("valid"),
+        pl.col(_N).filter(built.is_not_null()).sum().alias("evaluated"),
+    ).row(0)
+    return int(verdict[0] or 0), int(verdict[1] or 0) if evaluated is None else evaluated
