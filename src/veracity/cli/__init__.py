@@ -20,6 +20,7 @@ from veracity.cli import rules
 from veracity.cli._common import EXIT_ERROR, Interrupted, end_interrupted, err_console
 from veracity.cli.audit import audit_command
 from veracity.cli.profile import profile_command
+from veracity.cli.suggest import suggest_command
 from veracity.cli.trend import trend_command
 
 #: 128 + SIGPIPE: what a shell reports for a writer whose reader has gone (``| head -1``).
@@ -122,6 +123,7 @@ app.command("audit")(audit_command)
 app.add_typer(rules.app, name="rules")
 app.command("trend")(trend_command)
 app.command("profile")(profile_command)
+app.command("suggest")(suggest_command)
 
 
 def _version(value: bool) -> None:

@@ -9,12 +9,14 @@ partitions (:mod:`veracity.profiling._state`), so it runs whole or in chunks on 
 
 from __future__ import annotations
 
+from veracity.profiling._state import MULTILINGUAL_BOOLEANS
 from veracity.profiling.model import FieldProfile, Profile, SourceProfile, Validity, ValueCount
 from veracity.profiling.render import PROFILE_FORMATS, render_profile
 from veracity.profiling.roles import ROLES, Role, field_name, role_of
 from veracity.profiling.run import open_partitions, profile_partitions, profile_sources, source_specs
 
 __all__ = [
+    "MULTILINGUAL_BOOLEANS",
     "PROFILE_FORMATS",
     "ROLES",
     "FieldProfile",
