@@ -16,7 +16,7 @@ import polars as pl
 from veracity.fieldtypes import TypeCounts
 from veracity.masking import ValueKind, mask_value
 from veracity.personal import name_kind
-from veracity.profiling._state import VALIDITY, Extremes, FieldState, TableState
+from veracity.profiling._state import DATE_FORMATS, VALIDITY, Extremes, FieldState, TableState
 from veracity.profiling.roles import Role, role_of
 from veracity.sources import SOURCE_COL, SourceInfo
 from veracity.text.booleans import BooleanSpellings
@@ -121,8 +121,13 @@ class Profile:
         return data
 
 
+#: Roles whose values are no personal data, whatever the name's language: identifiers (as the
+#: key is shown in every finding), country codes, record dates and opt-in flags.
+_SHOWN_ROLES = frozenset({"id", "country", "signup_date", "last_updated", "opt_in", "consent_date"})
+
+
 def _mask_kind(name: str, state: FieldState) -> ValueKind:
-    kind: ValueKind = name_kind(name)
+    kind: ValueKind = "shown" if role_of(name) in _SHOWN_ROLES else name_kind(name)
     filled = state.filled or 1
     by_values: ValueKind = "shown"
     if state.validity.get("email", (0, 0))[0] / filled > _MASK_SHARE:
@@ -164,7 +169,9 @@ def _field(name: str, state: FieldState, reveal: bool) -> FieldProfile:
     top = state.values.frame.sort(["n", "value"], descending=[True, False]).head(TOP_SHOWN)
     shapes = state.shapes.frame.sort(["n", "shape"], descending=[True, False]).head(TOP_SHOWN)
     typed = _field_type(name, state)
-    date_format = max(state.dates, key=lambda k: state.dates[k].count, default=None)
+    # Ties go to the earlier format (ISO 8601 first), whatever order partitions met them in.
+    order = [fmt or "" for fmt in DATE_FORMATS]
+    date_format = max(state.dates, key=lambda k: (state.dates[k].count, -order.index(k)), default=None)
     minimum = maximum = None
     if typed in ("integer", "decimal"):
         minimum, maximum = _text(state.numbers.low), _text(state.numbers.high)
