@@ -58,7 +58,8 @@ def dataset_verdicts(
     rule_set = rule_set_from_objects([{"id": "r", "check": check, **params}], **(settings or {}))
     frames = [pl.DataFrame({n: pl.Series(v, dtype=pl.String) for n, v in s.items()}) for s in sources]
     loaded = load_data(frames, rule_set)
-    ctx = CheckContext(data=loaded, as_of=AS_OF)
+    formats = {n: f.format for n, f in rule_set.model.fields.items() if f.format}
+    ctx = CheckContext(data=loaded, as_of=AS_OF, date_formats=formats)
     output = run_rules(loaded, rule_set.rules, ctx, key=None)
     failed = set(
         zip(

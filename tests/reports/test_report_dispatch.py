@@ -17,7 +17,7 @@ def test_formats_are_table_json_markdown_with_table_first() -> None:
 
 def test_render_dispatches_to_each_format(audit_result: AuditResult) -> None:
     assert render(audit_result, "table").startswith("╭─ veracity")
-    assert json.loads(render(audit_result, "json"))["schema_version"] == "1.3"
+    assert json.loads(render(audit_result, "json"))["schema_version"] == "1.4"
     assert render(audit_result, "markdown").startswith("# ❌ Data quality: 88.47 / 100")
 
 

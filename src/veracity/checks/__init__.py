@@ -9,6 +9,7 @@ from veracity.checks import (  # noqa: F401  (imported to register their checks)
     consent,
     consistency,
     duplicates,
+    freshness,
     minimisation,
     retention,
     timeliness,

@@ -17,13 +17,19 @@ from veracity.vocabulary import Dimension, Status
 
 __all__ = [
     "NOT_APPLICABLE",
+    "PROJECTION_NOTE",
+    "PROJECTION_TITLE",
     "Sample",
     "findings_by_rule",
     "format_int",
     "format_rate",
     "format_score",
+    "format_share",
     "location_of",
     "printable",
+    "projected_rules",
+    "projection_header",
+    "projection_row",
     "samples_by_rule",
     "shows_samples",
     "source_paths",
@@ -97,6 +103,41 @@ def format_int(value: int) -> str:
 
 def format_score(score: float | None) -> str:
     return NOT_APPLICABLE if score is None else f"{score:.2f}"
+
+
+#: The heading and caveat every format shows the decay projection under.
+PROJECTION_TITLE = "Decay projection"
+PROJECTION_NOTE = (
+    "A projection, not a measurement: the share of each rule's records expected to fail it "
+    "if no record is updated."
+)
+
+
+def projected_rules(result: AuditResult) -> list[RuleResult]:
+    """The rules with a decay projection (max_age rules that evaluated a record)."""
+    return [rule for rule in result.rules if rule.projection is not None]
+
+
+def format_share(share: float, failing: int) -> str:
+    """A projected share in percent with its record count, e.g. ``12.5% (250)``."""
+    return f"{share * 100:.1f}% ({failing:,})"
+
+
+def projection_row(rule: RuleResult) -> list[str]:
+    """Today's failing share, then each horizon's, then the basis: one row of every format's
+    projection table (``projection_header``)."""
+    projection = rule.projection
+    if projection is None:
+        return []
+    today = format_share(rule.failed / rule.evaluated if rule.evaluated else 0.0, rule.failed)
+    points = [format_share(point.share, point.failing) for point in projection.points]
+    return [today, *points, projection.basis_text]
+
+
+def projection_header(rule: RuleResult) -> list[str]:
+    """The columns of :func:`projection_row`."""
+    months = [] if rule.projection is None else [p.months for p in rule.projection.points]
+    return ["Today", *(f"In {m} months" for m in months), "Basis"]
 
 
 def format_rate(rule: RuleResult) -> str:

@@ -19,7 +19,15 @@ from pathlib import Path
 
 from veracity._atomic import StrPath
 from veracity.reports import markdown
-from veracity.reports._common import Sample, format_int, format_rate, format_score, printable, samples_by_rule
+from veracity.reports._common import (
+    Sample,
+    format_int,
+    format_rate,
+    format_score,
+    printable,
+    projected_rules,
+    samples_by_rule,
+)
 from veracity.results import AuditResult, RuleResult
 from veracity.vocabulary import Status
 
@@ -54,6 +62,7 @@ def render(result: AuditResult, *, reveal_values: bool = False) -> str:
     room = max(0, MAX_ANNOTATIONS - counts[Status.WARN])
     unevaluated = [rule for rule in result.rules if rule.status is Status.NOT_EVALUATED]
     lines.extend(_annotation("warning", rule, [], result) for rule in unevaluated[:room])
+    lines.extend(_projection(rule, result) for rule in projected_rules(result))
     lines.append(_summary(result, counts[Status.FAIL], counts[Status.WARN], len(unevaluated)))
     return "\n".join(lines) + "\n"
 
@@ -99,6 +108,19 @@ def _annotation(command: str, rule: RuleResult, samples: list[Sample], result: A
     verdict = {Status.FAIL: "failed", Status.NOT_EVALUATED: "not evaluated"}.get(rule.status, "warning")
     properties.append(f"title={escape_property(printable(f'{rule.id} {verdict} ({rule.dimension.value})'))}")
     return f"::{command} {','.join(properties)}::{escape_data(_message(rule, samples))}"
+
+
+def _projection(rule: RuleResult, result: AuditResult) -> str:
+    """A notice with the rule's decay projection (notices do not count against the limit of
+    warnings and errors)."""
+    annotation = _annotation("notice", rule, [], result)
+    head = annotation[: annotation.index("title=")]
+    title = escape_property(printable(f"{rule.id} decay projection"))
+    projection = rule.projection
+    assert projection is not None  # projected_rules returns these only
+    shares = ", ".join(f"{p.share * 100:.1f}% in {p.months} months" for p in projection.points)
+    text = f"Projection, if no record is updated: {shares} expected to fail (basis: {projection.basis_text})"
+    return f"{head}title={title}::{escape_data(text)}"
 
 
 def _message(rule: RuleResult, samples: list[Sample]) -> str:

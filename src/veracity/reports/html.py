@@ -24,12 +24,16 @@ import polars as pl
 from veracity.masking import mask_expr
 from veracity.reports._common import (
     NOT_APPLICABLE,
+    PROJECTION_NOTE,
     findings_by_rule,
     format_int,
     format_rate,
     format_score,
     location_of,
     printable,
+    projected_rules,
+    projection_header,
+    projection_row,
     samples_by_rule,
     segment_dimensions,
     segment_label,
@@ -110,6 +114,7 @@ def _context(result: AuditResult, reveal_values: bool) -> dict[str, Any]:
         "status_counts": _status_counts(result.rules),
         "dimensions": _dimensions(result),
         "rules": [_rule(rule) for rule in result.rules],
+        "projection": _projection(result),
         "failing": _failing(result, attention, reveal_values),
         "details": details_sections(result),
         "records": _records(result),
@@ -120,6 +125,17 @@ def _context(result: AuditResult, reveal_values: bool) -> dict[str, Any]:
         "samples_per_rule": SAMPLES_PER_RULE,
         "not_applicable": NOT_APPLICABLE,
     }
+
+
+def _projection(result: AuditResult) -> dict[str, Any] | None:
+    rules = projected_rules(result)
+    if not rules:
+        return None
+    rows = [
+        {"id": rule.id, "cells": projection_row(rule)[:-1], "basis": projection_row(rule)[-1]}
+        for rule in rules
+    ]
+    return {"note": PROJECTION_NOTE, "header": projection_header(rules[0])[:-1], "rows": rows}
 
 
 def _percent(value: float) -> str:

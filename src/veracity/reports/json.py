@@ -26,7 +26,7 @@ from veracity.sources.base import SourceInfo
 
 __all__ = ["SAMPLES_PER_RULE", "SCHEMA_VERSION", "render", "report"]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 SAMPLES_PER_RULE = 5
 
 JSONObject = dict[str, Any]
@@ -125,6 +125,8 @@ def _rule(rule: RuleResult, samples: list[Sample], details: Any) -> JSONObject:
     if details is not None:
         # Check-specific results (e.g. duplicate clusters and the trained model).
         entry["details"] = details.to_dict()
+    if rule.projection is not None:
+        entry["projection"] = rule.projection.to_dict()
     return entry
 
 

@@ -30,6 +30,7 @@ from veracity.reports._common import (
     format_score,
     location_of,
     printable,
+    projected_rules,
     samples_by_rule,
     segment_label,
 )
@@ -127,6 +128,12 @@ def _properties(properties: ET.Element, result: AuditResult) -> None:
             entries += [
                 (f"{prefix}.{r.id}.pass_rate", f"{r.pass_rate:.6f}") for r in segment.rules if r.evaluated
             ]
+    # The decay projection of max_age rules: what CI views can plot beside the score.
+    for rule in projected_rules(result):
+        if rule.projection is not None:
+            prefix = f"projection.{rule.id}"
+            entries.append((f"{prefix}.basis", rule.projection.basis_text))
+            entries += [(f"{prefix}.{p.months}m.share", f"{p.share:.6f}") for p in rule.projection.points]
     for name, value in entries:
         # An absent value is left out rather than written as "": "" would read as a value.
         if value is not None:

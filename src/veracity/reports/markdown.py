@@ -11,11 +11,16 @@ from collections.abc import Iterable, Sequence
 
 from veracity.reports._common import (
     NOT_APPLICABLE,
+    PROJECTION_NOTE,
+    PROJECTION_TITLE,
     Sample,
     format_int,
     format_rate,
     format_score,
     printable,
+    projected_rules,
+    projection_header,
+    projection_row,
     samples_by_rule,
     segment_dimensions,
     segment_label,
@@ -52,6 +57,7 @@ def render(result: AuditResult, *, reveal_values: bool = False) -> str:
         _title(result),
         _dimensions(result),
         _rules(result),
+        _projection(result),
         _samples(result, samples, reveal_values),
         _records(result),
         *(_segments(b) for b in result.segments),
@@ -166,6 +172,16 @@ def _rules(result: AuditResult) -> str:
     header = ["Status", "Rule", "Check", "Field(s)", "Dimension", "Severity", "Evaluated", "Failed"]
     header += ["Pass rate", "Threshold"]
     return "## Rules\n\n" + _table(header, "llllllrrrr", rows)
+
+
+def _projection(result: AuditResult) -> str:
+    rules = projected_rules(result)
+    if not rules:
+        return ""
+    header = ["Rule", *projection_header(rules[0])]
+    rows = [[code(rule.id), *projection_row(rule)[:-1], text(projection_row(rule)[-1])] for rule in rules]
+    table = _table(header, "l" + "r" * (len(header) - 2) + "l", rows)
+    return f"## {PROJECTION_TITLE}\n\n{PROJECTION_NOTE}\n\n{table}"
 
 
 def _samples(result: AuditResult, samples: dict[str, list[Sample]], reveal_values: bool) -> str:

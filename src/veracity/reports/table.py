@@ -20,12 +20,17 @@ from rich.text import Text
 
 from veracity.reports._common import (
     NOT_APPLICABLE,
+    PROJECTION_NOTE,
+    PROJECTION_TITLE,
     Sample,
     fixed_console,
     format_int,
     format_rate,
     format_score,
     printable,
+    projected_rules,
+    projection_header,
+    projection_row,
     samples_by_rule,
     segment_dimensions,
     segment_label,
@@ -86,6 +91,7 @@ def render(
         _header(result),
         _dimensions(result),
         _rules(result),
+        _projection(result),
         _samples(result, samples, reveal_values),
         _record_scores(result),
         *(_segments(b) for b in result.segments),
@@ -303,6 +309,21 @@ def _rules(result: AuditResult) -> Table | Text:
             Text(format_rate(rule), style=_STATUS_STYLE[rule.status] if rule.evaluated else _MUTED),
         )
     return table
+
+
+def _projection(result: AuditResult) -> Group | None:
+    rules = projected_rules(result)
+    if not rules:
+        return None
+    table = _section(f"{PROJECTION_TITLE} (failing)")
+    table.add_column("Rule", overflow="fold")
+    for name in projection_header(rules[0])[:-1]:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Basis", overflow="fold")
+    for rule in rules:
+        *shares, basis = projection_row(rule)
+        table.add_row(_t(rule.id, "bold"), *shares, _t(basis, _MUTED))
+    return Group(table, Text(PROJECTION_NOTE, style=_MUTED))
 
 
 def _check_on(rule: RuleResult) -> str:
