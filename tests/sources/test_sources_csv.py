@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from loader_helpers import Writer, lines, load_bytes, load_one, values
 
 from veracity.errors import SourceError
-from veracity.sources import SourceSpec, _csv, load_sources
+from veracity.sources import SourceSpec, _chunks_csv, load_sources
 from veracity.sources._table import Table
 from veracity.sources.base import Format, ReadOptions
 
@@ -260,10 +260,10 @@ def test_assuming_utf8_reads_like_checking_first(
         def read(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
             return original(raw, fmt, options, display, assume_utf8=assume and assume_utf8)
 
-        original = _csv._read_delimited
-        with patch.object(_csv, "_read_delimited", read):
+        original = _chunks_csv._read_delimited
+        with patch.object(_chunks_csv, "_read_delimited", read):
             try:
-                table = _csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
+                table = _chunks_csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
             except SourceError as error:
                 return str(error)
         return table.encoding, table.frame.rows(), table.positions.tolist()

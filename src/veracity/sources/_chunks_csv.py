@@ -1,58 +1,73 @@
-"""CSV/TSV read in chunks: one streaming scan of the bytes, then one chunk's byte range at a time.
+"""CSV and TSV: one streaming scan of the text, then one chunk's byte range at a time.
 
-The scan carries the quote parity from block to block (quoted fields may span lines and
-blocks), checks the structure (field counts, misplaced and unclosed quotes), gathers what the
-encoding decision needs, computes the SHA-256 and notes where each chunk of ``chunk_rows``
-data records starts. Every rule of ``_csv.read_delimited`` applies, mostly by calling its
-functions, and the same input fails with the same message. Encodings: UTF-8 is read as is;
-single-byte encodings (cp1252, iso-8859-7, ...) share ASCII's quote, delimiter and
-line-break bytes, so the structure is found on the raw bytes and each chunk is transcoded on
-its own; multi-byte encodings (UTF-16, Shift-JIS, ...) cannot be cut at byte offsets found
-that way and are refused.
+This is the one reader of delimited text. The scan reads the text a block at a time, carrying
+the quote parity from block to block (quoted fields may span lines and blocks); it checks the
+structure (field counts, misplaced and unclosed quotes), gathers what the encoding decision
+needs, notes the line of every data record, the byte range of every blank record and where
+each chunk of ``chunk_rows`` data records starts. A chunk is then parsed by polars from its
+byte range, blank records cut out and the header put in front.
+
+The whole-file read (:func:`read_delimited`) is the case of one chunk over text held in
+memory: the text is decoded first (any encoding, UTF-16 and Shift-JIS included), and polars
+parses it on a thread while the scan runs, so the parse is used as it is unless blank records
+must be cut out first (rare). A file read in chunks is read from disk twice (the scan, then
+each chunk's range) and never held whole. Its encodings: UTF-8 is read as is; single-byte
+encodings (cp1252, iso-8859-7, ...) share ASCII's quote, delimiter and line-break bytes, so
+the structure is found on the raw bytes and each chunk is transcoded on its own; multi-byte
+encodings cannot be cut at byte offsets found that way and are refused.
+
+The text must be what RFC 4180 writes: a quote that neither opens nor closes a field is refused
+at its line (``_lines.QuoteCheck``), as are comment lines at the top and a first row that
+looks like data instead of a header. Line breaks are LF, CRLF or a lone CR.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from veracity.errors import SourceError
 from veracity.sources._csv import (
-    _delimiter,
-    _detect_delimiter,
-    _header_names,
-    _parse,
-    _unparsable,
+    MAX_COLUMNS,
     check_width,
     comment_error,
     comment_line,
+    delimiter_option,
+    detect_delimiter,
+    header_names,
+    parse_text,
     quote_error,
     ragged_error,
     unclosed_error,
+    unparsable,
 )
 from veracity.sources._detect import (
-    _BOMS,
-    _UTF8_CODECS,
+    StreamEncoding,
+    choose_encoding,
+    decode,
     guess_encoding,
-    lookup_codec,
+    is_utf8,
     nul_error,
+    refused_in_chunks,
     sample_text,
+    single_byte_codec,
     undecodable,
+    undecodable_bytes,
     undetected,
 )
 from veracity.sources._lines import (
     Bytes,
     Ints,
     QuoteCheck,
-    Records,
     field_counts,
     has_text,
     is_mac,
@@ -62,21 +77,22 @@ from veracity.sources._lines import (
     without_ranges,
 )
 from veracity.sources._pieces import Piece, Reader
-from veracity.sources._table import check_header, empty_file, no_data_rows, refuse_data_header
+from veracity.sources._table import Table, check_header, empty_file, no_data_rows, refuse_data_header
 from veracity.sources.base import Format, ReadOptions
 
-__all__ = ["Delimited"]
+__all__ = ["Delimited", "read_delimited"]
 
-#: Bytes per read in the structure scan: large enough for numpy to run at memory speed, small
-#: enough that the scan's temporary arrays (a few bytes per input byte) stay far below a chunk.
+#: Bytes per block of the scan: large enough for numpy to run at memory speed, small enough
+#: that the scan's temporary arrays (a few bytes per input byte) stay far below a chunk.
 _BLOCK = 32 << 20
 #: The header and the delimiter sample are detected on a prefix of the text that grows from
-#: this size until it holds them; it stops growing at the cap (records of megabytes each).
+#: this size until it holds them; for a file read in chunks it stops growing at the cap
+#: (records of megabytes each).
 _HEAD_START = 1 << 20
 _HEAD_CAP = 64 << 20
-#: Records the normal loader samples to detect the delimiter (``_csv._detect_delimiter``).
+#: Records read to detect the delimiter.
 _SAMPLE_RECORDS = 50
-#: What ``_csv`` looks at: bytes for a comment block; the first non-ASCII bytes for the
+#: What the checks look at: bytes for a comment block; the first non-ASCII bytes for the
 #: encoding detector; the file's start for UTF-16 without a byte-order mark.
 _COMMENT_BYTES = 1 << 16
 _SAMPLE_OFFSETS = 4096
@@ -86,123 +102,71 @@ _NEWLINE = ord("\n")
 _CR = ord("\r")
 _QUOTE = ord('"')
 _SPACE = ord(" ")
+_BOM_PREFIXES = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
-def _significant(buf: Bytes) -> npt.NDArray[np.bool_]:
-    """has_text's significant bytes: all but space, tab, CR, VT and FF (9, 11, 12, 13, 32).
-
-    Comparisons rather than a 256-entry table: indexing a table with a uint8 array widens every
-    index to 8 bytes first, several times slower on a 32 MiB block.
-    """
-    result: npt.NDArray[np.bool_] = (buf < 9) | (buf > 13) | (buf == _NEWLINE)
-    result &= buf != _SPACE
-    return result
-
-
-def _per_record(positions: Ints, terminators: Ints) -> Ints:
-    """How many ``positions`` (ascending) fall in each record: before the first terminator,
-    between consecutive ones, and after the last (the open record). Searching the terminators
-    in the positions, not the reverse: records are ten times fewer than delimiters."""
-    cuts = np.searchsorted(positions, terminators)
-    return np.diff(cuts, prepend=0, append=positions.size).astype(np.int64)
-
-
-def _blank(buf: Bytes, records: Records, delimiter: int, width: int) -> npt.NDArray[np.bool_]:
-    """read_delimited's blank records (empty; or whitespace-only where the header has several
-    fields) in a text cut at record boundaries; text is only tested for one-field records."""
-    blank: npt.NDArray[np.bool_] = records.ends == records.starts
-    if width > 1:
-        delimiters = np.flatnonzero(buf == delimiter)
-        if records.quotes.size:
-            delimiters = delimiters[(np.searchsorted(records.quotes, delimiters) & 1) == 0]
-        fields = np.diff(np.searchsorted(delimiters, records.starts), append=delimiters.size) + 1
-        suspects = np.flatnonzero((fields == 1) & ~blank)
-        if suspects.size:
-            significant = np.zeros(buf.size + 1, dtype=np.bool_)
-            significant[: buf.size] = _significant(buf)
-            bounds = np.empty(2 * suspects.size, dtype=np.int64)
-            bounds[0::2] = records.starts[suspects]
-            bounds[1::2] = records.ends[suspects]
-            texty = np.logical_or.reduceat(significant, bounds)[0::2]
-            blank[suspects] = ~texty
-    return blank
-
-
-# ---------------------------------------------------------------------------------------------
-# encoding
-
-
-def _single_byte_codec(name: str) -> bool:
-    """Whether a codec maps each byte to one character and agrees with ASCII below 0x80, so
-    quotes, delimiters and line breaks are the bytes they are in the UTF-8 text (the charmap
-    codecs; EBCDIC fails the ASCII test; multi-byte and stateful codecs have no table)."""
-    if name == "ascii":
-        return True
+def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
+    """The whole text as one chunk: String columns named as in the header, each row's line."""
+    # UTF-8 is assumed at first: polars validates every value it parses, and the header is
+    # decoded strictly, which covers every byte but blank lines' ASCII whitespace. Checking
+    # the text beforehand would be one more pass over it.
     try:
-        module = importlib.import_module("encodings." + name.replace("-", "_"))
-    except ImportError:
-        return False
-    table = getattr(module, "decoding_table", None)
-    return isinstance(table, str) and len(table) == 256 and table[:128] == "".join(map(chr, range(128)))
+        return _read_delimited(raw, fmt, options, display, assume_utf8=True)
+    except UnicodeDecodeError:  # the header of text taken for UTF-8 unchecked
+        pass
+    except SourceError:
+        # A refusal of text taken for UTF-8 unchecked: the encoding comes first, as when read
+        # in chunks.
+        if options.encoding is None and not raw.startswith(_BOM_PREFIXES) and not is_utf8(raw):
+            return _read_delimited(raw, fmt, options, display, assume_utf8=False)
+        raise
+    return _read_delimited(raw, fmt, options, display, assume_utf8=False)
 
 
-def _undecodable_bytes(codec: str) -> npt.NDArray[np.bool_]:
-    """Per byte value: the single-byte codec has no character for it."""
-    bad = np.zeros(256, dtype=np.bool_)
-    for value in range(256):
-        try:
-            bytes([value]).decode(codec)
-        except UnicodeDecodeError:
-            bad[value] = True
-    return bad
-
-
-def _refused(display: str, name: str) -> SourceError:
-    return SourceError(
-        f"{display}: is encoded as {name}, which is not read in chunks (only UTF-8 and single-byte "
-        "encodings such as cp1252 or latin-1 are); convert the file to UTF-8, or audit it without chunks"
+def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
+    decoded = decode(raw, options.encoding, display, assume_utf8=assume_utf8)
+    text = universal_newlines(decoded.text, is_mac(decoded.text))
+    encoding = StreamEncoding(name=decoded.encoding, confidence=decoded.confidence)
+    reader = Delimited(_Memory(text), fmt, options, display, None, encoding)
+    piece = next(reader.pieces(list(range(len(reader.names)))))
+    return Table(
+        frame=piece.frame,
+        positions=piece.positions,
+        position_kind="line",
+        original_types=reader.original_types,
+        encoding=reader.encoding,
+        delimiter=reader.delimiter,
+        encoding_confidence=reader.encoding_confidence,
     )
 
 
-@dataclass
-class _Encoding:
-    """How the bytes after ``skip`` (a byte-order mark) become the UTF-8 text polars parses."""
+class _Text(Protocol):
+    size: int
 
-    skip: int = 0
-    #: The encoding reported in the lineage; None until detected after the scan.
-    name: str | None = None
-    #: Codec to transcode each chunk with; None: the bytes are UTF-8 already.
-    transcode: str | None = None
-    #: Decide after the scan, as ``_detect.decode`` does when no encoding is given.
-    detect: bool = False
-    #: Given or BOM-marked UTF-8: bytes that are not UTF-8 are an error.
-    validate: bool = False
-    #: The encoding comes from a byte-order mark.
-    bom: bool = False
-    confidence: float | None = None
+    def read(self, start: int, stop: int) -> bytes:
+        """Bytes ``[start, stop)`` of the text (after any byte-order mark)."""
 
 
-def _choose_encoding(first: bytes, given: str | None, display: str) -> _Encoding:
-    """The part of ``_detect.decode``'s decision that the first bytes settle."""
-    if given is not None:
-        codec = lookup_codec(given, display)
-        # A UTF-8 byte-order mark is skipped whatever the encoding.
-        skip = len(codecs.BOM_UTF8) if first.startswith(codecs.BOM_UTF8) else 0
-        if codec.name in _UTF8_CODECS:
-            return _Encoding(skip=skip, name=given, validate=True)
-        if _single_byte_codec(codec.name):
-            return _Encoding(skip=skip, name=given, transcode=codec.name)
-        raise _refused(display, given)
-    for bom, name in _BOMS:
-        if first.startswith(bom):
-            if name != "utf-8-sig":
-                raise _refused(display, name)
-            return _Encoding(skip=len(bom), name=name, validate=True, bom=True, confidence=1.0)
-    return _Encoding(detect=True)
+class _Memory:
+    """Text held in memory, decoded to UTF-8 with universal line breaks."""
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        self.size = len(text)
+
+    def read(self, start: int, stop: int) -> bytes:
+        return self.text[start:stop]
 
 
-# ---------------------------------------------------------------------------------------------
-# structure
+class _File:
+    """A file's text after ``skip`` bytes, as it is on disk."""
+
+    def __init__(self, handle: IO[bytes], skip: int, size: int) -> None:
+        self._handle, self._skip, self.size = handle, skip, size
+
+    def read(self, start: int, stop: int) -> bytes:
+        self._handle.seek(self._skip + start)
+        return self._handle.read(max(stop - start, 0))
 
 
 @dataclass
@@ -221,7 +185,7 @@ class _Head:
 @dataclass
 class _Scan:
     """The structure scan's state between blocks: the open (unfinished) record, running
-    totals, and what the checks after the scan need."""
+    totals, and what the checks and the chunks need."""
 
     quotes: QuoteCheck
     offset: int = 0  # text offset of the next block
@@ -231,69 +195,115 @@ class _Scan:
     start: int = 0  # its first byte
     start_line: int = 1  # the line it starts on
     delimiters: int = 0  # delimiters outside quotes seen in it
-    text: bool = False  # a significant byte seen in it
+    text: bool = False  # a significant byte seen in it (known only while it has no delimiter)
     last: int = -1  # the previous block's last byte
     data: int = 0  # data records so far
     ragged: tuple[int, int] | None = None  # (line, fields) of the first ragged data record
     bounds: list[int] = field(default_factory=list)  # text offset of each chunk's first record
-    lines: list[int] = field(default_factory=list)  # and its line
-    nonblank: bool = False  # any byte besides ASCII whitespace
+    positions: list[npt.NDArray[np.uint32]] = field(default_factory=list)  # line of each data record
+    blank_starts: list[Ints] = field(default_factory=list)  # byte ranges of blank records
+    blank_stops: list[Ints] = field(default_factory=list)  # after the header
     lf_seen: bool = False  # a "\n" in a text taken for a Mac one
     nul: int | None = None  # line of the first NUL byte
     utf8_error: int | None = None  # text offset of the first byte that is not UTF-8
     utf8_line: int = 0  # and its line
     bad_byte: int | None = None  # line of the first byte the given single-byte codec lacks
     high: list[int] = field(default_factory=list)  # offsets of the first non-ASCII bytes
-    sha256: str = ""
 
 
 class Delimited(Reader):
-    """A CSV/TSV file: scanned once when opened, then read one chunk's byte range at a time."""
+    """A CSV/TSV text: scanned once when opened, then read one chunk's byte range at a time
+    (``chunk_rows=None``: the whole text, held in memory, as one chunk)."""
 
-    def __init__(self, path: Path, fmt: Format, options: ReadOptions, display: str, chunk_rows: int) -> None:
-        self._path = path
+    def __init__(
+        self,
+        text: _Text,
+        fmt: Format,
+        options: ReadOptions,
+        display: str,
+        chunk_rows: int | None,
+        encoding: StreamEncoding,
+        hasher: Callable[[bytes], object] | None = None,
+    ) -> None:
         self._display = display
         self._chunk_rows = chunk_rows
+        self._encoding = encoding
+        self._path: Path | None = None
         self.position_kind = "line"
-        self.size = path.stat().st_size
-        with path.open("rb") as handle:
-            self._encoding = _choose_encoding(handle.read(4), options.encoding, display)
-            self._text_size = self.size - self._encoding.skip
-            self._head = self._read_head(handle, fmt, options)
-            state = self._scan(handle)
-            self._check(state, handle)
-        self.sha256 = state.sha256
+        self.size = text.size
+        self._head = self._read_head(text, fmt, options)
+        early: Future[pl.DataFrame | None] | None = None
+        with ThreadPoolExecutor(max_workers=1) as parser:
+            if isinstance(text, _Memory) and self._head.width <= MAX_COLUMNS:
+                # polars parses the text while its structure is checked: the parse is used as
+                # it is unless blank records must be cut out first, and dropped if checks fail.
+                early = parser.submit(parse_text, text.text, self._head.delimiter)
+            state = self._scan(text, hasher)
+            self._check(state, text)
+            self.rows = state.data
+            self._bounds = [*state.bounds, text.size]
+            self._positions = np.concatenate(state.positions)
+            self._blank_starts = np.concatenate([np.zeros(0, dtype=np.int64), *state.blank_starts])
+            self._blank_stops = np.concatenate([np.zeros(0, dtype=np.int64), *state.blank_stops])
+            self._whole: Piece | None = None
+            if isinstance(text, _Memory):
+                speculative = early.result() if early is not None else None
+                everything = list(range(self._head.width))
+                if self._head.header == 0 and not self._blank_starts.size:
+                    # The text is the header and the data records, nothing else: as parsed.
+                    if speculative is None:
+                        raise unparsable(display, self._head.delimiter)
+                    self._whole = self._chunk(b"", 0, everything, speculative)
+                else:
+                    self._whole = self._chunk(text.text[self._bounds[0] :], 0, everything)
         self.delimiter = self._head.delimiter
-        self.encoding = self._encoding.name
-        self.encoding_confidence = self._encoding.confidence
-        self.rows = state.data
-        self._bounds = [*state.bounds, self._text_size]
-        self._lines = state.lines
+        self.encoding = encoding.name
+        self.encoding_confidence = encoding.confidence
 
-    def _read_head(self, handle: IO[bytes], fmt: Format, options: ReadOptions) -> _Head:
-        """Header and delimiter, found by read_delimited's own functions on a prefix that holds
-        the header and the delimiter sample (or the whole text)."""
-        want = min(_HEAD_START, self._text_size)
+    @classmethod
+    def of_file(
+        cls, path: Path, fmt: Format, options: ReadOptions, display: str, chunk_rows: int
+    ) -> Delimited:
+        """A file read in chunks of ``chunk_rows`` data records."""
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            encoding = choose_encoding(handle.read(4), options.encoding, display)
+            handle.seek(0)
+            hasher = hashlib.sha256(handle.read(encoding.skip))
+            text = _File(handle, encoding.skip, size - encoding.skip)
+            reader = cls(text, fmt, options, display, chunk_rows, encoding, hasher.update)
+        reader._path = path
+        reader.size = size
+        reader.sha256 = hasher.hexdigest()
+        return reader
+
+    #: The SHA-256 of a file read in chunks (a whole read's bytes are hashed by their reader).
+    sha256 = ""
+
+    def _read_head(self, text: _Text, fmt: Format, options: ReadOptions) -> _Head:
+        """Header and delimiter, found on a prefix that holds the header and the delimiter
+        sample (or the whole text)."""
+        want = min(_HEAD_START, text.size)
+        cap = _HEAD_CAP if self._chunk_rows is not None else text.size
         while True:
-            handle.seek(self._encoding.skip)
-            text = handle.read(want)
-            # read_delimited's rule for the whole text: no "\n" at all, but some "\r".
-            mac = is_mac(text)
-            text = universal_newlines(text, mac)
-            whole = len(text) >= self._text_size
-            buf: Bytes = np.frombuffer(text, dtype=np.uint8)
+            prefix = text.read(0, want)
+            # The rule for the whole text: no "\n" at all, but some "\r".
+            mac = is_mac(prefix)
+            prefix = universal_newlines(prefix, mac)
+            whole = len(prefix) >= text.size
+            buf: Bytes = np.frombuffer(prefix, dtype=np.uint8)
             records = scan(buf)
             texty = has_text(buf, records)
             # The prefix may cut the last record short: it counts once its terminator is in.
             complete = records.starts.size
-            if not whole and not (text.endswith(b"\n") and records.quotes.size % 2 == 0):
+            if not whole and not (prefix.endswith(b"\n") and records.quotes.size % 2 == 0):
                 complete -= 1
             texty[complete:] = False
             header = int(np.argmax(texty)) if texty.any() else -1
             sampled = int(np.count_nonzero(texty[header:])) if header >= 0 else 0
-            if whole or (header >= 0 and sampled >= _SAMPLE_RECORDS) or want >= _HEAD_CAP:
+            if whole or (header >= 0 and sampled >= _SAMPLE_RECORDS) or want >= cap:
                 break
-            want = min(want * 2, self._text_size)
+            want = min(want * 2, text.size)
         if header < 0:
             if whole:
                 raise empty_file(self._display)
@@ -302,37 +312,38 @@ class Delimited(Reader):
                 "quoted field that is never closed); close the quote, or audit the file without chunks"
             )
         start = int(records.starts[header])
-        comment = comment_line(text[start : start + _COMMENT_BYTES], int(records.lines[header]))
-        delimiter = _delimiter(options.delimiter, fmt, self._display) or _detect_delimiter(
-            buf, records, texty, header
-        )
+        comment = comment_line(prefix[start : start + _COMMENT_BYTES], int(records.lines[header]))
+        delimiter = delimiter_option(options.delimiter, fmt, self._display)
+        if delimiter is None:
+            sample = np.flatnonzero(texty[header:])[:_SAMPLE_RECORDS] + header
+            delimiter = detect_delimiter(buf, records, sample)
         width = int(field_counts(buf, records.starts, records.quotes, ord(delimiter))[header])
         header_bytes = buf[records.starts[header] : records.ends[header]].tobytes()
         return _Head(header, int(records.lines[header]), header_bytes, delimiter, width, comment, mac)
 
-    def _scan(self, handle: IO[bytes]) -> _Scan:
-        """One pass over the file: hash, encoding facts, records, structure, chunk bounds."""
+    def _scan(self, text: _Text, hasher: Callable[[bytes], object] | None) -> _Scan:
+        """One pass over the text: hash, encoding facts, records, structure, chunk bounds."""
         encoding = self._encoding
         state = _Scan(quotes=QuoteCheck(ord(self._head.delimiter)))
-        hasher = hashlib.sha256()
-        handle.seek(0)
-        hasher.update(handle.read(encoding.skip))
         decoder = codecs.getincrementaldecoder("utf-8")()
         check_utf8 = encoding.validate or encoding.detect
-        rejected = _undecodable_bytes(encoding.transcode) if encoding.transcode else None
-        delimiter = ord(self._head.delimiter)
-        while block := handle.read(_BLOCK):
-            hasher.update(block)
-            following = handle.read(1)
-            handle.seek(-len(following), 1)
+        rejected = undecodable_bytes(encoding.transcode) if encoding.transcode else None
+        scratch = np.empty(min(_BLOCK, text.size) + 1, dtype=np.bool_)
+        while state.offset < text.size:
+            block = text.read(state.offset, state.offset + _BLOCK)
+            if hasher is not None:
+                hasher(block)
+            following = text.read(state.offset + len(block), state.offset + len(block) + 1)
             arr: Bytes = np.frombuffer(block, dtype=np.uint8)
             quotes = np.flatnonzero(arr == _QUOTE)
-            arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
+            # (Text held in memory has its universal line breaks already.)
+            if not isinstance(text, _Memory):
+                arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
             newlines = np.flatnonzero(arr == _NEWLINE)
             if check_utf8 and state.utf8_error is None:
                 pending = len(decoder.getstate()[0])
                 try:
-                    decoder.decode(block, state.offset + len(block) >= self._text_size)
+                    decoder.decode(block, state.offset + len(block) >= text.size)
                 except UnicodeDecodeError as exc:
                     # (It may begin in the previous block: pending bytes, never a line break.)
                     state.utf8_error = state.offset - pending + exc.start
@@ -350,14 +361,13 @@ class Delimited(Reader):
                 bad = high[rejected[arr[high]]]
                 if bad.size:
                     state.bad_byte = self._line(state, newlines, state.offset + int(bad[0]))
-            self._block(state, arr, quotes, newlines, delimiter)
+            self._block(state, arr, quotes, newlines, scratch)
             state.offset += arr.size
-        self._finish(state)
-        state.sha256 = hasher.hexdigest()
+        self._finish(state, text.size)
         return state
 
     def _line_ends(self, state: _Scan, arr: Bytes, has_cr: bool, following: bytes, quotes: Ints) -> Bytes:
-        """The block with read_delimited's line ends (``_lines.universal_newlines``)."""
+        """The block with universal line breaks (``_lines.universal_newlines``)."""
         if self._head.mac:
             state.lf_seen = state.lf_seen or bool((arr == _NEWLINE).any())
             return np.where(arr == _CR, np.uint8(_NEWLINE), arr)
@@ -374,68 +384,107 @@ class Delimited(Reader):
         """Line of a text offset in the current block (whose line breaks are ``newlines``)."""
         return 1 + state.newlines + int(np.searchsorted(newlines, offset - state.offset))
 
-    def _block(self, state: _Scan, arr: Bytes, quotes: Ints, newlines: Ints, delimiter: int) -> None:
-        """Close every record that ends in this block; carry the one still open."""
-        offset = state.offset
+    def _block(
+        self, state: _Scan, arr: Bytes, quotes: Ints, newlines: Ints, scratch: npt.NDArray[np.bool_]
+    ) -> None:
+        """Close every record that ends in this block; carry the one still open.
+
+        Every step is an array operation over the block or over its line breaks and quotes:
+        no step touches each delimiter's offset, as a wide CSV has one every few bytes.
+        """
+        offset, size = state.offset, arr.size
+        quoted = bool(quotes.size) or bool(state.parity)
         # A newline ends a record when an even number of quotes precedes it (see _lines); the
         # quotes of earlier blocks count through the carried parity.
-        terminators = newlines[((state.parity + np.searchsorted(quotes, newlines)) & 1) == 0]
-        delimiters = np.flatnonzero(arr == delimiter)
+        ends: Ints = np.arange(newlines.size, dtype=np.int64)
+        if quoted:
+            ends = ends[((state.parity + np.searchsorted(quotes, newlines)) & 1) == 0]
+        terminators = newlines[ends]
         state.quotes.feed(arr, quotes, newlines, 1 + state.newlines)
-        if quotes.size or state.parity:
-            # Inside quotes (opened here or in an earlier block) a delimiter is text.
-            delimiters = delimiters[((state.parity + np.searchsorted(quotes, delimiters)) & 1) == 0]
         closed = terminators.size
-        # Per record ending here, then the open one: delimiters outside quotes, significance.
-        counts = _per_record(delimiters, terminators)
-        significant = np.empty(arr.size + 1, dtype=np.bool_)
-        significant[:-1] = _significant(arr)
-        significant[-1] = False  # so that a segment may start right at the end
-        significant[terminators] = False
-        texty = np.logical_or.reduceat(significant, np.concatenate(([0], terminators + 1)))
-        # A significant byte is one bytes.strip() keeps: the file is not empty.
-        state.nonblank = state.nonblank or bool(texty.any())
+        # Segments: each record ending here, then the open one (which may be empty).
+        segments = np.empty(closed + 1, dtype=np.int64)
+        segments[0] = 0
+        segments[1:] = terminators + 1
+        hits = scratch[: size + 1]
+        np.equal(arr, ord(self._head.delimiter), out=hits[:size])
+        hits[size] = False  # so that a segment may start right at the end
+        flags = hits.view(np.uint8)
+        counts = np.add.reduceat(flags, segments, dtype=np.int32).astype(np.int64)
+        if quoted:
+            # Delimiters inside quotes (from an opening quote to its closing one, or from the
+            # block's start when it opens inside quotes) are text.
+            spans = np.concatenate(([0], quotes)) if state.parity else quotes
+            inside = np.add.reduceat(flags, spans, dtype=np.int32)[0::2]
+            if inside.any():
+                owners = np.searchsorted(segments, spans[0::2], side="right") - 1
+                counts -= np.bincount(owners, weights=inside, minlength=closed + 1).astype(np.int64)
+        counts[0] += state.delimiters
+        texty = self._texty(arr, segments, terminators, counts)
+        texty[0] |= state.text
         if closed:
-            counts[0] += state.delimiters
-            texty[0] |= state.text
-            starts = np.concatenate(([state.start], offset + terminators[:-1] + 1))
-            lines = np.concatenate(
-                ([state.start_line], 1 + state.newlines + np.searchsorted(newlines, terminators[:-1] + 1))
-            )
+            starts = offset + segments[:-1]
+            starts[0] = state.start
+            lines = np.empty(closed, dtype=np.int64)
+            lines[0] = state.start_line
+            lines[1:] = state.newlines + 2 + ends[:-1]
             # The byte before each terminator tells a "\r\n" ending; at the block's first
             # byte it is the previous block's last.
             before = arr[np.maximum(terminators - 1, 0)].astype(np.int64)
             if terminators[0] == 0:
                 before[0] = state.last
-            lengths = offset + terminators - starts
-            self._classify(state, starts, lines, counts[:closed] + 1, texty[:closed], lengths, before)
+            stops = offset + terminators + 1
+            fields = counts[:closed] + 1
+            self._classify(state, starts, stops, stops - 1 - starts, lines, fields, texty[:closed], before)
             state.start = int(offset + terminators[-1] + 1)
-            state.start_line = (
-                1 + state.newlines + int(np.searchsorted(newlines, terminators[-1], side="right"))
-            )
-            state.delimiters = int(counts[closed])
-            state.text = bool(texty[closed])
-        else:
-            state.delimiters += int(counts[0])
-            state.text = state.text or bool(texty[0])
+            state.start_line = state.newlines + 2 + int(ends[-1])
+        state.delimiters = int(counts[closed])
+        state.text = bool(texty[closed])
         state.record += closed
         state.parity = (state.parity + quotes.size) & 1
         state.newlines += newlines.size
-        if arr.size:
+        if size:
             state.last = int(arr[-1])
 
-    def _finish(self, state: _Scan) -> None:
+    def _texty(self, arr: Bytes, segments: Ints, terminators: Ints, counts: Ints) -> npt.NDArray[np.bool_]:
+        """Per segment: whether it has a byte besides ASCII whitespace. Only needed (and only
+        computed) for segments without a delimiter where the header has several fields:
+        whitespace alone cannot be a record of several fields, so such a record is a stray
+        blank line."""
+        texty = np.zeros(segments.size, dtype=np.bool_)
+        if self._head.width < 2:
+            return texty
+        suspects = np.flatnonzero(counts == 0)
+        if not suspects.size:
+            return texty
+        significant = np.zeros(arr.size + 1, dtype=np.bool_)
+        # All but space, tab, CR, VT and FF (9, 11, 12, 13, 32); comparisons rather than a
+        # 256-entry table, whose lookup widens every index to 8 bytes first.
+        significant[:-1] = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
+        significant[:-1] &= arr != _SPACE
+        stops = np.append(terminators, arr.size)[suspects]
+        bounds = np.empty(2 * suspects.size, dtype=np.int64)
+        bounds[0::2] = segments[suspects]
+        bounds[1::2] = stops
+        found = np.logical_or.reduceat(significant, bounds)[0::2]
+        # reduceat yields the element at the start for an empty segment, not the identity.
+        found[stops == segments[suspects]] = False
+        texty[suspects] = found
+        return texty
+
+    def _finish(self, state: _Scan, size: int) -> None:
         """Close the record that runs to the end of the text (no final line break), if any."""
-        if state.start >= self._text_size:
+        if state.start >= size:
             return
         one = np.ones(1, dtype=np.int64)
         self._classify(
             state,
             one * state.start,
+            one * size,
+            one * (size - state.start),
             one * state.start_line,
             one * (state.delimiters + 1),
             np.array([state.text]),
-            one * (self._text_size - state.start),
             one * state.last,
         )
         state.record += 1
@@ -444,63 +493,64 @@ class Delimited(Reader):
         self,
         state: _Scan,
         starts: Ints,
+        stops: Ints,
+        lengths: Ints,
         lines: Ints,
         fields: Ints,
         texty: npt.NDArray[np.bool_],
-        lengths: Ints,
         before: Ints,
     ) -> None:
-        """Blank and data records as read_delimited tells them apart; chunk boundaries."""
+        """Blank and data records, and chunk boundaries, of records ``[starts, stops)``."""
         head = self._head
         index = state.record + np.arange(starts.size)
         # Empty once the "\r" of a "\r\n" ending is removed.
         empty = (lengths == 0) | ((lengths == 1) & (before == _CR))
         blank = (index < head.header) | empty
         if head.width > 1:
-            # Whitespace alone cannot be a record of several fields: a stray blank line.
             blank |= ~texty & (fields == 1)
-        data = np.flatnonzero((index > head.header) & ~blank)
+        after = index > head.header
+        data = np.flatnonzero(after & ~blank)
         if state.ragged is None:
             ragged = data[fields[data] != head.width]
             if ragged.size:
                 state.ragged = (int(lines[ragged[0]]), int(fields[ragged[0]]))
-        first = data[(state.data + np.arange(data.size)) % self._chunk_rows == 0]
+        if self._chunk_rows is None:
+            first = data[: 1 if state.data == 0 else 0]
+        else:
+            first = data[(state.data + np.arange(data.size)) % self._chunk_rows == 0]
         state.bounds.extend(starts[first].tolist())
-        state.lines.extend(lines[first].tolist())
+        state.positions.append(lines[data].astype(np.uint32))
+        dropped = np.flatnonzero(after & blank)
+        if dropped.size:
+            state.blank_starts.append(starts[dropped])
+            state.blank_stops.append(stops[dropped])
         state.data += data.size
 
-    def _detect(self, state: _Scan, handle: IO[bytes]) -> None:
+    def _detect(self, state: _Scan, text: _Text) -> None:
         """``_detect.decode``'s decision for text without a byte-order mark or given encoding."""
         display, encoding = self._display, self._encoding
         if state.nul is not None:
-            handle.seek(0)
-            raise nul_error(display, handle.read(_NUL_HEAD), state.nul)
+            raise nul_error(display, text.read(0, _NUL_HEAD), state.nul)
         if state.utf8_error is None:
             encoding.name, encoding.confidence = "utf-8", 1.0
             return
-
-        def read(start: int, stop: int) -> bytes:
-            handle.seek(start)
-            return handle.read(stop - start)
-
-        sample = sample_text(read, self._text_size, [*state.high, state.utf8_error])
+        sample = sample_text(text.read, text.size, [*state.high, state.utf8_error])
         codec, encoding.confidence = guess_encoding(sample, display, lambda: state.utf8_line)
-        if not _single_byte_codec(codec):
-            raise _refused(display, codec)
-        bad = _undecodable_bytes(codec)
-        line = self._first_line_with(handle, bad) if bad.any() else None
+        if not single_byte_codec(codec):
+            raise refused_in_chunks(display, codec)
+        bad = undecodable_bytes(codec)
+        line = self._first_line_with(text, bad) if bad.any() else None
         if line is not None:
             raise undetected(display, codec, line)
         encoding.name = encoding.transcode = codec
 
-    def _first_line_with(self, handle: IO[bytes], values: npt.NDArray[np.bool_]) -> int | None:
+    def _first_line_with(self, text: _Text, values: npt.NDArray[np.bool_]) -> int | None:
         """Line of the first byte whose value is marked in ``values``, if any (one more pass,
         only for text that is not UTF-8)."""
         state = _Scan(quotes=QuoteCheck(0))
-        handle.seek(self._encoding.skip)
-        while block := handle.read(_BLOCK):
-            following = handle.read(1)
-            handle.seek(-len(following), 1)
+        while state.offset < text.size:
+            block = text.read(state.offset, state.offset + _BLOCK)
+            following = text.read(state.offset + len(block), state.offset + len(block) + 1)
             arr: Bytes = np.frombuffer(block, dtype=np.uint8)
             quotes = np.flatnonzero(arr == _QUOTE)
             arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
@@ -513,17 +563,15 @@ class Delimited(Reader):
             state.parity = (state.parity + quotes.size) & 1
         return None
 
-    def _check(self, state: _Scan, handle: IO[bytes]) -> None:
-        """Raise what the normal loader raises for the file, in its order; settle the names."""
+    def _check(self, state: _Scan, text: _Text) -> None:
+        """Raise the first refusal the file deserves, in a fixed order; settle the names."""
         display, encoding, head = self._display, self._encoding, self._head
-        if not state.nonblank:
-            raise empty_file(display)
         if encoding.validate and state.utf8_error is not None:
             raise undecodable(display, encoding.name or "utf-8", state.utf8_line, encoding.bom)
         if encoding.transcode is not None and state.bad_byte is not None:
             raise undecodable(display, encoding.name or encoding.transcode, state.bad_byte)
         if encoding.detect:
-            self._detect(state, handle)
+            self._detect(state, text)
         if head.mac and state.lf_seen:
             raise SourceError(
                 f"{display}: mixes line endings (lone CRs at the start, LF further on); convert the line "
@@ -537,19 +585,7 @@ class Delimited(Reader):
             raise unclosed_error(display, state.start_line)
         check_width(head.width, display, head.header_line)
         header = self._utf8(head.header_bytes)
-        buf: Bytes = np.frombuffer(header, dtype=np.uint8)
-        zero = np.zeros(1, dtype=np.int64)
-        # The header alone, on its real line, for read_delimited's header splitter.
-        records = Records(
-            starts=zero,
-            ends=zero + buf.size,
-            stops=zero + buf.size,
-            lines=zero + head.header_line,
-            quotes=np.flatnonzero(buf == _QUOTE).astype(np.int64),
-            newlines=np.flatnonzero(buf == _NEWLINE).astype(np.int64),
-            unclosed=False,
-        )
-        self.names = _header_names(buf, records, 0, head.delimiter, head.width, display)
+        self.names = header_names(header, head.delimiter, head.width, f"{display}:{head.header_line}")
         refuse_data_header(self.names, f"{display}:{head.header_line}")
         check_header(self.names, [str(i) for i in range(1, head.width + 1)], display)
         self.original_types = ["string"] * head.width
@@ -565,35 +601,36 @@ class Delimited(Reader):
         return raw.decode(codec).encode("utf-8") if codec else raw
 
     def pieces(self, columns: list[int]) -> Iterator[Piece]:
+        if self._whole is not None:
+            yield Piece(self._whole.frame.select([self.names[i] for i in columns]), self._whole.positions)
+            return
+        assert self._path is not None  # a reader of text in memory holds its one piece
         with self._path.open("rb") as handle:
-            for index, line in enumerate(self._lines):
+            text = _File(handle, self._encoding.skip, self._bounds[-1])
+            for index in range(len(self._bounds) - 1):
                 start, stop = self._bounds[index], self._bounds[index + 1]
-                handle.seek(self._encoding.skip + start)
-                expected = min(self._chunk_rows, self.rows - index * self._chunk_rows)
-                yield self._parse(handle.read(stop - start), line, expected, columns)
+                yield self._chunk(text.read(start, stop), index, columns)
 
-    def _parse(self, raw: bytes, line: int, expected: int, columns: list[int]) -> Piece:
-        """One chunk's records, as read_delimited parses the whole file: blank records cut out
-        of the bytes, the header in front, polars for the values."""
-        head = self._head
-        text = universal_newlines(self._utf8(raw), head.mac)
-        buf: Bytes = np.frombuffer(text, dtype=np.uint8)
-        records = scan(buf)
-        blank = _blank(buf, records, ord(head.delimiter), head.width)
-        data = np.flatnonzero(~blank)
-        if data.size != expected:
-            # The chunk was cut at record boundaries the scan found; reading it again must
-            # find the same records.
-            raise RuntimeError(
-                f"{self._display}: chunk at line {line} has {data.size} records, not {expected}"
-            )
-        body = (
-            without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
-            if blank.any()
-            else text
-        )
-        frame = _parse(self._header_line + body, head.delimiter, columns)
-        if frame is None or frame.width != len(columns) or frame.height != expected:
-            raise _unparsable(self._display, head.delimiter)
-        frame.columns = [self.names[i] for i in columns]
-        return Piece(frame, records.lines[data] + (line - 1))
+    def _chunk(self, raw: bytes, index: int, columns: list[int], parsed: pl.DataFrame | None = None) -> Piece:
+        """Chunk ``index`` from its bytes: blank records cut out, the header put in front, the
+        ``columns`` parsed by polars; or from ``parsed``, polars' parse of the whole text with
+        every column, when that text is the header and the chunk and nothing else."""
+        head, start = self._head, self._bounds[index]
+        first = index * (self._chunk_rows or 0)
+        expected = min(self._chunk_rows or self.rows, self.rows - first)
+        names = [self.names[i] for i in columns]
+        if parsed is None:
+            # (Text held in memory has its universal line breaks already.)
+            text = raw if self._path is None else universal_newlines(raw, head.mac)
+            low, high = np.searchsorted(self._blank_starts, [start, start + len(text)])
+            if high > low:
+                buf: Bytes = np.frombuffer(text, dtype=np.uint8)
+                cut = without_ranges(
+                    buf, self._blank_starts[low:high] - start, self._blank_stops[low:high] - start
+                )
+                text = cut.tobytes()
+            parsed = parse_text(self._header_line + self._utf8(text), head.delimiter, columns)
+        if parsed is None or parsed.width != len(names) or parsed.height != expected:
+            raise unparsable(self._display, head.delimiter)
+        parsed.columns = names
+        return Piece(parsed, self._positions[first : first + expected].astype(np.int64))

@@ -1,46 +1,22 @@
-"""CSV and TSV: detect encoding and delimiter, validate the record structure, parse with polars.
+"""The rules of CSV and TSV that are not the scan: the read options' delimiter, delimiter
+detection, comment lines, the header's names, the parse, and every refusal's message.
 
-The structure (records, field counts, blank lines, start lines) comes from ``_lines`` on the
-raw bytes; polars only parses values. Blank lines are cut out of the bytes before polars sees
-them, so its rows correspond one-to-one to the records found here and the line numbers line up.
-For that the text must be what RFC 4180 writes: a quote that neither opens nor closes a field
-is refused at its line (``_lines.QuoteCheck``), as are comment lines at the top and a first row
-that looks like data instead of a header. Line breaks are LF, CRLF or a lone CR.
+The one reader of delimited text, whole or in chunks, is ``_chunks_csv``: it finds the records
+(``_lines`` on the raw bytes) and uses these.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from veracity.errors import SourceError
-from veracity.sources._detect import decode, is_utf8
-from veracity.sources._lines import (
-    Bytes,
-    QuoteCheck,
-    QuoteProblem,
-    Records,
-    field_counts,
-    has_text,
-    is_mac,
-    scan,
-    universal_newlines,
-    without_ranges,
-)
-from veracity.sources._table import (
-    ENGINE_ERRORS,
-    Table,
-    check_header,
-    empty_file,
-    no_data_rows,
-    refuse_data_header,
-)
-from veracity.sources.base import Format, ReadOptions
+from veracity.sources._lines import Bytes, Ints, QuoteProblem, Records, field_counts
+from veracity.sources._table import ENGINE_ERRORS
+from veracity.sources.base import Format
 
 __all__ = [
     "DELIMITER_NAMES",
@@ -48,10 +24,14 @@ __all__ = [
     "check_width",
     "comment_error",
     "comment_line",
+    "delimiter_option",
+    "detect_delimiter",
+    "header_names",
+    "parse_text",
     "quote_error",
     "ragged_error",
-    "read_delimited",
     "unclosed_error",
+    "unparsable",
 ]
 
 #: How delimiters are named in messages.
@@ -60,124 +40,9 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ":"
 #: colon, a space) are used only when named: times and labels hold colons.
 _CANDIDATES = (",", ";", "\t", "|")
 _ALIASES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-_SAMPLE_RECORDS = 50
-#: Bytes from the first non-blank line looked at for a comment block.
-_COMMENT_BYTES = 1 << 16
-_LEADING_RECORDS = 4096
 #: Columns a CSV may have: far beyond any export, and the parser's cost per column is paid by
 #: every row.
 MAX_COLUMNS = 16_384
-
-
-class _NotUtf8(Exception):
-    """Text assumed to be UTF-8 turned out not to be: read it again with detection."""
-
-
-def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
-    # UTF-8 is assumed at first: polars validates every value it parses, and the header is
-    # decoded strictly, which covers every byte but blank lines' ASCII whitespace. Checking
-    # the text beforehand would be one more pass over it.
-    try:
-        return _read_delimited(raw, fmt, options, display, assume_utf8=True)
-    except _NotUtf8:
-        pass
-    except SourceError:
-        # A refusal of text taken for UTF-8 unchecked: the encoding comes first, as when read
-        # in chunks.
-        if _assumed(raw, options) and not is_utf8(raw):
-            return _read_delimited(raw, fmt, options, display, assume_utf8=False)
-        raise
-    return _read_delimited(raw, fmt, options, display, assume_utf8=False)
-
-
-def _assumed(raw: bytes, options: ReadOptions) -> bool:
-    return options.encoding is None and not raw.startswith(_BOM_PREFIXES)
-
-
-_BOM_PREFIXES = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-
-
-def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
-    decoded = decode(raw, options.encoding, display, assume_utf8=assume_utf8)
-    unverified = assume_utf8 and decoded.text is raw and options.encoding is None
-
-    def refused_as_utf8() -> bool:
-        """Whether the text was taken for UTF-8 unchecked and is not: detect again."""
-        return unverified and not is_utf8(raw)
-
-    text = universal_newlines(decoded.text, is_mac(decoded.text))
-    buf: Bytes = np.frombuffer(text, dtype=np.uint8)
-    records = scan(buf)
-    texty = _leading_texty(buf, records)
-    if not texty.any():
-        raise empty_file(display)
-    header = int(np.argmax(texty))
-    start = int(records.starts[header])
-    comment = comment_line(text[start : start + _COMMENT_BYTES], int(records.lines[header]))
-    if comment is not None:
-        raise comment_error(display, comment)
-    delimiter = _delimiter(options.delimiter, fmt, display) or _detect_delimiter(buf, records, texty, header)
-    quotes = QuoteCheck(ord(delimiter))
-    quotes.feed(buf, records.quotes, records.newlines, 1)
-    if quotes.problem is not None:
-        raise quote_error(display, quotes.problem)
-    if records.unclosed:
-        raise unclosed_error(display, int(records.lines[-1]))
-    # polars parses the text while the structure is checked here: the parse is used as it is
-    # unless blank lines must be cut out first (rare), and dropped if the checks fail.
-    # The header's width alone first: a file too wide to read is refused before polars starts.
-    check_width(_header_width(buf, records, header, ord(delimiter)), display, int(records.lines[header]))
-    with ThreadPoolExecutor(max_workers=1) as parser:
-        speculative = parser.submit(_parse, text, delimiter)
-        fields = field_counts(buf, records.starts, records.quotes, ord(delimiter))
-        width = int(fields[header])
-
-        index = np.arange(records.starts.size)
-        blank = (index < header) | (records.ends == records.starts)
-        if width > 1:
-            # Whitespace alone cannot be a record of several fields: a stray blank line. Only
-            # records of one field can be one, so only their bytes are read.
-            single = np.flatnonzero((fields == 1) & ~blank)
-            blank[single[~has_text(buf, records, single)]] = True
-        data = np.flatnonzero((index > header) & ~blank)
-
-        try:
-            names = _header_names(buf, records, header, delimiter, width, display)
-        except UnicodeDecodeError:  # only unchecked text can fail to decode
-            raise _NotUtf8 from None
-        refuse_data_header(names, f"{display}:{records.lines[header]}")
-        check_header(names, [str(i) for i in range(1, width + 1)], display)
-        if not data.size:
-            raise no_data_rows(display)
-        ragged = data[fields[data] != width]
-        if ragged.size:
-            first = int(ragged[0])
-            raise ragged_error(display, int(records.lines[first]), int(fields[first]), width, delimiter)
-        if blank.any():
-            payload = without_ranges(buf, records.starts[blank], records.stops[blank]).tobytes()
-            frame = _parse(payload, delimiter)
-        else:
-            frame = speculative.result()
-    if frame is None or frame.width != width or frame.height != data.size:
-        if refused_as_utf8():
-            raise _NotUtf8
-        raise _unparsable(display, delimiter)
-    frame.columns = names
-    return Table(
-        frame=frame,
-        positions=records.lines[data],
-        position_kind="line",
-        original_types=["string"] * width,
-        encoding=decoded.encoding,
-        delimiter=delimiter,
-        encoding_confidence=decoded.confidence,
-    )
-
-
-def _header_width(buf: Bytes, records: Records, header: int, delimiter: int) -> int:
-    stop = int(records.stops[header])
-    quotes = records.quotes[: int(np.searchsorted(records.quotes, stop))]
-    return int(field_counts(buf[:stop], records.starts[: header + 1], quotes, delimiter)[header])
 
 
 def comment_line(text: bytes, line: int) -> int | None:
@@ -228,18 +93,8 @@ def unclosed_error(display: str, line: int) -> SourceError:
     )
 
 
-def _leading_texty(buf: Bytes, records: Records) -> npt.NDArray[np.bool_]:
-    """Whether each of the first records has text: enough to find the header and the sample
-    of records after it that delimiter detection reads (all records only when they are not)."""
-    total = records.starts.size
-    head = min(total, _LEADING_RECORDS)
-    texty = has_text(buf, records, np.arange(head))
-    if head < total and np.count_nonzero(texty) <= _SAMPLE_RECORDS:
-        texty = has_text(buf, records)
-    return texty
-
-
-def _delimiter(given: str | None, fmt: Format, display: str) -> str | None:
+def delimiter_option(given: str | None, fmt: Format, display: str) -> str | None:
+    """The delimiter the read options name (a TSV's tab by default), or None: detect it."""
     if given is None:
         return "\t" if fmt == "tsv" else None
     delimiter = _ALIASES.get(given, given)
@@ -251,9 +106,9 @@ def _delimiter(given: str | None, fmt: Format, display: str) -> str | None:
     return delimiter
 
 
-def _detect_delimiter(buf: Bytes, records: Records, texty: npt.NDArray[np.bool_], header: int) -> str:
-    """The candidate that splits the first records into one consistent number of fields > 1."""
-    sample = np.flatnonzero(texty[header:])[:_SAMPLE_RECORDS] + header
+def detect_delimiter(buf: Bytes, records: Records, sample: Ints) -> str:
+    """The candidate that splits the ``sample`` records (the header first) into one consistent
+    number of fields > 1."""
     last = int(sample[-1])
     limit = int(records.stops[last])
     head = buf[:limit]
@@ -271,12 +126,12 @@ def _detect_delimiter(buf: Bytes, records: Records, texty: npt.NDArray[np.bool_]
     return best
 
 
-def _header_names(
-    buf: Bytes, records: Records, header: int, delimiter: str, width: int, display: str
-) -> list[str]:
-    # The header is a single record: the csv module splits it the way polars would, and unlike
-    # polars it leaves repeated names alone so that they can be reported.
-    line = buf[records.starts[header] : records.ends[header]].tobytes().decode("utf-8")
+def header_names(header: bytes, delimiter: str, width: int, where: str) -> list[str]:
+    """The column names of the header record (its UTF-8 bytes, without the line break); a
+    ``UnicodeDecodeError`` if they are not UTF-8."""
+    # The csv module splits the header the way polars would, and unlike polars it leaves
+    # repeated names alone so that they can be reported.
+    line = header.decode("utf-8")
     reader = csv.reader(io.StringIO(line, newline=""), delimiter=delimiter, quotechar='"')
     try:
         names = next(reader, [])
@@ -284,13 +139,12 @@ def _header_names(
         names = []
     if len(names) != width:
         raise SourceError(
-            f"{display}:{records.lines[header]}: the header cannot be split into columns; "
-            "check the quotes in the header line"
+            f"{where}: the header cannot be split into columns; check the quotes in the header line"
         )
     return names
 
 
-def _parse(payload: bytes, delimiter: str, columns: list[int] | None = None) -> pl.DataFrame | None:
+def parse_text(payload: bytes, delimiter: str, columns: list[int] | None = None) -> pl.DataFrame | None:
     """Every value (of ``columns``, default all) as the text it is; None if polars refuses."""
     try:
         return pl.read_csv(
@@ -326,7 +180,7 @@ def quote_error(display: str, problem: QuoteProblem) -> SourceError:
     return SourceError(f"{where}: a quote inside a quoted field ends it in the middle of the field; {double}")
 
 
-def _unparsable(display: str, delimiter: str) -> SourceError:
+def unparsable(display: str, delimiter: str) -> SourceError:
     named = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     return SourceError(
         f"{display}: cannot be parsed as delimited text with the {named} delimiter; check the quoting, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import importlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from pathlib import PurePath
 
 import charset_normalizer
 import numpy as np
+import numpy.typing as npt
 from charset_normalizer.models import CharsetMatch
 
 from veracity.errors import SourceError
@@ -20,6 +22,8 @@ from veracity.sources.base import Format
 __all__ = [
     "MIN_CONFIDENCE",
     "Decoded",
+    "StreamEncoding",
+    "choose_encoding",
     "decode",
     "decode_text",
     "detect_format",
@@ -28,8 +32,11 @@ __all__ = [
     "line_at",
     "lookup_codec",
     "nul_error",
+    "refused_in_chunks",
     "sample_text",
+    "single_byte_codec",
     "undecodable",
+    "undecodable_bytes",
     "undetected",
 ]
 
@@ -405,3 +412,79 @@ def undecodable(display: str, encoding: str, line: int, bom: bool = False) -> So
         f"{display}:{line}: cannot be decoded as {encoding} (this line holds a byte that is not "
         f"{encoding}); {_ENCODING_HINT} (e.g. utf-8, cp1252, utf-16)"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# text read a block at a time
+
+
+def single_byte_codec(name: str) -> bool:
+    """Whether a codec maps each byte to one character and agrees with ASCII below 0x80, so
+    quotes, delimiters and line breaks are the bytes they are in the UTF-8 text (the charmap
+    codecs; EBCDIC fails the ASCII test; multi-byte and stateful codecs have no table)."""
+    if name == "ascii":
+        return True
+    try:
+        module = importlib.import_module("encodings." + name.replace("-", "_"))
+    except ImportError:
+        return False
+    table = getattr(module, "decoding_table", None)
+    return isinstance(table, str) and len(table) == 256 and table[:128] == "".join(map(chr, range(128)))
+
+
+def undecodable_bytes(codec: str) -> npt.NDArray[np.bool_]:
+    """Per byte value: the single-byte codec has no character for it."""
+    bad = np.zeros(256, dtype=np.bool_)
+    for value in range(256):
+        try:
+            bytes([value]).decode(codec)
+        except UnicodeDecodeError:
+            bad[value] = True
+    return bad
+
+
+def refused_in_chunks(display: str, name: str) -> SourceError:
+    return SourceError(
+        f"{display}: is encoded as {name}, which is not read in chunks (only UTF-8 and single-byte "
+        "encodings such as cp1252 or latin-1 are); convert the file to UTF-8, or audit it without chunks"
+    )
+
+
+@dataclass
+class StreamEncoding:
+    """How text read a block at a time (after ``skip`` bytes: a byte-order mark) becomes the
+    UTF-8 text polars parses."""
+
+    skip: int = 0
+    #: The encoding reported in the lineage; None until detected after the scan.
+    name: str | None = None
+    #: Codec to transcode each chunk with; None: the bytes are UTF-8 already.
+    transcode: str | None = None
+    #: Decide after the scan, as :func:`decode` does when no encoding is given.
+    detect: bool = False
+    #: Given or BOM-marked UTF-8: bytes that are not UTF-8 are an error.
+    validate: bool = False
+    #: The encoding comes from a byte-order mark.
+    bom: bool = False
+    confidence: float | None = None
+
+
+def choose_encoding(first: bytes, given: str | None, display: str) -> StreamEncoding:
+    """The part of :func:`decode`'s decision that a file's first bytes settle, for text read a
+    block at a time; multi-byte encodings (UTF-16, Shift-JIS, ...) cannot be cut into blocks
+    at the byte offsets of their line breaks and are refused."""
+    if given is not None:
+        codec = lookup_codec(given, display)
+        # A UTF-8 byte-order mark is skipped whatever the encoding.
+        skip = len(codecs.BOM_UTF8) if first.startswith(codecs.BOM_UTF8) else 0
+        if codec.name in _UTF8_CODECS:
+            return StreamEncoding(skip=skip, name=given, validate=True)
+        if single_byte_codec(codec.name):
+            return StreamEncoding(skip=skip, name=given, transcode=codec.name)
+        raise refused_in_chunks(display, given)
+    for bom, name in _BOMS:
+        if first.startswith(bom):
+            if name != "utf-8-sig":
+                raise refused_in_chunks(display, name)
+            return StreamEncoding(skip=len(bom), name=name, validate=True, bom=True, confidence=1.0)
+    return StreamEncoding(detect=True)

@@ -1,9 +1,9 @@
-"""CSV and TSV: whole files through ``_csv.read_delimited``, chunks through ``_chunks_csv``."""
+"""CSV and TSV: one reader (``_chunks_csv``), over a file in chunks or over the whole text in
+memory (standard input, a named pipe, an audit without chunks)."""
 
 from __future__ import annotations
 
-from veracity.sources._chunks_csv import Delimited
-from veracity.sources._csv import read_delimited
+from veracity.sources._chunks_csv import Delimited, read_delimited
 from veracity.sources._files import FileKind
 from veracity.sources._input import is_stream, readable_path
 from veracity.sources._table import Table
@@ -28,7 +28,7 @@ class Csv(FileKind):
         # A named pipe can be read only once, so it is read whole like standard input.
         if context.chunk_rows is None or is_stream(path):
             return super().open(spec, context)
-        delimited = Delimited(path, self.name, spec.read, spec.path, context.chunk_rows)
+        delimited = Delimited.of_file(path, self.name, spec.read, spec.path, context.chunk_rows)
         return Opened(
             reader=delimited,
             format=self.name,
