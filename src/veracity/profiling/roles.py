@@ -300,10 +300,31 @@ def normal_name(name: str) -> str:
     return "".join(_words(name))
 
 
+#: Last words that make a name an attribute of the role's value, not the value itself
+#: (``email_status``, ``phone_type``, ``Telefon Typ``).
+_QUALIFIERS = frozenset(
+    {
+        "status",
+        "type",
+        "typ",
+        "valid",
+        "verified",
+        "flag",
+        "count",
+        "source",
+        "quelle",
+        "format",
+        "kind",
+        "art",
+    }
+)
+
+
 def role_of(name: str) -> Role | None:
     """The role a field's name says, or None."""
-    joined = normal_name(name)
-    if not joined:
+    words = _words(name)
+    joined = "".join(words)
+    if not joined or (len(words) > 1 and words[-1] in _QUALIFIERS):
         return None
     if joined in _NAMES:
         return _NAMES[joined]

@@ -79,7 +79,8 @@ def _key(profile: Profile, roles: dict[str, Role | None]) -> str | None:
         return (
             f.records > 0
             and _share(f.filled, f.records) >= least
-            and _share(f.distinct, f.filled) >= least
+            # Exact duplicate records repeat their key: they are the unique rule's findings.
+            and _share(f.distinct, f.filled - min(profile.duplicates, f.filled - 1)) >= least
             and not _is_dated(f)
             and roles.get(f.name) in (None, "id")
         )
