@@ -13,12 +13,7 @@ from typing import Annotated
 import polars as pl
 from pydantic import AfterValidator
 
-_NAIVE_DATETIME_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-)
+_NAIVE_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
 _AWARE_DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.f%#z",
     "%Y-%m-%d %H:%M:%S%.f%#z",
@@ -34,20 +29,36 @@ _ISO_SHAPE = (
 
 
 def parse_iso_date(expr: pl.Expr) -> pl.Expr:
-    """A Date from an ISO 8601 calendar date or date-time; null where the text is not one."""
+    """A Date from an ISO 8601 calendar date or date-time; null where the text is not one.
+
+    Of the ISO shape, a value's length tells its format apart in the common cases: 8
+    (``20240301``), 10 (``2024-03-01``), 16 and 19 (a time to the minute or second, ``T`` or a
+    space between, no offset, no fraction). Each format's parser is given only the values of
+    its length (the others are null to it, which costs nothing), so such a value costs one
+    parse. Values of other lengths (fractions of a second, UTC offsets) are tried against the
+    remaining formats in turn. The expression also stays cheap where it is evaluated without
+    common-subexpression elimination (an eager ``select``): every condition is a length.
+    """
     text = expr.cast(pl.String)
+    length = text.str.len_bytes()
+    # Of the ISO shape, the one space is the separator: one format reads both separators.
+    separated = text.str.replace(" ", "T", literal=True)
+    rest = pl.when(~length.is_in([8, 10, 16, 19])).then(text)
     candidates = [
-        text.str.to_date("%Y-%m-%d", strict=False),
-        pl.when(text.str.contains(r"^\d{8}$")).then(text.str.to_date("%Y%m%d", strict=False)),
-    ]
-    candidates += [
-        text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date() for fmt in _NAIVE_DATETIME_FORMATS
-    ]
-    candidates += [
-        text.str.replace(r"Z$", "+00:00")
-        .str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
-        .dt.date()
-        for fmt in _AWARE_DATETIME_FORMATS
+        pl.when(length == 10).then(text).str.to_date("%Y-%m-%d", strict=False),
+        pl.when(length == 8).then(text).str.to_date("%Y%m%d", strict=False),
+        pl.when(length == 16).then(separated).str.to_datetime("%Y-%m-%dT%H:%M", strict=False).dt.date(),
+        pl.when(length == 19).then(separated).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.date(),
+        *(
+            rest.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
+            for fmt in _NAIVE_DATETIME_FORMATS
+        ),
+        *(
+            rest.str.replace(r"Z$", "+00:00")
+            .str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+            .dt.date()
+            for fmt in _AWARE_DATETIME_FORMATS
+        ),
     ]
     return pl.when(text.str.contains(_ISO_SHAPE)).then(pl.coalesce(candidates))
 
@@ -59,8 +70,8 @@ def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:
     """
     text = expr.cast(pl.String)
     if fmt is None:
-        parsed = parse_iso_date(text)
-    elif any(directive in fmt for directive in ("%H", "%M", "%S", "%T", "%z")):
+        return parse_iso_date(text)  # the ISO shapes hold no surrounding whitespace
+    if any(directive in fmt for directive in ("%H", "%M", "%S", "%T", "%z")):
         parsed = text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
     else:
         parsed = text.str.to_date(fmt, strict=False)
