@@ -20,6 +20,7 @@ from veracity.config import RuleSet, check_fields, load_rule_file, rule_set_from
 from veracity.engine import (
     AuditPlan,
     ChunkedData,
+    FindingsSink,
     RunOutput,
     WholeData,
     findings_sink,
@@ -28,6 +29,7 @@ from veracity.engine import (
 from veracity.errors import FieldError, SourceError, UsageError
 from veracity.lineage import build_lineage
 from veracity.masking import field_masks, mask_expr
+from veracity.reports.worklist import Settings, build_worklist, failing_records
 from veracity.results import AuditResult, RunInfo, SegmentBreakdown
 from veracity.scoring import (
     breakdown_from_counts,
@@ -55,6 +57,7 @@ __all__ = [
     "DEFAULT_CHUNK_ROWS",
     "DEFAULT_SAMPLES",
     "ChunkedAuditResult",
+    "WorklistAuditResult",
     "audit",
     "audit_chunked",
     "load_data",
@@ -94,6 +97,7 @@ def audit(
     progress: Progress | None = None,
     segments: Sequence[str] | None = None,
     reveal_values: bool = False,
+    worklist: bool = False,
 ) -> AuditResult:
     """Audit ``sources`` against ``rules`` and return the scored result.
 
@@ -101,7 +105,8 @@ def audit(
     rule file's ``sources:`` are read. ``as_of`` is the audit date (default: today);
     ``fail_under`` overrides the rule file's ``gate.min_score``; ``segments`` (fields, or
     ``source`` for the source file) replaces the rule file's ``segments:``; their values are
-    masked as the fields' values are, unless ``reveal_values``.
+    masked as the fields' values are, unless ``reveal_values``. ``worklist`` returns a
+    :class:`WorklistAuditResult` with the worklist (:mod:`veracity.reports.worklist`).
     """
     started = _Started()
     step = progress or (lambda _: None)
@@ -112,7 +117,19 @@ def audit(
     segment_fields = _segment_fields(data, rule_set, segments)
     plan = _plan(rule_set, as_of, data.fields, segment_fields, None, reveal_values)
     output = run_partitions(WholeData(data), plan, progress=step)
-    return _result(rule_set, plan, output, data.sources, data, fail_under, segment_fields, started, step)
+    result = _result(rule_set, plan, output, data.sources, data, fail_under, segment_fields, started, step)
+    if not worklist:
+        return result
+    step("suggesting corrections")
+    frame = build_worklist(
+        output.findings,
+        data,
+        output.record_scores,
+        rule_set.rules,
+        Settings.of(rule_set, plan.as_of),
+        reveal_values=reveal_values,
+    )
+    return WorklistAuditResult(**_fields(result), worklist=frame)
 
 
 def audit_chunked(
@@ -129,6 +146,7 @@ def audit_chunked(
     findings_path: str | Path | None = None,
     reveal_values: bool = False,
     max_samples: int = DEFAULT_SAMPLES,
+    worklist: bool = False,
 ) -> ChunkedAuditResult:
     """:func:`audit` in partitions of ``chunk_rows`` records: the same scores, counts, lineage,
     segments and findings, in memory bounded by the partition size.
@@ -166,13 +184,29 @@ def audit_chunked(
         check_fields(rule_set, skeleton.fields)
         segment_fields = _segment_fields(skeleton, rule_set, segments)
         plan = _plan(rule_set, as_of, skeleton.fields, segment_fields, max_samples, reveal_values)
-        output = run_partitions(ChunkedData(opened), plan, sink=sink, progress=step)
+        collector = _Collecting(sink) if worklist else None
+        output = run_partitions(ChunkedData(opened), plan, sink=collector or sink, progress=step)
         step("writing findings")
     result = _result(
         rule_set, plan, output, opened.infos, opened.skeleton(), fail_under, segment_fields, started, step
     )
+    frame = None
+    if collector is not None:
+        step("suggesting corrections")
+        findings = pl.concat(collector.frames) if collector.frames else output.findings.clear()
+        parts = ((part.data, part.start) for part in ChunkedData(opened).partitions())
+        failing = failing_records(findings, parts, rule_set.rules)
+        frame = build_worklist(
+            findings,
+            failing or opened.skeleton(),
+            output.record_scores,
+            rule_set.rules,
+            Settings.of(rule_set, plan.as_of),
+            reveal_values=reveal_values,
+        )
     return ChunkedAuditResult(
-        **{f.name: getattr(result, f.name) for f in dataclasses.fields(AuditResult)},
+        **_fields(result),
+        worklist=frame,
         findings_total=sum(output.findings_by_rule.values()),
         findings_by_rule=output.findings_by_rule,
         findings_by_source=output.findings_by_source,
@@ -197,6 +231,33 @@ class ChunkedAuditResult(AuditResult):
     samples_per_rule: int = DEFAULT_SAMPLES
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     chunks: int = 0
+    #: The worklist when asked for (``worklist=True``), else None.
+    worklist: pl.DataFrame | None = None
+
+
+@dataclass
+class WorklistAuditResult(AuditResult):
+    """An :class:`AuditResult` with its worklist (:mod:`veracity.reports.worklist`)."""
+
+    worklist: pl.DataFrame | None = None
+
+
+class _Collecting(FindingsSink):
+    """The findings about records, kept for the worklist, and handed on to the findings file's
+    sink, if any."""
+
+    def __init__(self, inner: FindingsSink | None) -> None:
+        self._inner = inner
+        self.frames: list[pl.DataFrame] = []
+
+    def add(self, slot: int, findings: pl.DataFrame) -> None:
+        self.frames.append(findings.filter(pl.col("line").is_not_null()))
+        if self._inner is not None:
+            self._inner.add(slot, findings)
+
+
+def _fields(result: AuditResult) -> dict[str, Any]:
+    return {f.name: getattr(result, f.name) for f in dataclasses.fields(AuditResult)}
 
 
 class _Started:

@@ -59,6 +59,14 @@ def audit_command(
         Path | None,
         typer.Option("--findings", help="Write one row per failed record and rule (.csv or .parquet)."),
     ] = None,
+    worklist: Annotated[
+        Path | None,
+        typer.Option(
+            "--worklist",
+            help="Write one row per failed record and rule with suggested corrections (.csv or .parquet), "
+            "for 'veracity fix'.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Audit date YYYY-MM-DD for 'today', max_age and consent.")
     ] = None,
@@ -149,6 +157,10 @@ def audit_command(
             )
         if findings is not None and findings.suffix.lower() not in (".csv", ".parquet"):
             raise UsageError(f"--findings: {findings} must end in .csv or .parquet")
+        if worklist is not None:
+            from veracity.reports.worklist import check_worklist_path
+
+            check_worklist_path(worklist)
         if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
             raise UsageError("--delimiter: give a single character such as ';' or '\\t'")
         if duplicates is not None and duplicates.suffix.lower() not in (".csv", ".parquet"):
@@ -167,6 +179,7 @@ def audit_command(
             for option, path in (
                 ("-o/--output", output),
                 ("--findings", findings),
+                ("--worklist", worklist),
                 ("--duplicates", duplicates),
                 ("--openlineage", openlineage),
             )
@@ -189,6 +202,7 @@ def audit_command(
                     progress=stage,
                     segments=by,
                     reveal_values=reveal_values,
+                    worklist=worklist is not None,
                 )
             else:
                 from veracity.chunked import audit_chunked
@@ -205,6 +219,7 @@ def audit_command(
                     chunk_rows=chunk_rows,
                     findings_path=findings,
                     reveal_values=reveal_values,
+                    worklist=worklist is not None,
                 )
             stage("writing reports")
             color = output is None and fmt == "table" and stdout_is_terminal()
@@ -214,6 +229,10 @@ def audit_command(
                 from veracity.reports.findings import write_findings
 
                 write_findings(result, findings, reveal_values=reveal_values)
+            if worklist is not None:
+                from veracity.reports.worklist import worklist_of, write_worklist
+
+                write_worklist(worklist_of(result), worklist)
             if duplicates is not None:
                 from veracity.reports.duplicates import write_duplicates
 

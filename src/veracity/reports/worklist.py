@@ -1,0 +1,352 @@
+"""The worklist: one row per failed (record, rule), with the record's score and, where a library
+can decide it, a suggested correction that makes the rule pass. Stewards mark rows ``accept``;
+``veracity fix`` applies them (see docs/worklist.md for the columns, a contract).
+
+It is built from the findings, not the table: the work after the checks grows with the failing
+records. Per rule, each kind of correction the rule's check admits (:data:`PLANS`) is computed
+once per distinct failing value (and its context, e.g. the record's country), and a suggestion
+is kept only when the rule's own check, run on the failing records with the value replaced,
+passes them: "only when the corrected value passes the rule that failed", judged by the same
+code that failed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from veracity._atomic import StrPath, atomic_path
+from veracity.checks.base import CheckContext
+from veracity.checks.validity import CountryParams, PhoneParams, PostalCodeParams
+from veracity.checks.validity_bounds import DateParams
+from veracity.config import RuleSet
+from veracity.config.loader import Rule
+from veracity.corrections import resolve_country, suggest
+from veracity.errors import UsageError
+from veracity.masking import mask_expr
+from veracity.reports.findings import neutralise_formulas
+from veracity.results import AuditResult
+from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+from veracity.text.booleans import BooleanSpellings
+from veracity.text.phones import PHONE_REGIONS
+
+__all__ = [
+    "PLANS",
+    "WORKLIST_COLUMNS",
+    "WORKLIST_SCHEMA",
+    "Settings",
+    "build_worklist",
+    "failing_records",
+    "write_worklist",
+]
+
+#: The worklist's columns, in order: a contract with ``veracity fix`` and stewards' sheets.
+WORKLIST_SCHEMA: dict[str, type[pl.DataType]] = {
+    "source": pl.String,
+    "line": pl.Int64,
+    "key": pl.String,
+    "record_score": pl.Float64,
+    "rule": pl.String,
+    "check": pl.String,
+    "field": pl.String,
+    "message": pl.String,
+    "value": pl.String,
+    "suggestion": pl.String,
+    "confidence": pl.String,
+    "fixes_rule": pl.String,
+    "correction": pl.String,
+    "accept": pl.String,
+    "source_sha256": pl.String,
+}
+WORKLIST_COLUMNS = tuple(WORKLIST_SCHEMA)
+_TEXT_COLUMNS = tuple(name for name, dtype in WORKLIST_SCHEMA.items() if dtype is pl.String)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the checks were built with (the audit's date and the rule file's settings)."""
+
+    as_of: date
+    booleans: BooleanSpellings
+    date_formats: Mapping[str, str]
+    field_kinds: Mapping[str, str]
+
+    @classmethod
+    def of(cls, rule_set: RuleSet, as_of: date) -> Settings:
+        model = rule_set.model
+        return cls(
+            as_of=as_of,
+            booleans=BooleanSpellings(tuple(model.booleans.true), tuple(model.booleans.false)),
+            date_formats={name: f.format for name, f in model.fields.items() if f.format},
+            field_kinds={name: f.type for name, f in model.fields.items() if f.type},
+        )
+
+
+#: The context of one kind of correction per failing record: a String expression over the
+#: failing records' fields ("" where there is none).
+ArgBuilder = Callable[[Rule, Settings, pl.DataFrame], pl.Series]
+
+
+def _none(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    return pl.repeat("", records.height, dtype=pl.String, eager=True)
+
+
+def _countries(records: pl.DataFrame, field: str | None, fallback: str | None) -> pl.Series:
+    """Each record's alpha-2 country from ``field`` (a code, name or common variant), else
+    ``fallback``, else ""."""
+    if field is None or field not in records.columns:
+        return pl.repeat(fallback or "", records.height, dtype=pl.String, eager=True)
+    column = records.get_column(field)
+    distinct = column.drop_nulls().unique()
+    resolved = [resolve_country(value) for value in distinct.to_list()]
+    return column.replace_strict(
+        distinct, pl.Series(resolved, dtype=pl.String), default=None, return_dtype=pl.String
+    ).fill_null(fallback or "")
+
+
+def _phone_region(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    params = rule.params
+    assert isinstance(params, PhoneParams)
+    regions = _countries(records, params.region_field, params.default_region)
+    # phonenumbers' regions (XK among them) where the field holds one, else the country named.
+    field = params.region_field
+    if field is not None and field in records.columns:
+        own = (
+            records.get_column(field)
+            .str.strip_chars()
+            .replace_strict(PHONE_REGIONS, default=None, return_dtype=pl.String)
+        )
+        regions = own.fill_null(regions)
+    return regions
+
+
+def _postal_country(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    params = rule.params
+    assert isinstance(params, PostalCodeParams)
+    return _countries(records, params.country_field, params.country)
+
+
+def _country_alpha(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    assert isinstance(rule.params, CountryParams)
+    alpha = "alpha3" if rule.params.alpha == "alpha3" else "alpha2"
+    return pl.repeat(alpha, records.height, dtype=pl.String, eager=True)
+
+
+def _date_format(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    assert isinstance(rule.params, DateParams)
+    fmt = rule.params.format or settings.date_formats.get(rule.params.field) or ""
+    return pl.repeat(fmt, records.height, dtype=pl.String, eager=True)
+
+
+def _alpha2(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    return pl.repeat("alpha2", records.height, dtype=pl.String, eager=True)
+
+
+_TEXT_PLAN: tuple[tuple[str, ArgBuilder], ...] = (("trim", _none), ("name_case", _none))
+
+#: Check name -> the kinds of correction tried on its failing values, in order, and how each
+#: kind's context is read from the record. The first kind whose suggestion passes wins.
+PLANS: dict[str, tuple[tuple[str, ArgBuilder], ...]] = {
+    "email": (("email", _none),),
+    "phone": (("phone", _phone_region),),
+    "country": (("country", _country_alpha), *_TEXT_PLAN),
+    "postal_code": (("postal", _postal_country),),
+    "date": (("date", _date_format),),
+    "pattern": _TEXT_PLAN,
+    # A list of country codes written as names ("Germany" where DE is allowed).
+    "in_set": (*_TEXT_PLAN, ("country", _alpha2)),
+    "length": _TEXT_PLAN,
+}
+
+
+def build_worklist(
+    findings: pl.DataFrame,
+    data: LoadedData,
+    record_scores: pl.Series,
+    rules: Sequence[Rule],
+    settings: Settings,
+    *,
+    reveal_values: bool = False,
+) -> pl.DataFrame:
+    """The worklist of an audit: ``findings`` are the engine's (unmasked, ``source`` as the
+    path), ``data`` the audited records (or those of them that failed, with their ``ROW_ID``
+    audit-wide) and ``record_scores`` every record's score by ``ROW_ID``."""
+    by_id = {rule.id: rule for rule in rules if rule.check.reads != "dataset"}
+    paths = {info.path: info.index for info in data.sources}
+    hashes = {info.path: info.sha256 for info in data.sources}
+    order = {rule_id: index for index, rule_id in enumerate(by_id)}
+    # A record's rows together, records in audit order, its rules in rule-file order: the same
+    # whether the findings came rule by rule (one partition) or chunk by chunk.
+    failed = (
+        _located(findings.filter(pl.col("rule").is_in(list(by_id))), paths)
+        .with_columns(pl.col("rule").replace_strict(order, return_dtype=pl.UInt32).alias("__rule"))
+        .sort(SOURCE_COL, LINE_COL, "__rule")
+        .with_row_index("__order")
+    )
+    if not failed.height:
+        return pl.DataFrame(schema=WORKLIST_SCHEMA)
+    provenance = data.frame.select(ROW_ID, SOURCE_COL, LINE_COL)
+    failed = failed.join(provenance, on=[SOURCE_COL, LINE_COL], how="left", maintain_order="left")
+    scores = record_scores.gather(failed.get_column(ROW_ID).cast(pl.Int64))
+    failed = failed.with_columns(scores.alias("record_score"))
+
+    pieces = []
+    for (rule_id,), group in failed.group_by("rule", maintain_order=True):
+        pieces.append(_suggestions(group, data, by_id[str(rule_id)], settings))
+    suggested = pl.concat(pieces).sort("__order")
+
+    def shown(column: str) -> pl.Expr:
+        return pl.col(column) if reveal_values else mask_expr(pl.col(column), pl.col("value_kind"))
+
+    return suggested.select(
+        "source",
+        pl.col("line").cast(pl.Int64),
+        pl.col("record_key").alias("key"),
+        pl.col("record_score").round(1),
+        "rule",
+        "check",
+        "field",
+        "message",
+        shown("value").alias("value"),
+        shown("suggestion").alias("suggestion"),
+        "confidence",
+        pl.when(pl.col("suggestion").is_not_null()).then(pl.col("rule")).alias("fixes_rule"),
+        "correction",
+        pl.lit(None, dtype=pl.String).alias("accept"),
+        pl.col("source").replace_strict(hashes, default=None, return_dtype=pl.String).alias("source_sha256"),
+    ).cast(WORKLIST_SCHEMA)  # type: ignore[arg-type]
+
+
+def _located(findings: pl.DataFrame, paths: Mapping[str, int]) -> pl.DataFrame:
+    """The findings about records, with their source index and line as the data has them."""
+    return findings.filter(pl.col("line").is_not_null()).with_columns(
+        pl.col("source").replace_strict(paths, return_dtype=pl.UInt16).alias(SOURCE_COL),
+        pl.col("line").cast(pl.UInt32).alias(LINE_COL),
+    )
+
+
+def failing_records(
+    findings: pl.DataFrame, partitions: Iterable[tuple[LoadedData, int]], rules: Sequence[Rule]
+) -> LoadedData | None:
+    """The records ``findings`` name, gathered from ``partitions`` (each partition's records and
+    the audit-wide row id of its first): the fields the corrections of the failing rules read,
+    with audit-wide ``ROW_ID``. None when there are no partitions."""
+    failing = set(findings.get_column("rule").unique().to_list()) if findings.height else set()
+    fields = list(
+        dict.fromkeys(
+            name
+            for rule in rules
+            if rule.id in failing and rule.check.name in PLANS
+            for name in rule.params.referenced_fields()
+        )
+    )
+    pieces: list[pl.DataFrame] = []
+    sources = None
+    for data, start in partitions:
+        sources = data.sources
+        if not findings.height:
+            continue
+        wanted = _located(findings, {info.path: info.index for info in data.sources}).select(
+            SOURCE_COL, LINE_COL
+        )
+        frame = data.frame.join(wanted.unique(), on=[SOURCE_COL, LINE_COL], how="semi")
+        pieces.append(
+            frame.select(
+                *(name for name in fields if name in frame.columns),
+                (pl.col(ROW_ID).cast(pl.Int64) + start).cast(pl.UInt32).alias(ROW_ID),
+                SOURCE_COL,
+                LINE_COL,
+            )
+        )
+    if sources is None:
+        return None
+    return LoadedData(pl.concat(pieces, how="diagonal") if pieces else pl.DataFrame(), sources)
+
+
+def _suggestions(group: pl.DataFrame, data: LoadedData, rule: Rule, settings: Settings) -> pl.DataFrame:
+    """``group`` (one rule's failing records) with ``suggestion``, ``confidence`` and
+    ``correction``: the first kind of the rule's plan whose suggestion passes the rule."""
+    empty = pl.lit(None, dtype=pl.String)
+    plan = PLANS.get(rule.check.name, ()) if not rule.params.sql_params else ()
+    field = rule.fields[0] if rule.fields else None
+    if not plan or field is None or field not in data.frame.columns:
+        return group.with_columns(
+            empty.alias("suggestion"), empty.alias("confidence"), empty.alias("correction")
+        )
+    read = [name for name in rule.params.referenced_fields() if name in data.frame.columns]
+    records = group.select(ROW_ID).join(
+        data.frame.select(*read, ROW_ID, SOURCE_COL, LINE_COL), on=ROW_ID, how="left", maintain_order="left"
+    )
+    suggestion = pl.repeat(None, group.height, dtype=pl.String, eager=True)
+    confidence = suggestion.clone()
+    correction = suggestion.clone()
+    for kind, arg_of in plan:
+        open_rows = suggestion.is_null()
+        if not open_rows.any():
+            break
+        args = arg_of(rule, settings, records)
+        found = suggest(kind, records.get_column(field), args)
+        candidate = found.get_column("suggestion").zip_with(
+            open_rows, pl.repeat(None, group.height, dtype=pl.String, eager=True)
+        )
+        passes = _passes(rule, settings, data, records, field, candidate)
+        keep = passes & candidate.is_not_null()
+        suggestion = suggestion.zip_with(~keep, candidate)
+        confidence = confidence.zip_with(~keep, found.get_column("confidence"))
+        # The kind and its context ("phone:DE", "email"): what ``veracity fix`` reapplies.
+        labels = (f"{kind}:" + args).str.strip_suffix(":")
+        correction = correction.zip_with(~keep, labels)
+    return group.with_columns(
+        suggestion.alias("suggestion"), confidence.alias("confidence"), correction.alias("correction")
+    )
+
+
+def _passes(
+    rule: Rule, settings: Settings, data: LoadedData, records: pl.DataFrame, field: str, candidate: pl.Series
+) -> pl.Series:
+    """Whether the rule's check passes each record with ``field`` replaced by ``candidate``
+    (False where the candidate is null)."""
+    replaced = records.with_columns(
+        candidate.alias(field), pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW_ID)
+    )
+    replaced = replaced.filter(pl.col(field).is_not_null())
+    if not replaced.height:
+        return pl.repeat(False, records.height, dtype=pl.Boolean, eager=True)
+    ctx = CheckContext(
+        data=LoadedData(replaced, data.sources),
+        as_of=settings.as_of,
+        booleans=settings.booleans,
+        date_formats=dict(settings.date_formats),
+        field_kinds=dict(settings.field_kinds),
+    )
+    verdicts = replaced.select(
+        pl.col(ROW_ID), rule.check.build(rule.params, ctx).fill_null(False).alias("ok")
+    )
+    passed = pl.repeat(False, records.height, dtype=pl.Boolean, eager=True)
+    return passed.scatter(verdicts.get_column(ROW_ID).cast(pl.Int64), verdicts.get_column("ok"))
+
+
+def worklist_of(result: AuditResult) -> pl.DataFrame:
+    """The worklist an audit asked for one with carries (an empty one otherwise)."""
+    frame = getattr(result, "worklist", None)
+    return frame if isinstance(frame, pl.DataFrame) else pl.DataFrame(schema=WORKLIST_SCHEMA)
+
+
+def check_worklist_path(path: StrPath) -> None:
+    """Refuse a worklist path whose suffix is not .csv or .parquet, before any work."""
+    if str(path).lower().rsplit(".", 1)[-1] not in ("csv", "parquet"):
+        raise UsageError(f"--worklist: {path} must end in .csv or .parquet (e.g. worklist.csv)")
+
+
+def write_worklist(worklist: pl.DataFrame, path: StrPath) -> None:
+    """Write the worklist to ``path`` atomically: CSV with every text cell in its safe form
+    for spreadsheets (:func:`veracity.reports.findings.neutralise_formulas`), or Parquet."""
+    check_worklist_path(path)
+    with atomic_path(path) as temp:
+        if str(path).lower().endswith(".csv"):
+            neutralise_formulas(worklist, _TEXT_COLUMNS).write_csv(temp)
+        else:
+            worklist.write_parquet(temp)
