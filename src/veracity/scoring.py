@@ -118,11 +118,12 @@ def project_decay(rule: Rule, state: RuleState, decay: DecaySettings | None = No
     points = []
     for months in HORIZON_MONTHS:
         if declared is not None:
-            still = state.passed * (1.0 - declared.yearly_rate) ** (months / 12)
-            failing = state.evaluated - round(still)
+            share = 1.0 - state.passed / state.evaluated * (1.0 - declared.yearly_rate) ** (months / 12)
+            failing = round(share * state.evaluated)
         else:
             failing = state.failed + state.tallies.get(str(months), 0)
-        points.append(DecayPoint(months=months, failing=failing, share=failing / state.evaluated))
+            share = failing / state.evaluated
+        points.append(DecayPoint(months=months, failing=failing, share=share))
     if declared is not None:
         return DecayProjection(basis="declared", yearly_rate=declared.yearly_rate, points=points)
     return DecayProjection(basis="observed", yearly_rate=None, points=points)

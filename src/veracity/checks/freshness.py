@@ -167,7 +167,9 @@ def _file_age(source: SourceInfo, as_of: date) -> float:
             "this source has none (a database table or standard input); use field: with the date "
             "field that records each update instead"
         )
-    return (audit_moment(as_of) - source.modified).total_seconds() / 3600
+    # A file modified after the audit date counts as just modified: as for dates after it, what
+    # it held on the audit date cannot be told.
+    return max(0.0, (audit_moment(as_of) - source.modified).total_seconds() / 3600)
 
 
 @register(
@@ -187,7 +189,8 @@ def freshness(params: FreshnessParams, ctx: CheckContext) -> DatasetOutcome:
     modified`` the file's modification time, is at most ``days`` (or ``hours``) old. A date
     exactly ``days`` before the audit date is still fresh. Values that are not dates, like
     max_age's, do not count as updates; a source with no date at all fails, its age unknown.
-    Dates after the audit date are left out (not_in_future judges those). The message and the
+    Dates after the audit date are left out (not_in_future judges those); a file modified after
+    it counts as modified on it. The message and the
     JSON report's ``details`` give each source's age. A database table has no modification
     time: ``source: modified`` on one is an error (use ``field:``).
 
