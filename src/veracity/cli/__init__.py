@@ -19,6 +19,7 @@ from veracity import __version__
 from veracity.cli import rules
 from veracity.cli._common import EXIT_ERROR, Interrupted, end_interrupted, err_console
 from veracity.cli.audit import audit_command
+from veracity.cli.fix import fix_command
 from veracity.cli.profile import profile_command
 from veracity.cli.suggest import suggest_command
 from veracity.cli.trend import trend_command
@@ -124,6 +125,7 @@ app.add_typer(rules.app, name="rules")
 app.command("trend")(trend_command)
 app.command("profile")(profile_command)
 app.command("suggest")(suggest_command)
+app.command("fix")(fix_command)
 
 
 def _version(value: bool) -> None:

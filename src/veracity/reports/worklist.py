@@ -24,6 +24,7 @@ from veracity.checks.validity import CountryParams, PhoneParams, PostalCodeParam
 from veracity.checks.validity_bounds import DateParams
 from veracity.config import RuleSet
 from veracity.config.loader import Rule
+from veracity.corrections import REGISTRY as _KINDS
 from veracity.corrections import resolve_country, suggest
 from veracity.errors import UsageError
 from veracity.masking import mask_expr
@@ -34,10 +35,13 @@ from veracity.text.booleans import BooleanSpellings
 from veracity.text.phones import PHONE_REGIONS
 
 __all__ = [
+    "ACCEPTED",
+    "CHANGE_COLUMNS",
     "PLANS",
     "WORKLIST_COLUMNS",
     "WORKLIST_SCHEMA",
     "Settings",
+    "accepted_changes",
     "build_worklist",
     "failing_records",
     "write_worklist",
@@ -178,6 +182,8 @@ def build_worklist(
     paths = {info.path: info.index for info in data.sources}
     hashes = {info.path: info.sha256 for info in data.sources}
     order = {rule_id: index for index, rule_id in enumerate(by_id)}
+    # The field whose value the row shows and a correction changes: the rule's first.
+    primary = {rule_id: rule.fields[0] if rule.fields else None for rule_id, rule in by_id.items()}
     # A record's rows together, records in audit order, its rules in rule-file order: the same
     # whether the findings came rule by rule (one partition) or chunk by chunk.
     failed = (
@@ -208,7 +214,7 @@ def build_worklist(
         pl.col("record_score").round(1),
         "rule",
         "check",
-        "field",
+        pl.col("rule").replace_strict(primary, default=None, return_dtype=pl.String).alias("field"),
         "message",
         shown("value").alias("value"),
         shown("suggestion").alias("suggestion"),
@@ -350,3 +356,96 @@ def write_worklist(worklist: pl.DataFrame, path: StrPath) -> None:
             neutralise_formulas(worklist, _TEXT_COLUMNS).write_csv(temp)
         else:
             worklist.write_parquet(temp)
+
+
+#: Spellings of "yes" in the ``accept`` column (any case, surrounding spaces ignored).
+ACCEPTED = ("yes", "y", "true", "1", "x", "ja", "oui", "si", "sí")
+#: The worklist columns ``veracity fix`` reads.
+FIX_COLUMNS = ("source", "line", "field", "rule", "correction", "accept", "source_sha256")
+#: The change log's columns, in order (a contract, like the worklist's).
+CHANGE_COLUMNS = ("record", "field", "old", "new", "rule")
+
+
+def accepted_changes(worklist: pl.DataFrame, data: LoadedData, label: str) -> pl.DataFrame:
+    """The changes the rows of ``worklist`` marked accepted make to ``data`` (one source, read
+    as the audit read it): columns ``row`` (its position), ``record`` (its line), ``field``,
+    ``old``, ``new`` and ``rule``, one per changed (record, field). ``label`` names the
+    worklist in errors.
+
+    The suggestion is worked out again from the data (the worklist's values may be masked):
+    the row's ``correction`` applied to the record's current value. UsageError when the
+    worklist lacks a column, was made from other data, or accepts two different values for
+    one field of a record."""
+    missing = [name for name in FIX_COLUMNS if name not in worklist.columns]
+    if missing:
+        raise UsageError(
+            f"{label} has no column {', '.join(missing)}: give the file 'veracity audit --worklist' wrote"
+        )
+    info = data.sources[0]
+    rows = worklist.select(
+        *(pl.col(name).cast(pl.String).str.strip_chars().str.strip_prefix("'") for name in FIX_COLUMNS)
+    )
+    if not rows.filter(pl.col("source_sha256") == info.sha256).height:
+        raise UsageError(
+            f"{label} was not made from {info.path}: no row's source_sha256 is its sha256 (the file "
+            f"changed since the audit, or it is another file); audit {info.path} again with --worklist"
+        )
+    accepted = rows.filter(
+        (pl.col("source_sha256") == info.sha256)
+        & pl.col("accept").str.to_lowercase().is_in(list(ACCEPTED))
+        & pl.col("correction").is_not_null()
+    ).with_columns(pl.col("line").cast(pl.UInt32, strict=False).alias(LINE_COL))
+    unknown = sorted(set(accepted.get_column("field").to_list()) - set(data.fields))
+    if unknown:
+        raise UsageError(f"{label} names field {unknown[0]!r}, which {info.path} does not have")
+    located = accepted.join(
+        data.frame.select(ROW_ID, LINE_COL), on=LINE_COL, how="left", maintain_order="left"
+    )
+    if located.get_column(ROW_ID).null_count():
+        raise UsageError(f"{label} names lines {info.path} does not have; audit it again with --worklist")
+    parts = []
+    for (field,), group in located.group_by("field", maintain_order=True):
+        old = data.frame.get_column(str(field)).gather(group.get_column(ROW_ID))
+        kinds = group.get_column("correction").str.split_exact(":", 1).struct.field("field_0")
+        args = group.get_column("correction").str.splitn(":", 2).struct.field("field_1").fill_null("")
+        new = pl.repeat(None, group.height, dtype=pl.String, eager=True)
+        for kind in kinds.unique().to_list():
+            if kind not in _KINDS:
+                raise UsageError(f"{label}: unknown correction {kind!r}; give the file veracity wrote")
+            here = kinds == kind
+            found = suggest(kind, old.filter(here), args.filter(here)).get_column("suggestion")
+            new = new.scatter(here.arg_true(), found)
+        parts.append(
+            group.select(
+                pl.col(ROW_ID).alias("row"), pl.col(LINE_COL).cast(pl.Int64).alias("record"), "field", "rule"
+            ).with_columns(old.alias("old"), new.alias("new"))
+        )
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "row": pl.UInt32,
+                "record": pl.Int64,
+                **dict.fromkeys(("field", "old", "new", "rule"), pl.String),
+            }
+        )
+    changes = pl.concat(parts).filter(pl.col("new").is_not_null()).sort("record", "field")
+    clash = (
+        changes.group_by("record", "field")
+        .agg(pl.col("new").n_unique().alias("n"), pl.col("rule"))
+        .filter(pl.col("n") > 1)
+    )
+    if clash.height:
+        record, field, _, clashing = clash.row(0)
+        raise UsageError(
+            f"{label}: line {record}, field {field}: the accepted rows of rules {', '.join(clashing)} "
+            "change it differently; accept one of them"
+        )
+    first = changes.unique(["record", "field"], keep="first", maintain_order=True)
+    merged_rules = changes.group_by("record", "field", maintain_order=True).agg(
+        pl.col("rule").unique(maintain_order=True).str.join(", ")
+    )
+    return (
+        first.drop("rule")
+        .join(merged_rules, on=["record", "field"], maintain_order="left")
+        .select("row", "record", "field", "old", "new", "rule")
+    )
