@@ -75,13 +75,19 @@ class SourceConfig(_Strict):
         description="Database URL instead of a path: postgresql://USER@HOST:PORT/DATABASE or "
         "sqlite:///FILE (relative to the rule file); ${ENV_VARS} expand.",
     )
-    table: str | None = Field(None, description="Table (or SCHEMA.TABLE) of the database to read.")
+    table: str | None = Field(
+        None,
+        description="Table (or SCHEMA.TABLE) of the database to read; without 'database:', a Spark "
+        "table (catalog.db.table) read by the Spark runner.",
+    )
     query: str | None = Field(None, description="One SELECT statement to read instead of a table.")
     columns: dict[str, str] = Field(default_factory=dict, description="Original column name -> field name.")
     read: ReadConfig = Field(default_factory=ReadConfig)
 
     @model_validator(mode="after")
     def _one_location(self) -> SourceConfig:
+        if self.path is None and self.database is None and self.table is not None and self.query is None:
+            return self  # a Spark table (runner: spark)
         if (self.path is None) == (self.database is None):
             raise ValueError("give either 'path:' (a file) or 'database:' (a database URL)")
         if self.database is None and (self.table is not None or self.query is not None):
@@ -101,7 +107,9 @@ class SourceConfig(_Strict):
 
     @property
     def location(self) -> str:
-        """The path or the database URL (the validator makes sure one is set)."""
+        """The path, the database URL, or ``spark-table:NAME`` for a Spark table."""
+        if self.path is None and self.database is None:
+            return f"spark-table:{self.table}"
         return self.path if self.path is not None else str(self.database)
 
 
@@ -201,5 +209,8 @@ class RuleFileModel(_Strict):
     )
     decay: DecaySettings | None = Field(
         None, description="Declared yearly decay rate for the projection of every max_age rule."
+    )
+    runner: str | None = Field(
+        None, description="Where the audit runs: local (the default) or spark (docs/spark.md)."
     )
     rules: list[RuleConfig] = Field(min_length=1)
