@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["allow_runs_without_score"]
+__all__ = ["allow_runs_without_score", "store_decay_projections"]
 
 _CHILDREN = ("dimension_scores", "rule_results", "sources")
 
@@ -36,3 +36,21 @@ def allow_runs_without_score(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE {child}_v2 RENAME TO {child}")
     conn.execute("CREATE INDEX runs_by_rule_file ON runs (rule_file_path, as_of)")
     conn.execute("CREATE INDEX runs_by_rule_sha ON runs (rule_file_sha256)")
+
+
+def store_decay_projections(conn: sqlite3.Connection) -> None:
+    """Version 3: each ``max_age`` rule's decay projection (the records expected to fail it some
+    months after the audit date if nothing is updated), one row per horizon. Runs recorded
+    before have none."""
+    conn.execute(
+        """CREATE TABLE rule_projections (
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            rule_id TEXT NOT NULL,
+            basis TEXT NOT NULL CHECK (basis IN ('observed', 'declared')),
+            yearly_rate REAL,
+            months INTEGER NOT NULL,
+            failing INTEGER NOT NULL,
+            share REAL NOT NULL,
+            PRIMARY KEY (run_id, rule_id, months)
+        )"""
+    )

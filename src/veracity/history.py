@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from veracity._history_migrations import allow_runs_without_score
+from veracity._history_migrations import allow_runs_without_score, store_decay_projections
 from veracity.errors import VeracityError
 from veracity.results import AuditResult
 
@@ -34,6 +34,7 @@ __all__ = [
     "MIGRATIONS",
     "DimensionRecord",
     "HistoryError",
+    "ProjectionRecord",
     "RuleRecord",
     "RunRecord",
     "SourceRecord",
@@ -75,6 +76,15 @@ class DimensionRecord:
 
 
 @dataclass(frozen=True)
+class ProjectionRecord:
+    """A rule's decay projection as recorded: a projection, not a measurement."""
+
+    basis: str  # "observed" or "declared"
+    yearly_rate: float | None
+    points: tuple[tuple[int, int, float], ...]  # (months after the audit date, failing, share)
+
+
+@dataclass(frozen=True)
 class RuleRecord:
     id: str
     check: str
@@ -86,6 +96,7 @@ class RuleRecord:
     failed: int
     pass_rate: float
     status: str
+    projection: ProjectionRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +211,11 @@ def _create_v1(conn: sqlite3.Connection) -> None:
 #: Step ``i`` turns a schema-version-``i`` store into version ``i + 1`` (version 0: no tables).
 #: Append a step for every schema change; never edit a released one, stores in the field have
 #: already run it.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, allow_runs_without_score)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_v1,
+    allow_runs_without_score,
+    store_decay_projections,
+)
 
 
 def schema_version() -> int:
@@ -424,6 +439,14 @@ def record_audit(result: AuditResult, path: StrPath | None = None) -> int:
                     for i, r in enumerate(result.rules)
                 ],
             )
+            projected = [
+                (run_id, r.id, r.projection.basis, r.projection.yearly_rate, p.months, p.failing, p.share)
+                for r in result.rules
+                if r.projection is not None
+                for p in r.projection.points
+            ]
+            if projected:
+                conn.executemany("INSERT INTO rule_projections VALUES (?, ?, ?, ?, ?, ?, ?)", projected)
             conn.executemany(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, s.index, s.path, s.format, s.size, s.sha256, s.rows) for s in result.sources],
@@ -487,8 +510,23 @@ def _matches_rule_file(run: dict[str, object], wanted: str) -> bool:
     return run["rule_file_path"] is not None and str(Path(wanted).resolve()) == run["rule_file_path"]
 
 
+def _projections(conn: sqlite3.Connection, run_id: object) -> dict[str, ProjectionRecord]:
+    rows: dict[str, tuple[str, float | None, list[tuple[int, int, float]]]] = {}
+    for rule_id, basis, rate, months, failing, share in conn.execute(
+        "SELECT rule_id, basis, yearly_rate, months, failing, share FROM rule_projections "
+        "WHERE run_id = ? ORDER BY rule_id, months",
+        (run_id,),
+    ):
+        rows.setdefault(rule_id, (basis, rate, []))[2].append((int(months), int(failing), float(share)))
+    return {
+        rule_id: ProjectionRecord(basis, rate, tuple(points))
+        for rule_id, (basis, rate, points) in rows.items()
+    }
+
+
 def _load(conn: sqlite3.Connection, run: dict[str, object]) -> RunRecord:
     run_id = run["id"]
+    projections = _projections(conn, run_id)
     dimensions = tuple(
         DimensionRecord(dimension, score, rules, evaluated, failed)
         for dimension, score, rules, evaluated, failed in conn.execute(
@@ -509,6 +547,7 @@ def _load(conn: sqlite3.Connection, run: dict[str, object]) -> RunRecord:
             failed=failed,
             pass_rate=pass_rate,
             status=status,
+            projection=projections.get(rule_id),
         )
         for rule_id, check, dimension, severity, threshold, fields, evaluated, failed, pass_rate, status in (
             conn.execute(

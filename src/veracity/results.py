@@ -33,6 +33,7 @@ __all__ = [
     "SegmentRule",
     "Severity",
     "Status",
+    "decay_basis_text",
 ]
 
 #: The findings file's columns, in order: a contract with users' pipelines.
@@ -80,6 +81,13 @@ class RuleState:
         )
 
 
+def decay_basis_text(basis: str, yearly_rate: float | None) -> str:
+    """A decay projection's basis in words (:class:`DecayProjection`), for every report."""
+    if basis == "declared" and yearly_rate is not None:
+        return f"declared decay of {yearly_rate:.0%} a year, compounded monthly"
+    return "observed ages, if no record is updated"
+
+
 @dataclass(frozen=True)
 class DecayPoint:
     """The records expected to fail a rule some months after the audit date."""
@@ -105,9 +113,7 @@ class DecayProjection:
     @property
     def basis_text(self) -> str:
         """The basis in words, for every report."""
-        if self.basis == "declared" and self.yearly_rate is not None:
-            return f"declared decay of {self.yearly_rate:.0%} a year, compounded monthly"
-        return "observed ages, if no record is updated"
+        return decay_basis_text(self.basis, self.yearly_rate)
 
     def to_dict(self) -> dict[str, Any]:
         return {

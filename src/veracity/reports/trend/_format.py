@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from veracity.reports._common import NOT_APPLICABLE
-from veracity.reports.trend.model import OVERALL, Change, TrendPoint
+from veracity.reports.trend.model import OVERALL, Change, Trend, TrendPoint
 
 __all__ = [
     "ARROWS",
+    "PROJECTION_TITLE",
     "change_text",
     "decay_text",
     "measure_label",
+    "projection_caption",
+    "projection_rows",
     "share_text",
     "sparkline",
     "stale_note",
@@ -73,3 +76,23 @@ def stale_note(points: Sequence[TrendPoint]) -> str:
     if not measured:
         return "No run has a max_age rule that evaluated records, so there is no decay to measure."
     return "Decay needs max_age results on at least two different audit dates; there is only one."
+
+
+#: The title of the projected points after the latest run, in every trend format.
+PROJECTION_TITLE = "Projection after the latest run (max_age rules)"
+
+
+def projection_caption(trend: Trend) -> str:
+    """What the projected points are, and on what basis."""
+    return (
+        "A projection, not a measurement: the stale share expected if no record is updated "
+        f"(basis: {trend.projection_basis})."
+    )
+
+
+def projection_rows(trend: Trend) -> list[list[str]]:
+    """One row per projected point: its date, how far after the latest run, the stale share."""
+    return [
+        [p.as_of.isoformat(), f"in {p.months} months", share_text(p.stale), "projection"]
+        for p in trend.projection
+    ]

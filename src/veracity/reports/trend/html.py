@@ -13,9 +13,12 @@ from html import escape
 
 from veracity.reports._common import format_score
 from veracity.reports.trend._format import (
+    PROJECTION_TITLE,
     change_text,
     decay_text,
     measure_label,
+    projection_caption,
+    projection_rows,
     share_text,
     stale_note,
 )
@@ -73,6 +76,7 @@ def render(trend: Trend) -> str:
         _changes(trend),
         "<h2>Record decay (max_age rules)</h2>",
         _decay(trend),
+        *_projection(trend),
     ]
     return (
         "<!DOCTYPE html>\n"
@@ -210,6 +214,17 @@ def _changes(trend: Trend) -> str:
         for c in trend.changes
     ]
     return _table(["Measure", "Previous", "Latest", "Change"], rows)
+
+
+def _projection(trend: Trend) -> list[str]:
+    if not trend.projection:
+        return []
+    rows = [[escape(cell) for cell in row] for row in projection_rows(trend)]
+    return [
+        f"<h2>{escape(PROJECTION_TITLE)}</h2>",
+        _table(["As of", "After the latest run", "Stale", "Kind"], rows, left=2),
+        f"<p>{escape(projection_caption(trend))}</p>",
+    ]
 
 
 def _decay(trend: Trend) -> str:

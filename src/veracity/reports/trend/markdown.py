@@ -12,9 +12,12 @@ from collections.abc import Iterable, Sequence
 from veracity.reports._common import format_score
 from veracity.reports.markdown import code
 from veracity.reports.trend._format import (
+    PROJECTION_TITLE,
     change_text,
     decay_text,
     measure_label,
+    projection_caption,
+    projection_rows,
     share_text,
     sparkline,
     stale_note,
@@ -25,8 +28,15 @@ __all__ = ["render"]
 
 
 def render(trend: Trend) -> str:
-    parts = [_title(trend), _runs(trend), _changes(trend), _decay(trend)]
-    return "\n\n".join(parts) + "\n"
+    parts = [_title(trend), _runs(trend), _changes(trend), _decay(trend), _projection(trend)]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _projection(trend: Trend) -> str:
+    if not trend.projection:
+        return ""
+    table = _table(["As of", "After the latest run", "Stale", "Kind"], "llrl", projection_rows(trend))
+    return f"## {PROJECTION_TITLE}\n\n{projection_caption(trend)}\n\n{table}"
 
 
 def _table(header: Sequence[str], align: str, rows: Iterable[Sequence[str]]) -> str:

@@ -14,17 +14,23 @@ Definitions (docs/history.md repeats them for users):
 * **Average decay**: the net change of the stale share from the first to the last of those
   runs divided by all the months between them; the same as averaging the intervals' decays
   weighted by their length, so a long quiet interval is not outvoted by a short noisy one.
+* **Projection**: after the latest run, its ``max_age`` rules' recorded decay projections
+  pooled like the stale share (Σ expected failing / Σ evaluated) 3, 6 and 12 months after its
+  audit date: what the stale share will be if no record is updated, not a measurement. Its
+  basis is the rules' (observed ages or a declared yearly rate; "mixed" when they differ).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import Literal
 
+from veracity.checks.timeliness import horizon_days
 from veracity.history import RunRecord, rule_file_label
+from veracity.results import decay_basis_text
 from veracity.vocabulary import Dimension
 
 __all__ = [
@@ -32,10 +38,12 @@ __all__ = [
     "OVERALL",
     "Change",
     "DecayInterval",
+    "ProjectedPoint",
     "Trend",
     "TrendPoint",
     "build_trend",
     "decay_intervals",
+    "projected_points",
     "stale_share",
 ]
 
@@ -109,6 +117,15 @@ class DecayInterval:
 
 
 @dataclass(frozen=True)
+class ProjectedPoint:
+    """The stale share the latest run projects some months ahead (see the module docstring)."""
+
+    months: int
+    as_of: date  # the latest audit date plus the horizon
+    stale: float  # share 0..1
+
+
+@dataclass(frozen=True)
 class Trend:
     rule_file: str
     points: list[TrendPoint]  # oldest first
@@ -116,6 +133,9 @@ class Trend:
     changes: list[Change]  # empty with fewer than two runs
     decay: list[DecayInterval]
     average_decay: float | None  # share per month, see the module docstring
+    #: After the latest run: its projected stale share (empty without a projection) and basis.
+    projection: list[ProjectedPoint] = field(default_factory=list)
+    projection_basis: str | None = None
 
     @property
     def latest(self) -> TrendPoint:
@@ -129,6 +149,27 @@ def stale_share(run: RunRecord) -> float | None:
     if evaluated == 0:
         return None
     return sum(r.failed for r in rules) / evaluated
+
+
+def projected_points(run: RunRecord) -> tuple[list[ProjectedPoint], str | None]:
+    """The run's projected stale share per horizon, pooled over its max_age rules, and the
+    basis in words; ([], None) when it recorded no projection."""
+    rules = [r for r in run.rules if r.check == _AGE_CHECK and r.projection is not None and r.evaluated]
+    if not rules:
+        return [], None
+    evaluated = sum(r.evaluated for r in rules)
+    failing: dict[int, int] = {}
+    for rule in rules:
+        assert rule.projection is not None  # filtered above
+        for months, count, _ in rule.projection.points:
+            failing[months] = failing.get(months, 0) + count
+    start = date.fromisoformat(run.as_of)
+    points = [
+        ProjectedPoint(months, start + timedelta(days=horizon_days(months)), count / evaluated)
+        for months, count in sorted(failing.items())
+    ]
+    bases = {decay_basis_text(r.projection.basis, r.projection.yearly_rate) for r in rules if r.projection}
+    return points, bases.pop() if len(bases) == 1 else "mixed: observed ages and declared rates"
 
 
 def decay_intervals(points: Sequence[TrendPoint]) -> list[DecayInterval]:
@@ -178,6 +219,7 @@ def build_trend(runs: Sequence[RunRecord]) -> Trend:
         first, last = intervals[0], intervals[-1]
         months = (last.end - first.start).days / DAYS_PER_MONTH
         average = (last.stale_end - first.stale_start) / months
+    projection, basis = projected_points(runs[-1])
     return Trend(
         rule_file=rule_file_label(runs[-1]),
         points=points,
@@ -185,4 +227,6 @@ def build_trend(runs: Sequence[RunRecord]) -> Trend:
         changes=changes,
         decay=intervals,
         average_decay=average,
+        projection=projection,
+        projection_basis=basis,
     )

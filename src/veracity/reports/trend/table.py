@@ -16,9 +16,12 @@ from rich.text import Text
 
 from veracity.reports._common import fixed_console, format_score, printable
 from veracity.reports.trend._format import (
+    PROJECTION_TITLE,
     change_text,
     decay_text,
     measure_label,
+    projection_caption,
+    projection_rows,
     share_text,
     sparkline,
     stale_note,
@@ -37,6 +40,8 @@ def render(trend: Trend, *, color: bool = False, width: int | None = None) -> st
     buffer = StringIO()
     console = fixed_console(buffer, width or DEFAULT_WIDTH, color)
     sections: list[RenderableType] = [_header(trend), _runs(trend), _changes(trend), _decay(trend)]
+    if trend.projection:
+        sections.append(_projection(trend))
     for section in sections:
         console.print(section)
         console.print()
@@ -134,5 +139,18 @@ def _decay(trend: Trend) -> Table | Text:
             decay_text(interval.per_month),
         )
     table.caption = f"average {decay_text(trend.average_decay)} (net change over the whole period)"
+    table.caption_justify = "left"
+    return table
+
+
+def _projection(trend: Trend) -> Table:
+    table = _section(PROJECTION_TITLE)
+    table.add_column("As of", no_wrap=True)
+    table.add_column("After the latest run", no_wrap=True)
+    table.add_column("Stale", justify="right")
+    table.add_column("Kind", style=_MUTED)
+    for row in projection_rows(trend):
+        table.add_row(*row)
+    table.caption = projection_caption(trend)
     table.caption_justify = "left"
     return table
