@@ -5,6 +5,7 @@ One module per data-quality family; each check type is declared once with
 """
 
 from veracity.checks import (  # noqa: F401  (imported to register their checks)
+    agree,
     completeness,
     consent,
     consistency,
