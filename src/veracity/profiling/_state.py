@@ -60,8 +60,19 @@ VALIDITY = ("email", "phone", "country", "postal_code", "iso_date", "yes_no")
 _N = "n"
 _VALUE = "value"
 _LEADING_ZERO = r"^[+-]?0[0-9]"
-#: A value the phone check could find valid has at least three digits and no @.
-_PHONE_CANDIDATE = r"^[^@]*[0-9][^@]*[0-9][^@]*[0-9]"
+#: The values the phone check is asked about: digits and the separators people write numbers
+#: with, at least six digits (the shape :func:`veracity.masking.looks_like_contact` reads as a
+#: phone number). Anything else (names, e-mail addresses, codes with letters, short numbers)
+#: counts as no phone number without asking the library: numbers written with letters
+#: (``0800 FLOWERS``, ``030 1234 ext. 5``) are the price of not judging every value of every
+#: field.
+_PHONE_CANDIDATE = r"^\s*\+?[0-9\s().\-/]*$"
+_PHONE_DIGITS = 6
+#: Every value any of :data:`DATE_FORMATS` reads starts like this.
+_DATE_SHAPE = r"^(?:[0-9]{8}|[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4})"
+#: Longer values are no yes/no spelling (the longest is nine letters; spaces around are trimmed).
+_YES_NO_WIDTH = 32
+_POSTAL_WIDTH = 12
 
 
 def shape_expr(value: pl.Expr) -> pl.Expr:
@@ -271,17 +282,25 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
         weight.filter(finite).sum().alias("numbers"),
         numbers.filter(finite).min().alias("number_min"),
         numbers.filter(finite).max().alias("number_max"),
+    ]
+    # Dates and yes/no spellings are parsed only where they can be: a field of a million
+    # distinct names or identifiers holds none, and six date formats cost as much as the rest.
+    short = counts.lazy().filter(value.str.len_chars() <= _YES_NO_WIDTH)
+    yes_no = short.select(
         weight.filter(parse_yes_no(value, BooleanSpellings()).is_not_null()).sum().alias("yes_no"),
         weight.filter(parse_yes_no(value, MULTILINGUAL_BOOLEANS).is_not_null()).sum().alias("yes_no_any"),
-    ]
+    )
+    date_exprs = []
     for index, fmt in enumerate(DATE_FORMATS):
         parsed = parse_date(value, fmt)
-        exprs += [
+        date_exprs += [
             weight.filter(parsed.is_not_null()).sum().alias(f"date{index}"),
             parsed.min().alias(f"date{index}_min"),
             parsed.max().alias(f"date{index}_max"),
         ]
-    row = counts.lazy().select(exprs).collect().row(0, named=True)
+    dated = counts.lazy().filter(value.str.contains(_DATE_SHAPE)).select(date_exprs)
+    base, answers, dates = pl.collect_all([counts.lazy().select(exprs), yes_no, dated])
+    row = base.row(0, named=True) | answers.row(0, named=True) | dates.row(0, named=True)
     state.min_length, state.max_length = row["min_length"], row["max_length"]
     state.types = {k: int(row[k] or 0) for k in ("integer", "decimal", "leading_zero")}
     state.numbers = Extremes(int(row["numbers"] or 0), row["number_min"], row["number_max"])
@@ -303,11 +322,25 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
     }
     # A date is not taken for a phone number (``2024-03-01`` is a valid one in some regions).
     is_date = pl.any_horizontal([parse_date(value, fmt).is_not_null() for fmt in DATE_FORMATS])
-    candidates = present_pairs.filter(value.str.contains(_PHONE_CANDIDATE) & ~is_date)
+    candidates = present_pairs.filter(
+        value.str.contains(_PHONE_CANDIDATE) & (value.str.count_matches(r"[0-9]") >= _PHONE_DIGITS)
+    )
+    candidates = candidates.filter(~(value.str.contains(_DATE_SHAPE) & is_date))
     state.validity["phone"] = _judged("phone", {"field": name, "region_field": country}, candidates, filled)
     if country is not None:
-        state.validity["postal_code"] = _judged(
-            "postal_code", {"field": name, "country_field": country}, present_pairs, None
+        params = {"field": name, "country_field": country}
+        # Whether the check evaluates a record depends on its country only: judged once per
+        # country. Every known format is at most ten characters with a digit, so only such
+        # values are judged.
+        by_country = (
+            present_pairs.group_by(country).agg(pl.col(_N).sum()).with_columns(pl.lit("0").alias(name))
+        )
+        plausible = present_pairs.filter(
+            (value.str.len_chars() <= _POSTAL_WIDTH) & value.str.contains("[0-9]")
+        )
+        state.validity["postal_code"] = (
+            _judged("postal_code", params, plausible, None)[0],
+            _judged("postal_code", params, by_country, None)[1],
         )
     return state
 

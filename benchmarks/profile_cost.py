@@ -1,0 +1,95 @@
+"""What a profile costs next to an audit of the same file: wall seconds and peak memory.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/generate.py --rows 1000000 --seed 42 --format csv --out benchmarks/data/customers_1m
+    .venv/bin/python benchmarks/profile_cost.py benchmarks/data/customers_1m.csv [--runs 1] [--chunk-rows 250000]
+
+Each run is a fresh process (started by this script, timed from outside, peak resident memory
+from ``getrusage`` of the finished child), one after another, in this order per round:
+
+- ``read``: a bare ``polars.read_csv`` of every column as text (the floor any tool pays);
+- ``audit``: ``veracity audit --rules rules/customer-master.yaml --as-of 2026-11-01 -f json``;
+- ``profile``: ``veracity profile -f json``;
+- ``profile in chunks``: ``veracity profile -f json --chunk-rows N``;
+- ``suggest``: ``veracity suggest -o RULES`` (a profile, then one audit of the drafted rules).
+
+Prints a Markdown table with the best time of the runs and each row's ratio to the audit of
+the same round (the machine is shared and noisy: compare ratios, not seconds across runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VERACITY = str(Path(sys.executable).with_name("veracity"))
+RULES = REPO / "rules" / "customer-master.yaml"
+
+
+def _commands(data: Path, out: Path, chunk_rows: int) -> dict[str, list[str]]:
+    read = "import polars as pl, sys; pl.read_csv(sys.argv[1], infer_schema=False).height"
+    return {
+        "read": [sys.executable, "-c", read, str(data)],
+        "audit": [VERACITY, "audit", "--no-progress", "--rules", str(RULES), "--as-of", "2026-11-01",
+                  "-f", "json", "-o", str(out / "audit.json"), "--exit-zero", str(data)],
+        "profile": [VERACITY, "profile", "--no-progress", "-f", "json", "-o", str(out / "profile.json"), str(data)],
+        "profile in chunks": [VERACITY, "profile", "--no-progress", "-f", "json", "--chunk-rows", str(chunk_rows),
+                              "-o", str(out / "profile-chunks.json"), str(data)],
+        "suggest": [VERACITY, "suggest", "--no-progress", "--as-of", "2026-11-01", "--force",
+                    "-o", str(out / "suggested.yaml"), str(data)],
+    }  # fmt: skip
+
+
+def _run(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (bytes) of one fresh process."""
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.execv(command[0], command)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--chunk-rows", type=int, default=250_000)
+    args = parser.parse_args()
+    best: dict[str, tuple[float, int]] = {}
+    ratios: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = _commands(args.data.resolve(), Path(tmp), args.chunk_rows)
+        for _ in range(args.runs):
+            round_times: dict[str, float] = {}
+            for name, command in commands.items():
+                seconds, peak = _run(command)
+                round_times[name] = seconds
+                previous = best.get(name)
+                best[name] = (
+                    min(seconds, previous[0]) if previous else seconds,
+                    max(peak, previous[1] if previous else 0),
+                )
+                print(f"{name}: {seconds:.1f} s, {peak / 2**30:.2f} GiB", file=sys.stderr)
+            for name, seconds in round_times.items():
+                ratios.setdefault(name, []).append(seconds / round_times["audit"])
+    print(f"`{args.data.name}`, {args.runs} run(s), chunks of {args.chunk_rows:,} records\n")
+    print("| run | wall s (best) | peak memory | time / audit (same round, best) |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, (seconds, peak) in best.items():
+        print(f"| {name} | {seconds:.1f} | {peak / 2**30:.2f} GiB | {min(ratios[name]):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
