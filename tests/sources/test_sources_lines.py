@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.sources import _lines
-from veracity.sources._lines import QuoteCheck, field_counts, has_text, scan, without_ranges
+from veracity.sources._lines import QuoteCheck, field_counts, has_text, scan, segment_sums, without_ranges
 
 
 def _buf(text: str) -> np.ndarray:
@@ -185,3 +185,27 @@ def test_blockwise_scanning_matches_a_byte_walk(text: str, block: int) -> None:
         records = _lines.scan(buf)
         counts = _lines.field_counts(buf, records.starts, records.quotes, ord(","))
     assert counts.tolist() == _reference_field_counts(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    flags=st.lists(st.tuples(st.booleans(), st.integers(1, 600)), max_size=8).map(
+        lambda runs: np.array([bit for bit, length in runs for _ in range(length)], dtype=np.uint8)
+    ),
+    data=st.data(),
+)
+def test_segment_sums_are_exact_however_long_the_segments(flags: np.ndarray, data: st.DataObject) -> None:
+    """Eight-bit sums never wrap: segments of any length (runs of 1s up to 600 long) sum to what
+    a plain sum gives."""
+    if not flags.size:
+        return
+    cuts = data.draw(st.sets(st.integers(1, flags.size - 1), max_size=20)) if flags.size > 1 else set()
+    bounds = np.array([0, *sorted(cuts)], dtype=np.int64)
+    stops = [*bounds[1:].tolist(), flags.size]
+    expected = [int(flags[start:stop].sum()) for start, stop in zip(bounds.tolist(), stops, strict=True)]
+    assert segment_sums(flags, bounds).tolist() == expected
+
+
+def test_segment_sums_of_a_long_run_of_ones() -> None:
+    flags = np.ones(1000, dtype=np.uint8)
+    assert segment_sums(flags, np.array([0, 255, 256, 999])).tolist() == [255, 1, 743, 1]

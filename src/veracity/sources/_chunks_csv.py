@@ -73,6 +73,7 @@ from veracity.sources._lines import (
     is_mac,
     lone_crs,
     scan,
+    segment_sums,
     universal_newlines,
     without_ranges,
 )
@@ -330,15 +331,23 @@ class Delimited(Reader):
         rejected = undecodable_bytes(encoding.transcode) if encoding.transcode else None
         scratch = np.empty(min(_BLOCK, text.size) + 1, dtype=np.bool_)
         while state.offset < text.size:
+            if isinstance(text, _Memory):
+                # A view, not a copy; the text has its universal line breaks already, and its
+                # encoding is settled (see read_delimited).
+                arr: Bytes = np.frombuffer(
+                    text.text, np.uint8, min(_BLOCK, text.size - state.offset), state.offset
+                )
+                quotes = np.flatnonzero(arr == _QUOTE)
+                self._block(state, arr, quotes, np.flatnonzero(arr == _NEWLINE), scratch)
+                state.offset += arr.size
+                continue
             block = text.read(state.offset, state.offset + _BLOCK)
             if hasher is not None:
                 hasher(block)
             following = text.read(state.offset + len(block), state.offset + len(block) + 1)
-            arr: Bytes = np.frombuffer(block, dtype=np.uint8)
+            arr = np.frombuffer(block, dtype=np.uint8)
             quotes = np.flatnonzero(arr == _QUOTE)
-            # (Text held in memory has its universal line breaks already.)
-            if not isinstance(text, _Memory):
-                arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
+            arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
             newlines = np.flatnonzero(arr == _NEWLINE)
             if check_utf8 and state.utf8_error is None:
                 pending = len(decoder.getstate()[0])
@@ -410,12 +419,14 @@ class Delimited(Reader):
         np.equal(arr, ord(self._head.delimiter), out=hits[:size])
         hits[size] = False  # so that a segment may start right at the end
         flags = hits.view(np.uint8)
-        counts = np.add.reduceat(flags, segments, dtype=np.int32).astype(np.int64)
+        counts = segment_sums(flags, segments)
         if quoted:
             # Delimiters inside quotes (from an opening quote to its closing one, or from the
             # block's start when it opens inside quotes) are text.
-            spans = np.concatenate(([0], quotes)) if state.parity else quotes
-            inside = np.add.reduceat(flags, spans, dtype=np.int32)[0::2]
+            spans = quotes
+            if state.parity:
+                spans = quotes[1:] if quotes.size and quotes[0] == 0 else np.concatenate(([0], quotes))
+            inside = segment_sums(flags, spans)[0::2] if spans.size else spans
             if inside.any():
                 owners = np.searchsorted(segments, spans[0::2], side="right") - 1
                 counts -= np.bincount(owners, weights=inside, minlength=closed + 1).astype(np.int64)

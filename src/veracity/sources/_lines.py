@@ -35,6 +35,7 @@ __all__ = [
     "lone_crs",
     "positions_of",
     "scan",
+    "segment_sums",
     "universal_newlines",
     "without_ranges",
 ]
@@ -176,6 +177,36 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
     # Each group writes its own slice of counts.
     each_block(list(bounds), count_group)
     return counts + 1
+
+
+#: Longest piece summed in 8 bits: a sum of 0/1 flags over at most 255 bytes cannot wrap.
+_PIECE = 255
+
+
+def segment_sums(flags: Bytes, bounds: Ints) -> Ints:
+    """Sums of 0/1 ``flags`` over ``[bounds[i], bounds[i + 1])``, the last to the end.
+
+    ``bounds`` rise strictly and lie below ``flags.size``. ``reduceat`` into 8-bit sums runs
+    several times faster than into wider ones (no conversion of every byte), and no sum over 255
+    bytes or fewer can wrap: longer segments are summed in pieces of 255, then added up.
+    """
+    lengths = np.diff(bounds, append=flags.size)
+    long = np.flatnonzero(lengths > _PIECE)
+    if not long.size:
+        return _as_ints(np.add.reduceat(flags, bounds, dtype=np.uint8))
+    cuts = np.zeros(bounds.size, dtype=np.int64)
+    cuts[long] = (lengths[long] - 1) // _PIECE
+    # Each bound's place among bounds and cuts: the cuts of a segment lie inside it.
+    places = np.arange(bounds.size) + np.cumsum(cuts) - cuts
+    merged = np.empty(bounds.size + int(cuts.sum()), dtype=np.int64)
+    is_bound = np.zeros(merged.size, dtype=np.bool_)
+    is_bound[places] = True
+    merged[places] = bounds
+    owners = np.repeat(bounds, cuts)
+    steps = np.arange(owners.size) - np.repeat(np.cumsum(cuts) - cuts, cuts) + 1
+    merged[~is_bound] = owners + _PIECE * steps
+    pieces = np.add.reduceat(flags, merged, dtype=np.uint8).astype(np.int64)
+    return _as_ints(np.add.reduceat(pieces, places))
 
 
 def has_text(buf: Bytes, records: Records, which: Ints | None = None) -> npt.NDArray[np.bool_]:
