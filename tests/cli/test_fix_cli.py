@@ -184,3 +184,50 @@ def test_formats_without_a_faithful_copy_are_refused(tmp_path: Path) -> None:
         f"Error: fix writes corrected copies of csv, tsv, parquet files, not ndjson ({data}); "
         "export the data as CSV or Parquet first"
     )
+
+
+@pytest.mark.parametrize(
+    ("accept", "rules_changed"),
+    [
+        ("certain", {"email-valid", "phone-valid", "country-code", "signup-date", "postal-code"}),
+        (
+            "likely",
+            {"email-valid", "phone-valid", "country-code", "signup-date", "postal-code", "name-format"},
+        ),
+    ],
+)
+def test_accept_applies_every_suggestion_that_sure(
+    tmp_path: Path, accept: str, rules_changed: set[str]
+) -> None:
+    runner = CliRunner()
+    data, rules = write_example(tmp_path)
+    worklist = tmp_path / "worklist.csv"
+    frame = _worklist(runner, data, rules, worklist)  # nothing marked
+    code, stderr = fix(
+        runner,
+        str(data),
+        "-w",
+        str(worklist),
+        "-o",
+        str(tmp_path / "f.csv"),
+        "-r",
+        str(rules),
+        "--accept",
+        accept,
+    )
+    assert code == 0, stderr
+    log = pl.read_csv(tmp_path / "f.changes.csv", infer_schema=False)
+    expected = frame.filter(
+        pl.col("confidence").is_in(["certain"] if accept == "certain" else ["certain", "likely"])
+    )
+    assert log.height == expected.height
+    assert set(log.get_column("rule").to_list()) == rules_changed
+
+
+def test_an_unknown_confidence_is_refused(tmp_path: Path) -> None:
+    runner, data, _, worklist = _prepared(tmp_path)
+    code, stderr = fix(
+        runner, str(data), "-w", str(worklist), "-o", str(tmp_path / "f.csv"), "--accept", "maybe"
+    )
+    assert code == 2
+    assert stderr.strip() == "Error: --accept: unknown confidence 'maybe'; choose certain or likely"

@@ -20,6 +20,7 @@ from veracity._atomic import all_or_nothing, atomic_path
 from veracity.cli._common import EXIT_OK, err_console, error_boundary
 from veracity.cli._outputs import Input, Output, check_outputs
 from veracity.config import RuleSet, load_rule_file, rule_set_from_objects
+from veracity.corrections import CONFIDENCES
 from veracity.errors import UsageError
 from veracity.masking import field_masks, mask_expr
 from veracity.reports.worklist import CHANGE_COLUMNS, accepted_changes
@@ -53,6 +54,13 @@ def fix_command(
             "--changes", help="Write the change log here (.csv); default: next to the copy, NAME.changes.csv."
         ),
     ] = None,
+    accept: Annotated[
+        str | None,
+        typer.Option(
+            "--accept",
+            help="Also apply every suggestion this sure, marked or not: certain, or likely (certain and likely).",
+        ),
+    ] = None,
     reveal_values: Annotated[
         bool, typer.Option("--reveal-values", help="Show old and new values unmasked in the change log.")
     ] = False,
@@ -64,6 +72,8 @@ def fix_command(
     Exit codes: 0 written, 2 usage or input error (nothing is written then).
     """
     with error_boundary(debug):
+        if accept is not None and accept not in CONFIDENCES:
+            raise UsageError(f"--accept: unknown confidence '{accept}'; choose certain or likely")
         log = changes if changes is not None else output.with_name(f"{output.stem}.changes.csv")
         if log.suffix.lower() != ".csv":
             raise UsageError(f"--changes: {log} must end in .csv")
@@ -83,7 +93,7 @@ def fix_command(
             raise UsageError(
                 f"-o/--output {output} must end in {data.suffix} like {data}: the copy keeps its format"
             )
-        found = accepted_changes(_read_worklist(worklist), loaded, str(worklist))
+        found = accepted_changes(_read_worklist(worklist), loaded, str(worklist), accept)
         originals = {column.field: column.original for column in info.columns}
         with all_or_nothing({output: "-o/--output", log: "--changes"}):
             _write_copy(data, info.format, info.delimiter, info.encoding, loaded, found, originals, output)

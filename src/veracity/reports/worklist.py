@@ -366,7 +366,9 @@ FIX_COLUMNS = ("source", "line", "field", "rule", "correction", "accept", "sourc
 CHANGE_COLUMNS = ("record", "field", "old", "new", "rule")
 
 
-def accepted_changes(worklist: pl.DataFrame, data: LoadedData, label: str) -> pl.DataFrame:
+def accepted_changes(
+    worklist: pl.DataFrame, data: LoadedData, label: str, confident: str | None = None
+) -> pl.DataFrame:
     """The changes the rows of ``worklist`` marked accepted make to ``data`` (one source, read
     as the audit read it): columns ``row`` (its position), ``record`` (its line), ``field``,
     ``old``, ``new`` and ``rule``, one per changed (record, field). ``label`` names the
@@ -375,25 +377,29 @@ def accepted_changes(worklist: pl.DataFrame, data: LoadedData, label: str) -> pl
     The suggestion is worked out again from the data (the worklist's values may be masked):
     the row's ``correction`` applied to the record's current value. UsageError when the
     worklist lacks a column, was made from other data, or accepts two different values for
-    one field of a record."""
-    missing = [name for name in FIX_COLUMNS if name not in worklist.columns]
+    one field of a record. ``confident`` (``certain`` or ``likely``) also accepts every row
+    whose suggestion is that sure or surer, marked or not."""
+    needed = (*FIX_COLUMNS, "confidence") if confident is not None else FIX_COLUMNS
+    missing = [name for name in needed if name not in worklist.columns]
     if missing:
         raise UsageError(
             f"{label} has no column {', '.join(missing)}: give the file 'veracity audit --worklist' wrote"
         )
     info = data.sources[0]
     rows = worklist.select(
-        *(pl.col(name).cast(pl.String).str.strip_chars().str.strip_prefix("'") for name in FIX_COLUMNS)
+        *(pl.col(name).cast(pl.String).str.strip_chars().str.strip_prefix("'") for name in needed)
     )
+    marked = pl.col("accept").str.to_lowercase().is_in(list(ACCEPTED))
+    if confident is not None:
+        sure = ["certain"] if confident == "certain" else ["certain", "likely"]
+        marked = marked | pl.col("confidence").is_in(sure)
     if not rows.filter(pl.col("source_sha256") == info.sha256).height:
         raise UsageError(
             f"{label} was not made from {info.path}: no row's source_sha256 is its sha256 (the file "
             f"changed since the audit, or it is another file); audit {info.path} again with --worklist"
         )
     accepted = rows.filter(
-        (pl.col("source_sha256") == info.sha256)
-        & pl.col("accept").str.to_lowercase().is_in(list(ACCEPTED))
-        & pl.col("correction").is_not_null()
+        (pl.col("source_sha256") == info.sha256) & marked & pl.col("correction").is_not_null()
     ).with_columns(pl.col("line").cast(pl.UInt32, strict=False).alias(LINE_COL))
     unknown = sorted(set(accepted.get_column("field").to_list()) - set(data.fields))
     if unknown:
