@@ -138,14 +138,16 @@ def test_unique_stays_exact_when_keys_share_a_hash(monkeypatch: pytest.MonkeyPat
 
 
 def test_checks_built_on_several_threads_share_each_value_once() -> None:
-    """Three rules read the same field's dates; built at the same time on several threads, the
+    """Three rules read the same field's dates in a declared format (parsed once per distinct
+    value; ISO dates are parsed per record); built at the same time on several threads, the
     parse is still worked out once."""
-    frame = pl.DataFrame({"updated": ["2024-01-01", "x", None, "2031-01-01"]})
+    frame = pl.DataFrame({"updated": ["01.01.2024", "x", None, "01.01.2031"]})
+    fmt = "%d.%m.%Y"
     rule_set = rule_set_from_objects(
         [
-            {"id": "fresh", "check": "max_age", "field": "updated", "days": 365},
-            {"id": "dated", "check": "date", "field": "updated"},
-            {"id": "past", "check": "not_in_future", "field": "updated"},
+            {"id": "fresh", "check": "max_age", "field": "updated", "days": 365, "format": fmt},
+            {"id": "dated", "check": "date", "field": "updated", "format": fmt},
+            {"id": "past", "check": "not_in_future", "field": "updated", "format": fmt},
         ]
     )
     data = veracity.load_data(frame, rule_set)
@@ -164,7 +166,7 @@ def test_checks_built_on_several_threads_share_each_value_once() -> None:
         states = run_rules(
             data, rule_set.rules, CheckContext(data=data, as_of=date(2024, 6, 30)), key=None
         ).states
-    assert computed == [("date", "updated", None)]
+    assert computed == [("date", "updated", fmt)]
     # "x" is no date, so shown neither recent nor past; 2031 is in the future.
     assert {rule: state.failed for rule, state in states.items()} == {"fresh": 1, "dated": 1, "past": 2}
 

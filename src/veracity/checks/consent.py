@@ -8,6 +8,7 @@ import polars as pl
 from pydantic import Field
 
 from veracity.checks.base import CheckContext, CheckParams, register
+from veracity.checks.typed import field_dates
 from veracity.text.dates import DateFormat
 from veracity.vocabulary import Dimension
 
@@ -35,7 +36,7 @@ def _oldest(ctx: CheckContext, days: int) -> pl.Expr:
 
 def _consent_parts(params: ConsentParams, ctx: CheckContext) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
     value = pl.col(params.field)
-    parsed = ctx.parse_date(value, params.format, params.field)
+    parsed = field_dates(ctx, params.field, params.format)
     opted_in = ctx.parse_bool(pl.col(params.opt_in_field))
     too_old = parsed < _oldest(ctx, params.max_age_days) if params.max_age_days is not None else pl.lit(False)
     return value, parsed, opted_in, too_old

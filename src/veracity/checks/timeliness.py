@@ -6,6 +6,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.checks.typed import field_dates
 from veracity.text.dates import DateFormat
 from veracity.vocabulary import Dimension
 
@@ -55,14 +56,14 @@ class MaxAgeParams(FieldParams):
 def dated_message(ctx: CheckContext, field: str, fmt: str | None, not_a_date: str, otherwise: str) -> pl.Expr:
     """A failing record's message for a rule on a date field: ``not_a_date`` where the value does
     not parse as a date, ``otherwise`` where it does."""
-    parsed = ctx.parse_date(pl.col(field), fmt, field)
+    parsed = field_dates(ctx, field, fmt)
     return pl.when(parsed.is_null()).then(pl.lit(not_a_date)).otherwise(pl.lit(otherwise))
 
 
 def within_days(ctx: CheckContext, field: str, fmt: str | None, days: int) -> pl.Expr:
     """True where the field is a date at most ``days`` days before the audit date; False where
     it is older or not a date."""
-    parsed = ctx.parse_date(pl.col(field), fmt, field)
+    parsed = field_dates(ctx, field, fmt)
     # The cut-off is worked out by polars, whose dates reach far before year 1: with an early
     # audit date (--as-of 0001-01-01) Python's date arithmetic would overflow.
     oldest = pl.lit(ctx.as_of) - pl.duration(days=days)
@@ -78,7 +79,7 @@ def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
 def _ages_out(params: MaxAgeParams, ctx: CheckContext) -> dict[str, pl.Expr]:
     """Per horizon (months), the records that will be older than the limit by then if nobody
     updates them (counted by the engine over the records that pass today)."""
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    parsed = field_dates(ctx, params.field, params.format)
     return {
         str(months): parsed < pl.lit(ctx.as_of) - pl.duration(days=params.days - horizon_days(months))
         for months in HORIZON_MONTHS
@@ -147,6 +148,6 @@ def not_in_future(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: updated-not-future, check: not_in_future, field: last_updated}
     """
-    parsed = ctx.parse_date(pl.col(params.field), params.format, params.field)
+    parsed = field_dates(ctx, params.field, params.format)
     # Not a date: the comparison is null, which fails.
     return (parsed <= pl.lit(ctx.as_of)).fill_null(False)

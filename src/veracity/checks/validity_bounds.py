@@ -15,6 +15,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.checks.typed import field_dates
 from veracity.text.dates import validate_format
 from veracity.vocabulary import Dimension
 
@@ -183,7 +184,7 @@ def _range_parts(params: RangeParams, ctx: CheckContext) -> tuple[pl.Expr, str, 
     """The value as a number or date (null when it is none), what to call a value that is not
     one, and per given bound: (the value respects it, why a value that does not fails)."""
     if params.is_date_range:
-        value = ctx.parse_date(pl.col(params.field), params.format, params.field)
+        value = field_dates(ctx, params.field, params.format)
         fmt = params.format or ctx.date_formats.get(params.field)
         unreadable = f"not a date in format {fmt}" if fmt else "not an ISO 8601 date"
         words = ("before", "not after", "after", "not before")
@@ -282,7 +283,7 @@ def date_(params: DateParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: signup-date-format, check: date, field: signup_date, format: '%d.%m.%Y'}
     """
-    return ctx.parse_date(pl.col(params.field), params.format, params.field).is_not_null()
+    return field_dates(ctx, params.field, params.format).is_not_null()
 
 
 # ---------------------------------------------------------------------------------------------
