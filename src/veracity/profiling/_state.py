@@ -107,6 +107,11 @@ class Counted:
     hashes: pl.Series | None = None
 
     def merge(self, other: Counted, key: str, bound: int) -> Counted:
+        # The first partition merges into the empty state: nothing to add up.
+        if not self.frame.height and self.complete:
+            return other
+        if not other.frame.height and other.complete:
+            return self
         frame = pl.concat([self.frame, other.frame]).group_by(key).agg(pl.col(_N).sum())
         complete = self.complete and other.complete and frame.height <= bound
         hashes = None
@@ -226,7 +231,13 @@ class TableState:
                 k: self.rows_by_source.get(k, 0) + other.rows_by_source.get(k, 0)
                 for k in dict.fromkeys([*self.rows_by_source, *other.rows_by_source])
             },
-            records=pl.concat([self.records, other.records]).unique(),
+            records=(
+                pl.concat([self.records, other.records]).unique()
+                if self.records.height and other.records.height
+                else self.records
+                if self.records.height
+                else other.records
+            ),
             partitions=self.partitions + other.partitions,
         )
 
@@ -259,10 +270,14 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
     country = (
         plan.country_field if plan.country_field in frame.columns and plan.country_field != name else None
     )
-    keys = [name] if country is None else [name, country]
-    pairs = frame.lazy().select(keys).group_by(keys).agg(pl.len().cast(pl.Int64).alias(_N)).collect()
-    present_pairs = pairs.filter(pl.col(name).is_not_null())
-    counts = present_pairs.group_by(name).agg(pl.col(_N).sum()) if country else present_pairs
+    counts = (
+        frame.lazy()
+        .select(name)
+        .filter(pl.col(name).is_not_null())
+        .group_by(name)
+        .agg(pl.len().cast(pl.Int64).alias(_N))
+        .collect()
+    )
     rows = frame.height
     filled = int(counts.get_column(_N).sum() or 0)
     state = FieldState(rows=rows, filled=filled)
@@ -322,26 +337,44 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
     }
     # A date is not taken for a phone number (``2024-03-01`` is a valid one in some regions).
     is_date = pl.any_horizontal([parse_date(value, fmt).is_not_null() for fmt in DATE_FORMATS])
-    candidates = present_pairs.filter(
+    phones = counts.filter(
         value.str.contains(_PHONE_CANDIDATE) & (value.str.count_matches(r"[0-9]") >= _PHONE_DIGITS)
     )
-    candidates = candidates.filter(~(value.str.contains(_DATE_SHAPE) & is_date))
-    state.validity["phone"] = _judged("phone", {"field": name, "region_field": country}, candidates, filled)
-    if country is not None:
-        params = {"field": name, "country_field": country}
-        # Whether the check evaluates a record depends on its country only: judged once per
-        # country. Every known format is at most ten characters with a digit, so only such
-        # values are judged.
-        by_country = (
-            present_pairs.group_by(country).agg(pl.col(_N).sum()).with_columns(pl.lit("0").alias(name))
-        )
-        plausible = present_pairs.filter(
-            (value.str.len_chars() <= _POSTAL_WIDTH) & value.str.contains("[0-9]")
-        )
-        state.validity["postal_code"] = (
-            _judged("postal_code", params, plausible, None)[0],
-            _judged("postal_code", params, by_country, None)[1],
-        )
+    phones = phones.filter(~(value.str.contains(_DATE_SHAPE) & is_date))
+    if country is None:
+        state.validity["phone"] = _judged("phone", {"field": name}, phones, filled)
+        return state
+    # Every known postal code format is at most ten characters with a digit: only such values
+    # are judged (with each record's country).
+    postal = counts.filter((value.str.len_chars() <= _POSTAL_WIDTH) & value.str.contains("[0-9]"))
+    wanted = pl.concat([phones.get_column(name), postal.get_column(name)]).unique()
+    pairs = (
+        frame.lazy()
+        .select(name, country)
+        .filter(value.is_in(wanted.implode()))
+        .group_by(name, country)
+        .agg(pl.len().cast(pl.Int64).alias(_N))
+        .collect()
+    )
+    is_phone = value.is_in(phones.get_column(name).implode())
+    state.validity["phone"] = _judged(
+        "phone", {"field": name, "region_field": country}, pairs.filter(is_phone), filled
+    )
+    params = {"field": name, "country_field": country}
+    # Whether the check evaluates a record depends on its country only: judged once per country.
+    by_country = (
+        frame.lazy()
+        .filter(value.is_not_null())
+        .group_by(country)
+        .agg(pl.len().cast(pl.Int64).alias(_N))
+        .with_columns(pl.lit("0").alias(name))
+        .collect()
+    )
+    is_postal = value.is_in(postal.get_column(name).implode())
+    state.validity["postal_code"] = (
+        _judged("postal_code", params, pairs.filter(is_postal), None)[0],
+        _judged("postal_code", params, by_country, None)[1],
+    )
     return state
 
 
