@@ -98,6 +98,10 @@ def audit(
     segments: Sequence[str] | None = None,
     reveal_values: bool = False,
     worklist: bool = False,
+    runner: str | None = None,
+    spark_master: str | None = None,
+    findings_path: str | Path | None = None,
+    max_samples: int = DEFAULT_SAMPLES,
 ) -> AuditResult:
     """Audit ``sources`` against ``rules`` and return the scored result.
 
@@ -107,10 +111,26 @@ def audit(
     ``source`` for the source file) replaces the rule file's ``segments:``; their values are
     masked as the fields' values are, unless ``reveal_values``. ``worklist`` returns a
     :class:`WorklistAuditResult` with the worklist (:mod:`veracity.reports.worklist`).
+
+    ``runner`` (default: the rule file's ``runner:``, else ``local``) names where the audit runs
+    (:mod:`veracity.runners`); ``spark`` runs on ``spark_master`` (``local[N]``, ``spark://``,
+    ``sc://``) or the active Spark session, writes ``findings_path`` as a Parquet dataset, and
+    returns a :class:`ChunkedAuditResult` holding each rule's first ``max_samples`` findings.
     """
     started = _Started()
     step = progress or (lambda _: None)
     rule_set = _rules_to_run(rules)
+    name = runner or rule_set.model.runner or "local"
+    if name != "local":
+        if worklist:
+            raise UsageError(f"the worklist is made by the local runner, not by runner '{name}'")
+        options = {"master": spark_master} if spark_master is not None else {}
+        return _audit_on(
+            name, sources, rule_set, as_of, fail_under, read, segments, reveal_values,
+            findings_path, max_samples, options, started, step,
+        )  # fmt: skip
+    if any(spec.path.startswith("spark-table:") for spec in _rule_file_specs(sources, rule_set)):
+        raise UsageError("a 'table:' source without 'database:' is a Spark table; run with --runner spark")
     step("reading sources")
     data = load_data(sources, rule_set, read=read, stdin=stdin)
     check_fields(rule_set, data.fields)
@@ -212,6 +232,73 @@ def audit_chunked(
         findings_by_source=output.findings_by_source,
         samples_per_rule=max_samples,
         chunk_rows=chunk_rows,
+        chunks=output.partitions,
+    )
+
+
+def _rule_file_specs(sources: object, rule_set: RuleSet) -> list[SourceSpec]:
+    if sources is not None or not rule_set.model.sources:
+        return []
+    return source_specs(None, rule_set, None)[0]
+
+
+def _audit_on(
+    name: str,
+    sources: SourceLike | Sequence[SourceLike] | None,
+    rule_set: RuleSet,
+    as_of: date | None,
+    fail_under: float | None,
+    read: ReadOptions | None,
+    segments: Sequence[str] | None,
+    reveal_values: bool,
+    findings_path: str | Path | None,
+    max_samples: int,
+    options: dict[str, str],
+    started: _Started,
+    step: Progress,
+) -> ChunkedAuditResult:
+    """The audit on a runner of :mod:`veracity.runners` other than the in-memory one."""
+    from veracity.runners import AuditRequest, get_runner
+
+    chosen = get_runner(name)
+    if max_samples < 0:
+        raise UsageError(f"the number of samples per rule cannot be negative ({max_samples})")
+    items = [sources] if isinstance(sources, str | Path | pl.DataFrame) else list(sources or [])
+    paths = [item for item in items if not isinstance(item, pl.DataFrame)]
+    if len(paths) != len(items):
+        raise UsageError(f"DataFrames are in memory already: audit them without runner '{name}'")
+    specs, base_dir = source_specs(paths if sources is not None else None, rule_set, read)
+    chosen_segments: list[str] = []
+
+    def plan(skeleton: LoadedData) -> AuditPlan:
+        check_fields(rule_set, skeleton.fields)
+        chosen_segments.extend(_segment_fields(skeleton, rule_set, segments))
+        return _plan(rule_set, as_of, skeleton.fields, chosen_segments, max_samples, reveal_values)
+
+    request = AuditRequest(
+        rule_set=rule_set,
+        specs=specs,
+        base_dir=base_dir,
+        plan=plan,
+        findings_path=Path(findings_path) if findings_path is not None else None,
+        reveal_values=reveal_values,
+        max_samples=max_samples,
+        progress=step,
+        options=options,
+    )
+    ran = chosen.run(request)
+    output = ran.output
+    the_plan = _plan(rule_set, as_of, ran.skeleton.fields, chosen_segments, max_samples, reveal_values)
+    result = _result(
+        rule_set, the_plan, output, ran.infos, ran.skeleton, fail_under, chosen_segments, started, step
+    )
+    return ChunkedAuditResult(
+        **{f.name: getattr(result, f.name) for f in dataclasses.fields(AuditResult)},
+        findings_total=sum(output.findings_by_rule.values()),
+        findings_by_rule=output.findings_by_rule,
+        findings_by_source=output.findings_by_source,
+        samples_per_rule=max_samples,
+        chunk_rows=0,
         chunks=output.partitions,
     )
 

@@ -1,0 +1,321 @@
+"""The Spark session and the sources as Spark reads them, with veracity's provenance.
+
+Provenance: every file of a source (a directory or glob is several files) is one source of
+the audit, in path order. A record's position in its file comes from the scan itself: Spark
+numbers the records of a partition in file order (``monotonically_increasing_id``) and splits
+a file into partitions in offset order, so one counting job (records per file and partition)
+gives each record its record number, hence its line: the record number for Parquet and JSON,
+one more for CSV's header line. That is the line veracity counts unless a CSV record spans
+several lines (a quoted line break), which Spark reads as one record: lines after such a record
+are then counted in records (docs/spark.md). Tables have no lines: the row ordinal, and the
+record key, name their records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+import polars as pl
+
+from veracity.errors import SourceError, UsageError
+from veracity.runners._work import LINE, ROW, SOURCE
+from veracity.sources import EXTENSIONS, ColumnOrigin, LoadedData, SourceInfo, SourceSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["INSTALL", "SPARK_TABLE", "SparkData", "read_sources", "start_session"]
+
+INSTALL = "pip install 'veracity[spark]'"
+#: How a Spark table source reaches the runner (``SourceConfig.location``).
+SPARK_TABLE = "spark-table:"
+_SPEC = "__veracity_spec"
+_FILE = "__veracity_file"
+_MONO = "__veracity_mono"
+_PART = "__veracity_part"
+#: Formats Spark reads, by veracity's format names.
+_SPARK_FORMATS = ("csv", "parquet", "json", "ndjson")
+
+
+def start_session(master: str | None) -> SparkSession:
+    """The session to run on: a new one for ``master`` (``local[N]``, ``spark://``, ``sc://``),
+    else the active one (inside a Databricks or ``spark-submit`` job), else Spark's default."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(f"--runner spark needs pyspark; install it with {INSTALL}") from None
+    # Local workers run this very interpreter, which has veracity (a cluster's workers get the
+    # wheel shipped or installed: docs/spark.md).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    try:
+        if master is None:
+            active = SparkSession.getActiveSession()
+            return active if active is not None else SparkSession.builder.appName("veracity").getOrCreate()
+        if master.startswith("sc://"):
+            return SparkSession.builder.remote(master).getOrCreate()
+        return SparkSession.builder.master(master).appName("veracity").getOrCreate()
+    except Exception as exc:  # pyspark raises many kinds: no Java, bad URL, missing connect extras
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = master or "the default master"
+        raise UsageError(
+            f"cannot start a Spark session on {where}: {first}; check --spark-master and that Java 17+ "
+            "is installed (java -version)"
+        ) from None
+
+
+@dataclass
+class SparkData:
+    """The audit's records as one Spark DataFrame: the fields (as read) plus SOURCE, LINE and
+    ROW (the audit-wide row id, in source then file order, from 0)."""
+
+    frame: DataFrame
+    fields: list[str]
+    infos: list[SourceInfo]
+    rows: int
+
+    def skeleton(self) -> LoadedData:
+        from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL
+
+        frame = pl.DataFrame(
+            schema={
+                **dict.fromkeys(self.fields, pl.String),
+                ROW_ID: pl.UInt32,
+                SOURCE_COL: pl.UInt16,
+                LINE_COL: pl.UInt32,
+            }
+        )
+        return LoadedData(frame, self.infos)
+
+
+def read_sources(spark: SparkSession, specs: Sequence[SourceSpec], base_dir: Path | None) -> SparkData:
+    from pyspark.sql import functions as F
+
+    frames = []
+    kinds: list[str] = []
+    fields: list[str] = []
+    for index, spec in enumerate(specs):
+        frame, kind = _read(spark, spec, base_dir)
+        renamed = frame.select(
+            *(F.col(_quoted(name)).alias(spec.columns.get(name, name)) for name in frame.columns),
+            F.lit(index).alias(_SPEC),
+            (F.lit(spec.table) if kind == "table" else F.col("_metadata.file_path")).alias(_FILE),
+            F.monotonically_increasing_id().alias(_MONO),
+            F.spark_partition_id().alias(_PART),
+        )
+        fields += [spec.columns.get(n, n) for n in frame.columns if spec.columns.get(n, n) not in fields]
+        frames.append((renamed, frame))
+        kinds.append(kind)
+    types = _field_types([frame for _, frame in frames], specs)
+    union = None
+    for renamed, _ in frames:
+        # A field typed differently by two sources is read as Spark's text of it in both.
+        cast = renamed.select(
+            *(
+                (F.col(_quoted(n)).cast("string") if types.get(n) == "mixed" else F.col(_quoted(n))).alias(n)
+                if n in renamed.columns
+                else F.lit(None).cast("string").alias(n)
+                for n in fields
+            ),
+            _SPEC,
+            _FILE,
+            _MONO,
+            _PART,
+        )
+        union = cast if union is None else union.unionByName(cast)
+    assert union is not None
+    counts = (
+        union.groupBy(_SPEC, _FILE, _PART)
+        .agg(F.count(F.lit(1)).alias("n"), F.min(_MONO).alias("low"))
+        .collect()
+    )
+    offsets, infos, total = _offsets(counts, specs, kinds, [f for _, f in frames], base_dir)
+    if total >= 2**32:
+        raise UsageError(f"the sources hold {total:,} records, more than the 4,294,967,295 one audit takes")
+    table = spark.createDataFrame(
+        offsets,
+        schema=f"{_SPEC} int, {_FILE} string, {_PART} int, low long, base long, src int, first_line long",
+    )
+    numbered = union.join(F.broadcast(table), on=[_SPEC, _FILE, _PART]).select(
+        *(F.col(_quoted(n)) for n in fields),
+        F.col("src").cast("int").alias(SOURCE),
+        (F.col("first_line") + F.col(_MONO) - F.col("low")).cast("long").alias(LINE),
+        (F.col("base") + F.col(_MONO) - F.col("low")).cast("long").alias(ROW),
+    )
+    return SparkData(numbered, fields, infos, total)
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _format(spec: SourceSpec) -> str:
+    if spec.path.startswith(SPARK_TABLE):
+        return "table"
+    if spec.table is not None or spec.query is not None:
+        raise SourceError(
+            f"{spec.path}: database sources are read by the local runner; for Spark, give the table "
+            "as 'table:' without 'database:' (a table of the Spark catalog)"
+        )
+    if spec.read.format:
+        return spec.read.format
+    path = spec.path.rstrip("/")
+    suffix = Path(urlparse(path).path).suffix.lower()
+    fmt = EXTENSIONS.get(suffix, "parquet" if not suffix else None)
+    if fmt is None or fmt not in _SPARK_FORMATS:
+        raise SourceError(
+            f"{spec.path}: Spark reads {', '.join(_SPARK_FORMATS)} files and tables, not '{suffix}'; "
+            "convert the export or run without --runner spark"
+        )
+    return fmt
+
+
+def _location(spec: SourceSpec, base_dir: Path | None) -> str:
+    if "://" in spec.path or base_dir is None or Path(spec.path).is_absolute():
+        return spec.path
+    return str(base_dir / spec.path)
+
+
+def _read(spark: SparkSession, spec: SourceSpec, base_dir: Path | None) -> tuple[DataFrame, str]:
+    fmt = _format(spec)
+    try:
+        if fmt == "table":
+            assert spec.table is not None
+            return spark.read.table(spec.table), fmt
+        where = _location(spec, base_dir)
+        if fmt == "csv":
+            # multiLine: a quoted line break stays inside its record (a file is then one task).
+            reader = spark.read.option("header", True).option("inferSchema", False).option("escape", '"')
+            reader = reader.option("multiLine", True)
+            reader = reader.option("sep", spec.read.delimiter or ",").option("mode", "PERMISSIVE")
+            reader = reader.option("encoding", _charset(spec.read.encoding)).option("nullValue", None)
+            frame = reader.csv(where)
+            # A byte-order mark is not part of the first column's name (veracity drops it too).
+            return frame.toDF(*(name.lstrip("\ufeff") for name in frame.columns)), fmt
+        if fmt == "json":
+            # A .json file holds one array (or object) of records; .ndjson one record a line.
+            return spark.read.option("multiLine", True).json(where), fmt
+        if fmt == "ndjson":
+            return spark.read.json(where), fmt
+        return spark.read.parquet(where), fmt
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        name = spec.table if spec.table is not None else spec.path
+        raise SourceError(f"{name}: Spark cannot read it: {first}; check the path or table name") from None
+
+
+def _charset(encoding: str | None) -> str:
+    """Python's encoding name as Spark's CSV reader spells it (``utf-8-sig`` is UTF-8 with a
+    byte-order mark, which Spark reads as UTF-8)."""
+    name = (encoding or "utf-8").lower().replace("_", "-")
+    return {"utf-8-sig": "UTF-8", "utf8": "UTF-8", "latin-1": "ISO-8859-1", "latin1": "ISO-8859-1"}.get(
+        name, name.upper()
+    )
+
+
+def _field_types(frames: Sequence[DataFrame], specs: Sequence[SourceSpec]) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    for frame, spec in zip(frames, specs, strict=True):
+        for column in frame.schema.fields:
+            name = spec.columns.get(column.name, column.name)
+            kind = column.dataType.simpleString()
+            seen[name] = kind if seen.get(name, kind) == kind else "mixed"
+    return seen
+
+
+def _offsets(
+    counts: Sequence[Any],
+    specs: Sequence[SourceSpec],
+    kinds: Sequence[str],
+    frames: Sequence[DataFrame],
+    base_dir: Path | None,
+) -> tuple[list[tuple[Any, ...]], list[SourceInfo], int]:
+    """Per (source, file, partition): its first record's row id and line, and each file's
+    SourceInfo, files in source then path order."""
+    by_file: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
+    for row in counts:
+        by_file.setdefault((int(row[_SPEC]), str(row[_FILE])), []).append(
+            (int(row["low"]), int(row[_PART]), int(row["n"]))
+        )
+    offsets: list[tuple[Any, ...]] = []
+    infos: list[SourceInfo] = []
+    base = 0
+    for spec_index, spec in enumerate(specs):
+        files = sorted(name for s, name in by_file if s == spec_index)
+        if not files:
+            raise SourceError(f"{spec.table or spec.path}: Spark found no records there; check the path")
+        for file in files:
+            src = len(infos)
+            first_line = 2 if kinds[spec_index] == "csv" else 1
+            position = 0
+            for low, part, n in sorted(by_file[(spec_index, file)]):
+                offsets.append((spec_index, file, part, low, base + position, src, first_line + position))
+                position += n
+            infos.append(_info(src, spec, kinds[spec_index], file, position, frames[spec_index], base_dir))
+            base += position
+    return offsets, infos, base
+
+
+def _info(
+    index: int, spec: SourceSpec, kind: str, file: str, rows: int, frame: DataFrame, base_dir: Path | None
+) -> SourceInfo:
+    local = _local_file(file) if kind != "table" else None
+    size, digest, modified = 0, "", None
+    if local is not None and local.is_file():
+        size, digest = _digest(local)
+        modified = datetime.fromtimestamp(local.stat().st_mtime, UTC)
+    given = Path(_location(spec, base_dir)) if "://" not in spec.path else None
+    if kind == "table":
+        display = f"table {spec.table}"
+    elif given is not None and local is not None and given.is_file():
+        display = spec.path
+    else:
+        display = str(local) if local is not None else file
+    types = {c.name: c.dataType.simpleString() for c in frame.schema.fields}
+    return SourceInfo(
+        index=index,
+        path=display,
+        format="parquet" if kind == "table" else kind,
+        size=size,
+        sha256=digest,
+        rows=rows,
+        position_kind="key" if kind == "table" else "line" if kind == "csv" else "record",
+        columns=[
+            ColumnOrigin(
+                original=name,
+                field=spec.columns.get(name, name),
+                original_type="string" if kind == "csv" else types[name],
+            )
+            for name in frame.columns
+        ],
+        encoding=(spec.read.encoding or "utf-8") if kind in ("csv", "json", "ndjson") else None,
+        delimiter=(spec.read.delimiter or ",") if kind == "csv" else None,
+        null_markers=tuple(spec.read.null_markers),
+        details={"runner": "spark", "table": spec.table} if spec.table else {"runner": "spark"},
+        modified=modified,
+    )
+
+
+def _local_file(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        return Path(unquote(parsed.path))
+    return None
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file the driver can read (remote files are hashed by no one)."""
+    hasher = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(32 << 20):
+            hasher.update(block)
+            size += len(block)
+    return size, hasher.hexdigest()

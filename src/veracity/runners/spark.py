@@ -1,0 +1,439 @@
+"""The Spark runner: the engine's plan on every Spark partition, states merged on the driver.
+
+Passes over the data (docs/spark.md has the cost model):
+
+1. Spark reads the sources; one counting job numbers the records (:mod:`._spark_sources`).
+2. Per key a check groups by (``unique``, ``primary_key``, ...): each record's key as text
+   (``mapInArrow``), grouped by a window over the key (a shuffle of row id, provenance and key
+   only), joined back by row id: each record learns whether it is the first of its key and
+   where that first record is, exactly as the engine's key index says.
+3. SQL field types: counts per partition, added up (``mapInArrow``, no shuffle).
+4. Checks that compare records (``reads="table"``, e.g. ``duplicates``): the fields they read
+   are gathered on the driver, they run once as in the chunked audit, and their verdicts are
+   joined back by row id.
+5. The main pass: every partition runs :func:`veracity.engine.run_rules` on its records
+   (``mapInArrow``) and hands back its rule counts, record scores, first findings per rule,
+   segment counts and dataset-check counts; with ``--findings`` its findings too, which Spark
+   writes as a Parquet dataset. The driver adds the states up and runs the dataset checks.
+
+pyspark is imported here only inside functions: ``import veracity`` never needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from veracity._sql_plan import rule_sql_fields
+from veracity.checks.base import ScanCounts, TableOutcome, add_counts, key_columns
+from veracity.config.loader import Rule
+from veracity.engine import AuditPlan, RunOutput, run_rules
+from veracity.errors import UsageError
+from veracity.fieldtypes import FieldType, TypeCounts, declared_field_types
+from veracity.results import RuleState
+from veracity.runners.base import AuditRequest, Runner, RunnerOutput, register
+from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from veracity.runners._spark_sources import SparkData
+    from veracity.runners._work import AuditJob, PartitionState
+
+__all__ = ["SparkRunner"]
+
+
+@register
+class SparkRunner(Runner):
+    name = "spark"
+    summary = "on Apache Spark: --spark-master, or the active session"
+
+    def run(self, request: AuditRequest) -> RunnerOutput:
+        from veracity.runners._spark_sources import read_sources, start_session
+
+        _need_arrow()
+        step = request.progress
+        step("starting Spark")
+        spark = start_session(request.options.get("master"))
+        step("reading sources with Spark")
+        data = read_sources(spark, request.specs, request.base_dir)
+        markers = tuple(request.rule_set.model.null_markers)
+        for spec, info in zip(_spec_of_infos(request, data), data.infos, strict=True):
+            info.null_markers = tuple(dict.fromkeys((*markers, *spec.read.null_markers)))
+        skeleton = data.skeleton()
+        plan = request.plan(skeleton)
+        job = _job(plan, data, request, markers)
+        frame = data.frame
+        record_rules = [r for r in plan.rules if r.check.reads != "dataset"]
+        step("grouping keys")
+        frame = _with_keys(spark, frame, job)
+        job.field_types = _field_types(frame, job, record_rules, plan)
+        tables: dict[str, TableOutcome] = {}
+        details: dict[str, Any] = {}
+        if job.table_rules:
+            step("checking rules that compare records")
+            tables, details = _run_tables(spark, frame, job, data, record_rules)
+            frame = _with_tables(spark, frame, job, tables, data.rows)
+        step("checking rules")
+        temp = _temporary(request.findings_path) if request.findings_path is not None else None
+        try:
+            states = _main_pass(frame, job, temp)
+            step("merging partitions")
+            output, dataset_findings = _merge(states, plan, job, skeleton, details)
+            if temp is not None and request.findings_path is not None:
+                step("writing findings")
+                if dataset_findings.height:
+                    _append_findings(spark, dataset_findings, job, temp)
+                _put_in_place(temp, request.findings_path)
+        except BaseException:
+            if temp is not None:
+                _remove(temp)
+            raise
+        for info in data.infos:
+            for column in info.columns:
+                column.missing_replaced = sum(
+                    n
+                    for (src, name), n in _missing(states).items()
+                    if src == info.index and name == column.field
+                )
+        return RunnerOutput(output, data.infos, skeleton, findings_written=request.findings_path is not None)
+
+
+def _need_arrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError:
+        from veracity.runners._spark_sources import INSTALL
+
+        raise UsageError(f"--runner spark needs pyspark and pyarrow; install them with {INSTALL}") from None
+
+
+def _spec_of_infos(request: AuditRequest, data: SparkData) -> list[Any]:
+    # Each file's SourceInfo came from one spec; the file's source path names it.
+    specs = list(request.specs)
+    out = []
+    for info in data.infos:
+        match = next((s for s in specs if info.path == s.path or info.path.startswith(s.path)), specs[0])
+        out.append(match)
+    return out
+
+
+def _job(plan: AuditPlan, data: SparkData, request: AuditRequest, markers: tuple[str, ...]) -> AuditJob:
+    from veracity.reports.findings import FINDINGS_SCHEMA as USER_FINDINGS_SCHEMA
+    from veracity.runners._work import AuditJob
+
+    record_rules = [r for r in plan.rules if r.check.reads != "dataset"]
+    distinct = {
+        key_columns(rule.check.key(rule.params))[0]: rule.check.key(rule.params)
+        for rule in record_rules
+        if rule.check.key is not None
+    }
+    source_markers = [m for spec in request.specs for m in spec.read.null_markers]
+    return AuditJob(
+        plan=plan,
+        fields=data.fields,
+        infos=data.infos,
+        null_markers=tuple(dict.fromkeys((*markers, *source_markers))),
+        key_exprs=list(distinct.values()),
+        table_rules=[r.id for r in record_rules if r.check.reads == "table"],
+        field_types={},
+        max_samples=request.max_samples,
+        write_findings=request.findings_path is not None,
+        reveal_values=request.reveal_values,
+        findings_schema=dict(USER_FINDINGS_SCHEMA),
+    )
+
+
+def _arrow_schema(columns: dict[str, pl.DataType | type[pl.DataType]]) -> Any:
+    """A Spark DDL schema for polars types (the few the worker hands back)."""
+    names = {
+        pl.String: "string",
+        pl.UInt32: "long",
+        pl.Int64: "long",
+        pl.Binary: "binary",
+        pl.Boolean: "boolean",
+    }
+    parts = []
+    for name, dtype in columns.items():
+        spark_type = next((v for k, v in names.items() if dtype == k), "string")
+        parts.append(f"`{name}` {spark_type}")
+    return ", ".join(parts)
+
+
+def _with_keys(spark: SparkSession, frame: DataFrame, job: AuditJob) -> DataFrame:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from veracity.runners._work import LINE, ROW, SOURCE, key_prefix, key_texts
+
+    for slot in range(len(job.key_exprs)):
+        prefix = key_prefix(slot)
+        keyed = frame.mapInArrow(
+            functools.partial(key_texts, job=job, slot=slot),
+            f"`{ROW}` long, `{SOURCE}` int, `{LINE}` long, key string",
+        )
+        window = Window.partitionBy("key").orderBy(ROW)
+        grouped = keyed.select(
+            F.col(ROW),
+            (F.row_number().over(window) == 1).alias(f"{prefix}first"),
+            F.first(SOURCE).over(window).alias(f"{prefix}source"),
+            F.first(LINE).over(window).alias(f"{prefix}line"),
+        )
+        frame = frame.join(grouped, on=ROW, how="left")
+    return frame
+
+
+def _field_types(
+    frame: DataFrame, job: AuditJob, record_rules: Sequence[Rule], plan: AuditPlan
+) -> dict[str, FieldType]:
+    from veracity.runners._work import PAYLOAD, type_counts
+
+    sql_fields = rule_sql_fields(record_rules)
+    declared = declared_field_types(plan.field_kinds, plan.date_formats)
+    counted = [f for f in sql_fields if f not in declared]
+    totals = TypeCounts(counted, plan.booleans)
+    if counted:
+        parts = frame.mapInArrow(
+            functools.partial(type_counts, job=job, counted=counted), f"`{PAYLOAD}` binary"
+        ).collect()
+        for row in parts:
+            for name, counts in pickle.loads(row[PAYLOAD]).items():
+                merged = totals.counts.setdefault(name, {})
+                for key, value in counts.items():
+                    merged[key] = merged.get(key, 0) + value
+    return {name: declared[name] if name in declared else totals.field_type(name) for name in sql_fields}
+
+
+def _run_tables(
+    spark: SparkSession, frame: DataFrame, job: AuditJob, data: SparkData, record_rules: Sequence[Rule]
+) -> tuple[dict[str, TableOutcome], dict[str, Any]]:
+    """Table checks once over their fields of every record, gathered on the driver (as the
+    chunked audit gathers them)."""
+    from veracity.runners._work import LINE, ROW, SOURCE, table_records
+
+    plan = job.plan
+    table_rules = [r for r in record_rules if r.id in job.table_rules]
+    wanted = {
+        name
+        for rule in table_rules
+        for name in [*rule.params.read_fields(data.fields), *rule_sql_fields([rule])]
+        if name in data.fields
+    }
+    if plan.key is not None and plan.key in data.fields:
+        wanted.add(plan.key)
+    columns = [name for name in data.fields if name in wanted]
+    schema = ", ".join(
+        [*(f"`{n}` string" for n in columns), f"`{ROW}` long", f"`{SOURCE}` int", f"`{LINE}` long"]
+    )
+    gathered = frame.mapInArrow(functools.partial(table_records, job=job, columns=columns), schema).toArrow()
+    records = pl.from_arrow(gathered)
+    assert isinstance(records, pl.DataFrame)
+    records = records.sort(ROW).select(
+        *columns,
+        pl.col(ROW).cast(pl.UInt32).alias(ROW_ID),
+        pl.col(SOURCE).cast(pl.UInt16).alias(SOURCE_COL),
+        pl.col(LINE).cast(pl.UInt32).alias(LINE_COL),
+    )
+    loaded = LoadedData(records, data.infos)
+    output = run_rules(
+        loaded, table_rules, plan.context(loaded), plan.key, plan.masks, field_types=job.field_types
+    )
+    return output.tables, output.details
+
+
+def _with_tables(
+    spark: SparkSession, frame: DataFrame, job: AuditJob, tables: dict[str, TableOutcome], rows: int
+) -> DataFrame:
+    from veracity.runners._work import ROW, table_prefix
+
+    columns: dict[str, pl.Series] = {ROW: pl.Series(ROW, range(rows), dtype=pl.Int64)}
+    for slot, rule_id in enumerate(job.table_rules):
+        prefix = table_prefix(slot)
+        table = tables[rule_id]
+        columns[f"{prefix}verdict"] = table.verdicts.cast(pl.Boolean).alias(f"{prefix}verdict")
+        columns[f"{prefix}message"] = (
+            table.messages.cast(pl.String)
+            if table.messages is not None
+            else pl.repeat(None, rows, dtype=pl.String, eager=True)
+        ).alias(f"{prefix}message")
+        columns[f"{prefix}cluster"] = (
+            table.cluster_ids.cast(pl.Int64)
+            if table.cluster_ids is not None
+            else pl.repeat(None, rows, dtype=pl.Int64, eager=True)
+        ).alias(f"{prefix}cluster")
+    outcome = spark.createDataFrame(pl.DataFrame(list(columns.values())).to_arrow())
+    return frame.join(outcome, on=ROW, how="left")
+
+
+def _main_pass(frame: DataFrame, job: AuditJob, findings_path: str | None) -> list[PartitionState]:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from veracity.runners._work import PAYLOAD, audit_partition
+
+    schema = _arrow_schema({**job.findings_schema, PAYLOAD: pl.Binary})
+    audited = frame.mapInArrow(functools.partial(audit_partition, job=job), schema)
+    if findings_path is not None:
+        audited = audited.persist(StorageLevel.MEMORY_AND_DISK)
+        _write_findings(audited.filter(F.col(PAYLOAD).isNull()).drop(PAYLOAD), findings_path)
+    try:
+        rows = audited.filter(F.col(PAYLOAD).isNotNull()).select(PAYLOAD).collect()
+    finally:
+        if findings_path is not None:
+            audited.unpersist()
+    return [pickle.loads(row[PAYLOAD]) for row in rows]
+
+
+def _temporary(target: Path) -> str:
+    """Where Spark writes the findings dataset before it is put in place (next to it)."""
+    text = str(target)
+    if _remote(text):
+        return text.rstrip("/") + f".{uuid.uuid4().hex}.tmp"
+    path = Path(text.removeprefix("file:")).resolve()
+    return str(path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp"))
+
+
+def _remote(text: str) -> bool:
+    return "://" in text and not text.startswith("file:")
+
+
+def _write_findings(findings: DataFrame, temp: str) -> None:
+    findings.write.mode("error").parquet(temp)
+
+
+def _append_findings(spark: SparkSession, findings: pl.DataFrame, job: AuditJob, temp: str) -> None:
+    """The dataset checks' findings (worked out on the driver) join the workers' files."""
+    from veracity.masking import mask_findings
+
+    shown = mask_findings(findings, reveal=job.reveal_values)
+    frame = shown.select(pl.col(n).cast(t) for n, t in job.findings_schema.items())
+    spark.createDataFrame(frame.to_arrow()).coalesce(1).write.mode("append").parquet(temp)
+
+
+def _put_in_place(temp: str, target: Path) -> None:
+    """The complete dataset replaces ``target`` (a local rename; on object stores a copy)."""
+    text = str(target)
+    if _remote(text):
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession()
+        assert spark is not None
+        spark.read.parquet(temp).write.mode("overwrite").parquet(text)
+        return
+    path = Path(text.removeprefix("file:"))
+    old = None
+    if path.exists():
+        old = path.with_name(f".{path.name}.{uuid.uuid4().hex}.old")
+        os.replace(path, old)
+    os.replace(temp, path)
+    if old is not None:
+        _remove(str(old))
+
+
+def _remove(where: str) -> None:
+    if _remote(where):
+        return
+    path = Path(where)
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.unlink()
+
+
+def _missing(states: Sequence[PartitionState]) -> dict[tuple[int, str], int]:
+    total: dict[tuple[int, str], int] = {}
+    for state in states:
+        for key, n in state.missing.items():
+            total[key] = total.get(key, 0) + n
+    return total
+
+
+def _merge(
+    parts: Sequence[PartitionState],
+    plan: AuditPlan,
+    job: AuditJob,
+    skeleton: LoadedData,
+    details: dict[str, Any],
+) -> tuple[RunOutput, pl.DataFrame]:
+    """The partitions' states added up, the dataset checks run; and those checks' findings."""
+    from veracity.runners._work import ROW, empty_findings
+
+    record_rules = [r for r in plan.rules if r.check.reads != "dataset"]
+    dataset_rules = [r for r in plan.rules if r.check.reads == "dataset"]
+    order = {rule.id: n for n, rule in enumerate([*record_rules, *dataset_rules])}
+    states = {rule.id: RuleState() for rule in record_rules}
+    by_source: dict[str, dict[str, int]] = {}
+    segments: dict[str, pl.DataFrame | None] = {}
+    scans: dict[str, ScanCounts] = {r.id: {} for r in dataset_rules if r.check.scan is not None}
+    samples = [empty_findings()]
+    scores = []
+    for part in parts:
+        for rule_id, state in part.states.items():
+            merged = states[rule_id]
+            states[rule_id] = RuleState(
+                merged.evaluated + state.evaluated,
+                merged.failed + state.failed,
+                tallies=merged.add_tallies(state),
+            )
+        scores += part.scores
+        if part.samples is not None and part.samples.height:
+            samples.append(part.samples)
+        for source, counts in part.by_source.items():
+            mine = by_source.setdefault(source, {})
+            for rule_id, n in counts.items():
+                mine[rule_id] = mine.get(rule_id, 0) + n
+        for name, counts_frame in part.segments.items():
+            before = segments.get(name)
+            segments[name] = (
+                counts_frame
+                if before is None
+                else pl.concat([before, counts_frame]).group_by("segment").agg(pl.exclude("segment").sum())
+            )
+        for rule_id, scanned in part.scans.items():
+            add_counts(scans[rule_id], scanned)
+    found = (
+        pl.concat(samples, how="vertical_relaxed")
+        .with_columns(pl.col("rule").replace_strict(order, return_dtype=pl.Int64).alias("__order"))
+        .sort("__order", ROW)
+        .group_by("rule", maintain_order=True)
+        .head(job.max_samples)
+        .select(empty_findings().drop(ROW).columns)
+    )
+    dataset_findings = empty_findings().drop(ROW)
+    if dataset_rules:
+        dataset = run_rules(skeleton, dataset_rules, plan.context(skeleton), plan.key, scans=scans)
+        states.update(dataset.states)
+        kept = dataset.findings.group_by("rule", maintain_order=True).head(job.max_samples)
+        found = pl.concat([found, kept.select(found.columns)], how="vertical_relaxed")
+        if dataset.findings.height:
+            grouped = dataset.findings.filter(pl.col("source").is_not_null()).group_by("source", "rule").len()
+            for source, rule_id, n in grouped.iter_rows():
+                mine = by_source.setdefault(str(source), {})
+                mine[str(rule_id)] = mine.get(str(rule_id), 0) + int(n)
+        details = {**details, **dataset.details}
+        dataset_findings = dataset.findings
+    for name in segments:
+        if segments[name] is not None:
+            segments[name] = segments[name].sort("segment")  # type: ignore[union-attr]
+    record_scores = pl.concat(scores).rechunk() if scores else pl.Series("score", [], pl.Float64)
+    output = RunOutput(
+        states={rule.id: states[rule.id] for rule in plan.rules},
+        field_types=job.field_types,
+        record_scores=record_scores,
+        findings=found,
+        findings_by_rule={rule.id: states[rule.id].failed for rule in plan.rules},
+        findings_by_source=by_source,
+        segment_counts=segments,
+        details=details,
+        partitions=max(len(parts), 1),
+    )
+    return output, dataset_findings
