@@ -191,3 +191,22 @@ def test_a_worklist_path_that_cannot_be_written_is_refused_before_the_work(
     assert code == 2
     assert stderr.strip() == message.format(path=path)
     assert data.read_bytes() == before
+
+
+def test_the_html_report_has_a_worklist_section_worst_records_first(example: tuple[Path, Path]) -> None:
+    from veracity.reports import render
+
+    data, rules = example
+    page = render(audit(data, rules, worklist=True), "html")
+    section = page[
+        page.index('<section id="worklist">') : page.index("</section>", page.index('id="worklist"'))
+    ]
+    assert '<a href="#worklist">Worklist</a>' in page
+    assert '<div class="label">Rows</div><div class="stat-value">11</div>' in section
+    assert '<div class="label">Certain corrections</div><div class="stat-value">5</div>' in section
+    assert '<div class="label">Likely corrections</div><div class="stat-value">2</div>' in section
+    # Line 3 (score 16.7) before line 4 (42.9) before line 5; values masked.
+    assert section.index(">16.7<") < section.index(">42.9<")
+    assert "ben@example.de" not in section
+    assert "b***@e***.de" in section
+    assert 'id="worklist"' not in render(audit(data, rules), "html")

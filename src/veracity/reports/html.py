@@ -45,6 +45,7 @@ from veracity.reports._html_details import anchor as _anchor
 from veracity.reports._html_details import count as _count
 from veracity.reports._html_details import details_sections
 from veracity.reports._html_details import display as _t
+from veracity.reports.worklist import html_section as worklist_section
 from veracity.results import AuditResult, RuleResult, SegmentBreakdown
 from veracity.vocabulary import Status
 
@@ -118,6 +119,7 @@ def _context(result: AuditResult, reveal_values: bool) -> dict[str, Any]:
         "failing": _failing(result, attention, reveal_values),
         "details": details_sections(result),
         "records": _records(result),
+        "worklist": worklist_section(result),
         "segments": [_breakdown(b) for b in result.segments],
         "lineage": _lineage(result),
         "sources": _sources(result),

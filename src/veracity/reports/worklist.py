@@ -30,6 +30,7 @@ from veracity.errors import UsageError
 from veracity.masking import mask_expr
 from veracity.reports.findings import neutralise_formulas
 from veracity.results import AuditResult
+from veracity.safetext import printable
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 from veracity.text.booleans import BooleanSpellings
 from veracity.text.phones import PHONE_REGIONS
@@ -43,7 +44,10 @@ __all__ = [
     "Settings",
     "accepted_changes",
     "build_worklist",
+    "check_worklist_path",
     "failing_records",
+    "html_section",
+    "worklist_of",
     "write_worklist",
 ]
 
@@ -455,3 +459,32 @@ def accepted_changes(
         .join(merged_rules, on=["record", "field"], maintain_order="left")
         .select("row", "record", "field", "old", "new", "rule")
     )
+
+
+#: Worklist rows the HTML report shows: the records with the lowest scores first.
+HTML_ROWS = 25
+
+
+def html_section(result: AuditResult) -> dict[str, object] | None:
+    """The HTML report's worklist section (``_worklist.html.j2``): counts, and the rows of the
+    worst-scored records. None when the audit made no worklist."""
+    frame = getattr(result, "worklist", None)
+    if not isinstance(frame, pl.DataFrame):
+        return None
+    confidences = dict(
+        frame.filter(pl.col("confidence").is_not_null()).group_by("confidence").len().iter_rows()
+    )
+    shown = frame.with_row_index("__at").sort("record_score", "__at", nulls_last=True).head(HTML_ROWS)
+    columns = ("line", "key", "record_score", "rule", "value", "suggestion", "confidence")
+    rows = [
+        {name: "" if row[name] is None else printable(str(row[name])) for name in columns}
+        for row in shown.iter_rows(named=True)
+    ]
+    return {
+        "rows": rows,
+        "total": frame.height,
+        "records": frame.select("source", "line").n_unique(),
+        "certain": confidences.get("certain", 0),
+        "likely": confidences.get("likely", 0),
+        "left_out": max(frame.height - HTML_ROWS, 0),
+    }
