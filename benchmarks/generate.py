@@ -3,6 +3,11 @@
 Usage::
 
     python benchmarks/generate.py --rows 1000000 --seed 42 --format both --out benchmarks/data/customers_1m
+    python benchmarks/generate.py --shape contacts-random --rows 1000000 --out benchmarks/data/random_1m
+
+``--shape`` picks the shape of the data: ``customers`` (the default, described below) or one of
+``shapes.py``'s (contacts-random, contacts-invalid, all-distinct, wide, free-text), which are
+written by ``shapes.py`` as ``<out>.csv``, ``<out>.rules.yaml`` and ``<out>.truth.json``.
 
 writes ``customers_1m.csv`` (comma, UTF-8, header), ``customers_1m.parquet`` and
 ``customers_1m.truth.json`` next to each other. The columns are the field names of the shipped
@@ -84,9 +89,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import shapes
 from reference_data import COUNTRIES, KNOWN_MARKETS
 
 AS_OF = date(2026, 11, 1)
+#: ``--shape`` of the data this module draws itself; the others are shapes.py's.
+DEFAULT_SHAPE = "customers"
 #: The shipped rule pack's `fresh` rule: last_updated at most 730 days before the audit date.
 FRESH_FROM = AS_OF - timedelta(days=730)
 #: Its `consent-recorded` rule: consent at most 1825 days old.
@@ -894,10 +902,18 @@ def generate(rows: int, seed: int, fmt: str, out: str, quiet: bool = False) -> d
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--shape",
+        choices=(DEFAULT_SHAPE, *shapes.SHAPES),
+        default=DEFAULT_SHAPE,
+        help=f"shape of the data (default {DEFAULT_SHAPE}; the others are shapes.py's, CSV only)",
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="number of records (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument(
-        "--format", choices=("csv", "parquet", "both"), default="both", help="output format(s)"
+        "--format",
+        choices=("csv", "parquet", "both"),
+        help="output format(s) (default both; CSV for other shapes)",
     )
     parser.add_argument(
         "--out",
@@ -906,8 +922,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
+    if args.shape != DEFAULT_SHAPE:
+        if args.format not in (None, "csv"):
+            parser.error(f"--shape {args.shape} is written as CSV only: drop --format or use --format csv")
+        if not 1 <= args.rows <= MAX_ROWS:
+            parser.error(f"--rows must be between 1 and {MAX_ROWS:,}")
+        base = _output_base(args.out)
+        truth = shapes.write_shape_at(args.shape, args.rows, args.seed, base)
+        for suffix in (".csv", ".rules.yaml", ".truth.json"):
+            path = base.with_name(base.name + suffix)
+            print(f"{path}  {path.stat().st_size / 1e6:,.1f} MB")
+        print(f"{args.rows:,} rows of shape {args.shape} in {truth['seconds']} s (seed {args.seed})")
+        return 0
     try:
-        truth = generate(args.rows, args.seed, args.format, args.out, quiet=args.quiet)
+        truth = generate(args.rows, args.seed, args.format or "both", args.out, quiet=args.quiet)
     except ValueError as exc:
         parser.error(str(exc))
     base = _output_base(args.out)

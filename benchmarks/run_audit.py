@@ -3,6 +3,12 @@
 Usage::
 
     python benchmarks/run_audit.py benchmarks/data/customers_1m.csv [--rules rules/customer-master.yaml] [--runs 3] [--json]
+    python benchmarks/run_audit.py --shapes all [--rows 1000000] [--runs 3] [--json]
+
+With ``--shapes`` (``all``, or shape names of ``shapes.py``) it runs a shape set in one go instead
+of one file: each shape's data, rule file and truth are written when missing (or written by
+another version of ``shapes.py``), each is timed as below with its own rule file, and one table
+has a row per shape (``run_shapes.py`` holds that part).
 
 Each run starts fresh subprocesses, interleaved so that drift on a noisy machine hits both alike:
 
@@ -730,7 +736,20 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("data", type=Path, help="the CSV or Parquet file to audit")
+    parser.add_argument("data", type=Path, nargs="?", help="the CSV or Parquet file to audit (or --shapes)")
+    parser.add_argument(
+        "--shapes",
+        nargs="+",
+        metavar="SHAPE",
+        help="time a set of shapes.py's shapes instead of one file: 'all' or shape names",
+    )
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="with --shapes: rows per shape (default 1,000,000)"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="with --shapes: seed of the shapes (default 42)")
+    parser.add_argument(
+        "--out", default="benchmarks/data/shape", help="with --shapes: path prefix of the shape files"
+    )
     parser.add_argument(
         "--rules", type=Path, default=DEFAULT_RULES, help="rule file (default: the shipped pack)"
     )
@@ -758,6 +777,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.shapes is not None:
+        return _run_shapes(parser, args)
+    if args.data is None:
+        parser.error("give the file to audit, or --shapes")
     if not args.data.is_file():
         parser.error(f"{args.data}: no such file (generate it with benchmarks/generate.py)")
     if args.src is not None and not (args.src / "veracity" / "__init__.py").is_file():
@@ -792,6 +815,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.save is not None:
         args.save.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2) if args.json else markdown(result))
+    return 0
+
+
+def _run_shapes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import run_shapes  # imports this module: only here, when it is needed
+
+    names = list(run_shapes.shapes.SHAPES) if args.shapes == ["all"] else args.shapes
+    unknown = sorted(set(names) - set(run_shapes.shapes.SHAPES))
+    if unknown:
+        parser.error(
+            f"--shapes: unknown {', '.join(unknown)}; choose from all, {', '.join(run_shapes.shapes.SHAPES)}"
+        )
+    if args.data is not None or args.rules.resolve() != DEFAULT_RULES.resolve():
+        parser.error("--shapes brings each shape's data and rule file: leave out the file and --rules")
+    if args.peers is not None:
+        parser.error(
+            "--peers compares the shipped rule pack on generate.py's data only; leave it out with --shapes"
+        )
+    try:
+        results = run_shapes.run_set(
+            names, args.rows, args.seed, args.runs, args.out, args.python, args.src, progress=not args.quiet
+        )
+    except CommandFailed as exc:
+        print(f"benchmark aborted: {exc}", file=sys.stderr)
+        return 1
+    if args.save is not None:
+        args.save.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2) if args.json else run_shapes.table(results))
     return 0
 
 

@@ -80,14 +80,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="benchmarks/data/shape", help="path prefix of the shape files")
     parser.add_argument("--python", default=sys.executable, help="interpreter with veracity installed")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON")
+    parser.add_argument("--src", type=Path, help="run veracity from this source directory (as run_audit.py)")
     args = parser.parse_args(argv)
-    results: dict[str, dict[str, Any]] = {}
-    for name in args.shape or list(shapes.SHAPES):
-        data, rules = _data(name, args.rows, args.seed, args.out)
-        print(f"{name}: timing {data}", file=sys.stderr)
-        results[name] = run_audit.run(data, rules, args.runs, args.python, None, None, progress=False)
+    results = run_set(
+        args.shape or list(shapes.SHAPES), args.rows, args.seed, args.runs, args.out, args.python, args.src
+    )
     print(json.dumps(results, indent=2) if args.json else table(results))
     return 0
+
+
+def run_set(
+    names: Sequence[str],
+    rows: int,
+    seed: int,
+    runs: int,
+    out: str,
+    python: str,
+    src: Path | None = None,
+    progress: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """Each shape's files written when needed (all first), then each timed: results by shape."""
+    files = {name: _data(name, rows, seed, out) for name in names}
+    results: dict[str, dict[str, Any]] = {}
+    for name, (data, rules) in files.items():
+        if progress:
+            print(f"{name}: timing {data}", file=sys.stderr)
+        results[name] = run_audit.run(data, rules, runs, python, None, src, progress=False)
+    return results
 
 
 if __name__ == "__main__":

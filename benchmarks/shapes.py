@@ -449,14 +449,18 @@ def generator_fingerprint() -> str:
 
 
 def write_shape(name: str, rows: int, seed: int, out: str) -> dict[str, Any]:
-    """Write the shape's CSV, rule file and truth file; return the truth."""
+    """Write the shape's CSV, rule file and truth file as ``<out>-<name>.*``; return the truth."""
+    return write_shape_at(name, rows, seed, Path(f"{out}-{name}"))
+
+
+def write_shape_at(name: str, rows: int, seed: int, base: Path) -> dict[str, Any]:
+    """Write the shape's files as ``<base>.csv``, ``<base>.rules.yaml`` and ``<base>.truth.json``."""
     started = time.perf_counter()
     rng = np.random.default_rng([seed, sorted(SHAPES).index(name)])
     frame, rules, expected = SHAPES[name].build(rng, rows)
-    base = Path(f"{out}-{name}")
     base.parent.mkdir(parents=True, exist_ok=True)
-    data = base.with_suffix(".csv")
-    rule_file = base.with_suffix(".rules.yaml")
+    data = base.with_name(base.name + ".csv")
+    rule_file = base.with_name(base.name + ".rules.yaml")
     frame.write_csv(data)
     document = {"version": 1, "key": frame.columns[0], "rules": rules}
     rule_file.write_text(
@@ -474,7 +478,7 @@ def write_shape(name: str, rows: int, seed: int, out: str) -> dict[str, Any]:
         "expected_failures": {"records_failing": expected},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    base.with_suffix(".truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    base.with_name(base.name + ".truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return truth
 
 

@@ -39,3 +39,56 @@ def test_the_same_seed_writes_the_same_data(tmp_path: Path) -> None:
     shapes.write_shape("wide", 500, 3, str(tmp_path / "a"))
     shapes.write_shape("wide", 500, 3, str(tmp_path / "b"))
     assert (tmp_path / "a-wide.csv").read_bytes() == (tmp_path / "b-wide.csv").read_bytes()
+
+
+def test_generate_writes_a_shape_under_its_out_path(tmp_path: Path) -> None:
+    import generate
+
+    assert (
+        generate.main(["--shape", "wide", "--rows", "300", "--seed", "3", "--out", str(tmp_path / "w")]) == 0
+    )
+    shapes.write_shape("wide", 300, 3, str(tmp_path / "ref"))
+    assert (tmp_path / "w.csv").read_bytes() == (tmp_path / "ref-wide.csv").read_bytes()
+    assert (tmp_path / "w.rules.yaml").is_file()
+    truth = json.loads((tmp_path / "w.truth.json").read_text(encoding="utf-8"))
+    assert (truth["shape"], truth["rows"], truth["rules"]) == ("wide", 300, "w.rules.yaml")
+
+
+def test_generate_writes_shapes_as_csv_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import generate
+
+    with pytest.raises(SystemExit) as exit_info:
+        generate.main(["--shape", "wide", "--format", "parquet", "--out", str(tmp_path / "w")])
+    assert exit_info.value.code == 2
+    assert "--shape wide is written as CSV only" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_run_audit_times_a_shape_set_into_one_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import run_audit
+
+    timed: list[tuple[str, str]] = []
+
+    def run(data: Path, rules: Path, runs: int, *args: object, **kwargs: object) -> dict[str, object]:
+        timed.append((data.name, rules.name))
+        step = {"median_wall_s": 1.0, "median_cpu_s": 1.5, "peak_mib": 100.0}
+        return {
+            "steps": {"read": step, "audit": {**step, "median_wall_s": 2.0}},
+            "input": {"rows": 300, "columns": 3},
+            "ratio": {"wall": 2.0, "rss": 1.0},
+            "truth_check": {"mismatches": {}, "rules_checked": 5},
+        }
+
+    monkeypatch.setattr(run_audit, "run", run)
+    out = str(tmp_path / "s")
+    assert (
+        run_audit.main(["--shapes", "free-text", "wide", "--rows", "300", "--runs", "1", "--out", out]) == 0
+    )
+    assert timed == [("s-free-text.csv", "s-free-text.rules.yaml"), ("s-wide.csv", "s-wide.rules.yaml")]
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][2:]
+    assert [row.split("|")[1].strip() for row in rows] == ["free-text", "wide"]
+    assert all("2.0x, 1.0x | 5 rules exact" in row for row in rows)
+    with pytest.raises(SystemExit):
+        run_audit.main(["--shapes", "nope", "--out", out])
