@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/differential.py --emails 1000000 --phones 1000000
+    python benchmarks/differential.py --emails 1000000 --phones 1000000 --random-phones 1000000
 
 Differential
     Generates the values of the differential tests (``generate_emails`` and ``generate_phones``
@@ -10,7 +10,10 @@ Differential
     ones on every boundary the fast paths use), runs the fast paths over all of them, and asks
     the library (``validate_email(value, check_deliverability=False)``;
     ``is_valid_number(parse(value, region))``) about every value a fast path decided, on every
-    core. Any disagreement is printed and makes the exit status 1.
+    core. Any disagreement is printed and makes the exit status 1. ``--random-phones N`` adds N
+    inputs of another shape (``generate_random_digit_phones``): "+", each calling code in turn and
+    1 to 17 random digits, read with no region, one of the code's regions or any region, as in
+    exports whose numbers were made up (most of them are no valid number).
 
 Old path against new path
     ``--realistic N`` records from benchmarks/generate.py (the customer-export generator: its
@@ -47,7 +50,7 @@ from generate import generate_chunk  # noqa: E402
 
 import veracity.checks.validity as validity  # noqa: E402
 from tests.checks.test_email_fast import generate_emails  # noqa: E402
-from tests.checks.test_phone_fast import generate_phones  # noqa: E402
+from tests.checks.test_phone_fast import generate_phones, generate_random_digit_phones  # noqa: E402
 from veracity.checks._email_fast import email_verdicts  # noqa: E402
 from veracity.checks._parallel import map_batches, worker_count  # noqa: E402
 from veracity.checks._phone_fast import phone_verdicts  # noqa: E402
@@ -102,8 +105,10 @@ def email_differential(count: int, seed: int) -> dict[str, Any]:
     return _summary("email", count, fast, wrong, seconds)
 
 
-def phone_differential(count: int, seed: int) -> dict[str, Any]:
-    pairs, generate = _timed(lambda: generate_phones(seed, count))
+def phone_differential(
+    count: int, seed: int, generator: Callable[[int, int], list[tuple[str, str]]] = generate_phones
+) -> dict[str, Any]:
+    pairs, generate = _timed(lambda: generator(seed, count))
     values = pl.Series([value for value, _ in pairs], dtype=pl.String)
     regions = pl.Series([region for _, region in pairs], dtype=pl.String)
     fast, fast_seconds = _timed(lambda: phone_verdicts(values, regions).to_list())
@@ -114,7 +119,8 @@ def phone_differential(count: int, seed: int) -> dict[str, Any]:
     wrong = [(*pair, got, want) for (pair, got), want in zip(decided, expected, strict=True) if got != want]
     seconds = {"generate": generate, "fast_path": fast_seconds, "library_on_decided_all_cores": library}
     regions = len({region for _, region in pairs if region})
-    return _summary("phone", count, fast, wrong, seconds, record_regions=regions)
+    kind = "phone" if generator is generate_phones else "phone_random_digits"
+    return _summary(kind, count, fast, wrong, seconds, record_regions=regions)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,6 +234,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--phones", type=int, default=1_000_000, help="generated phone inputs (default 1,000,000)"
     )
     parser.add_argument(
+        "--random-phones",
+        type=int,
+        default=1_000_000,
+        help="phone inputs of '+', every calling code in turn and random digits (default 1,000,000)",
+    )
+    parser.add_argument(
         "--realistic", type=int, default=1_000_000, help="records for old vs new timing (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -253,10 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["email"] = email_differential(args.emails, args.seed)
     if args.phones:
         results["phone"] = phone_differential(args.phones, args.seed)
+    if args.random_phones:
+        results["phone_random_digits"] = phone_differential(
+            args.random_phones, args.seed, generate_random_digit_phones
+        )
     results["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    disagreements = sum(results[kind]["disagreements"] for kind in ("email", "phone") if kind in results)
+    kinds = ("email", "phone", "phone_random_digits")
+    disagreements = sum(results[kind]["disagreements"] for kind in kinds if kind in results)
     same = (
         all(results["realistic"][kind]["same_verdicts"] for kind in ("email", "phone"))
         if args.realistic

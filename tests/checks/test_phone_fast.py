@@ -23,7 +23,13 @@ import veracity.checks.validity as validity
 from tests.checks.conftest import verdicts
 from veracity.checks._phone_fast import phone_verdicts
 
-__all__ = ["fast_phone_verdicts", "generate_phones", "library_phone", "phone_disagreements"]
+__all__ = [
+    "fast_phone_verdicts",
+    "generate_phones",
+    "generate_random_digit_phones",
+    "library_phone",
+    "phone_disagreements",
+]
 
 SLICE = 50_000
 
@@ -189,6 +195,26 @@ def generate_phones(seed: int | str, count: int) -> list[tuple[str, str]]:
     return pairs
 
 
+_CALLING_CODES = tuple(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE))
+
+
+def generate_random_digit_phones(seed: int | str, count: int) -> list[tuple[str, str]]:
+    """``count`` seeded pairs of "+", a calling code (every one in turn) and 1 to 17 random digits,
+    sometimes spaced, read with no region, a region of that code or any region: the shape of
+    exports whose numbers were made up (most are no valid number)."""
+    rng = random.Random(seed)
+    pairs: list[tuple[str, str]] = []
+    for index in range(count):
+        code = _CALLING_CODES[index % len(_CALLING_CODES)]
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 17)))
+        value = f"+{code}{digits}" if rng.random() < 0.7 else f"+{code} {_separate(rng, digits)}"
+        roll = rng.random()
+        own = [r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code] if r != "001"]
+        region = "" if roll < 0.3 or not own else rng.choice(own) if roll < 0.6 else rng.choice(_ALL_REGIONS)
+        pairs.append((value, region))
+    return pairs
+
+
 def library_phone(value: str, region: str) -> bool:
     # Inputs from ~250 regions overflow re's own cache; the library's cache keeps its compiled
     # metadata patterns (same verdicts, several times faster).
@@ -230,6 +256,16 @@ def test_fast_path_agrees_with_the_library_on_a_seeded_slice() -> None:
     assert sum(verdicts) > SLICE * 0.15
     assert len(verdicts) - sum(verdicts) > SLICE * 0.15
     assert SLICE - decided > SLICE * 0.02
+
+
+def test_fast_path_agrees_with_the_library_on_random_digits_behind_every_calling_code() -> None:
+    pairs = generate_random_digit_phones(20261203, 20_000)
+    wrong, decided = phone_disagreements(pairs)
+    assert not wrong, wrong[:10]
+    # Made-up numbers are decided too (not left to the library), valid or not.
+    assert decided > len(pairs) * 0.95
+    verdicts = [v for v in fast_phone_verdicts(pairs) if v is not None]
+    assert 0 < sum(verdicts) < len(verdicts) / 2
 
 
 @pytest.mark.parametrize("region", CORE_REGIONS)
