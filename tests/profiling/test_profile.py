@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from veracity.engine import WholeData
 from veracity.profiling import Profile, profile_partitions, profile_sources
 from veracity.profiling import _state as state_module
-from veracity.profiling._state import shape_expr
+from veracity.profiling._state import _ascii_shape, shape_expr
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData, SourceSpec, load_sources
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "profile"
@@ -235,3 +235,12 @@ def test_partitions_merge_to_the_whole_profile(rows: list[tuple[str | None, ...]
 )
 def test_shapes(value: str, shape: str) -> None:
     assert pl.select(shape_expr(pl.lit(value))).item() == shape
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=60), min_size=1, max_size=20))
+def test_the_ascii_shapes_are_the_unicode_ones(values: list[str]) -> None:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    fast = frame.select(_ascii_shape(pl.col("v"))).to_series()
+    general = frame.select(shape_expr(pl.col("v"))).to_series()
+    assert fast.to_list() == general.to_list()

@@ -75,6 +75,33 @@ _YES_NO_WIDTH = 32
 _POSTAL_WIDTH = 12
 
 
+def _shapes(counts: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Shape counts of the weighted distinct values. ASCII values (nearly all, in most
+    exports) take ASCII character classes, which are twice as fast as Unicode's."""
+    value = pl.col(name)
+    ascii_only = value.str.contains(r"^[\x00-\x7f]*$")
+    parts = [
+        counts.lazy().filter(ascii_only).select(_ascii_shape(value).alias("shape"), pl.col(_N)),
+        counts.lazy().filter(~ascii_only).select(shape_expr(value).alias("shape"), pl.col(_N)),
+    ]
+    return pl.concat(parts).group_by("shape").agg(pl.col(_N).sum()).collect()
+
+
+def _cut(shape: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(shape.str.len_chars() > SHAPE_WIDTH)
+        .then(shape.str.slice(0, SHAPE_WIDTH - 1) + pl.lit("…"))
+        .otherwise(shape)
+    )
+
+
+def _ascii_shape(value: pl.Expr) -> pl.Expr:
+    """:func:`shape_expr` of an ASCII value."""
+    return _cut(
+        value.str.replace_all("[A-Z]+", "A").str.replace_all("[a-z]+", "a").str.replace_all("[0-9]+", "9")
+    )
+
+
 def shape_expr(value: pl.Expr) -> pl.Expr:
     """A value's shape: runs of upper-case letters become ``A``, of other letters ``a``, of
     digits ``9``; everything else stays (``Invalidenstraße 117`` -> ``Aa 9``)."""
@@ -83,11 +110,7 @@ def shape_expr(value: pl.Expr) -> pl.Expr:
         .str.replace_all(r"[\p{Ll}\p{Lo}\p{Lm}\p{Lt}]+", "a")
         .str.replace_all(r"\p{Nd}+", "9")
     )
-    return (
-        pl.when(shape.str.len_chars() > SHAPE_WIDTH)
-        .then(shape.str.slice(0, SHAPE_WIDTH - 1) + pl.lit("…"))
-        .otherwise(shape)
-    )
+    return _cut(shape)
 
 
 def _hashes(values: pl.Series) -> pl.Series:
@@ -95,7 +118,10 @@ def _hashes(values: pl.Series) -> pl.Series:
 
 
 def _top(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    return frame.sort([_N, key], descending=[True, False]).head(TOP_KEEP)
+    """The most frequent keys, ties in key order (a partial sort: no full sort of a million)."""
+    return frame.top_k(TOP_KEEP, by=[_N, key], reverse=[False, True]).sort(
+        [_N, key], descending=[True, False]
+    )
 
 
 @dataclass
@@ -324,9 +350,7 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
         if got:
             state.dates[fmt or ""] = Extremes(got, row[f"date{index}_min"], row[f"date{index}_max"])
     state.yes_no_any = int(row["yes_no_any"] or 0)
-    state.shapes = _counted(
-        counts.group_by(shape_expr(value).alias("shape")).agg(weight.sum()), "shape", TOP_KEEP
-    )
+    state.shapes = _counted(_shapes(counts, name), "shape", TOP_KEEP)
     state.validity = {
         "iso_date": (state.dates.get("", Extremes()).count, filled),
         "yes_no": (int(row["yes_no"] or 0), filled),
