@@ -30,6 +30,7 @@ from veracity.config import RuleSet, load_rule_file, settings_from
 from veracity.errors import UsageError
 from veracity.reports import FORMATS, render
 from veracity.results import AuditResult
+from veracity.runners import get_runner, runner_names
 from veracity.sources import FORMATS as INPUT_FORMATS
 from veracity.sources.base import ReadOptions
 
@@ -139,6 +140,22 @@ def audit_command(
             help="Audit in chunks of this many records, in bounded memory (very large files and database tables).",
         ),
     ] = None,
+    runner: Annotated[
+        str | None,
+        typer.Option(
+            "--runner",
+            help=f"Where the audit runs: {_either(runner_names())} (default: the rule file's runner:, else "
+            "local). spark: see docs/spark.md.",
+        ),
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="Spark master for --runner spark: local[N], spark://HOST:PORT or sc://HOST (Spark "
+            "Connect). Default: the active session.",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")] = True,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
@@ -174,6 +191,7 @@ def audit_command(
         )
         audit_date = parse_as_of(as_of)
         rule_set = load_rule_file(rules, settings_from(set_values or [], os.environ))
+        chosen_runner = get_runner(runner or rule_set.model.runner or "local").name
         outputs = [
             Output(option, path)
             for option, path in (
@@ -192,7 +210,27 @@ def audit_command(
             StageProgress(err_console, enabled=progress) as stage,
             all_or_nothing({o.path: o.option for o in outputs}),
         ):
-            if chunk_rows is None:
+            if chosen_runner != "local":
+                if chunk_rows is not None:
+                    raise UsageError(
+                        f"--chunk-rows is for the local runner; runner '{chosen_runner}' partitions by itself"
+                    )
+                # The findings are written by the runner (on Spark: a Parquet dataset).
+                result = run_audit(
+                    paths or None,
+                    rule_set,
+                    as_of=audit_date,
+                    fail_under=fail_under,
+                    read=read,
+                    progress=stage,
+                    segments=by,
+                    reveal_values=reveal_values,
+                    worklist=worklist is not None,
+                    runner=chosen_runner,
+                    spark_master=spark_master,
+                    findings_path=findings,
+                )
+            elif chunk_rows is None:
                 result = run_audit(
                     paths or None,
                     rule_set,
@@ -225,7 +263,7 @@ def audit_command(
             color = output is None and fmt == "table" and stdout_is_terminal()
             width = shutil.get_terminal_size().columns if output is None and stdout_is_terminal() else None
             text = render(result, fmt, reveal_values=reveal_values, color=color, width=width)
-            if findings is not None and chunk_rows is None:
+            if findings is not None and chunk_rows is None and chosen_runner == "local":
                 from veracity.reports.findings import write_findings
 
                 write_findings(result, findings, reveal_values=reveal_values)

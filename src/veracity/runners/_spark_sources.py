@@ -61,7 +61,9 @@ def start_session(master: str | None) -> SparkSession:
             return active if active is not None else SparkSession.builder.appName("veracity").getOrCreate()
         if master.startswith("sc://"):
             return SparkSession.builder.remote(master).getOrCreate()
-        return SparkSession.builder.master(master).appName("veracity").getOrCreate()
+        # No progress bars on stderr: veracity's own progress says what runs.
+        builder = SparkSession.builder.master(master).appName("veracity")
+        return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
     except Exception as exc:  # pyspark raises many kinds: no Java, bad URL, missing connect extras
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         where = master or "the default master"
