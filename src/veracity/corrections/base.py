@@ -68,18 +68,19 @@ SCHEMA = {"suggestion": pl.String, "confidence": pl.String}
 
 def suggest(kind: str, values: pl.Series, args: pl.Series | None = None) -> pl.DataFrame:
     """Suggestions of correction ``kind`` for ``values`` (``args``: its context per value, ""
-    when none), aligned with them: columns ``suggestion`` and ``confidence``, both null where
-    there is none or it would change nothing. KeyError for an unknown kind."""
+    when none, null where the caller knows no suggestion can be made, which skips the value),
+    aligned with them: columns ``suggestion`` and ``confidence``, both null where there is none
+    or it would change nothing. KeyError for an unknown kind."""
     correction = REGISTRY[kind]
     frame = pl.DataFrame(
         {
             "value": values.cast(pl.String),
-            "arg": (args.cast(pl.String) if args is not None else pl.repeat("", values.len(), eager=True))
-            .fill_null("")
-            .alias("arg"),
+            "arg": args.cast(pl.String) if args is not None else pl.repeat("", values.len(), eager=True),
         }
     )
-    pairs = frame.filter(pl.col("value").is_not_null()).unique(maintain_order=True)
+    pairs = frame.filter(pl.col("value").is_not_null() & pl.col("arg").is_not_null()).unique(
+        maintain_order=True
+    )
     if pairs.height:
         fixed = correction.fix(pairs).select("value", "arg", *SCHEMA).cast(SCHEMA)  # type: ignore[arg-type]
     else:

@@ -26,6 +26,7 @@ from veracity.config import RuleSet
 from veracity.config.loader import Rule
 from veracity.corrections import REGISTRY as _KINDS
 from veracity.corrections import resolve_country, suggest
+from veracity.corrections.email import DOMAIN_TYPOS
 from veracity.errors import UsageError
 from veracity.masking import mask_expr
 from veracity.reports.findings import neutralise_formulas
@@ -116,19 +117,28 @@ def _countries(records: pl.DataFrame, field: str | None, fallback: str | None) -
 
 
 def _phone_region(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    """The record's country where the check read none: a country written as a name. Null
+    elsewhere: the check judged the number with the same library and region already."""
     params = rule.params
     assert isinstance(params, PhoneParams)
-    regions = _countries(records, params.region_field, params.default_region)
-    # phonenumbers' regions (XK among them) where the field holds one, else the country named.
     field = params.region_field
-    if field is not None and field in records.columns:
-        own = (
-            records.get_column(field)
-            .str.strip_chars()
-            .replace_strict(PHONE_REGIONS, default=None, return_dtype=pl.String)
-        )
-        regions = own.fill_null(regions)
-    return regions
+    if field is None or field not in records.columns:
+        return pl.repeat(None, records.height, dtype=pl.String, eager=True)
+    column = records.get_column(field)
+    own = column.str.strip_chars().replace_strict(PHONE_REGIONS, default=None, return_dtype=pl.String)
+    named = _countries(records, field, None)
+    return pl.select(
+        pl.when(own.is_null() & (named != "") & (named != (params.default_region or ""))).then(named)
+    ).to_series()
+
+
+def _email_slip(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    """ "" where the address has surrounding spaces or a listed misspelt domain, else null: the
+    check judged the address as stored with the same library, so nothing else can pass."""
+    value = records.get_column(rule.fields[0])
+    domain = value.str.strip_chars().str.split("@").list.last().str.to_lowercase()
+    slip = (value.str.strip_chars() != value) | domain.is_in(list(DOMAIN_TYPOS))
+    return pl.select(pl.when(slip).then(pl.lit(""))).to_series()
 
 
 def _postal_country(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
@@ -158,7 +168,7 @@ _TEXT_PLAN: tuple[tuple[str, ArgBuilder], ...] = (("trim", _none), ("name_case",
 #: Check name -> the kinds of correction tried on its failing values, in order, and how each
 #: kind's context is read from the record. The first kind whose suggestion passes wins.
 PLANS: dict[str, tuple[tuple[str, ArgBuilder], ...]] = {
-    "email": (("email", _none),),
+    "email": (("email", _email_slip),),
     "phone": (("phone", _phone_region),),
     "country": (("country", _country_alpha), *_TEXT_PLAN),
     "postal_code": (("postal", _postal_country),),
