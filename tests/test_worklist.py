@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.cli.helpers import run_audit
@@ -210,3 +212,45 @@ def test_the_html_report_has_a_worklist_section_worst_records_first(example: tup
     assert "ben@example.de" not in section
     assert "b***@e***.de" in section
     assert 'id="worklist"' not in render(audit(data, rules), "html")
+
+
+_MESSY = st.sampled_from(
+    [
+        " anna@example.de", "anna@gmial.com", "anna@example", "Germany", "U.S.", "DEU", "Atlantis",
+        "d-10115", "1067", "sw1a1aa", "31.12.2024", "03/04/2024", "Dec 31, 2024", "  Anna ", "BEN",
+        "0170 1234567", "+49 30 901820", "12345", "", "x",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_MESSY, _MESSY, _MESSY, _MESSY, st.sampled_from(["DE", "Deutschland", "GB", "UK", "US"])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_applying_every_suggestion_makes_its_rule_pass(rows: list[tuple[str, ...]]) -> None:
+    """Whatever the values, a suggestion is only made when the failing rule passes with it."""
+    columns = ("email", "postal_code", "signup", "name", "country")
+    frame = pl.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(columns)})
+    frame = frame.with_columns(pl.Series("phone", [row[0] for row in rows]))
+    rules = [
+        {"id": "email", "check": "email", "field": "email"},
+        {"id": "phone", "check": "phone", "field": "phone", "region_field": "country"},
+        {"id": "country", "check": "country", "field": "country"},
+        {"id": "postal", "check": "postal_code", "field": "postal_code", "country_field": "country"},
+        {"id": "date", "check": "date", "field": "signup"},
+        {"id": "name", "check": "pattern", "field": "name", "pattern": "[A-Z][a-z]+"},
+    ]
+    worklist = worklist_of(audit(frame, rules, reveal_values=True, worklist=True))
+    suggested = worklist.filter(pl.col("suggestion").is_not_null())
+    fixed = frame
+    for line, field, suggestion in suggested.select("line", "field", "suggestion").rows():
+        column = fixed.get_column(field).scatter(line - 1, suggestion)
+        fixed = fixed.with_columns(column)
+    after = audit(fixed, rules).findings.select("line", "rule").rows()
+    failing_after = {(int(line), rule) for line, rule in after}
+    for line, rule in suggested.select("line", "rule").rows():
+        assert (line, rule) not in failing_after
