@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -563,3 +565,15 @@ def test_a_few_bad_dates_do_not_make_a_date_field_text(values: list[str], kind: 
 
     frame = pl.DataFrame({"d": values})
     assert infer_field_types(frame, ["d"], {}, BooleanSpellings())["d"].kind == kind
+
+
+def test_naming_the_sql_package_does_not_import_the_parser() -> None:
+    """Most audits have no SQL: importing veracity.sql (as the checks do) leaves sqlglot unloaded
+    until something is parsed."""
+
+    code = (
+        "import sys, veracity.sql as s; print('sqlglot' in sys.modules); "
+        "s.sql_fields('a > 1'); print('sqlglot' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -19,18 +19,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from veracity.sql._errors import MAX_CHARACTERS, MAX_DEPTH, MAX_NODES, SqlError
+
 __all__ = ["MAX_CHARACTERS", "MAX_DEPTH", "MAX_NODES", "SqlError", "parse_sql", "sql_fields"]
-
-#: Limits that keep parsing and compiling fast and the interpreter's stack safe; an expression
-#: a person writes stays far below them (a 1,000-term OR has some 5,000 nodes).
-MAX_CHARACTERS = 20_000
-MAX_NODES = 10_000
-#: Nesting of operations; a chain of ANDs or ORs counts as one level however long it is.
-MAX_DEPTH = 64
-
-
-class SqlError(ValueError):
-    """SQL a rule cannot use; the message says why and how to fix it (never a data value)."""
 
 
 #: Node types an expression may contain: values, operators and the functions the translator
