@@ -334,13 +334,13 @@ def test_changed_library_defaults_disable_the_fast_path(monkeypatch: pytest.Monk
 
 def test_library_runs_once_per_distinct_value_the_fast_path_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    real = validity.validate_email
+    real = email_validator.validate_email
 
     def counting(value: str, **kwargs: Any) -> Any:
         seen.append(value)
         return real(value, **kwargs)
 
-    monkeypatch.setattr(validity, "validate_email", counting)
+    monkeypatch.setattr(email_validator, "validate_email", counting)
     values = ["a@example.com", "bad", None, "jäne@bücher.de", '"q"@example.com', "c@example.org"] * 300
     got = verdicts("email", {"field": "email"}, {"email": values})
     assert sorted(seen) == ['"q"@example.com', "jäne@bücher.de"]

@@ -50,9 +50,7 @@ from __future__ import annotations
 
 import re
 
-import email_validator
 import polars as pl
-from email_validator import rfc_constants
 
 from veracity._cores import spread
 
@@ -93,6 +91,9 @@ def fast_path_applies() -> bool:
     """Whether the installed email-validator, with its current defaults, is the one the rules
     above were derived from: same options, limits, alphabets and special-use names (all of
     them single labels, so "under a special-use name" is a test of the last label)."""
+    import email_validator  # imported by the checks that judge e-mails, not at start-up
+    from email_validator import rfc_constants
+
     if any(getattr(email_validator, name, None) != value for name, value in _ASSUMED_DEFAULTS.items()):
         return False
     if any(getattr(rfc_constants, name, None) != value for name, value in _ASSUMED_LIMITS.items()):
@@ -111,6 +112,9 @@ def email_verdicts(values: pl.Series) -> pl.Series:
     library can tell (see the module docstring for each rule)."""
     if not fast_path_applies():
         return pl.repeat(None, len(values), dtype=pl.Boolean, eager=True).alias(values.name)
+    import email_validator
+    from email_validator import rfc_constants
+
     value, local, domain = pl.col("value"), pl.col("local"), pl.col("domain")
     # Split at the first @-sign (domain null without one); on a plain value that is exactly
     # split_email's split. Parts are columns, so every test below reads them once.

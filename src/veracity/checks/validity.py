@@ -15,7 +15,6 @@ from typing import Any, ClassVar, Literal
 
 import phonenumbers
 import polars as pl
-from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, field_validator, model_validator
 
 from veracity._cores import spread
@@ -84,6 +83,9 @@ def _judged(expr: pl.Expr, values: pl.Series, good: pl.Series) -> pl.Expr:
 
 
 def _is_valid_email(value: str) -> bool:
+    # Imported by the first check that judges e-mails, not at start-up.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
