@@ -27,6 +27,7 @@ from veracity.checks.base import CheckContext
 from veracity.sources import SOURCE_COL, LoadedData
 from veracity.text.booleans import BooleanSpellings, parse_yes_no
 from veracity.text.dates import parse_date
+from veracity.text.postal import POSTAL_PATTERNS
 
 __all__ = [
     "DATE_FORMATS",
@@ -72,7 +73,8 @@ _PHONE_DIGITS = 6
 _DATE_SHAPE = r"^(?:[0-9]{8}|[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4})"
 #: Longer values are no yes/no spelling (the longest is nine letters; spaces around are trimmed).
 _YES_NO_WIDTH = 32
-_POSTAL_WIDTH = 12
+#: A value some country's postal code format accepts: only those can pass the postal code check.
+_POSTAL_ANY = "^(?:" + "|".join(POSTAL_PATTERNS.values()) + ")$"
 
 
 def _shapes(counts: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -287,12 +289,24 @@ def measure(data: LoadedData, plan: Plan) -> TableState:
         fields = [name for name in plan.fields if name in frame.columns]
         record_hash = pl.struct(fields).hash(seed=0) if fields else pl.lit(0, dtype=pl.UInt64)
         state.records = frame.select(record_hash.alias("hash"), pl.col(SOURCE_COL)).unique()
+    country = plan.country_field if plan.country_field in frame.columns else None
+    # Values present per field and country, in one pass: whether the postal code check
+    # evaluates a record depends on its country only.
+    by_country = (
+        frame.group_by(country).agg(
+            pl.col(n).count().cast(pl.Int64) for n in plan.fields if n in frame.columns and n != country
+        )
+        if country is not None
+        else None
+    )
     for name in plan.fields:
-        state.fields[name] = _measure_field(frame, name, plan)
+        state.fields[name] = _measure_field(frame, name, plan, by_country)
     return state
 
 
-def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
+def _measure_field(
+    frame: pl.DataFrame, name: str, plan: Plan, present_by_country: pl.DataFrame | None
+) -> FieldState:
     country = (
         plan.country_field if plan.country_field in frame.columns and plan.country_field != name else None
     )
@@ -359,18 +373,20 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
         ),
         "country": _judged("country", {"field": name}, counts, filled),
     }
-    # A date is not taken for a phone number (``2024-03-01`` is a valid one in some regions).
+    # A date is not taken for a phone number (``2024-03-01`` is a valid one in some regions);
+    # only values of a date's shape are parsed.
     is_date = pl.any_horizontal([parse_date(value, fmt).is_not_null() for fmt in DATE_FORMATS])
     phones = counts.filter(
         value.str.contains(_PHONE_CANDIDATE) & (value.str.count_matches(r"[0-9]") >= _PHONE_DIGITS)
     )
-    phones = phones.filter(~(value.str.contains(_DATE_SHAPE) & is_date))
+    look_like_dates = phones.filter(value.str.contains(_DATE_SHAPE)).filter(is_date).get_column(name)
+    if look_like_dates.len():
+        phones = phones.filter(~value.is_in(look_like_dates.implode()))
     if country is None:
         state.validity["phone"] = _judged("phone", {"field": name}, phones, filled)
         return state
-    # Every known postal code format is at most ten characters with a digit: only such values
-    # are judged (with each record's country).
-    postal = counts.filter((value.str.len_chars() <= _POSTAL_WIDTH) & value.str.contains("[0-9]"))
+    # Only values some country's format accepts are judged, with each record's country.
+    postal = counts.filter(value.str.contains(_POSTAL_ANY))
     wanted = pl.concat([phones.get_column(name), postal.get_column(name)]).unique()
     pairs = (
         frame.lazy()
@@ -379,6 +395,8 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
         .group_by(name, country)
         .agg(pl.len().cast(pl.Int64).alias(_N))
         .collect()
+        if wanted.len()
+        else pl.DataFrame(schema={name: pl.String, country: pl.String, _N: pl.Int64})
     )
     is_phone = value.is_in(phones.get_column(name).implode())
     state.validity["phone"] = _judged(
@@ -386,14 +404,10 @@ def _measure_field(frame: pl.DataFrame, name: str, plan: Plan) -> FieldState:
     )
     params = {"field": name, "country_field": country}
     # Whether the check evaluates a record depends on its country only: judged once per country.
-    by_country = (
-        frame.lazy()
-        .filter(value.is_not_null())
-        .group_by(country)
-        .agg(pl.len().cast(pl.Int64).alias(_N))
-        .with_columns(pl.lit("0").alias(name))
-        .collect()
-    )
+    assert present_by_country is not None  # there is a country field
+    by_country = present_by_country.select(
+        pl.col(country), pl.col(name).alias(_N), pl.lit("0").alias(name)
+    ).filter(pl.col(_N) > 0)
     is_postal = value.is_in(postal.get_column(name).implode())
     state.validity["postal_code"] = (
         _judged("postal_code", params, pairs.filter(is_postal), None)[0],
