@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint browser postgres format clean
+.PHONY: demo test lint browser postgres spark format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,11 @@ browser:
 postgres:
 	bash .ci/install-postgres
 
-test: lint browser postgres
+# The Spark tests run on local[2]: a Java runtime and the spark extra (pyspark, pyarrow, pandas).
+spark: $(VENV)/.installed-test
+	VENV=$(VENV) bash .ci/install-spark
+
+test: lint browser postgres spark
 	$(BIN)/python -m pytest
 
 format: $(VENV)/.installed-test
