@@ -204,6 +204,7 @@ def test_segment_sums_are_exact_however_long_the_segments(flags: np.ndarray, dat
     stops = [*bounds[1:].tolist(), flags.size]
     expected = [int(flags[start:stop].sum()) for start, stop in zip(bounds.tolist(), stops, strict=True)]
     assert segment_sums(flags, bounds).tolist() == expected
+    assert segment_sums(flags, bounds, every=2)[0::2].tolist() == expected[0::2]
 
 
 def test_segment_sums_of_a_long_run_of_ones() -> None:

@@ -70,8 +70,10 @@ from veracity.sources._lines import (
     QuoteCheck,
     field_counts,
     has_text,
+    has_text_in,
     is_mac,
     lone_crs,
+    offsets_of,
     scan,
     segment_sums,
     universal_newlines,
@@ -102,7 +104,6 @@ _NUL_HEAD = 1 << 16
 _NEWLINE = ord("\n")
 _CR = ord("\r")
 _QUOTE = ord('"')
-_SPACE = ord(" ")
 _BOM_PREFIXES = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
@@ -337,8 +338,8 @@ class Delimited(Reader):
                 arr: Bytes = np.frombuffer(
                     text.text, np.uint8, min(_BLOCK, text.size - state.offset), state.offset
                 )
-                quotes = np.flatnonzero(arr == _QUOTE)
-                self._block(state, arr, quotes, np.flatnonzero(arr == _NEWLINE), scratch)
+                quotes = offsets_of(arr, _QUOTE, scratch)
+                self._block(state, arr, quotes, offsets_of(arr, _NEWLINE, scratch), scratch)
                 state.offset += arr.size
                 continue
             block = text.read(state.offset, state.offset + _BLOCK)
@@ -346,9 +347,9 @@ class Delimited(Reader):
                 hasher(block)
             following = text.read(state.offset + len(block), state.offset + len(block) + 1)
             arr = np.frombuffer(block, dtype=np.uint8)
-            quotes = np.flatnonzero(arr == _QUOTE)
+            quotes = offsets_of(arr, _QUOTE, scratch)
             arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
-            newlines = np.flatnonzero(arr == _NEWLINE)
+            newlines = offsets_of(arr, _NEWLINE, scratch)
             if check_utf8 and state.utf8_error is None:
                 pending = len(decoder.getstate()[0])
                 try:
@@ -426,7 +427,8 @@ class Delimited(Reader):
             spans = quotes
             if state.parity:
                 spans = quotes[1:] if quotes.size and quotes[0] == 0 else np.concatenate(([0], quotes))
-            inside = segment_sums(flags, spans)[0::2] if spans.size else spans
+            # (Only the quoted spans' sums are used: the text between them may be long.)
+            inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
             if inside.any():
                 owners = np.searchsorted(segments, spans[0::2], side="right") - 1
                 counts -= np.bincount(owners, weights=inside, minlength=closed + 1).astype(np.int64)
@@ -463,24 +465,9 @@ class Delimited(Reader):
         whitespace alone cannot be a record of several fields, so such a record is a stray
         blank line."""
         texty = np.zeros(segments.size, dtype=np.bool_)
-        if self._head.width < 2:
-            return texty
-        suspects = np.flatnonzero(counts == 0)
-        if not suspects.size:
-            return texty
-        significant = np.zeros(arr.size + 1, dtype=np.bool_)
-        # All but space, tab, CR, VT and FF (9, 11, 12, 13, 32); comparisons rather than a
-        # 256-entry table, whose lookup widens every index to 8 bytes first.
-        significant[:-1] = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
-        significant[:-1] &= arr != _SPACE
-        stops = np.append(terminators, arr.size)[suspects]
-        bounds = np.empty(2 * suspects.size, dtype=np.int64)
-        bounds[0::2] = segments[suspects]
-        bounds[1::2] = stops
-        found = np.logical_or.reduceat(significant, bounds)[0::2]
-        # reduceat yields the element at the start for an empty segment, not the identity.
-        found[stops == segments[suspects]] = False
-        texty[suspects] = found
+        suspects = np.flatnonzero(counts == 0) if self._head.width > 1 else counts[:0]
+        if suspects.size:
+            texty[suspects] = has_text_in(arr, segments[suspects], np.append(terminators, arr.size)[suspects])
         return texty
 
     def _finish(self, state: _Scan, size: int) -> None:

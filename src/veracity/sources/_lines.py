@@ -31,8 +31,10 @@ __all__ = [
     "each_block",
     "field_counts",
     "has_text",
+    "has_text_in",
     "is_mac",
     "lone_crs",
+    "offsets_of",
     "positions_of",
     "scan",
     "segment_sums",
@@ -183,15 +185,16 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
 _PIECE = 255
 
 
-def segment_sums(flags: Bytes, bounds: Ints) -> Ints:
-    """Sums of 0/1 ``flags`` over ``[bounds[i], bounds[i + 1])``, the last to the end.
+def segment_sums(flags: Bytes, bounds: Ints, every: int = 1) -> Ints:
+    """Sums of 0/1 ``flags`` over ``[bounds[i], bounds[i + 1])``, the last to the end; exact
+    for every ``every``-th segment from the first (the others may have wrapped at 256).
 
     ``bounds`` rise strictly and lie below ``flags.size``. ``reduceat`` into 8-bit sums runs
     several times faster than into wider ones (no conversion of every byte), and no sum over 255
     bytes or fewer can wrap: longer segments are summed in pieces of 255, then added up.
     """
     lengths = np.diff(bounds, append=flags.size)
-    long = np.flatnonzero(lengths > _PIECE)
+    long = np.flatnonzero(lengths[::every] > _PIECE) * every
     if not long.size:
         return _as_ints(np.add.reduceat(flags, bounds, dtype=np.uint8))
     cuts = np.zeros(bounds.size, dtype=np.int64)
@@ -207,6 +210,30 @@ def segment_sums(flags: Bytes, bounds: Ints) -> Ints:
     merged[~is_bound] = owners + _PIECE * steps
     pieces = np.add.reduceat(flags, merged, dtype=np.uint8).astype(np.int64)
     return _as_ints(np.add.reduceat(pieces, places))
+
+
+def offsets_of(arr: Bytes, byte: int, scratch: Mask) -> Ints:
+    """Offsets of ``byte`` in ``arr``, compared into a reused mask ``scratch`` (at least as long):
+    a new mask per block would be mapped into memory page by page, every time."""
+    mask = scratch[: arr.size]
+    np.equal(arr, byte, out=mask)
+    return _as_ints(np.flatnonzero(mask))
+
+
+def has_text_in(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
+    """Whether each range ``[starts[i], stops[i])`` (disjoint, ascending) of ``arr`` has a byte
+    besides space, tab, CR, VT and FF. Comparisons rather than a 256-entry table (see
+    ``has_text``): indexing a table with bytes widens every index to 8 bytes first."""
+    significant = np.zeros(arr.size + 1, dtype=np.bool_)
+    significant[:-1] = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
+    significant[:-1] &= arr != ord(" ")
+    bounds = np.empty(2 * starts.size, dtype=np.int64)
+    bounds[0::2] = starts
+    bounds[1::2] = stops
+    found: Mask = np.logical_or.reduceat(significant, bounds)[0::2]
+    # reduceat yields the element at the start for an empty range, not the identity.
+    found[stops == starts] = False
+    return found
 
 
 def has_text(buf: Bytes, records: Records, which: Ints | None = None) -> npt.NDArray[np.bool_]:
