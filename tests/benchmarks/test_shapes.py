@@ -92,3 +92,26 @@ def test_run_audit_times_a_shape_set_into_one_table(
     assert all("2.0x, 1.0x | 5 rules exact" in row for row in rows)
     with pytest.raises(SystemExit):
         run_audit.main(["--shapes", "nope", "--out", out])
+
+
+def test_chunked_copies_of_a_shape_count_exactly(tmp_path: Path) -> None:
+    """Three copies of a shape in chunks smaller than one copy: every rule fails three times
+    the records, a key rule also every record of a key after its first."""
+    import shapes_chunked
+
+    shapes.write_shape("contacts-random", 1_200, 5, str(tmp_path / "s"))
+    row = shapes_chunked.run_shape("contacts-random", str(tmp_path / "s"), 3, 1_000, sys.executable)
+    assert row["records"] == 3_600
+    assert row["exact"], row["mismatches"]
+
+
+def test_expected_counts_of_copies() -> None:
+    import shapes_chunked
+
+    one = {
+        "rules": [
+            {"id": "email-valid", "check": "email", "evaluated": 90, "failed": 7},
+            {"id": "one-per-id", "check": "unique", "evaluated": 100, "failed": 4},
+        ]
+    }
+    assert shapes_chunked.expected_counts(one, 10) == {"email-valid": 70, "one-per-id": 1_000 - 96}
