@@ -22,6 +22,7 @@ from typing import Any
 
 import polars as pl
 
+from veracity._cores import spread
 from veracity.checks import REGISTRY
 from veracity.checks.base import CheckContext
 from veracity.sources import SOURCE_COL, LoadedData
@@ -318,6 +319,8 @@ def _measure_field(
         .agg(pl.len().cast(pl.Int64).alias(_N))
         .collect()
     )
+    # One memory chunk per core: polars runs string expressions chunk by chunk.
+    counts = spread(counts)
     rows = frame.height
     filled = int(counts.get_column(_N).sum() or 0)
     state = FieldState(rows=rows, filled=filled)
