@@ -231,3 +231,19 @@ def test_an_unknown_confidence_is_refused(tmp_path: Path) -> None:
     )
     assert code == 2
     assert stderr.strip() == "Error: --accept: unknown confidence 'maybe'; choose certain or likely"
+
+
+def test_a_worklist_saved_back_by_a_spreadsheet_is_read(tmp_path: Path) -> None:
+    """Semicolons and a byte-order mark, as a German spreadsheet saves CSV."""
+    runner = CliRunner()
+    data, rules = write_example(tmp_path)
+    worklist = tmp_path / "worklist.csv"
+    frame = _worklist(runner, data, rules, worklist)
+    marked = frame.with_columns(pl.when(pl.col("rule") == "country-code").then(pl.lit("Ja")).alias("accept"))
+    worklist.write_bytes(b"\xef\xbb\xbf" + marked.write_csv(separator=";").encode("utf-8"))
+    code, stderr = fix(
+        runner, str(data), "-w", str(worklist), "-o", str(tmp_path / "f.csv"), "-r", str(rules)
+    )
+    assert code == 0, stderr
+    log = pl.read_csv(tmp_path / "f.changes.csv", infer_schema=False)
+    assert log.rows() == [("3", "country", "Deutschland", "DE", "country-code")]

@@ -118,7 +118,14 @@ def _read_worklist(path: Path) -> pl.DataFrame:
     try:
         if path.suffix.lower() == ".parquet":
             return pl.read_parquet(path)
-        return pl.read_csv(path, infer_schema=False)
+        # A spreadsheet may save the sheet back with its locale's separator and a byte-order mark.
+        frame = pl.DataFrame()
+        for separator in (",", ";", "\t"):
+            frame = pl.read_csv(path, infer_schema=False, separator=separator, encoding="utf8-lossy")
+            frame = frame.rename({name: name.lstrip("\ufeff") for name in frame.columns})
+            if "correction" in frame.columns:
+                break
+        return frame
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UsageError(
             f"--worklist: cannot read {path} ({type(exc).__name__}); give a .csv or .parquet worklist"
