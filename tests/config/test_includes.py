@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from veracity.config import check_fields, compose_rule_file, load_rule_file
 from veracity.config._include import MAX_INCLUDE_DEPTH
 from veracity.errors import FieldError, RuleFileError
+from veracity.sources import SourceSpec, load_sources
 from veracity.vocabulary import Severity
 
 PACK = """\
@@ -214,23 +216,70 @@ def test_every_problem_of_every_file_in_one_run(tmp_path: Path, monkeypatch: pyt
     ]
 
 
-def test_sources_of_an_included_file_are_relative_to_it(tmp_path: Path) -> None:
+# (the included file's source, the root file's source, the files they read below tmp_path;
+# None: the data file, shared/data/crm.csv or shared/data/shop.db, read through an absolute path)
+INCLUDED_SOURCES = {
+    "path": ("{path: data/crm.csv}", "{path: own.csv}", ["shared/data/crm.csv", "proj/own.csv"]),
+    "sqlite": (
+        "{database: 'sqlite:///data/shop.db', table: customers}",
+        "{path: own.csv}",
+        ["shared/data/shop.db", "proj/own.csv"],
+    ),
+    "sqlite-in-both": (
+        "{database: 'sqlite:///data/shop.db', table: customers}",
+        "{database: 'sqlite:///own.db', table: customers}",
+        ["shared/data/shop.db", "proj/own.db"],
+    ),
+    "sqlite-absolute": ("{database: 'sqlite:///{absolute}', table: customers}", "{path: own.csv}", None),
+    "path-absolute": ("{path: '{absolute}'}", "{path: own.csv}", None),
+}
+
+
+@pytest.mark.parametrize("case", INCLUDED_SOURCES)
+def test_sources_of_an_included_file_are_relative_to_it(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path, or the file of a relative sqlite:///FILE, is relative to the file that
+    names it; the sources are then read from those files wherever the audit runs."""
+    included, own, expected = INCLUDED_SOURCES[case]
+    data = tmp_path / "shared" / "data"
+    data.mkdir(parents=True)
+    (tmp_path / "proj").mkdir()
+    csv_text = "customer_id,email\n1,a@example.com\n"
+    for folder in (data, tmp_path / "proj"):
+        (folder / ("crm.csv" if folder == data else "own.csv")).write_text(csv_text, encoding="utf-8")
+        for name in ("shop.db", "own.db"):
+            with sqlite3.connect(folder / name) as connection:
+                connection.execute("CREATE TABLE customers (customer_id TEXT, email TEXT)")
+                connection.execute("INSERT INTO customers VALUES ('1', 'a@example.com')")
+            connection.close()
+    absolute = str(data / ("shop.db" if "sqlite" in case else "crm.csv"))
     _write(
         tmp_path,
         {
-            "shared/base.yaml": "version: 1\nsources: [{path: data/crm.csv}]\n",
+            "shared/base.yaml": f"version: 1\nsources: [{included.replace('{absolute}', absolute)}]\n",
             "proj/rules.yaml": _project(
                 "include: ../shared/base.yaml",
-                "sources: [{path: own.csv}]",
+                f"sources: [{own}]",
                 "rules:",
                 "  - {id: a, check: not_null, field: email}",
             ),
         },
     )
+    monkeypatch.chdir(tmp_path / "shared")  # neither file's folder
     rule_set = load_rule_file(tmp_path / "proj" / "rules.yaml")
-    assert rule_set.base_dir is not None
-    resolved = [(rule_set.base_dir / source.path).resolve() for source in rule_set.model.sources]
-    assert resolved == [tmp_path / "shared" / "data" / "crm.csv", tmp_path / "proj" / "own.csv"]
+    specs = [
+        SourceSpec(path=source.location, table=source.table, query=source.query)
+        for source in rule_set.model.sources
+    ]
+    loaded = load_sources(specs, base_dir=rule_set.base_dir)
+    assert loaded.frame.get_column("email").to_list() == ["a@example.com"] * 2
+    read = [
+        info.details.get("database") or str((rule_set.base_dir or Path()) / info.path)
+        for info in loaded.sources
+    ]
+    files = [str(Path(name).resolve().relative_to(tmp_path)) for name in read]
+    assert files == (expected or [str(Path(absolute).relative_to(tmp_path)), "proj/own.csv"])
 
 
 def test_a_field_no_source_provides_is_reported_in_the_pack(

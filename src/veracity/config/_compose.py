@@ -9,7 +9,8 @@ The merge, in order (each included file before the file that includes it):
 - Mappings (``defaults``, ``gate``, ``fields``, ``booleans``, ``scoring``, ...) merge key by
   key, the later file's value winning; ``sources`` and ``null_markers`` add up; any other value
   (``key``, ``segments``, a list) is replaced by the later file's.
-- A relative ``sources[].path`` of an included file is relative to that file.
+- A relative ``sources[].path`` of an included file is relative to that file, and so is the
+  file of a relative ``sources[].database: sqlite:///FILE``.
 - Every file declares ``version: 1``; the including file's own ``version`` is the result's.
 - Settings (``--set``, ``VERACITY_SET_*``) apply last, to the merged document.
 """
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from veracity.config._include import Layer
 from veracity.config._yaml import Path_, Positions, dotted
@@ -272,13 +274,23 @@ class _Merger:
         return node
 
     def _rebased(self, item: Any, layer: Layer) -> Any:
-        """A source of an included file, its relative path made relative to the root's directory."""
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or layer.base_dir is None:
+        """A source of an included file, its relative path (or SQLite file) made relative to the
+        root's directory, against which the sources are read."""
+        if not isinstance(item, dict) or layer.base_dir is None:
             return item
-        path = item["path"]
-        if path == "-" or Path(path).is_absolute():
-            return item
-        return {**item, "path": os.path.relpath(layer.base_dir / path, self.root_dir)}
+        path, database = item.get("path"), item.get("database")
+        if isinstance(path, str) and path != "-" and not Path(path).is_absolute():
+            return {**item, "path": os.path.relpath(layer.base_dir / path, self.root_dir)}
+        if isinstance(database, str) and database[:10].lower() == "sqlite:///" and "${" not in database:
+            # sqlite:///FILE is relative, sqlite:////FILE absolute; a URL with a host is refused
+            # when the source is opened, as in the root file.
+            parts = urlsplit(database)
+            name = unquote(parts.path)[1:]
+            if name and not Path(name).is_absolute():
+                moved = quote(os.path.relpath(layer.base_dir / name, self.root_dir))
+                query = f"?{parts.query}" if parts.query else ""
+                return {**item, "database": f"{database[:10]}{moved}{query}"}
+        return item
 
     def _place_node(self, number: int, path: Path_) -> None:
         if self.track:
