@@ -109,3 +109,38 @@ def test_usage_errors_are_one_line_exit_2(
     else:
         assert lines[0].startswith("Error: missing.csv: no such file")
     assert (workdir / "kunden.csv").read_bytes() == (FIXTURES / "kunden.csv").read_bytes()
+
+
+def _as(kind: str, workdir: Path) -> str:
+    import sqlite3
+
+    import polars as pl
+
+    frame = pl.read_csv(workdir / "kunden.csv", separator=";", infer_schema=False)
+    if kind == "parquet":
+        frame.write_parquet(workdir / "kunden.parquet")
+        return "kunden.parquet"
+    if kind == "xlsx":
+        frame.write_excel(workdir / "kunden.xlsx", worksheet="Kunden")
+        return "kunden.xlsx"
+    if kind == "ndjson":
+        frame.write_ndjson(workdir / "kunden.ndjson")
+        return "kunden.ndjson"
+    with sqlite3.connect(workdir / "kunden.db") as connection:
+        columns = ", ".join(f'"{name}" text' for name in frame.columns)
+        connection.execute(f"CREATE TABLE kunden ({columns})")
+        connection.executemany(f"INSERT INTO kunden VALUES ({', '.join('?' * frame.width)})", frame.rows())
+    connection.close()
+    return "sqlite:///kunden.db?table=kunden"
+
+
+@pytest.mark.parametrize("kind", ["parquet", "xlsx", "ndjson", "sqlite"])
+@pytest.mark.parametrize("chunks", [[], ["--chunk-rows", "1000"]], ids=["whole", "chunks"])
+def test_every_source_kind(runner: CliRunner, workdir: Path, kind: str, chunks: list[str]) -> None:
+    code, out, err = profile(runner, _as(kind, workdir), "-f", "json", *chunks)
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["records"], data["duplicates"]) == (7, 1)
+    email = next(f for f in data["fields"] if f["name"] == "E-Mail-Adresse")
+    assert (email["filled"], email["distinct"]) == (6, 5)
+    assert {"kind": "email", "valid": 5, "evaluated": 6, "share": 5 / 6} in email["validity"]

@@ -91,3 +91,15 @@ def test_output_is_required(runner: CliRunner, workdir: Path) -> None:
     result = runner.invoke(app, ["suggest", "clients.csv"])
     assert result.exit_code == 2
     assert "Missing option '--output' / '-o'" in result.stderr
+
+
+def test_data_without_anything_to_check_is_refused(runner: CliRunner, workdir: Path) -> None:
+    (workdir / "empty.csv").write_text("a,b\n,x\n,\n , \n", encoding="utf-8")
+    code, out, err = suggest(runner, "empty.csv", "-o", "rules.yaml")
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "Error: no rule to suggest: no field is filled in 90% of the records or holds values of a kind "
+        "the checks know; profile the data with 'veracity profile' and write the rules by hand"
+    ]
+    assert not (workdir / "rules.yaml").exists()

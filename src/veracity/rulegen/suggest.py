@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from veracity.config import RuleSet, parse_rule_text
 from veracity.engine import AuditPlan, run_partitions
+from veracity.errors import UsageError
 from veracity.profiling import (
     MULTILINGUAL_BOOLEANS,
     Profile,
@@ -179,6 +180,12 @@ def _render(
     return "\n".join(lines) + "\n"
 
 
+_NOTHING = (
+    "no rule to suggest: no field is filled in 90% of the records or holds values of a kind the "
+    "checks know; profile the data with 'veracity profile' and write the rules by hand"
+)
+
+
 def suggest_rules(
     paths: Sequence[str | Path],
     output: Path,
@@ -204,10 +211,14 @@ def suggest_rules(
     parts = open_partitions(specs, chunk_rows=chunk_rows, stdin=stdin)
     profile = profile_partitions(parts, progress=step)
     draft = choose_rules(profile)
+    if not draft.rules:
+        raise UsageError(_NOTHING)
     infos = parts.infos
     rule_set = parse_rule_text(_render(draft, profile, specs, infos, base, None, day), str(output))
     step("measuring the rules")
     observed = _measure(rule_set, open_partitions(specs, chunk_rows=chunk_rows, stdin=stdin), day)
+    if not observed:
+        raise UsageError(_NOTHING)
     text = _render(draft, profile, specs, infos, base, observed, day)
     parse_rule_text(text, str(output))  # what is written must load
     return Suggestion(text=text, profile=profile, draft=draft, observed=observed)
