@@ -178,11 +178,9 @@ def test_projection_never_shrinks_and_stays_a_share(
     rule = rule_set_from_objects([{"id": "r", "check": "max_age", "field": "d", "days": 30}]).rules[0]
     failed = round(evaluated * failed_share)
     passed = evaluated - failed
-    # The engine's counts are nested: a record too old in 3 months is too old in 6 and 12.
-    cumulative = sorted(round(passed * share) for share in aging)
-    state = RuleState(
-        evaluated, failed, tallies=dict(zip(("3", "6", "12"), map(int, cumulative), strict=True))
-    )
+    # The engine counts each passing record once, under the first horizon it ages out by.
+    first, second, third = sorted(round(passed * share) for share in aging)
+    state = RuleState(evaluated, failed, tallies={"3": first, "6": second - first, "12": third - second})
     projection = project_decay(rule, state, None if rate is None else DecaySettings(yearly_rate=rate))
     assert projection is not None
     shares = [point.share for point in projection.points]

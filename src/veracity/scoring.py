@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
-from veracity.checks.timeliness import HORIZON_MONTHS, DecaySettings, MaxAgeParams
+from veracity.checks.timeliness import HORIZON_MONTHS, DecaySettings, MaxAgeParams, aged_out
 from veracity.config.loader import Rule
 from veracity.results import (
     DecayPoint,
@@ -121,7 +121,7 @@ def project_decay(rule: Rule, state: RuleState, decay: DecaySettings | None = No
             share = 1.0 - state.passed / state.evaluated * (1.0 - declared.yearly_rate) ** (months / 12)
             failing = round(share * state.evaluated)
         else:
-            failing = state.failed + state.tallies.get(str(months), 0)
+            failing = state.failed + aged_out(state.tallies, months)
             share = failing / state.evaluated
         points.append(DecayPoint(months=months, failing=failing, share=share))
     if declared is not None:

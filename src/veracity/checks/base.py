@@ -225,6 +225,10 @@ class CheckContext:
     #: out each shared value once, and different values at the same time.
     _locks: dict[Any, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Whether the engine works out :meth:`staged` columns (it does in its pass); elsewhere
+    #: (e.g. judging candidate corrections) staged expressions stay inline.
+    staging: bool = False
+    _staged: dict[str, pl.Expr] = field(default_factory=dict, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()``, once per ``key`` for this audit: for work that several checks, or a
@@ -237,6 +241,23 @@ class CheckContext:
             if key not in self._memo:
                 self._memo[key] = compute()
         return cast(T, self._memo[key])
+
+    def staged(self, key: Any, expr: pl.Expr) -> pl.Expr:
+        """``expr`` worked out once, as a column, before the verdicts and tallies that read it:
+        polars evaluates a sub-expression again in every expression that holds it. For a
+        check's verdict and tally only; its message is worked out on the failing records alone
+        and reads the data's own fields."""
+        if not self.staging:
+            return expr
+        name = "__veracity\x00staged:" + hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+        with self._guard:
+            self._staged.setdefault(name, expr.alias(name))
+        return pl.col(name)
+
+    def staged_columns(self) -> list[pl.Expr]:
+        """The columns :meth:`staged` asked for, for the engine to add first."""
+        with self._guard:
+            return list(self._staged.values())
 
     def distinct(self, *fields: str) -> pl.DataFrame:
         """Distinct combinations of ``fields`` where the first one is not null (cached)."""
@@ -337,11 +358,11 @@ class CheckType(Generic[P]):
     explain: Callable[[P, CheckContext], pl.Expr] | None = None
     #: For ``reads="dataset"``: counts over a partition's records (see the module docstring).
     scan: Callable[[P, CheckContext], ScanCounts] | None = None
-    #: For record checks: named Boolean expressions over a record's own fields, counted over
-    #: the records the rule passes (added up over partitions, in the same pass as the
-    #: verdicts), e.g. how many will be too old in a year. The counts are the rule state's
-    #: ``tallies``.
-    tally: Callable[[P, CheckContext], dict[str, pl.Expr]] | None = None
+    #: For record checks: a label per record (an expression over its own fields; null for
+    #: none), whose values are counted over the records the rule passes, in the same pass as
+    #: the verdicts, and added up over partitions: the rule state's ``tallies``. E.g. in which
+    #: horizon a record passing today will be too old.
+    tally: Callable[[P, CheckContext], pl.Expr] | None = None
     #: The docstring's first line, for listings.
     summary: str = ""
 
@@ -378,7 +399,7 @@ def register(
     value_kind: Literal["email", "phone", "text"] = "text",
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
     scan: Callable[[P, CheckContext], ScanCounts] | None = None,
-    tally: Callable[[P, CheckContext], dict[str, pl.Expr]] | None = None,
+    tally: Callable[[P, CheckContext], pl.Expr] | None = None,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
     """Declare a check type. A second check with the same name fails at import; a check that
     reads a key must say which (``key=``)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +18,8 @@ MAX_AGE_DAYS = 1_000_000
 
 #: The horizons of a decay projection, in months after the audit date.
 HORIZON_MONTHS = (3, 6, 12)
+#: The tally of records that stay within the limit past the last horizon.
+LATER = "later"
 
 
 def horizon_days(months: int) -> int:
@@ -76,14 +80,30 @@ def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     return dated_message(ctx, params.field, params.format, "not a date", f"older than {params.days} days")
 
 
-def _ages_out(params: MaxAgeParams, ctx: CheckContext) -> dict[str, pl.Expr]:
-    """Per horizon (months), the records that will be older than the limit by then if nobody
-    updates them (counted by the engine over the records that pass today)."""
+def _days_left(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
+    """Days until the record's date is older than the limit (negative: it is already; null: no
+    date), read once for the verdict and the projection's tally."""
     parsed = field_dates(ctx, params.field, params.format)
-    return {
-        str(months): parsed < pl.lit(ctx.as_of) - pl.duration(days=params.days - horizon_days(months))
-        for months in HORIZON_MONTHS
-    }
+    # The cut-off is worked out by polars, whose dates reach far before year 1 (see within_days).
+    left = (parsed - (pl.lit(ctx.as_of) - pl.duration(days=params.days))).dt.total_days()
+    return ctx.staged(("max_age days left", params.field, params.format, params.days), left)
+
+
+def _ages_out(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
+    """The first horizon (months, as text) by which a record will be older than the limit if
+    nobody updates it, "later" beyond the last; the engine counts them over the records that
+    pass today."""
+    days_left = _days_left(params, ctx)
+    # Left-closed bins: a record with exactly 91 days left is still within the limit in 3 months.
+    breaks = [horizon_days(months) for months in HORIZON_MONTHS]
+    labels = [str(months) for months in HORIZON_MONTHS] + [LATER]
+    return days_left.bin_intervals(breaks, labels=labels)
+
+
+def aged_out(tallies: Mapping[str, int], months: int) -> int:
+    """Of the records passing today, those too old ``months`` after the audit date (a horizon
+    of :data:`HORIZON_MONTHS`), from a max_age rule's tallies."""
+    return sum(tallies.get(str(horizon), 0) for horizon in HORIZON_MONTHS if horizon <= months)
 
 
 @register(
@@ -115,7 +135,8 @@ def max_age(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: fresh, check: max_age, field: last_updated, days: 730, severity: warning}
     """
-    return within_days(ctx, params.field, params.format, params.days)
+    # Not a date: null, which fails.
+    return (_days_left(params, ctx) >= 0).fill_null(False)
 
 
 class NotInFutureParams(FieldParams):

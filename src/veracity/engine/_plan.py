@@ -76,8 +76,14 @@ def _is_sql(rule: Rule) -> bool:
     return bool(rule.params.sql_params)
 
 
-def _tally(rule: Rule, name: str) -> str:
-    return f"__tally\x00{rule.id}\x00{name}"
+def _tally(rule: Rule) -> str:
+    return f"__tally\x00{rule.id}"
+
+
+def _tallied(verdicts: pl.Series, labels: pl.Series) -> dict[str, int]:
+    """How many of the records a rule passed carry each label of its ``tally=``."""
+    counted = labels.filter(verdicts.fill_null(False)).drop_nulls().value_counts()
+    return {str(label): int(n) for label, n in counted.iter_rows()}
 
 
 def _message(rule: Rule) -> str:
@@ -122,6 +128,8 @@ def run_rules(
     table_rules = [r for r in rules if r.check.reads == "table"]
     record_rules = [r for r in rules if r.check.reads != "dataset"]
     supplied = tables or {}
+    # Columns several expressions of a check read are worked out once, first (CheckContext.staged).
+    ctx = dataclasses.replace(ctx, staging=True, _staged={})
 
     if field_types is None:
         field_types = context_field_types(ctx, rule_sql_fields(record_rules))
@@ -175,9 +183,8 @@ def run_rules(
         final.append(verdict.alias(rule.id))
         if rule.check.tally is not None:
             # Counted below over the records the rule passes (the verdict is in ``outcomes``).
-            for name, expr in rule.check.tally(rule.params, ctx).items():
-                raw_stage.append(expr.alias(_tally(rule, name)))
-                final.append(pl.col(_tally(rule, name)))
+            raw_stage.append(rule.check.tally(rule.params, ctx).cast(pl.String).alias(_tally(rule)))
+            final.append(pl.col(_tally(rule)))
         if explained is not None:
             messages[rule.id] = explained.alias(_message(rule))
 
@@ -185,6 +192,9 @@ def run_rules(
     plan = data.frame.lazy()
     if key_table.width:
         plan = plan.with_columns(key_table.get_columns())
+    staged = ctx.staged_columns()
+    if staged:
+        plan = plan.with_columns(staged)
     plan = plan.with_columns(raw_stage)
     if typing:
         plan = plan.with_columns(typing)
@@ -225,26 +235,19 @@ def run_rules(
     # made thousands of rules quadratic.
     by_name = {series.name: series for series in outcomes.get_columns()}
     row_ids = by_name[ROW_ID]
-    tallied = [
-        (rule, column)
-        for rule in record_rules
-        for column in outcomes.columns
-        if column.startswith(_tally(rule, ""))
-    ]
     counts = (
         outcomes.select(
             *(pl.col(r.id).count().alias(f"e{i}") for i, r in enumerate(record_rules)),
             *(pl.col(r.id).not_().sum().alias(f"f{i}") for i, r in enumerate(record_rules)),
-            *((pl.col(r.id) & pl.col(c)).sum().alias(f"t{i}") for i, (r, c) in enumerate(tallied)),
         ).row(0)
         if record_rules
         else ()
     )
-    tallies: dict[str, dict[str, int]] = {}
-    for slot, (rule, column) in enumerate(tallied):
-        tallies.setdefault(rule.id, {})[column.removeprefix(_tally(rule, ""))] = counts[
-            2 * len(record_rules) + slot
-        ]
+    tallies = {
+        rule.id: _tallied(by_name[rule.id], by_name[_tally(rule)])
+        for rule in record_rules
+        if _tally(rule) in by_name
+    }
     failures: list[Failed] = []
     for index, rule in enumerate(record_rules):
         evaluated, failed = counts[index], counts[len(record_rules) + index] or 0
