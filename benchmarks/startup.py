@@ -1,0 +1,79 @@
+"""Start-up of ``veracity``: how much longer than ``import polars`` a run takes on a tiny file.
+
+Usage::
+
+    python benchmarks/startup.py [--runs 7] [--src DIR]
+
+Runs, interleaved in fresh processes, ``python -c "import polars"`` (the floor of any
+polars-based tool), ``python -m veracity --help`` and ``python -m veracity audit`` of a
+two-record CSV with one e-mail rule, and prints the median wall time of each and its difference
+to the floor. ``--src`` runs veracity from that source tree (PYTHONPATH) instead of the
+installed one. ``python -X importtime -m veracity --help`` shows where the rest goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _wall(command: Sequence[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--src", type=Path, help="veracity source tree to run (the directory holding veracity/)"
+    )
+    parser.add_argument("--python", default=sys.executable)
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    if args.src is not None:
+        env["PYTHONPATH"] = str(args.src.resolve())
+    with tempfile.TemporaryDirectory() as tmp:
+        data, rules = Path(tmp) / "tiny.csv", Path(tmp) / "tiny.yaml"
+        data.write_text("id,email\n1,a@example.org\n2,b@example\n", encoding="utf-8")
+        rules.write_text("version: 1\nrules:\n  - {id: e, check: email, field: email}\n", encoding="utf-8")
+        audit = [
+            "audit",
+            "--rules",
+            str(rules),
+            "--no-progress",
+            "--exit-zero",
+            "-o",
+            str(Path(tmp) / "r.txt"),
+        ]
+        commands = {
+            "import polars": [args.python, "-c", "import polars"],
+            "veracity --help": [args.python, "-m", "veracity", "--help"],
+            "veracity audit (tiny file)": [args.python, "-m", "veracity", *audit, str(data)],
+        }
+        for command in commands.values():  # bytecode caches
+            _wall(command, env)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, command in commands.items():
+                times[name].append(_wall(command, env))
+    floor = statistics.median(times["import polars"])
+    print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.runs} interleaved runs")
+    print("| command | median wall | minus `import polars` |")
+    print("| --- | ---: | ---: |")
+    for name, walls in times.items():
+        median = statistics.median(walls)
+        print(f"| {name} | {median:.2f} s | {median - floor:+.2f} s |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
