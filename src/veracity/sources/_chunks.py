@@ -3,9 +3,10 @@
 :func:`open_sources` prepares every source of an audit without keeping its data: for CSV/TSV
 one streaming pass over the bytes finds the record boundaries, checks the structure, detects
 the encoding, computes the SHA-256 and notes where each chunk of ``chunk_rows`` data records
-starts (``_chunks_csv``). :meth:`ChunkedSources.chunks` then yields the data a chunk
-at a time, each parsed by polars from its own byte range with the header put back in front, so
-only one chunk's columns are in memory.
+starts (``_chunks_csv``, the one CSV reader: the whole read is its case of one chunk over the
+text in memory). :meth:`ChunkedSources.chunks` then yields the data a chunk at a time, each
+parsed by polars from its own byte range with the header put back in front, so only one
+chunk's columns are in memory.
 
 Every rule of the normal loaders applies unchanged, mostly by calling their functions: header
 and delimiter detection, blank lines, renames, null markers, reserved and repeated names, error

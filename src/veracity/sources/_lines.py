@@ -4,8 +4,9 @@ Provenance must name the physical line on which a record starts, which a CSV par
 report once quoted fields span lines. A newline ends a record exactly when an even number of
 quote characters precedes it (doubled quotes inside a quoted field count twice, so they never
 change the parity); the same rule tells which delimiters separate fields. Everything here is
-``np.flatnonzero``/``np.searchsorted`` over the whole buffer, so the cost is a few passes over
-the bytes regardless of the number of rows.
+``np.flatnonzero``/``np.searchsorted``/``reduceat`` over a buffer (a block of the text, or a
+prefix of it), so the cost is a few passes over the bytes regardless of the number of rows.
+``_chunks_csv`` scans the text with these a block at a time.
 """
 
 from __future__ import annotations
@@ -66,10 +67,6 @@ class Records:
     quotes: Ints  # offsets of every quote byte in the buffer, for parity look-ups
     newlines: Ints  # offsets of every "\n"
     unclosed: bool  # odd number of quotes: the last record runs on to the end of the buffer
-
-    def line_of(self, offset: int) -> int:
-        """1-based line of a byte offset."""
-        return int(np.searchsorted(self.newlines, offset)) + 1
 
 
 def _as_ints(values: npt.ArrayLike) -> Ints:
