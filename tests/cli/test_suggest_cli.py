@@ -71,6 +71,11 @@ def test_an_existing_rule_file_is_kept_unless_force(runner: CliRunner, workdir: 
             "Error: -o/--output: give a file path for the rule file; its sources are relative to it",
         ),
         (
+            ["-", "-o", "r.yaml"],
+            "Error: suggest reads the data twice (to profile it, then to measure the rules) and names it "
+            "in the rule file: save standard input to a file and give its path instead of '-'",
+        ),
+        (
             ["clients.csv", "-o", "r.yaml", "--as-of", "tomorrow"],
             "Error: --as-of: 'tomorrow' is not a date; use YYYY-MM-DD, e.g. --as-of 2024-06-30",
         ),

@@ -198,6 +198,11 @@ def suggest_rules(
 ) -> Suggestion:
     """The starter rule file for ``paths``, to be written at ``output`` (its directory is where
     the sources' relative paths start)."""
+    if any(str(path) == "-" for path in paths):
+        raise UsageError(
+            "suggest reads the data twice (to profile it, then to measure the rules) and names it "
+            "in the rule file: save standard input to a file and give its path instead of '-'"
+        )
     step = progress or (lambda _: None)
     day = as_of or date.today()
     base = output.resolve().parent
