@@ -14,6 +14,7 @@ record key, name their records.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -205,7 +206,8 @@ def _read(spark: SparkSession, spec: SourceSpec, base_dir: Path | None) -> tuple
             # A .json file holds one array (or object) of records; .ndjson one record a line.
             return spark.read.option("multiLine", True).json(where), fmt
         if fmt == "ndjson":
-            return spark.read.json(where), fmt
+            frame = spark.read.json(where)
+            return frame.select(*(_quoted(n) for n in _record_order(where, frame.columns))), fmt
         return spark.read.parquet(where), fmt
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -280,7 +282,9 @@ def _info(
         display = spec.path
     else:
         display = str(local) if local is not None else file
-    types = {c.name: c.dataType.simpleString() for c in frame.schema.fields}
+    types = _polars_types(frame)
+    if kind in ("json", "ndjson"):
+        types = {name: _json_type(dtype) for name, dtype in types.items()}
     return SourceInfo(
         index=index,
         path=display,
@@ -300,9 +304,46 @@ def _info(
         encoding=(spec.read.encoding or "utf-8") if kind in ("csv", "json", "ndjson") else None,
         delimiter=(spec.read.delimiter or ",") if kind == "csv" else None,
         null_markers=tuple(spec.read.null_markers),
-        details={"runner": "spark", "table": spec.table} if spec.table else {"runner": "spark"},
+        details={"table": str(spec.table)} if kind == "table" else {},
         modified=modified,
     )
+
+
+def _json_type(dtype: str) -> str:
+    """JSON's name of a type Spark inferred, as the local JSON loader names it."""
+    if dtype.startswith(("Int", "UInt", "Float", "Decimal")):
+        return "number"
+    if dtype.startswith("Struct"):
+        return "object"
+    if dtype.startswith("List"):
+        return "array"
+    return dtype.lower()
+
+
+def _record_order(where: str, columns: list[str]) -> list[str]:
+    """Spark sorts inferred JSON fields by name; the local loader keeps the first record's
+    order, which the driver reads when the file is local (remote files keep Spark's order)."""
+    local = _local_file(where)
+    if local is None or not local.exists():
+        return columns
+    first = local if local.is_file() else next(iter(sorted(local.glob("*.*json*"))), None)
+    if first is None:
+        return columns
+    with first.open(encoding="utf-8-sig", errors="replace") as handle:
+        line = next((text for text in handle if text.strip()), "")
+    try:
+        keys = list(json.loads(line, object_pairs_hook=lambda pairs: dict(pairs)))
+    except (ValueError, TypeError):
+        return columns
+    ordered = [key for key in dict.fromkeys(keys) if key in columns]
+    return ordered + [name for name in columns if name not in ordered]
+
+
+def _polars_types(frame: DataFrame) -> dict[str, str]:
+    """The columns' types as the local loaders name them (polars' names for Arrow's types)."""
+    empty = pl.from_arrow(frame.limit(0).toArrow())
+    assert isinstance(empty, pl.DataFrame)
+    return {name: str(dtype) for name, dtype in empty.schema.items()}
 
 
 def _local_file(uri: str) -> Path | None:

@@ -220,10 +220,15 @@ def _missing(raw: pl.DataFrame, normal: pl.DataFrame, job: AuditJob) -> dict[tup
     present = [name for name in job.fields if name in raw.columns]
     if not present:
         return {}
+    # A CSV has no nulls, only empty fields, which Spark's reader hands over as nulls already.
+    csv = raw.get_column(SOURCE).is_in([info.index for info in job.infos if info.format == "csv"])
     turned = pl.DataFrame(
         [
             raw.get_column(SOURCE),
-            *((raw.get_column(n).is_not_null() & normal.get_column(n).is_null()).alias(n) for n in present),
+            *(
+                ((raw.get_column(n).is_not_null() | csv) & normal.get_column(n).is_null()).alias(n)
+                for n in present
+            ),
         ]
     )
     summed = turned.group_by(SOURCE).agg(pl.col(present).sum())
