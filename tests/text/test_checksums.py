@@ -6,7 +6,10 @@ from collections.abc import Callable
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from veracity.checks.minimisation import SENSITIVE
 from veracity.text.checksums import de_tax_id_valid, fr_nir_valid, iban_valid, luhn_valid, us_ssn_valid
 
 CASES: list[tuple[Callable[[pl.Expr], pl.Expr], str | None, bool]] = [
@@ -52,3 +55,79 @@ def test_corsican_departments_count_as_19_and_18() -> None:
     values = [f"269052A123456{key:02d}", f"269052B123456{key:02d}"]  # 2B is 18: another key
     frame = pl.DataFrame({"value": values})
     assert frame.select(fr_nir_valid(pl.col("value"))).to_series().to_list() == [True, False]
+
+
+def _luhn_reference(text: str) -> bool:
+    """The Luhn check as ISO/IEC 7812 states it, one digit at a time."""
+    digits = text.replace(" ", "").replace("-", "")
+    if not (digits.isascii() and digits.isdigit() and 13 <= len(digits) <= 19):
+        return False
+    if not text.strip() or text.strip()[0] in " -" or text.strip()[-1] in " -":
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+def _with_separators(digits: str, cuts: list[int], separator: str) -> str:
+    for cut in sorted({c % len(digits) for c in cuts if c % len(digits) > 0}, reverse=True):
+        digits = digits[:cut] + separator + digits[cut:]
+    return digits
+
+
+def _luhn_completed(body: str) -> str:
+    """``body`` with the check digit that makes it pass."""
+    for check in "0123456789":
+        if _luhn_reference(body + check):
+            return body + check
+    raise AssertionError("one of ten check digits passes")
+
+
+def _de_tax_id_completed(body: str) -> str:
+    product = 10
+    for char in body:
+        total = (int(char) + product) % 10 or 10
+        product = (total * 2) % 11
+    return body + str((11 - product) % 10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.text("0123456789", min_size=12, max_size=21),
+    cuts=st.lists(st.integers(1, 20), max_size=4),
+    separator=st.sampled_from(["", " ", "-"]),
+)
+def test_luhn_agrees_with_the_reference(digits: str, cuts: list[int], separator: str) -> None:
+    """Random digit strings, and the same completed to pass, with separators anywhere."""
+    for candidate in (digits, _luhn_completed(digits[:18])):
+        value = _with_separators(candidate, cuts, separator)
+        frame = pl.DataFrame({"value": [value]})
+        assert frame.select(luhn_valid(pl.col("value"))).item() is _luhn_reference(value), value
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    card=st.text("0123456789", min_size=12, max_size=18),
+    tax=st.text("0123456789", min_size=9, max_size=9),
+    first=st.sampled_from("123456789"),
+    cuts=st.lists(st.integers(1, 20), max_size=4),
+)
+def test_minimisation_patterns_let_every_identifier_through(
+    card: str, tax: str, first: str, cuts: list[int]
+) -> None:
+    """Minimisation runs a checksum only on the values its cheap pattern matches: every value
+    the checksum accepts must match it."""
+    values = {
+        "card": [_with_separators(_luhn_completed(card), cuts, sep) for sep in ("", " ", "-")],
+        "de_tax_id": [_with_separators(_de_tax_id_completed(first + tax), cuts, sep) for sep in ("", " ")],
+    }
+    for measure, examples in values.items():
+        _, test, shape = SENSITIVE[measure]
+        frame = pl.DataFrame({"value": examples})
+        judged = frame.select(
+            test(pl.col("value")).alias("ok"), pl.col("value").str.contains(shape).alias("shaped")
+        )
+        assert judged.get_column("ok").all(), examples
+        assert judged.get_column("shaped").all(), examples

@@ -45,7 +45,13 @@ SENSITIVE: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr], str]] = {
     "card": ("payment card numbers (Luhn check)", luhn_valid, r"^\s*\d[\d \-]{11,}\d\s*$"),
     "iban": ("IBANs (ISO 13616 checksum)", iban_valid, r"^ *[A-Za-z][A-Za-z0-9 ]{14,}$"),
     "us_ssn": ("US Social Security numbers", us_ssn_valid, r"^\s*\d{3}[- ]\d{2}[- ]\d{4}\s*$"),
-    "de_tax_id": ("German tax identification numbers (check digit)", de_tax_id_valid, r"^[\d ]{11,}$"),
+    # Exactly the 11 digits (spaces between) de_tax_id_valid accepts: phone numbers of 10 to 13
+    # digits with spaces, which a looser pattern let through by the hundred thousand, mostly not.
+    "de_tax_id": (
+        "German tax identification numbers (check digit)",
+        de_tax_id_valid,
+        r"^ *[1-9](?: *\d){10} *$",
+    ),
     "fr_nir": ("French social security numbers (NIR key)", fr_nir_valid, r"^[\dABab ]{15,}$"),
 }
 _VALUES = "values"
