@@ -64,7 +64,11 @@ def start_session(master: str | None) -> SparkSession:
             return SparkSession.builder.remote(master).getOrCreate()
         # No progress bars on stderr: veracity's own progress says what runs.
         builder = SparkSession.builder.master(master).appName("veracity")
-        return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+        # After a key shuffle, partitions of the advisory size (64 MB) rather than one per core:
+        # each partition pays a Python worker round trip and a polars plan.
+        builder = builder.config("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
+        return builder.getOrCreate()
     except Exception as exc:  # pyspark raises many kinds: no Java, bad URL, missing connect extras
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         where = master or "the default master"
