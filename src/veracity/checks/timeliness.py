@@ -18,8 +18,6 @@ MAX_AGE_DAYS = 1_000_000
 
 #: The horizons of a decay projection, in months after the audit date.
 HORIZON_MONTHS = (3, 6, 12)
-#: The tally of records that stay within the limit past the last horizon.
-LATER = "later"
 
 
 def horizon_days(months: int) -> int:
@@ -90,14 +88,17 @@ def _days_left(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
 
 
 def _ages_out(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
-    """The first horizon (months, as text) by which a record will be older than the limit if
-    nobody updates it, "later" beyond the last; the engine counts them over the records that
-    pass today."""
-    days_left = _days_left(params, ctx)
-    # Left-closed bins: a record with exactly 91 days left is still within the limit in 3 months.
-    breaks = [horizon_days(months) for months in HORIZON_MONTHS]
-    labels = [str(months) for months in HORIZON_MONTHS] + [LATER]
-    return days_left.bin_intervals(breaks, labels=labels)
+    """The first horizon (months) by which a record will be older than the limit if nobody
+    updates it; null beyond the last. The engine counts them over the records that pass
+    today."""
+    days_left = _days_left(params, ctx)  # a column the engine works out once: read it freely
+    label: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for months in reversed(HORIZON_MONTHS):
+        # A record with exactly 91 days left is still within the limit in 3 months.
+        label = (
+            pl.when(days_left < horizon_days(months)).then(pl.lit(months, dtype=pl.Int32)).otherwise(label)
+        )
+    return label
 
 
 def aged_out(tallies: Mapping[str, int], months: int) -> int:

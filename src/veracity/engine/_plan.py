@@ -183,7 +183,7 @@ def run_rules(
         final.append(verdict.alias(rule.id))
         if rule.check.tally is not None:
             # Counted below over the records the rule passes (the verdict is in ``outcomes``).
-            raw_stage.append(rule.check.tally(rule.params, ctx).cast(pl.String).alias(_tally(rule)))
+            raw_stage.append(rule.check.tally(rule.params, ctx).alias(_tally(rule)))
             final.append(pl.col(_tally(rule)))
         if explained is not None:
             messages[rule.id] = explained.alias(_message(rule))
