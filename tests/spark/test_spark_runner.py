@@ -231,3 +231,22 @@ def test_a_spark_session_that_cannot_start_is_one_line() -> None:
     assert len(errors) == 1
     assert errors[0].startswith("Error: cannot start a Spark session on nonsense://nowhere: ")
     assert errors[0].endswith("; check --spark-master and that Java 17+ is installed (java -version)")
+
+
+def test_the_command_line_on_spark_writes_the_report_and_a_findings_dataset(
+    spark: Any, tmp_path: Path
+) -> None:
+    report, findings = tmp_path / "report.json", tmp_path / "findings.parquet"
+    findings.mkdir()
+    (findings / "stale.parquet").write_bytes(b"an older run's dataset is replaced whole")
+    args = ["audit", "--rules", str(ROOT / "examples" / "rules.yaml"), "--as-of", AS_OF.isoformat()]
+    args += ["-f", "json", "-o", str(report), "--findings", str(findings), "--no-progress"]
+    local = CliRunner().invoke(app, args)
+    assert local.exit_code == 2  # a directory is no findings file for the local runner
+    on_spark = CliRunner().invoke(app, [*args, "--runner", "spark"])
+    assert on_spark.exit_code == 1, on_spark.output  # the examples fail the gate
+    written = pl.read_parquet(findings / "*.parquet")
+    assert not (findings / "stale.parquet").exists()
+    assert written.height == json.loads(report.read_text(encoding="utf-8"))["findings"]["total"] > 0
+    assert written.columns == list(pl.read_parquet(findings / "*.parquet").columns)
+    assert written.get_column("value").drop_nulls().str.contains(r"\*").any()  # masked

@@ -196,7 +196,8 @@ def audit_command(
             Output(option, path)
             for option, path in (
                 ("-o/--output", output),
-                ("--findings", findings),
+                # On Spark the findings are a dataset (a directory) the runner puts in place.
+                ("--findings", findings if chosen_runner == "local" else None),
                 ("--worklist", worklist),
                 ("--duplicates", duplicates),
                 ("--openlineage", openlineage),

@@ -102,7 +102,11 @@ class SparkData:
         return LoadedData(frame, self.infos)
 
 
-def read_sources(spark: SparkSession, specs: Sequence[SourceSpec], base_dir: Path | None) -> SparkData:
+def read_sources(
+    spark: SparkSession, specs: Sequence[SourceSpec], base_dir: Path | None, markers: Sequence[str] = ()
+) -> SparkData:
+    """The sources as one DataFrame with provenance; ``markers``: the rule file's missing-value
+    markers (each source adds its own)."""
     from pyspark.sql import functions as F
 
     frames = []
@@ -143,7 +147,7 @@ def read_sources(spark: SparkSession, specs: Sequence[SourceSpec], base_dir: Pat
         .agg(F.count(F.lit(1)).alias("n"), F.min(_MONO).alias("low"))
         .collect()
     )
-    offsets, infos, total = _offsets(counts, specs, kinds, [f for _, f in frames], base_dir)
+    offsets, infos, total = _offsets(counts, specs, kinds, [f for _, f in frames], base_dir, markers)
     if total >= 2**32:
         raise UsageError(f"the sources hold {total:,} records, more than the 4,294,967,295 one audit takes")
     table = spark.createDataFrame(
@@ -244,6 +248,7 @@ def _offsets(
     kinds: Sequence[str],
     frames: Sequence[DataFrame],
     base_dir: Path | None,
+    markers: Sequence[str],
 ) -> tuple[list[tuple[Any, ...]], list[SourceInfo], int]:
     """Per (source, file, partition): its first record's row id and line, and each file's
     SourceInfo, files in source then path order."""
@@ -266,7 +271,9 @@ def _offsets(
             for low, part, n in sorted(by_file[(spec_index, file)]):
                 offsets.append((spec_index, file, part, low, base + position, src, first_line + position))
                 position += n
-            infos.append(_info(src, spec, kinds[spec_index], file, position, frames[spec_index], base_dir))
+            info = _info(src, spec, kinds[spec_index], file, position, frames[spec_index], base_dir)
+            info.null_markers = tuple(dict.fromkeys((*markers, *spec.read.null_markers)))
+            infos.append(info)
             base += position
     return offsets, infos, base
 

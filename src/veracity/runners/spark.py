@@ -64,10 +64,8 @@ class SparkRunner(Runner):
         step("starting Spark")
         spark = start_session(request.options.get("master"))
         step("reading sources with Spark")
-        data = read_sources(spark, request.specs, request.base_dir)
         markers = tuple(request.rule_set.model.null_markers)
-        for spec, info in zip(_spec_of_infos(request, data), data.infos, strict=True):
-            info.null_markers = tuple(dict.fromkeys((*markers, *spec.read.null_markers)))
+        data = read_sources(spark, request.specs, request.base_dir, markers)
         skeleton = data.skeleton()
         plan = request.plan(skeleton)
         job = _job(plan, data, request, markers)
@@ -115,16 +113,6 @@ def _need_arrow() -> None:
         from veracity.runners._spark_sources import INSTALL
 
         raise UsageError(f"--runner spark needs pyspark and pyarrow; install them with {INSTALL}") from None
-
-
-def _spec_of_infos(request: AuditRequest, data: SparkData) -> list[Any]:
-    # Each file's SourceInfo came from one spec; the file's source path names it.
-    specs = list(request.specs)
-    out = []
-    for info in data.infos:
-        match = next((s for s in specs if info.path == s.path or info.path.startswith(s.path)), specs[0])
-        out.append(match)
-    return out
 
 
 def _job(plan: AuditPlan, data: SparkData, request: AuditRequest, markers: tuple[str, ...]) -> AuditJob:
