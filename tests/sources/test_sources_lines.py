@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.sources import _lines
-from veracity.sources._lines import QuoteCheck, field_counts, has_text, scan, segment_sums, without_ranges
+from veracity.sources._lines import QuoteCheck, field_counts, has_text_in, scan, segment_sums, without_ranges
 
 
 def _buf(text: str) -> np.ndarray:
@@ -53,7 +53,8 @@ def test_field_counts_ignore_quoted_delimiters() -> None:
 
 def test_has_text_treats_spaces_tabs_and_cr_as_blank() -> None:
     buf = _buf("a\n \t\r\n\n,\n  x\n")
-    assert has_text(buf, scan(buf)).tolist() == [True, False, False, True, True]
+    records = scan(buf)
+    assert has_text_in(buf, records.starts, records.ends).tolist() == [True, False, False, True, True]
 
 
 def _quote_problem(text: str, block: int) -> tuple[str, int, int] | None:

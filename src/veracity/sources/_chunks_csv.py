@@ -69,7 +69,6 @@ from veracity.sources._lines import (
     Ints,
     QuoteCheck,
     field_counts,
-    has_text,
     has_text_in,
     is_mac,
     lone_crs,
@@ -295,7 +294,7 @@ class Delimited(Reader):
             whole = len(prefix) >= text.size
             buf: Bytes = np.frombuffer(prefix, dtype=np.uint8)
             records = scan(buf)
-            texty = has_text(buf, records)
+            texty = has_text_in(buf, records.starts, records.ends)
             # The prefix may cut the last record short: it counts once its terminator is in.
             complete = records.starts.size
             if not whole and not (prefix.endswith(b"\n") and records.quotes.size % 2 == 0):

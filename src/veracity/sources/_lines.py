@@ -31,7 +31,6 @@ __all__ = [
     "Records",
     "each_block",
     "field_counts",
-    "has_text",
     "has_text_in",
     "is_mac",
     "lone_crs",
@@ -51,9 +50,6 @@ _QUOTE = ord('"')
 _NEWLINE = ord("\n")
 _CR = ord("\r")
 _BACKSLASH = ord("\\")
-# Bytes that do not make a line "non-blank": ASCII whitespace (the newline never occurs inside
-# a record's content unless quoted, and then the quotes themselves are text).
-_SPACE_BYTES = [ord(c) for c in " \t\r\x0b\x0c"]
 
 
 @dataclass(frozen=True)
@@ -219,8 +215,8 @@ def offsets_of(arr: Bytes, byte: int, scratch: Mask) -> Ints:
 
 def has_text_in(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
     """Whether each range ``[starts[i], stops[i])`` (disjoint, ascending) of ``arr`` has a byte
-    besides space, tab, CR, VT and FF. Comparisons rather than a 256-entry table (see
-    ``has_text``): indexing a table with bytes widens every index to 8 bytes first."""
+    besides space, tab, CR, VT and FF: for records, whether they are blank lines. Comparisons
+    rather than a 256-entry table: indexing a table with bytes widens every index to 8 bytes."""
     significant = np.zeros(arr.size + 1, dtype=np.bool_)
     significant[:-1] = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
     significant[:-1] &= arr != ord(" ")
@@ -231,42 +227,6 @@ def has_text_in(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
     # reduceat yields the element at the start for an empty range, not the identity.
     found[stops == starts] = False
     return found
-
-
-def has_text(buf: Bytes, records: Records, which: Ints | None = None) -> npt.NDArray[np.bool_]:
-    """Whether each record (of ``which``, default all) has anything but spaces, tabs and CRs.
-
-    Only the bytes of the records asked about are read, so judging the few records that
-    could be blank lines costs little in a large file.
-    """
-    starts, ends = records.starts, records.ends
-    if which is not None:
-        starts, ends = starts[which], ends[which]
-    count = starts.size
-    if not count:
-        return np.zeros(0, dtype=np.bool_)
-    lookup = np.ones(256, dtype=np.bool_)
-    lookup[_SPACE_BYTES] = False
-    lengths = ends - starts
-    if which is None:
-        content = buf
-        offsets = starts
-    else:
-        # The records' bytes side by side: record i's bytes start at offsets[i].
-        offsets = _as_ints(np.cumsum(lengths) - lengths)
-        content = buf[np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)]
-        ends = offsets + lengths
-    # One extra False so that a record ending at the end of the buffer is a valid reduceat bound.
-    significant = np.zeros(content.size + 1, dtype=np.bool_)
-    significant[: content.size] = lookup[content]
-    bounds = np.empty(2 * count, dtype=np.int64)
-    bounds[0::2] = offsets
-    bounds[1::2] = ends
-    # reduceat over [start, end) pairs; the odd-numbered segments (between records) are ignored.
-    result: npt.NDArray[np.bool_] = np.logical_or.reduceat(significant, bounds)[0::2]
-    # reduceat yields the element at the start for an empty segment, not the identity.
-    result[lengths == 0] = False
-    return result
 
 
 def without_ranges(buf: Bytes, starts: Ints, stops: Ints) -> Bytes:
