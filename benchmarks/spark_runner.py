@@ -70,10 +70,10 @@ class TreeSampler(threading.Thread):
         self.ticks: dict[int, int] = {}
         #: Largest sampled sum of the tree's resident memory, the command's process included.
         self.peak_bytes = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._halt.wait(0.2):
             self._sample()
 
     def _sample(self) -> None:
@@ -96,7 +96,7 @@ class TreeSampler(threading.Thread):
         self.peak_bytes = max(self.peak_bytes, resident)
 
     def stop(self) -> float:
-        self._stop.set()
+        self._halt.set()
         self.join()
         return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
