@@ -17,13 +17,21 @@ from veracity.cli.profile import (
     Encoding,
     InputFormat,
     NullMarkers,
-    Paths,
     Sheet,
     data_inputs,
     read_options,
 )
 from veracity.errors import UsageError
 from veracity.rulegen import suggest_rules
+
+Paths = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files (CSV, TSV, Parquet, JSON, NDJSON, XLSX) or database tables ('postgresql://HOST/DB?table=T', "
+        "'sqlite:///FILE?table=T'), read as one data set; the rule file names them as its sources.",
+        show_default=False,
+    ),
+]
 
 
 def suggest_command(
