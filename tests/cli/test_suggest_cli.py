@@ -108,3 +108,23 @@ def test_data_without_anything_to_check_is_refused(runner: CliRunner, workdir: P
         "the checks know; profile the data with 'veracity profile' and write the rules by hand"
     ]
     assert not (workdir / "rules.yaml").exists()
+
+
+def test_a_sqlite_table_is_named_relative_to_the_rule_file(runner: CliRunner, workdir: Path) -> None:
+    import sqlite3
+
+    import polars as pl
+
+    frame = pl.read_csv(workdir / "clients.csv", infer_schema=False)
+    with sqlite3.connect(workdir / "crm.db") as connection:
+        columns = ", ".join(f'"{name}" text' for name in frame.columns)
+        connection.execute(f"CREATE TABLE clients ({columns})")
+        connection.executemany(f"INSERT INTO clients VALUES ({', '.join('?' * frame.width)})", frame.rows())
+    connection.close()
+    (workdir / "rules").mkdir()
+    code, _, err = suggest(runner, "sqlite:///crm.db?table=clients", "-o", "rules/crm.yaml")
+    assert code == 0, err
+    text = (workdir / "rules" / "crm.yaml").read_text(encoding="utf-8")
+    assert '  - database: "sqlite:///../crm.db"\n    table: clients\n' in text
+    audit = runner.invoke(app, ["audit", "--no-progress", "-r", "rules/crm.yaml", "--as-of", "2026-11-01"])
+    assert audit.exit_code == 0, audit.stdout

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 from veracity.config import RuleSet, parse_rule_text
 from veracity.engine import AuditPlan, run_partitions
@@ -108,7 +108,11 @@ def _source_block(spec: SourceSpec, info: SourceInfo, base: Path) -> list[str]:
         table = parse_qs(url.query).get("table", [spec.table or ""])[0]
         netloc = url.netloc.rsplit("@", 1)
         host = netloc[-1] if len(netloc) == 1 else netloc[0].split(":", 1)[0] + "@" + netloc[-1]
-        lines.append(f"  - database: {_y(urlunsplit((url.scheme, host, url.path, '', '')))}")
+        location = url.path
+        if url.scheme == "sqlite" and not location.startswith("//"):
+            # sqlite:///FILE is relative: to the working directory here, to the rule file there.
+            location = "/" + os.path.relpath(Path(location[1:]).resolve(), base)
+        lines.append(f"  - database: {_y(f'{url.scheme}://{host}{location}')}")
         lines.append(f"    table: {_y(table)}")
     else:
         path = Path(spec.path).resolve()
