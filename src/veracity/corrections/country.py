@@ -13,7 +13,6 @@ import re
 from functools import cache
 
 import polars as pl
-import pycountry
 
 from veracity.corrections.base import register
 from veracity.text.countries import COUNTRIES, to_alpha2
@@ -62,6 +61,8 @@ def _fold(text: str) -> str:
 
 @cache
 def _names() -> dict[str, str]:
+    import pycountry  # imported when a country name is first resolved, not by every run
+
     names: dict[str, str] = {}
     for country in pycountry.countries:
         if country.alpha_2 not in _ISO:
