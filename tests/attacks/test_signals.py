@@ -7,6 +7,7 @@ different moments, since the clean-up race showed in about one run in five.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 from collections.abc import Callable
@@ -60,19 +61,44 @@ def test_a_signal_mid_chunked_run_leaves_nothing(signum: int, parts: int, tmp_pa
     ]
 
 
+def reading(fifo: str, held: list[int]) -> Callable[[Path], bool]:
+    """True once a process has the named pipe ``fifo`` open for reading: the audit is running
+    and waiting for its data. A writer's non-blocking open fails (ENXIO) until then; once it
+    succeeds its descriptor is kept in ``held``, so the reader waits for data rather than
+    meeting the end of the file."""
+
+    def ready(workdir: Path) -> bool:
+        try:
+            held.append(os.open(workdir / fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+            return False
+        return True
+
+    return ready
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: signal.Signals(s).name)
 def test_a_signal_while_waiting_for_input_leaves_nothing(signum: int, tmp_path: Path) -> None:
-    # A named pipe nobody writes to: the audit waits for its data until it is signalled.
-    outcome = attack(
-        Attack(
-            "waiting",
-            ["audit", "-r", "rules.yaml", "data.csv", "--findings", "f.csv", "-o", "r.txt", "--history"],
-            {"rules.yaml": RULES},
-            exit_code=128 + signum,
-            error_lines=0,
-            prepare=lambda workdir: os.mkfifo(workdir / "data.csv"),
-            interrupt=Interrupt(signum, 3.0),
-        ),
-        tmp_path,
-    )
+    # A named pipe nobody writes to: the audit waits for its data until it is signalled. The
+    # signal goes once the audit has opened the pipe, however long start-up takes on the machine.
+    held: list[int] = []
+    try:
+        outcome = attack(
+            Attack(
+                "waiting",
+                ["audit", "-r", "rules.yaml", "data.csv", "--findings", "f.csv", "-o", "r.txt", "--history"],
+                {"rules.yaml": RULES},
+                exit_code=128 + signum,
+                error_lines=0,
+                prepare=lambda workdir: os.mkfifo(workdir / "data.csv"),
+                interrupt=Interrupt(signum, reading("data.csv", held)),
+            ),
+            tmp_path,
+        )
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert held, "the audit never opened its input"
     assert outcome.stderr.strip().endswith("nothing was written.")
