@@ -1,0 +1,105 @@
+"""Start-up: a run imports what it needs when it needs it (issue 16).
+
+Each case runs in a fresh interpreter and reads ``sys.modules`` afterwards, so a module-level
+import of a heavy library that the run does not use (a report format's template engine, the
+corrections' libraries, a connector) shows up here instead of as a slower start of every run.
+Speed itself is measured by ``benchmarks/startup.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+#: Libraries and modules none of the runs below uses; each costs tens of milliseconds or more.
+NOT_NEEDED = (
+    "jinja2",
+    "openlineage.client",
+    "pycountry",
+    "email_validator",
+    "sqlglot",
+    "pyarrow",
+    "psycopg",
+    "pyspark",
+    "veracity.linkage.pipeline",
+    "veracity.reports.html",
+    "veracity.reports.junit",
+    "veracity.reports.markdown",
+)
+
+_RUN = textwrap.dedent(
+    """
+    import json, sys
+    sys.argv = ["veracity", *json.loads(sys.argv[1])]
+    {setup}
+    print(json.dumps(sorted(sys.modules)), file=sys.__stderr__)
+    """
+)
+
+
+def _modules_after(setup: str, args: list[str], cwd: Path) -> set[str]:
+    """The modules loaded after ``setup`` ran with ``sys.argv`` = veracity ``args``."""
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN.format(setup=setup), json.dumps(args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    assert last.startswith("["), f"the run failed:\n{done.stderr}"
+    return set(json.loads(last))
+
+
+_CALL_APP = "from veracity.cli import app\ntry:\n    app()\nexcept SystemExit:\n    pass"
+
+
+@pytest.mark.parametrize(
+    ("setup", "args"),
+    [
+        ("import veracity", []),
+        ("import veracity.cli", []),
+        (_CALL_APP, ["--version"]),
+        (_CALL_APP, ["--help"]),
+        (_CALL_APP, ["audit", "-r", "rules.yaml", "tiny.csv", "-o", "report.txt", "--exit-zero"]),
+        (_CALL_APP, ["audit", "-r", "rules.yaml", "tiny.csv", "--format", "json", "-o", "r.json"]),
+    ],
+    ids=["import veracity", "import veracity.cli", "--version", "--help", "audit", "audit json"],
+)
+def test_a_run_does_not_import_what_it_does_not_use(setup: str, args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "tiny.csv").write_text("id,email\n1,a@example.org\n2,\n", encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(
+        "version: 1\nrules:\n  - {id: filled, check: not_null, field: email}\n", encoding="utf-8"
+    )
+    loaded = _modules_after(setup, args, tmp_path)
+    assert sorted(loaded & set(NOT_NEEDED)) == []
+    if args[:1] == ["audit"]:
+        assert (tmp_path / args[args.index("-o") + 1]).is_file()  # the run did happen
+
+
+def test_import_veracity_alone_loads_neither_polars_nor_the_engine(tmp_path: Path) -> None:
+    loaded = _modules_after("import veracity\nassert veracity.__version__", [], tmp_path)
+    assert sorted(loaded & {"polars", "numpy", "pydantic", "veracity._api", "veracity.engine"}) == []
+
+
+def test_the_public_api_is_the_same_when_imported_on_first_use() -> None:
+    import veracity
+
+    assert veracity.__all__ == ["AuditResult", "__version__", "audit", "load_data", "load_rules"]
+    assert set(veracity.__all__) <= set(dir(veracity))
+    from veracity._api import audit, load_data, load_rules
+    from veracity.results import AuditResult
+
+    assert (veracity.audit, veracity.load_data, veracity.load_rules, veracity.AuditResult) == (
+        audit,
+        load_data,
+        load_rules,
+        AuditResult,
+    )
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        veracity.nope  # noqa: B018
