@@ -2,13 +2,16 @@
 
 Usage::
 
-    python benchmarks/startup.py [--runs 7] [--src DIR]
+    python benchmarks/startup.py [--runs 7] [--src DIR] [--baseline DIR]
 
 Runs, interleaved in fresh processes, ``python -c "import polars"`` (the floor of any
-polars-based tool), ``python -m veracity --help`` and ``python -m veracity audit`` of a
-two-record CSV with one e-mail rule, and prints the median wall time of each and its difference
-to the floor. ``--src`` runs veracity from that source tree (PYTHONPATH) instead of the
-installed one. ``python -X importtime -m veracity --help`` shows where the rest goes.
+polars-based tool), ``python -m veracity --version``, ``--help`` and ``audit`` of a two-record
+CSV with one e-mail rule, and prints the median wall time of each and its difference to the
+floor. ``--src`` runs veracity from that source tree (PYTHONPATH) instead of the installed one;
+``--baseline`` adds the same three commands run from another source tree (an earlier commit:
+``git archive COMMIT src | tar -x -C /tmp/before``, then ``--baseline /tmp/before/src``), in the
+same interleaved rounds, so a before/after comparison sees the same load on a noisy machine.
+``python -X importtime -m veracity --help`` shows where the rest goes.
 """
 
 from __future__ import annotations
@@ -36,11 +39,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--src", type=Path, help="veracity source tree to run (the directory holding veracity/)"
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="a second source tree to run the same commands from, for comparison"
+    )
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args(argv)
     env = dict(os.environ)
     if args.src is not None:
         env["PYTHONPATH"] = str(args.src.resolve())
+    trees = {"": env}
+    if args.baseline is not None:
+        trees[" (baseline)"] = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
     with tempfile.TemporaryDirectory() as tmp:
         data, rules = Path(tmp) / "tiny.csv", Path(tmp) / "tiny.yaml"
         data.write_text("id,email\n1,a@example.org\n2,b@example\n", encoding="utf-8")
@@ -54,17 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "-o",
             str(Path(tmp) / "r.txt"),
         ]
-        commands = {
-            "import polars": [args.python, "-c", "import polars"],
-            "veracity --help": [args.python, "-m", "veracity", "--help"],
-            "veracity audit (tiny file)": [args.python, "-m", "veracity", *audit, str(data)],
-        }
-        for command in commands.values():  # bytecode caches
-            _wall(command, env)
+        veracity = [args.python, "-m", "veracity"]
+        commands = {"import polars": ([args.python, "-c", "import polars"], env)}
+        for suffix, tree in trees.items():
+            commands[f"veracity --version{suffix}"] = ([*veracity, "--version"], tree)
+            commands[f"veracity --help{suffix}"] = ([*veracity, "--help"], tree)
+            commands[f"veracity audit (tiny file){suffix}"] = ([*veracity, *audit, str(data)], tree)
+        for command, command_env in commands.values():  # bytecode caches
+            _wall(command, command_env)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
-            for name, command in commands.items():
-                times[name].append(_wall(command, env))
+            for name, (command, command_env) in commands.items():
+                times[name].append(_wall(command, command_env))
     floor = statistics.median(times["import polars"])
     print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.runs} interleaved runs")
     print("| command | median wall | minus `import polars` |")
