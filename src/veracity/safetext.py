@@ -21,8 +21,10 @@ This module imports nothing of the project, so every layer can use it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:  # the CLI's error path imports this module; polars only for expressions
+    import polars as pl
 
 __all__ = [
     "INVISIBLE_CODEPOINTS",
@@ -110,6 +112,8 @@ def neutralise_formula(cell: str) -> str:
 
 def neutralise_formula_expr(cell: pl.Expr) -> pl.Expr:
     """:func:`neutralise_formula` as a polars expression on a String column."""
+    import polars as pl
+
     return pl.when(cell.str.contains(_FORMULA_START)).then(pl.lit("'") + cell).otherwise(cell)
 
 
