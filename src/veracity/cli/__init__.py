@@ -4,25 +4,82 @@ from __future__ import annotations
 
 import atexit
 import errno
+import importlib
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from veracity import __version__
-from veracity.cli import rules
 from veracity.cli._common import EXIT_ERROR, Interrupted, end_interrupted, err_console
-from veracity.cli.audit import audit_command
-from veracity.cli.fix import fix_command
-from veracity.cli.profile import profile_command
-from veracity.cli.suggest import suggest_command
-from veracity.cli.trend import trend_command
+
+#: The commands, in the order help lists them: name -> (module, its command function or Typer
+#: app). A command's module is imported when the command is looked up, so ``veracity audit``
+#: does not import what profiling, trends or suggestions need, and ``--version`` none of it.
+COMMANDS: Mapping[str, tuple[str, str]] = {
+    "audit": ("veracity.cli.audit", "audit_command"),
+    "trend": ("veracity.cli.trend", "trend_command"),
+    "profile": ("veracity.cli.profile", "profile_command"),
+    "suggest": ("veracity.cli.suggest", "suggest_command"),
+    "fix": ("veracity.cli.fix", "fix_command"),
+    "rules": ("veracity.cli.rules", "app"),
+}
+
+
+def _build(name: str) -> Any:
+    """The click command ``name`` from its module, as ``app.command`` / ``app.add_typer`` make it."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+        command.name = name
+        return command
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root's commands by name; each is built on first look-up. Listing the names (help's
+    "did you mean", the parser) imports nothing; ``--help`` builds them all to show their help."""
+
+    def __init__(self, built: Mapping[str, Any]) -> None:
+        self._built = dict(built)
+        self._pending = [name for name in COMMANDS if name not in self._built]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._pending:
+                raise KeyError(name)
+            self._built[name] = _build(name)
+            self._pending.remove(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        if name in self._pending:
+            self._pending.remove(name)
+
+    def __delitem__(self, name: str) -> None:
+        if name in self._pending:
+            self._pending.remove(name)
+        else:
+            del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from [name for name in COMMANDS if name in self._built or name in self._pending]
+        yield from [name for name in self._built if name not in COMMANDS]
+
+    def __len__(self) -> int:
+        return len(self._built) + len(self._pending)
+
 
 #: 128 + SIGPIPE: what a shell reports for a writer whose reader has gone (``| head -1``).
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
@@ -31,6 +88,13 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 class _Group(TyperGroup):
     """The root command: a usage error is one ``Error:`` line pointing at the command's help;
     a reader that goes away (``| head -1``) ends the run quietly, as it ends any Unix filter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: building every command is for help
 
     def main(
         self,
@@ -120,12 +184,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-app.command("audit")(audit_command)
-app.add_typer(rules.app, name="rules")
-app.command("trend")(trend_command)
-app.command("profile")(profile_command)
-app.command("suggest")(suggest_command)
-app.command("fix")(fix_command)
 
 
 def _version(value: bool) -> None:
