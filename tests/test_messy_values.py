@@ -46,6 +46,7 @@ EXTRA_RULES: dict[str, dict[str, Any]] = {
     },
     "retention": {"id": "kept", "check": "retention", "field": "last_updated", "days": 1095},
     "minimisation": {"id": "minimal", "check": "minimisation"},
+    "freshness": {"id": "recent", "check": "freshness", "field": "last_updated", "days": 30},
 }
 
 
