@@ -47,6 +47,14 @@ EXTRA_RULES: dict[str, dict[str, Any]] = {
     "retention": {"id": "kept", "check": "retention", "field": "last_updated", "days": 1095},
     "minimisation": {"id": "minimal", "check": "minimisation"},
     "freshness": {"id": "recent", "check": "freshness", "field": "last_updated", "days": 30},
+    "agree_across_sources": {
+        "id": "agreeing",
+        "check": "agree_across_sources",
+        "key": "customer_id",
+        "fields": ["email", "phone", "country"],
+        "normalise": {"email": "email", "phone": "phone"},
+        "default_region": "DE",
+    },
 }
 
 
