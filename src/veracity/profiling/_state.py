@@ -60,6 +60,8 @@ MULTILINGUAL_BOOLEANS = BooleanSpellings(
 VALIDITY = ("email", "phone", "country", "postal_code", "iso_date", "yes_no")
 
 _N = "n"
+_IS_PHONE = "__is_phone"
+_IS_POSTAL = "__is_postal"
 _VALUE = "value"
 _LEADING_ZERO = r"^[+-]?0[0-9]"
 #: The values the phone check is asked about: digits and the separators people write numbers
@@ -288,8 +290,13 @@ def measure(data: LoadedData, plan: Plan) -> TableState:
         sources = frame.group_by(SOURCE_COL).len()
         state.rows_by_source = {int(s): int(n) for s, n in sources.iter_rows()}
         fields = [name for name in plan.fields if name in frame.columns]
-        record_hash = pl.struct(fields).hash(seed=0) if fields else pl.lit(0, dtype=pl.UInt64)
-        state.records = frame.select(record_hash.alias("hash"), pl.col(SOURCE_COL)).unique()
+        # The row hash of the fields is a third of the cost of hashing them as a struct.
+        record_hash = (
+            frame.select(fields).hash_rows(seed=0)
+            if fields
+            else pl.Series("hash", [0] * frame.height, dtype=pl.UInt64)
+        )
+        state.records = pl.DataFrame({"hash": record_hash, SOURCE_COL: frame.get_column(SOURCE_COL)}).unique()
     country = plan.country_field if plan.country_field in frame.columns else None
     # Values present per field and country, in one pass: whether the postal code check
     # evaluates a record depends on its country only.
@@ -379,8 +386,9 @@ def _measure_field(
     # A date is not taken for a phone number (``2024-03-01`` is a valid one in some regions);
     # only values of a date's shape are parsed.
     is_date = pl.any_horizontal([parse_date(value, fmt).is_not_null() for fmt in DATE_FORMATS])
-    phones = counts.filter(
-        value.str.contains(_PHONE_CANDIDATE) & (value.str.count_matches(r"[0-9]") >= _PHONE_DIGITS)
+    # Two filters: digits are counted only in the values of a phone number's characters.
+    phones = counts.filter(value.str.contains(_PHONE_CANDIDATE)).filter(
+        value.str.count_matches(r"[0-9]") >= _PHONE_DIGITS
     )
     look_like_dates = phones.filter(value.str.contains(_DATE_SHAPE)).filter(is_date).get_column(name)
     if look_like_dates.len():
@@ -390,20 +398,35 @@ def _measure_field(
         return state
     # Only values some country's format accepts are judged, with each record's country.
     postal = counts.filter(value.str.contains(_POSTAL_ANY))
-    wanted = pl.concat([phones.get_column(name), postal.get_column(name)]).unique()
+    # The distinct values to judge, flagged (phone, postal code), joined to the records once:
+    # phones and postal codes are each distinct already, so no further unique nor is_in.
+    flagged = (
+        pl.concat(
+            [
+                phones.select(name, pl.lit(True).alias(_IS_PHONE), pl.lit(False).alias(_IS_POSTAL)),
+                postal.select(name, pl.lit(False).alias(_IS_PHONE), pl.lit(True).alias(_IS_POSTAL)),
+            ]
+        )
+        .group_by(name)
+        .agg(pl.col(_IS_PHONE).any(), pl.col(_IS_POSTAL).any())
+        if phones.height and postal.height
+        else phones.select(name, pl.lit(True).alias(_IS_PHONE), pl.lit(False).alias(_IS_POSTAL))
+        if phones.height
+        else postal.select(name, pl.lit(False).alias(_IS_PHONE), pl.lit(True).alias(_IS_POSTAL))
+    )
     pairs = (
         frame.lazy()
         .select(name, country)
-        .filter(value.is_in(wanted.implode()))
+        .join(flagged.lazy(), on=name, how="inner")
         .group_by(name, country)
-        .agg(pl.len().cast(pl.Int64).alias(_N))
+        .agg(pl.len().cast(pl.Int64).alias(_N), pl.col(_IS_PHONE).first(), pl.col(_IS_POSTAL).first())
         .collect()
-        if wanted.len()
-        else pl.DataFrame(schema={name: pl.String, country: pl.String, _N: pl.Int64})
     )
-    is_phone = value.is_in(phones.get_column(name).implode())
     state.validity["phone"] = _judged(
-        "phone", {"field": name, "region_field": country}, pairs.filter(is_phone), filled
+        "phone",
+        {"field": name, "region_field": country},
+        pairs.filter(pl.col(_IS_PHONE)).select(name, country, _N),
+        filled,
     )
     params = {"field": name, "country_field": country}
     # Whether the check evaluates a record depends on its country only: judged once per country.
@@ -411,9 +434,8 @@ def _measure_field(
     by_country = present_by_country.select(
         pl.col(country), pl.col(name).alias(_N), pl.lit("0").alias(name)
     ).filter(pl.col(_N) > 0)
-    is_postal = value.is_in(postal.get_column(name).implode())
     state.validity["postal_code"] = (
-        _judged("postal_code", params, pairs.filter(is_postal), None)[0],
+        _judged("postal_code", params, pairs.filter(pl.col(_IS_POSTAL)).select(name, country, _N), None)[0],
         _judged("postal_code", params, by_country, None)[1],
     )
     return state
