@@ -74,22 +74,28 @@ _PHONE_CANDIDATE = r"^\s*\+?[0-9\s().\-/]*$"
 _PHONE_DIGITS = 6
 #: Every value any of :data:`DATE_FORMATS` reads starts like this.
 _DATE_SHAPE = r"^(?:[0-9]{8}|[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4})"
-#: Longer values are no yes/no spelling (the longest is nine letters; spaces around are trimmed).
-_YES_NO_WIDTH = 32
+#: Longer values, once trimmed, are no yes/no spelling in any language (``verdadero``, nine
+#: letters). Lower-casing never shortens a value, so the trimmed length decides exactly.
+_YES_NO_WIDTH = max(
+    len(spelling)
+    for spellings in (BooleanSpellings(), MULTILINGUAL_BOOLEANS)
+    for spelling in (*spellings.true, *spellings.false)
+)
 #: A value some country's postal code format accepts: only those can pass the postal code check.
 _POSTAL_ANY = "^(?:" + "|".join(POSTAL_PATTERNS.values()) + ")$"
 
 
-def _shapes(counts: pl.DataFrame, name: str) -> pl.DataFrame:
+def _shapes(counts: pl.DataFrame, name: str) -> pl.LazyFrame:
     """Shape counts of the weighted distinct values. ASCII values (nearly all, in most
-    exports) take ASCII character classes, which are twice as fast as Unicode's."""
+    exports: as many bytes as characters) take ASCII character classes, which are twice as
+    fast as Unicode's."""
     value = pl.col(name)
-    ascii_only = value.str.contains(r"^[\x00-\x7f]*$")
+    ascii_only = value.str.len_bytes() == value.str.len_chars()
     parts = [
         counts.lazy().filter(ascii_only).select(_ascii_shape(value).alias("shape"), pl.col(_N)),
         counts.lazy().filter(~ascii_only).select(shape_expr(value).alias("shape"), pl.col(_N)),
     ]
-    return pl.concat(parts).group_by("shape").agg(pl.col(_N).sum()).collect()
+    return pl.concat(parts).group_by("shape").agg(pl.col(_N).sum())
 
 
 def _cut(shape: pl.Expr) -> pl.Expr:
@@ -350,7 +356,7 @@ def _measure_field(
     ]
     # Dates and yes/no spellings are parsed only where they can be: a field of a million
     # distinct names or identifiers holds none, and six date formats cost as much as the rest.
-    short = counts.lazy().filter(value.str.len_chars() <= _YES_NO_WIDTH)
+    short = counts.lazy().filter(value.str.strip_chars().str.len_chars() <= _YES_NO_WIDTH)
     yes_no = short.select(
         weight.filter(parse_yes_no(value, BooleanSpellings()).is_not_null()).sum().alias("yes_no"),
         weight.filter(parse_yes_no(value, MULTILINGUAL_BOOLEANS).is_not_null()).sum().alias("yes_no_any"),
@@ -364,7 +370,9 @@ def _measure_field(
             parsed.max().alias(f"date{index}_max"),
         ]
     dated = counts.lazy().filter(value.str.contains(_DATE_SHAPE)).select(date_exprs)
-    base, answers, dates = pl.collect_all([counts.lazy().select(exprs), yes_no, dated])
+    base, answers, dates, shapes = pl.collect_all(
+        [counts.lazy().select(exprs), yes_no, dated, _shapes(counts, name)]
+    )
     row = base.row(0, named=True) | answers.row(0, named=True) | dates.row(0, named=True)
     state.min_length, state.max_length = row["min_length"], row["max_length"]
     state.types = {k: int(row[k] or 0) for k in ("integer", "decimal", "leading_zero")}
@@ -374,7 +382,7 @@ def _measure_field(
         if got:
             state.dates[fmt or ""] = Extremes(got, row[f"date{index}_min"], row[f"date{index}_max"])
     state.yes_no_any = int(row["yes_no_any"] or 0)
-    state.shapes = _counted(_shapes(counts, name), "shape", TOP_KEEP)
+    state.shapes = _counted(shapes, "shape", TOP_KEEP)
     state.validity = {
         "iso_date": (state.dates.get("", Extremes()).count, filled),
         "yes_no": (int(row["yes_no"] or 0), filled),
