@@ -244,3 +244,27 @@ def test_the_ascii_shapes_are_the_unicode_ones(values: list[str]) -> None:
     fast = frame.select(_ascii_shape(pl.col("v"))).to_series()
     general = frame.select(shape_expr(pl.col("v"))).to_series()
     assert fast.to_list() == general.to_list()
+
+
+@pytest.mark.parametrize(
+    ("value", "counted"),
+    [
+        ("verdadero", True),  # the longest spelling
+        ("   VERDADERO   ", True),  # trimmed and lower-cased before it is looked up
+        (" Sí ", True),
+        ("\tja\t", True),
+        ("verdaderos", False),  # one letter longer than any spelling
+        ("maybe", False),
+    ],
+)
+def test_yes_no_spellings_are_counted_whatever_the_padding(tmp_path: Path, value: str, counted: bool) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text(f'answer\n"{value}"\n"{value}"\n', encoding="utf-8")
+    assert profile_sources([path]).field("answer").yes_no_any == (2 if counted else 0)
+
+
+def test_ascii_and_other_values_of_one_field_share_their_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "cities.csv"
+    path.write_text("city\nBerlin\nMünchen\nKöln\nBonn\nKÖLN\n", encoding="utf-8")
+    shapes = profile_sources([path], reveal_values=True).field("city").shapes
+    assert sorted((s.value, s.count) for s in shapes) == [("A", 1), ("Aa", 4)]
