@@ -71,16 +71,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("veracity.errors",),
 )
 
-#: Parts that may be absent from the tree (on their way out, or in).
-OPTIONAL_PARTS = frozenset(
-    {
-        "veracity.chunked",
-        "veracity.runners",
-        "veracity.rulegen",
-        "veracity.profiling",
-        "veracity.corrections",
-    }
-)
+#: Parts that may be absent from the tree (on their way out).
+OPTIONAL_PARTS = frozenset({"veracity.chunked"})
 
 
 @dataclass(frozen=True)
