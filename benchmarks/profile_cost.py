@@ -21,11 +21,13 @@ the same round (the machine is shared and noisy: compare ratios, not seconds acr
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from rounds import print_table, time_rounds
 
 REPO = Path(__file__).resolve().parent.parent
 VERACITY = str(Path(sys.executable).with_name("veracity"))
@@ -46,49 +48,17 @@ def _commands(data: Path, out: Path, chunk_rows: int) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def _run(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (bytes) of one fresh process."""
-    started = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.execv(command[0], command)
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss * 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--chunk-rows", type=int, default=250_000)
     args = parser.parse_args()
-    best: dict[str, tuple[float, int]] = {}
-    ratios: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         commands = _commands(args.data.resolve(), Path(tmp), args.chunk_rows)
-        for _ in range(args.runs):
-            round_times: dict[str, float] = {}
-            for name, command in commands.items():
-                seconds, peak = _run(command)
-                round_times[name] = seconds
-                previous = best.get(name)
-                best[name] = (
-                    min(seconds, previous[0]) if previous else seconds,
-                    max(peak, previous[1] if previous else 0),
-                )
-                print(f"{name}: {seconds:.1f} s, {peak / 2**30:.2f} GiB", file=sys.stderr)
-            for name, seconds in round_times.items():
-                ratios.setdefault(name, []).append(seconds / round_times["audit"])
+        best, ratios = time_rounds(commands, args.runs, baseline=lambda _: "audit")
     print(f"`{args.data.name}`, {args.runs} run(s), chunks of {args.chunk_rows:,} records\n")
-    print("| run | wall s (best) | peak memory | time / audit (same round, best) |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, (seconds, peak) in best.items():
-        print(f"| {name} | {seconds:.1f} | {peak / 2**30:.2f} GiB | {min(ratios[name]):.2f} |")
+    print_table(best, ratios, "time / audit (same round, best)")
 
 
 if __name__ == "__main__":
