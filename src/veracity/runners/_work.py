@@ -114,6 +114,12 @@ def _frame(batches: Iterable[pa.RecordBatch]) -> pl.DataFrame | None:
     return frame if frame.height else None
 
 
+def _normalised(batches: Iterable[pa.RecordBatch], job: AuditJob) -> pl.DataFrame | None:
+    """A partition's records with the rule file's field types and missing-value markers applied."""
+    frame = _frame(batches)
+    return None if frame is None else normalise(frame, job.fields, job.null_markers)
+
+
 def _loaded(frame: pl.DataFrame, job: AuditJob) -> LoadedData:
     """A partition as the engine reads it: sorted by audit-wide row id, ROW_ID its position."""
     ordered = frame.sort(ROW)
@@ -129,10 +135,9 @@ def _loaded(frame: pl.DataFrame, job: AuditJob) -> LoadedData:
 def key_texts(batches: Iterable[pa.RecordBatch], job: AuditJob, slot: int) -> Iterator[pa.RecordBatch]:
     """Each record's key as text (a shuffle groups by it): only complete keys, as
     :class:`veracity.engine._keys.KeyIndex` indexes them."""
-    frame = _frame(batches)
+    frame = _normalised(batches, job)
     if frame is None:
         return
-    frame = normalise(frame, job.fields, job.null_markers)
     key = job.key_exprs[slot]
     names = list(dict.fromkeys(key.meta.root_names()))
     complete = pl.all_horizontal([pl.col(name).is_not_null() for name in names])
@@ -147,10 +152,9 @@ def table_records(
     batches: Iterable[pa.RecordBatch], job: AuditJob, columns: Sequence[str]
 ) -> Iterator[pa.RecordBatch]:
     """The fields table checks read, normalised, with provenance (gathered on the driver)."""
-    frame = _frame(batches)
+    frame = _normalised(batches, job)
     if frame is None:
         return
-    frame = normalise(frame, job.fields, job.null_markers)
     yield from frame.select(*columns, ROW, SOURCE, LINE).to_arrow().to_batches()
 
 
@@ -158,10 +162,9 @@ def type_counts(
     batches: Iterable[pa.RecordBatch], job: AuditJob, counted: Sequence[str]
 ) -> Iterator[pa.RecordBatch]:
     """SQL field types' counts of a partition (they add up over partitions)."""
-    frame = _frame(batches)
+    frame = _normalised(batches, job)
     if frame is None:
         return
-    frame = normalise(frame, job.fields, job.null_markers)
     counts = TypeCounts(list(counted), job.plan.booleans)
     counts.add(frame)
     yield pa.RecordBatch.from_pydict({PAYLOAD: [pickle.dumps(counts.counts)]})
