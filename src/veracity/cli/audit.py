@@ -211,12 +211,13 @@ def audit_command(
             StageProgress(err_console, enabled=progress) as stage,
             all_or_nothing({o.path: o.option for o in outputs}),
         ):
-            if chosen_runner != "local":
-                if chunk_rows is not None:
-                    raise UsageError(
-                        f"--chunk-rows is for the local runner; runner '{chosen_runner}' partitions by itself"
-                    )
-                # The findings are written by the runner (on Spark: a Parquet dataset).
+            if chosen_runner != "local" and chunk_rows is not None:
+                raise UsageError(
+                    f"--chunk-rows is for the local runner; runner '{chosen_runner}' partitions by itself"
+                )
+            if chunk_rows is None:
+                # Another runner writes the findings itself (on Spark: a Parquet dataset); the
+                # local runner's are written below, with the reports.
                 result = run_audit(
                     paths or None,
                     rule_set,
@@ -229,19 +230,7 @@ def audit_command(
                     worklist=worklist is not None,
                     runner=chosen_runner,
                     spark_master=spark_master,
-                    findings_path=findings,
-                )
-            elif chunk_rows is None:
-                result = run_audit(
-                    paths or None,
-                    rule_set,
-                    as_of=audit_date,
-                    fail_under=fail_under,
-                    read=read,
-                    progress=stage,
-                    segments=by,
-                    reveal_values=reveal_values,
-                    worklist=worklist is not None,
+                    findings_path=findings if chosen_runner != "local" else None,
                 )
             else:
                 from veracity.chunked import audit_chunked
