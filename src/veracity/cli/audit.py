@@ -192,6 +192,11 @@ def audit_command(
         audit_date = parse_as_of(as_of)
         rule_set = load_rule_file(rules, settings_from(set_values or [], os.environ))
         chosen_runner = get_runner(runner or rule_set.model.runner or "local").name
+        if spark_master is not None and chosen_runner != "spark":
+            raise UsageError(
+                f"--spark-master is for the spark runner, but this audit runs on '{chosen_runner}'; "
+                "add --runner spark (or runner: spark in the rule file), or drop --spark-master"
+            )
         outputs = [
             Output(option, path)
             for option, path in (
