@@ -7,6 +7,8 @@ stacks the sources and adds provenance: a global row id, the source index, and t
 (CSV/TSV), sheet row (Excel), record number (Parquet, JSON, NDJSON) or row ordinal (a database
 table, whose records are named by their key) of every row.
 
+:func:`read_bytes` reads a file from bytes fetched elsewhere (a Spark task's), as a file on disk.
+
 :func:`open_sources` prepares the same sources to be read a :class:`Chunk` of records at a time
 in bounded memory (:class:`ChunkedSources`), with the same rules and provenance.
 
@@ -17,6 +19,7 @@ Each kind of source is one module in ``veracity.sources.kinds``, registered in
 from __future__ import annotations
 
 from veracity.sources._chunks import Chunk, ChunkedSources, open_sources
+from veracity.sources._fetched import FetchedFile, read_bytes
 from veracity.sources._load import load_sources
 from veracity.sources.base import (
     LINE_COL,
@@ -52,6 +55,7 @@ __all__ = [
     "Chunk",
     "ChunkedSources",
     "ColumnOrigin",
+    "FetchedFile",
     "LoadedData",
     "OpenContext",
     "Opened",
@@ -61,6 +65,7 @@ __all__ = [
     "SourceSpec",
     "load_sources",
     "open_sources",
+    "read_bytes",
     "register",
     "source_kinds",
 ]

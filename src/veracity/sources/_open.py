@@ -86,8 +86,11 @@ def open_source(
     spec: SourceSpec,
     context: OpenContext,
     markers: tuple[str, ...],
+    opened: Opened | None = None,
 ) -> OpenSource:
-    opened = open_spec(spec, context)
+    """A spec opened (or described from ``opened``, its bytes read by someone else) with its
+    fields and lineage."""
+    opened = open_spec(spec, context) if opened is None else opened
     reader = opened.reader
     used_markers = tuple(dict.fromkeys((*markers, *spec.read.null_markers)))
     fields = _fields(reader.names, spec.columns, opened.display)
