@@ -20,8 +20,17 @@ Normalise = Literal["exact", "text", "casefold", "email", "phone"]
 
 class AgreeParams(CheckParams):
     field_params: ClassVar[tuple[str, ...]] = ("fields", "key")
+    cluster_params: ClassVar[tuple[str, ...]] = ("clusters",)
 
-    key: str = Field(description="Field that names the customer in every source (e.g. customer_id).")
+    key: str | None = Field(
+        None, description="Field that names the customer in every source (e.g. customer_id); or clusters."
+    )
+    clusters: str | None = Field(
+        None,
+        description=(
+            "Id of a duplicates rule: records it clusters as one customer are compared (instead of key)."
+        ),
+    )
     fields: list[str] = Field(min_length=1, description="Fields every source must agree on.")
     normalise: dict[str, Normalise] = Field(
         default_factory=dict,
@@ -44,9 +53,20 @@ class AgreeParams(CheckParams):
         unknown = sorted(set(self.normalise) - set(self.fields))
         if unknown:
             raise ValueError(f"normalise names {unknown[0]!r}, which is not in fields; list it in fields")
-        if self.key in self.fields:
+        if (self.key is None) == (self.clusters is None):
+            raise ValueError(
+                "give either key (a field naming the customer in every source) or clusters "
+                "(the id of a duplicates rule), not both"
+                if self.key is not None
+                else "give key (a field naming the customer in every source) or clusters (the id of a duplicates rule)"
+            )
+        if self.key is not None and self.key in self.fields:
             raise ValueError(f"the key {self.key!r} cannot be one of the fields compared")
         return self
+
+    def same_customer(self) -> str:
+        """What the records compared share, as messages say it."""
+        return f"the same {self.key}" if self.key is not None else f"one customer by rule {self.clusters}"
 
 
 def _normalised(column: pl.Series, how: Normalise, region: str | None) -> pl.Series:
@@ -78,16 +98,21 @@ def agree_across_sources(params: AgreeParams, ctx: CheckContext) -> TableOutcome
     """Records of the same customer in different sources agree on the listed fields.
 
     What it checks
-    Records sharing the ``key`` value but coming from different sources (a CRM export and a
-    shop's, say) must hold the same value in each of ``fields``, compared after
+    Records of the same customer coming from different sources (a CRM export and a shop's,
+    say) must hold the same value in each of ``fields``, compared after
     normalisation (``normalise``, per field: ``text`` trims and collapses spaces, the default;
     ``casefold`` and ``email`` also ignore case; ``phone`` compares numbers in E.164, read
     with ``default_region`` when they have no ``+``; ``exact`` compares as stored). A record
-    fails when another source has a different value of one of the fields for its key; its
-    finding names the fields and the other sources. A missing value disagrees with nothing.
-    Records whose key is missing, or appears in one source only, are not evaluated. Records
-    of one source are never compared with each other (``unique`` and ``duplicates`` judge
-    those). The comparison reads the whole data at once, so it is exact in chunks too.
+    fails when another source has a different value of one of the fields for the same
+    customer; its finding names the fields and the other sources. A missing value disagrees
+    with nothing. The same customer is either the records sharing the value of ``key`` (a
+    field every source has), or, with ``clusters: <rule id>`` instead of ``key``, the records a
+    ``duplicates`` rule of the rule file puts in one cluster (the same person under different
+    ids in two systems, e.g. ``clusters: same-person`` in place of ``key: customer_id``); the
+    audit runs that rule first. Records whose key is missing or that
+    are in no cluster, and customers found in one source only, are not evaluated. Records of
+    one source are never compared with each other (``unique`` and ``duplicates`` judge those).
+    The comparison reads the whole data at once, so it is exact in chunks too.
 
     Why it matters
     A customer whose address differs between the CRM and the shop gets two letters, one of
@@ -104,7 +129,7 @@ def agree_across_sources(params: AgreeParams, ctx: CheckContext) -> TableOutcome
     """
     frame = ctx.data.frame
     scope = ctx.scope if ctx.scope is not None else pl.repeat(True, frame.height, eager=True)
-    key = frame.get_column(params.key)
+    key = frame.get_column(params.key) if params.key is not None else ctx.clusters[str(params.clusters)]
     sources = frame.get_column(SOURCE_COL)
     records = pl.DataFrame({"key": key, "source": sources, "scope": scope.fill_null(False)}).with_row_index(
         "pos"
@@ -170,13 +195,13 @@ def _messages(
         pl.when(pl.col("fields") != "")
         .then(
             pl.format(
-                "{} {} with {} for the same {}",
+                "{} {} with {} for {}",
                 "fields",
                 pl.when(pl.col("fields").str.contains(", "))
                 .then(pl.lit("disagree"))
                 .otherwise(pl.lit("disagrees")),
                 pl.col("sources").list.eval(names).list.join(", "),
-                pl.lit(params.key),
+                pl.lit(params.same_customer()),
             )
         )
         .otherwise(None)

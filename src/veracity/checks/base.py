@@ -25,7 +25,11 @@ data split into partitions (chunks) without knowing any check by name:
   computed for the records in ``ctx.scope`` (``when:`` holds and the fields are present), plus
   optional per-record messages and cluster ids and a details object for the reports. The
   engine runs it once, on the records it reads (:meth:`CheckParams.read_fields`) gathered
-  from every partition.
+  from every partition. A table check may read another table rule's clusters (its
+  ``cluster_ids``): it names that rule in a parameter listed in ``cluster_params``, and the
+  engine runs that rule first and hands its cluster ids in ``ctx.clusters`` (a rule named
+  that does not exist, yields no clusters, or reads the clusters of the first is a rule-file
+  error found at load time).
 - ``"dataset"``: the sources' schema (``required_columns``). It returns a
   :class:`DatasetOutcome`: it judges the sources, not the records. A dataset check that also
   judges the values declares a ``scan=``: counts over a partition's records (a
@@ -85,6 +89,13 @@ class CheckParams(BaseModel):
     #: Parameter names that hold a SQL expression. Checks with one are evaluated over typed
     #: columns (dates as dates, numbers as numbers), like ``when:`` conditions.
     sql_params: ClassVar[tuple[str, ...]] = ()
+    #: Parameter names that hold the id of another rule whose clusters (its table outcome's
+    #: ``cluster_ids``) a table check reads, handed in as ``CheckContext.clusters``.
+    cluster_params: ClassVar[tuple[str, ...]] = ()
+
+    def cluster_rules(self) -> list[str]:
+        """Ids of the rules whose clusters this rule reads (``cluster_params``' values)."""
+        return [value for param in self.cluster_params if isinstance(value := getattr(self, param), str)]
 
     def referenced_fields(self) -> list[str]:
         """Fields this rule reads, primary field first (that one's value goes into findings)."""
@@ -220,6 +231,9 @@ class CheckContext:
     scope: pl.Series | None = None
     #: For dataset checks with a ``scan=``: its counts over every record of the data.
     scanned: ScanCounts | None = None
+    #: For table checks with ``cluster_params``: per rule id named there, that rule's cluster
+    #: id per record (aligned with the frame's rows; null where the record is in no cluster).
+    clusters: Mapping[str, pl.Series] = field(default_factory=dict)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     #: One lock per memo key, so that checks built on several threads (the engine does) work
     #: out each shared value once, and different values at the same time.
@@ -363,6 +377,9 @@ class CheckType(Generic[P]):
     #: the verdicts, and added up over partitions: the rule state's ``tallies``. E.g. in which
     #: horizon a record passing today will be too old.
     tally: Callable[[P, CheckContext], pl.Expr] | None = None
+    #: For table checks: whether its outcome has cluster ids other rules may read
+    #: (``CheckParams.cluster_params``).
+    clusters: bool = False
     #: The docstring's first line, for listings.
     summary: str = ""
 
@@ -400,6 +417,7 @@ def register(
     explain: Callable[[P, CheckContext], pl.Expr] | None = None,
     scan: Callable[[P, CheckContext], ScanCounts] | None = None,
     tally: Callable[[P, CheckContext], pl.Expr] | None = None,
+    clusters: bool = False,
 ) -> Callable[[Callable[[P, CheckContext], Any]], Callable[[P, CheckContext], Any]]:
     """Declare a check type. A second check with the same name fails at import; a check that
     reads a key must say which (``key=``)."""
@@ -409,6 +427,8 @@ def register(
         raise RuntimeError(f"check type {name!r}: scan= belongs to reads='dataset' checks")
     if tally is not None and reads != "record":
         raise RuntimeError(f"check type {name!r}: tally= belongs to reads='record' checks")
+    if (clusters or params.cluster_params) and reads != "table":
+        raise RuntimeError(f"check type {name!r}: clusters are made and read by reads='table' checks")
 
     def decorator(build: Callable[[P, CheckContext], Any]) -> Callable[[P, CheckContext], Any]:
         if name in REGISTRY:
@@ -428,6 +448,7 @@ def register(
             explain=explain,
             scan=scan,
             tally=tally,
+            clusters=clusters,
             summary=doc.strip().splitlines()[0] if doc.strip() else "",
         )
         return build

@@ -186,6 +186,8 @@ class DuplicatesParams(CheckParams):
     # A record missing one compared field is still compared on the others (that field's
     # comparison is simply uninformative); records missing all of them are skipped below.
     skips_missing=False,
+    # agree_across_sources can compare the records of a cluster (clusters: <this rule's id>).
+    clusters=True,
 )
 def duplicates(params: DuplicatesParams, ctx: CheckContext) -> TableOutcome:
     """No customer is in the data twice under different spellings.

@@ -236,6 +236,7 @@ def _rule_set(composition: Composition, file: str, *, rules_may_be_missing: bool
         if model is not None and not problems.found:
             # (Checked once the rules themselves are sound: a broken when: has no fields.)
             rules = _completed(rules, model.fields, problems)
+            _refuse_unknown_clusters(rules, problems)
     problems.raise_any()
     assert model is not None  # a model that failed validation left a problem
     positions = composition.positions
@@ -257,6 +258,46 @@ def _completed(rules: list[Rule], declared: Mapping[str, FieldConfig], problems:
             continue
         completed.append(rule if params is rule.params else dataclasses.replace(rule, params=params))
     return completed
+
+
+def _refuse_unknown_clusters(rules: list[Rule], problems: Problems) -> None:
+    """A rule that reads another rule's clusters must name a rule that makes clusters and does
+    not, in turn, read the first one's (the engine runs the named rule first)."""
+    by_id = {rule.id: rule for rule in rules}
+    makers = sorted(rule.id for rule in rules if rule.check.clusters)
+    for rule in rules:
+        for param in rule.params.cluster_params:
+            name = getattr(rule.params, param)
+            if not isinstance(name, str):
+                continue
+            target = by_id.get(name)
+            where = rule.key_locations.get(param, rule.location)
+            if target is None or not target.check.clusters:
+                what = "no rule has that id" if target is None else f"it is a {target.check.name} rule"
+                hint = (
+                    f"name one of: {', '.join(makers)}" if makers else "add a duplicates rule and name its id"
+                )
+                problems.add(
+                    f"rules[{rule.index}].{param}: '{name}' makes no clusters ({what}); {hint}", where
+                )
+            elif rule.id in _cluster_readers_of(target, by_id):
+                problems.add(
+                    f"rules[{rule.index}].{param}: '{name}' reads this rule's clusters in turn; "
+                    "one of the two must not read the other's",
+                    where,
+                )
+
+
+def _cluster_readers_of(rule: Rule, by_id: Mapping[str, Rule]) -> set[str]:
+    """Every rule whose clusters ``rule`` reads, directly or through others."""
+    seen: set[str] = set()
+    todo = list(rule.params.cluster_rules())
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in by_id:
+            seen.add(name)
+            todo.extend(by_id[name].params.cluster_rules())
+    return seen
 
 
 def _within_a_rule(loc: Path_) -> bool:

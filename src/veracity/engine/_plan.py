@@ -47,6 +47,7 @@ from veracity.checks.base import (
 from veracity.config.loader import Rule
 from veracity.engine._findings import FINDINGS_SCHEMA, Failed, dataset_findings, row_findings
 from veracity.engine._keys import key_frame
+from veracity.errors import RuleFileError
 from veracity.fieldtypes import FieldType
 from veracity.masking import rule_masks
 from veracity.results import RuleState
@@ -204,11 +205,14 @@ def run_rules(
 
     details: dict[str, Any] = {}
     finals: dict[str, TableOutcome] = {}
-    for rule in table_rules:
+    for rule in _cluster_order(table_rules):
         scope = outcomes.get_column(_scope(rule))
         table = supplied.get(rule.id)
         if table is None:
-            table = rule.check.build(rule.params, dataclasses.replace(ctx, scope=scope))
+            clusters = {
+                name: _clusters(rule, name, finals, supplied, data) for name in rule.params.cluster_rules()
+            }
+            table = rule.check.build(rule.params, dataclasses.replace(ctx, scope=scope, clusters=clusters))
         verdicts: pl.Expr = pl.when(scope).then(table.verdicts)
         if _bad(rule) in outcomes.columns:
             verdicts = pl.when(pl.col(_bad(rule))).then(pl.lit(False)).otherwise(verdicts)
@@ -308,6 +312,50 @@ def run_rules(
         details=details,
         tables=finals,
     )
+
+
+def _cluster_order(rules: Sequence[Rule]) -> list[Rule]:
+    """The table rules, each after the rules whose clusters it reads (in file order otherwise);
+    a cycle is a rule error (the loader refuses one first)."""
+    by_id = {rule.id: rule for rule in rules}
+    ordered: list[Rule] = []
+    state: dict[str, bool] = {}  # False: being placed, True: placed
+
+    def place(rule: Rule, path: tuple[str, ...]) -> None:
+        if state.get(rule.id) is True:
+            return
+        if rule.id in state:
+            cycle = " -> ".join([*path[path.index(rule.id) :], rule.id])
+            raise RuleFileError(f"rules read each other's clusters in a cycle ({cycle}); break the cycle")
+        state[rule.id] = False
+        for name in rule.params.cluster_rules():
+            if name in by_id:
+                place(by_id[name], (*path, rule.id))
+        state[rule.id] = True
+        ordered.append(rule)
+
+    for rule in rules:
+        place(rule, ())
+    return ordered
+
+
+def _clusters(
+    rule: Rule,
+    name: str,
+    finals: Mapping[str, TableOutcome],
+    supplied: Mapping[str, TableOutcome],
+    data: LoadedData,
+) -> pl.Series:
+    """The cluster ids of rule ``name`` that ``rule`` reads, aligned with ``data``'s rows."""
+    outcome = finals.get(name) or supplied.get(name)
+    if outcome is None:
+        raise RuleFileError(
+            f"rule '{rule.id}' reads the clusters of rule '{name}', which this audit does not run; "
+            f"add a duplicates rule with id '{name}'"
+        )
+    if outcome.cluster_ids is None:
+        return pl.repeat(None, data.frame.height, dtype=pl.Int64, eager=True)
+    return outcome.cluster_ids
 
 
 def _built(
