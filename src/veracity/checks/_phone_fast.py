@@ -298,25 +298,28 @@ def _stripped(plan: _Plan, source: str, target: str) -> _Steps:
 
 
 @cache
-def _known_codes() -> pl.Series:
-    return pl.Series([str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE], dtype=pl.String)
+def _known_codes() -> str:
+    """^(calling codes, shortest first): leftmost-first alternation takes the first one to
+    three digits that are a code, as _extract_country_code tries them (1, 2, then 3 digits)."""
+    codes = sorted(
+        (str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), key=lambda c: (len(c), c)
+    )
+    return _ascii("^(" + "|".join(codes) + ")")
 
 
 def _calling_code(digits: pl.Expr) -> pl.Expr:
-    """_extract_country_code: the first one to three digits that are a calling code, or ""."""
-    known = _known_codes().implode()
-    one, two, three = (digits.str.slice(0, size) for size in (1, 2, 3))
+    """_extract_country_code: the first one to three digits that are a calling code, or ""
+    (none starts with 0, which the library refuses first)."""
     return (
         pl.when(digits.str.starts_with("0"))
         .then(pl.lit(""))
-        .when(one.is_in(known))
-        .then(one)
-        .when(two.is_in(known))
-        .then(two)
-        .when(three.is_in(known))
-        .then(three)
-        .otherwise(pl.lit(""))
+        .otherwise(digits.str.extract(_known_codes(), 1).fill_null(""))
     )
+
+
+def _typed_key(nsn: pl.Expr) -> pl.Expr:
+    """ "<NSN length, two digits>:<NSN>", what a plan's ``typed`` regex reads."""
+    return pl.concat_str([nsn.str.len_chars().cast(pl.String).str.zfill(2), pl.lit(":"), nsn])
 
 
 @cache
@@ -326,8 +329,29 @@ def _valid_for(plan: _Plan, column: str) -> pl.Expr:
         return pl.lit(False)
     nsn = pl.col(column)
     length = nsn.str.len_chars()
-    key = pl.concat_str([length.cast(pl.String).str.zfill(2), pl.lit(":"), nsn])
-    return length.is_in(list(plan.lengths)) & nsn.str.contains(plan.general) & key.str.contains(plan.typed)
+    return (
+        length.is_in(list(plan.lengths))
+        & nsn.str.contains(plan.general)
+        & _typed_key(nsn).str.contains(plan.typed)
+    )
+
+
+@cache
+def _any_typed(code: int) -> str | None:
+    """One regex over "<length>:<NSN>" accepting what a type of any region of the calling code
+    ``code`` accepts (the union of their plans' ``typed``), or None when a region's plan is
+    unavailable (its numbers go to the library) or the union does not compile."""
+    branches = []
+    for region in _regions_of(code):
+        if _metadata(_key_of(region, code)) is None:
+            continue
+        plan = _plan(_key_of(region, code))
+        if plan is None:
+            return None
+        if plan.typed is not None:
+            branches.append(plan.typed.removeprefix("(?-u)"))
+    union = _ascii("(?:" + "|".join(branches) + ")") if branches else _ascii("^$.")
+    return union if _compiles(union) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,6 +462,15 @@ def _is_valid(frame: pl.DataFrame, code: int) -> pl.LazyFrame:
     # are tried in order on the rows no earlier region claimed.
     settled: list[pl.LazyFrame] = []
     remaining = frame
+    typed = _any_typed(code)
+    if typed is not None:
+        # Whichever region claims a number, it is valid only if valid for that region, which
+        # needs a type of that region to accept it: a number no type of any region accepts is
+        # invalid without trying the regions one by one (random digits mostly are).
+        known = _typed_key(pl.col("nsn")).str.contains(typed)
+        remaining = frame.with_columns(_known=known)
+        settled.append(remaining.lazy().filter(~pl.col("_known")).select("row", verdict=pl.lit(False)))
+        remaining = remaining.filter(pl.col("_known")).drop("_known")
     for region in regions:
         if _metadata(region) is None:
             continue
@@ -446,8 +479,13 @@ def _is_valid(frame: pl.DataFrame, code: int) -> pl.LazyFrame:
             settled.append(remaining.lazy().select("row", verdict=_UNDECIDED))
             return pl.concat(settled)
         valid = _valid_for(plan, "nsn")
-        claim = valid if plan.leading_digits is None else pl.col("nsn").str.contains(plan.leading_digits)
-        remaining = remaining.with_columns(_claim=claim, _valid=valid)
+        remaining = remaining.with_columns(_valid=valid)
+        claim = (
+            pl.col("_valid")
+            if plan.leading_digits is None
+            else pl.col("nsn").str.contains(plan.leading_digits)
+        )
+        remaining = remaining.with_columns(_claim=claim)
         settled.append(remaining.lazy().filter(pl.col("_claim")).select("row", verdict=pl.col("_valid")))
         remaining = remaining.filter(~pl.col("_claim")).drop("_claim", "_valid")
     # No region: is_valid_number_for_region(number, None) is False.
@@ -464,7 +502,8 @@ def _per_plan(
     """``stage`` over each group of rows sharing a metadata key (column ``by``), run together.
     Rows whose metadata the fast path cannot mirror go to ``pieces`` undecided."""
     lazies = []
-    for (key,), part in frame.partition_by(by, as_dict=True, maintain_order=True).items():
+    # Rows are put back in order at the end (by "row"), so groups may come in any order.
+    for (key,), part in frame.partition_by(by, as_dict=True, maintain_order=False).items():
         plan = _plan(str(key))
         if plan is None:
             pieces.append(part.select("row", verdict=_UNDECIDED))
@@ -556,16 +595,18 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
     main_keys = {
         str(code): _key_of(_regions_of(code)[0], code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
     }
-    keyed = pl.concat(parsed).with_columns(
+    keyed = pl.concat(parsed).select(
+        "row",
+        "national",
         key=pl.when(pl.col("cc") == "")
         .then(region)
-        .otherwise(pl.col("cc").replace_strict(main_keys, default=None, return_dtype=pl.String))
+        .otherwise(pl.col("cc").replace_strict(main_keys, default=None, return_dtype=pl.String)),
     )
     outs = _per_plan(keyed, "key", _national_number, pieces)
     if outs:
         out = pl.concat(outs)
         pieces.append(out.filter(pl.col("done")).select("row", "verdict"))
-        by_code = out.filter(~pl.col("done")).partition_by("code", as_dict=True, maintain_order=True)
+        by_code = out.filter(~pl.col("done")).partition_by("code", as_dict=True, maintain_order=False)
         valid = pl.collect_all([_is_valid(part, int(code)) for (code,), part in by_code.items()])
         if valid:
             pieces.append(pl.concat(valid))
