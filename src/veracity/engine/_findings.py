@@ -59,14 +59,30 @@ def row_findings(
     data: LoadedData, failures: Sequence[Failed], key: str | None, kinds: Mapping[str, str]
 ) -> pl.DataFrame:
     """The findings of every failing record-level rule, in rule order then record order: the
-    failing records' provenance, key, message and value, gathered once for all rules."""
+    failing records' provenance, key, message and value, gathered once for all rules.
+
+    Every step is a gather or a concatenation of whole columns: a rule's constant columns are
+    gathered from a table of one row per rule, its values from its primary field; nothing is
+    worked out per finding in Python (a rule file's failures may be most of the records).
+    """
     sizes = [failed.rows.len() for failed in failures]
     rows = pl.concat([failed.rows for failed in failures])
+    primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
+    commons = [_common(failed.rule) for failed in failures]
+    rule_table = pl.DataFrame(
+        {
+            **{name: [common[name] for common in commons] for name in _COMMON},
+            "value_kind": [
+                kinds.get(primary, failed.rule.check.value_kind) if primary else failed.rule.check.value_kind
+                for failed, primary in zip(failures, primaries, strict=True)
+            ],
+        },
+        schema={**dict.fromkeys(_COMMON, pl.String), "value_kind": pl.String},
+    )
+    rule_at = pl.Series(np.repeat(np.arange(len(failures), dtype=np.uint32), sizes))
     messages = pl.concat(
         [
-            failed.messages.cast(pl.String)
-            if failed.messages is not None
-            else pl.repeat(None, size, dtype=pl.String, eager=True)
+            _messages(failed, failed.rule.check.message_for(failed.rule.params), size)
             for failed, size in zip(failures, sizes, strict=True)
         ]
     )
@@ -78,28 +94,15 @@ def row_findings(
             for failed, size in zip(failures, sizes, strict=True)
         ]
     )
-    primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
-    commons = [_common(failed.rule) for failed in failures]
-    rule_table = pl.DataFrame(
-        {
-            **{name: [common[name] for common in commons] for name in _COMMON},
-            "fixed": [failed.rule.check.message_for(failed.rule.params) for failed in failures],
-            "value_kind": [
-                kinds.get(primary, failed.rule.check.value_kind) if primary else failed.rule.check.value_kind
-                for failed, primary in zip(failures, primaries, strict=True)
-            ],
-        },
-        schema={**dict.fromkeys(_COMMON, pl.String), "fixed": pl.String, "value_kind": pl.String},
+    # Each failing record's value of its rule's primary field.
+    values = pl.concat(
+        [
+            data.frame.get_column(primary).cast(pl.String).gather(failed.rows)
+            if primary
+            else pl.repeat(None, size, dtype=pl.String, eager=True)
+            for failed, primary, size in zip(failures, primaries, sizes, strict=True)
+        ]
     )
-    rule_at = np.repeat(np.arange(len(failures), dtype=np.uint32), sizes)
-    # Each failing record's value of its rule's primary field: one gather per field.
-    values = pl.repeat(None, rows.len(), dtype=pl.String, eager=True)
-    primary_at = np.repeat(np.array([p or "" for p in primaries], dtype=object), sizes)
-    for primary in dict.fromkeys(p for p in primaries if p):
-        positions = np.flatnonzero(primary_at == primary)
-        values = values.scatter(
-            positions, data.frame.get_column(primary).cast(pl.String).gather(rows.gather(positions))
-        )
     paths = {s.index: s.path for s in data.sources}
     picked = data.frame.select(
         SOURCE_COL,
@@ -107,20 +110,27 @@ def row_findings(
         (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
     )[rows]
     return (
-        pl.concat([rule_table[pl.Series(rule_at)], picked], how="horizontal")
+        pl.concat([rule_table[rule_at], picked], how="horizontal")
         .with_columns(messages.alias("message"), values.alias("value"), clusters.alias("cluster_id"))
         .select(
             *_COMMON,
             pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
             pl.col(LINE_COL).alias("line"),
             "record_key",
-            pl.col("message").fill_null(pl.col("fixed")),
+            "message",
             "value",
             "cluster_id",
             "value_kind",
         )
         .cast(pl.Schema(FINDINGS_SCHEMA))
     )
+
+
+def _messages(failed: Failed, fixed: str, size: int) -> pl.Series:
+    """A rule's messages of its failing records: their own, else the rule's fixed one."""
+    if failed.messages is None:
+        return pl.repeat(fixed, size, dtype=pl.String, eager=True)
+    return failed.messages.cast(pl.String).fill_null(fixed)
 
 
 def dataset_findings(data: LoadedData, rule: Rule, outcome: DatasetOutcome) -> pl.DataFrame:
