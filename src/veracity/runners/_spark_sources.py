@@ -1,14 +1,16 @@
 """The Spark session and the sources as Spark reads them, with veracity's provenance.
 
 Provenance: every file of a source (a directory or glob is several files) is one source of
-the audit, in path order. A record's position in its file comes from the scan itself: Spark
-numbers the records of a partition in file order (``monotonically_increasing_id``) and splits
-a file into partitions in offset order, so one counting job (records per file and partition)
-gives each record its record number, hence its line: the record number for Parquet and JSON,
-one more for CSV's header line. That is the line veracity counts unless a CSV record spans
-several lines (a quoted line break), which Spark reads as one record: lines after such a record
-are then counted in records (docs/spark.md). Tables have no lines: the row ordinal, and the
-record key, name their records.
+the audit, in path order. CSV, TSV, JSON and NDJSON files are read by veracity's own reader on
+the workers (``_spark_files``): every record's line (CSV/TSV, quoted line breaks and blank
+lines counted) or record number (JSON, NDJSON) is the one a local audit gives. Parquet files,
+tables, and text files too large for one task are read by Spark's readers; a record's position
+in its file then comes from the scan itself: Spark numbers the records of a partition in file
+order (``monotonically_increasing_id``) and splits a file into partitions in offset order, so
+one counting job (records per file and partition) gives each record its record number, which
+is the record position veracity gives Parquet. A text file read so says in its source info that
+its positions are record numbers, not lines (docs/spark.md). Tables have no lines: the row
+ordinal, and the record key, name their records.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import polars as pl
 
 from veracity.errors import SourceError, UsageError
+from veracity.runners._spark_files import OWN_READER, WHOLE_FILE_LIMIT, OwnFile, local_file
 from veracity.runners._work import LINE, ROW, SOURCE
 from veracity.sources import EXTENSIONS, ColumnOrigin, LoadedData, SourceInfo, SourceSpec
 
@@ -43,7 +46,7 @@ _FILE = "__veracity_file"
 _MONO = "__veracity_mono"
 _PART = "__veracity_part"
 #: Formats Spark reads, by veracity's format names.
-_SPARK_FORMATS = ("csv", "parquet", "json", "ndjson")
+_SPARK_FORMATS = ("csv", "tsv", "parquet", "json", "ndjson")
 
 
 def start_session(master: str | None) -> SparkSession:
@@ -109,58 +112,103 @@ def read_sources(
     markers (each source adds its own)."""
     from pyspark.sql import functions as F
 
-    frames = []
-    kinds: list[str] = []
+    from veracity.runners._spark_files import describe_files, own_records
+
+    kinds = [_format(spec) for spec in specs]
+    own = describe_files(
+        spark,
+        {i: spec for i, spec in enumerate(specs) if kinds[i] in OWN_READER},
+        {i: _location(spec, base_dir) for i, spec in enumerate(specs) if kinds[i] in OWN_READER},
+        markers,
+    )
+    read: dict[int, DataFrame] = {}
+    renamed: dict[int, DataFrame] = {}
     fields: list[str] = []
+    types: dict[str, str] = {}
     for index, spec in enumerate(specs):
-        frame, kind = _read(spark, spec, base_dir)
-        renamed = frame.select(
-            *(F.col(_quoted(name)).alias(spec.columns.get(name, name)) for name in frame.columns),
-            F.lit(index).alias(_SPEC),
-            (F.lit(spec.table) if kind == "table" else F.col("_metadata.file_path")).alias(_FILE),
-            F.monotonically_increasing_id().alias(_MONO),
-            F.spark_partition_id().alias(_PART),
+        if index in own:
+            names = [name for file in own[index] for name in file.fields]
+            kinds_of = dict.fromkeys(names, "string")
+        else:
+            frame = read[index] = _read(spark, spec, base_dir, kinds[index])
+            renamed[index] = frame.select(
+                *(F.col(_quoted(name)).alias(spec.columns.get(name, name)) for name in frame.columns),
+                F.lit(index).alias(_SPEC),
+                (F.lit(spec.table) if kinds[index] == "table" else F.col("_metadata.file_path")).alias(_FILE),
+                F.monotonically_increasing_id().alias(_MONO),
+                F.spark_partition_id().alias(_PART),
+            )
+            names = [spec.columns.get(n, n) for n in frame.columns]
+            kinds_of = {
+                spec.columns.get(c.name, c.name): c.dataType.simpleString() for c in frame.schema.fields
+            }
+        fields += [name for name in dict.fromkeys(names) if name not in fields]
+        for name, kind in kinds_of.items():
+            # A field typed differently by two sources is read as Spark's text of it in both.
+            types[name] = kind if types.get(name, kind) == kind else "mixed"
+    counts = _counts([renamed[i] for i in sorted(renamed)])
+    offsets, infos, numbering, total = _offsets(counts, specs, kinds, own, read, base_dir, markers)
+    if total >= 2**32:
+        raise UsageError(f"the sources hold {total:,} records, more than the 4,294,967,295 one audit takes")
+    parts = [
+        own_records(spark, specs[i], _location(specs[i], base_dir), own[i], numbering, markers)[0]
+        for i in sorted(own)
+    ]
+    if renamed:
+        table = spark.createDataFrame(
+            offsets,
+            schema=f"{_SPEC} int, {_FILE} string, {_PART} int, low long, base long, src int, first_line long",
         )
-        fields += [spec.columns.get(n, n) for n in frame.columns if spec.columns.get(n, n) not in fields]
-        frames.append((renamed, frame))
-        kinds.append(kind)
-    types = _field_types([frame for _, frame in frames], specs)
-    union = None
-    for renamed, _ in frames:
-        # A field typed differently by two sources is read as Spark's text of it in both.
-        cast = renamed.select(
-            *(
-                (F.col(_quoted(n)).cast("string") if types.get(n) == "mixed" else F.col(_quoted(n))).alias(n)
-                if n in renamed.columns
-                else F.lit(None).cast("string").alias(n)
-                for n in fields
-            ),
-            _SPEC,
-            _FILE,
-            _MONO,
-            _PART,
+        stacked = _union(list(renamed.values()))
+        parts.append(
+            stacked.join(F.broadcast(table), on=[_SPEC, _FILE, _PART]).select(
+                *(F.col(_quoted(n)) for n in stacked.columns if n not in (_SPEC, _FILE, _MONO, _PART)),
+                F.col("src").cast("int").alias(SOURCE),
+                (F.col("first_line") + F.col(_MONO) - F.col("low")).cast("long").alias(LINE),
+                (F.col("base") + F.col(_MONO) - F.col("low")).cast("long").alias(ROW),
+            )
         )
-        union = cast if union is None else union.unionByName(cast)
-    assert union is not None
-    counts = (
-        union.groupBy(_SPEC, _FILE, _PART)
+    numbered = _union(
+        [
+            part.select(
+                *(
+                    (
+                        F.col(_quoted(n)).cast("string") if types.get(n) == "mixed" else F.col(_quoted(n))
+                    ).alias(n)
+                    if n in part.columns
+                    else F.lit(None).cast("string").alias(n)
+                    for n in fields
+                ),
+                SOURCE,
+                LINE,
+                ROW,
+            )
+            for part in parts
+        ]
+    )
+    return SparkData(numbered, fields, infos, total)
+
+
+def _union(frames: Sequence[DataFrame]) -> DataFrame:
+    union = frames[0]
+    for frame in frames[1:]:
+        union = union.unionByName(frame, allowMissingColumns=True)
+    return union
+
+
+def _counts(frames: Sequence[DataFrame]) -> list[Any]:
+    """Records per (source, file, partition) of the sources Spark reads, and the lowest
+    position Spark gave one of them."""
+    from pyspark.sql import functions as F
+
+    if not frames:
+        return []
+    stacked = _union([frame.select(_SPEC, _FILE, _MONO, _PART) for frame in frames])
+    return (
+        stacked.groupBy(_SPEC, _FILE, _PART)
         .agg(F.count(F.lit(1)).alias("n"), F.min(_MONO).alias("low"))
         .collect()
     )
-    offsets, infos, total = _offsets(counts, specs, kinds, [f for _, f in frames], base_dir, markers)
-    if total >= 2**32:
-        raise UsageError(f"the sources hold {total:,} records, more than the 4,294,967,295 one audit takes")
-    table = spark.createDataFrame(
-        offsets,
-        schema=f"{_SPEC} int, {_FILE} string, {_PART} int, low long, base long, src int, first_line long",
-    )
-    numbered = union.join(F.broadcast(table), on=[_SPEC, _FILE, _PART]).select(
-        *(F.col(_quoted(n)) for n in fields),
-        F.col("src").cast("int").alias(SOURCE),
-        (F.col("first_line") + F.col(_MONO) - F.col("low")).cast("long").alias(LINE),
-        (F.col("base") + F.col(_MONO) - F.col("low")).cast("long").alias(ROW),
-    )
-    return SparkData(numbered, fields, infos, total)
 
 
 def _quoted(name: str) -> str:
@@ -194,29 +242,31 @@ def _location(spec: SourceSpec, base_dir: Path | None) -> str:
     return str(base_dir / spec.path)
 
 
-def _read(spark: SparkSession, spec: SourceSpec, base_dir: Path | None) -> tuple[DataFrame, str]:
-    fmt = _format(spec)
+def _read(spark: SparkSession, spec: SourceSpec, base_dir: Path | None, fmt: str) -> DataFrame:
+    """A source Spark's reader reads: Parquet, a table, or a text source with a file too large
+    for one task of veracity's reader (its records are then numbered, not its lines)."""
     try:
         if fmt == "table":
             assert spec.table is not None
-            return spark.read.table(spec.table), fmt
+            return spark.read.table(spec.table)
         where = _location(spec, base_dir)
-        if fmt == "csv":
+        if fmt in ("csv", "tsv"):
             # multiLine: a quoted line break stays inside its record (a file is then one task).
             reader = spark.read.option("header", True).option("inferSchema", False).option("escape", '"')
             reader = reader.option("multiLine", True)
-            reader = reader.option("sep", spec.read.delimiter or ",").option("mode", "PERMISSIVE")
+            sep = spec.read.delimiter or ("\t" if fmt == "tsv" else ",")
+            reader = reader.option("sep", sep).option("mode", "PERMISSIVE")
             reader = reader.option("encoding", _charset(spec.read.encoding)).option("nullValue", None)
             frame = reader.csv(where)
             # A byte-order mark is not part of the first column's name (veracity drops it too).
-            return frame.toDF(*(name.lstrip("\ufeff") for name in frame.columns)), fmt
+            return frame.toDF(*(name.lstrip("\ufeff") for name in frame.columns))
         if fmt == "json":
             # A .json file holds one array (or object) of records; .ndjson one record a line.
-            return spark.read.option("multiLine", True).json(where), fmt
+            return spark.read.option("multiLine", True).json(where)
         if fmt == "ndjson":
             frame = spark.read.json(where)
-            return frame.select(*(_quoted(n) for n in _record_order(where, frame.columns))), fmt
-        return spark.read.parquet(where), fmt
+            return frame.select(*(_quoted(n) for n in _record_order(where, frame.columns)))
+        return spark.read.parquet(where)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         name = spec.table if spec.table is not None else spec.path
@@ -232,26 +282,18 @@ def _charset(encoding: str | None) -> str:
     )
 
 
-def _field_types(frames: Sequence[DataFrame], specs: Sequence[SourceSpec]) -> dict[str, str]:
-    seen: dict[str, str] = {}
-    for frame, spec in zip(frames, specs, strict=True):
-        for column in frame.schema.fields:
-            name = spec.columns.get(column.name, column.name)
-            kind = column.dataType.simpleString()
-            seen[name] = kind if seen.get(name, kind) == kind else "mixed"
-    return seen
-
-
 def _offsets(
     counts: Sequence[Any],
     specs: Sequence[SourceSpec],
     kinds: Sequence[str],
-    frames: Sequence[DataFrame],
+    own: Mapping[int, Sequence[OwnFile]],
+    frames: Mapping[int, DataFrame],
     base_dir: Path | None,
     markers: Sequence[str],
-) -> tuple[list[tuple[Any, ...]], list[SourceInfo], int]:
-    """Per (source, file, partition): its first record's row id and line, and each file's
-    SourceInfo, files in source then path order."""
+) -> tuple[list[tuple[Any, ...]], list[SourceInfo], dict[str, tuple[int, int]], int]:
+    """Per (source, file, partition) Spark read: its first record's row id and line; per file
+    veracity read: its source index and first row id; each file's SourceInfo, files in source
+    then path order."""
     by_file: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
     for row in counts:
         by_file.setdefault((int(row[_SPEC]), str(row[_FILE])), []).append(
@@ -259,14 +301,23 @@ def _offsets(
         )
     offsets: list[tuple[Any, ...]] = []
     infos: list[SourceInfo] = []
+    numbering: dict[str, tuple[int, int]] = {}
     base = 0
     for spec_index, spec in enumerate(specs):
+        if spec_index in own:
+            for described in own[spec_index]:
+                described.info.index = len(infos)
+                numbering[described.path] = (described.info.index, base)
+                infos.append(described.info)
+                base += described.info.rows
+            continue
         files = sorted(name for s, name in by_file if s == spec_index)
         if not files:
             raise SourceError(f"{spec.table or spec.path}: Spark found no records there; check the path")
         for file in files:
             src = len(infos)
-            first_line = 2 if kinds[spec_index] == "csv" else 1
+            # A text file too large for one task: Spark's reader numbers its records.
+            first_line = 1
             position = 0
             for low, part, n in sorted(by_file[(spec_index, file)]):
                 offsets.append((spec_index, file, part, low, base + position, src, first_line + position))
@@ -275,13 +326,13 @@ def _offsets(
             info.null_markers = tuple(dict.fromkeys((*markers, *spec.read.null_markers)))
             infos.append(info)
             base += position
-    return offsets, infos, base
+    return offsets, infos, numbering, base
 
 
 def _info(
     index: int, spec: SourceSpec, kind: str, file: str, rows: int, frame: DataFrame, base_dir: Path | None
 ) -> SourceInfo:
-    local = _local_file(file) if kind != "table" else None
+    local = local_file(file) if kind != "table" else None
     size, digest, modified = 0, "", None
     if local is not None and local.is_file():
         size, digest = _digest(local)
@@ -303,21 +354,33 @@ def _info(
         size=size,
         sha256=digest,
         rows=rows,
-        position_kind="key" if kind == "table" else "line" if kind == "csv" else "record",
+        position_kind="key" if kind == "table" else "record",
         columns=[
             ColumnOrigin(
                 original=name,
                 field=spec.columns.get(name, name),
-                original_type="string" if kind == "csv" else types[name],
+                original_type="string" if kind in ("csv", "tsv") else types[name],
             )
             for name in frame.columns
         ],
-        encoding=(spec.read.encoding or "utf-8") if kind in ("csv", "json", "ndjson") else None,
-        delimiter=(spec.read.delimiter or ",") if kind == "csv" else None,
+        encoding=(spec.read.encoding or "utf-8") if kind in OWN_READER else None,
+        delimiter=(spec.read.delimiter or ("\t" if kind == "tsv" else ","))
+        if kind in ("csv", "tsv")
+        else None,
         null_markers=tuple(spec.read.null_markers),
-        details={"table": str(spec.table)} if kind == "table" else {},
+        details={"table": str(spec.table)} if kind == "table" else _too_large(kind),
         modified=modified,
     )
+
+
+def _too_large(kind: str) -> dict[str, str]:
+    """What a text source's positions are when Spark's reader read it (a file too large)."""
+    if kind not in OWN_READER:
+        return {}
+    return {
+        "position": f"record number, not line: a file over {WHOLE_FILE_LIMIT >> 20} MiB is read by "
+        "Spark's reader (docs/spark.md)"
+    }
 
 
 def _json_type(dtype: str) -> str:
@@ -334,7 +397,7 @@ def _json_type(dtype: str) -> str:
 def _record_order(where: str, columns: list[str]) -> list[str]:
     """Spark sorts inferred JSON fields by name; the local loader keeps the first record's
     order, which the driver reads when the file is local (remote files keep Spark's order)."""
-    local = _local_file(where)
+    local = local_file(where)
     if local is None or not local.exists():
         return columns
     first = local if local.is_file() else next(iter(sorted(local.glob("*.*json*"))), None)
@@ -355,13 +418,6 @@ def _polars_types(frame: DataFrame) -> dict[str, str]:
     empty = pl.from_arrow(frame.limit(0).toArrow())
     assert isinstance(empty, pl.DataFrame)
     return {name: str(dtype) for name, dtype in empty.schema.items()}
-
-
-def _local_file(uri: str) -> Path | None:
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        return Path(unquote(parsed.path))
-    return None
 
 
 def _digest(path: Path) -> tuple[int, str]:
