@@ -347,6 +347,32 @@ def test_library_runs_once_per_distinct_value_the_fast_path_leaves(monkeypatch: 
     assert got[:6] == ["pass", "fail", "skip", "pass", "fail", "pass"]
 
 
+@pytest.mark.parametrize("per_record", [True, False], ids=["per-record", "distinct"])
+def test_records_judged_one_by_one_or_by_distinct_value_agree(
+    per_record: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field of mostly distinct addresses is judged record by record, one of few distinct
+    addresses by distinct value: both give every record the library's verdict, skip records
+    without a value, and call the library once per distinct value the fast path leaves."""
+    values: list[str | None] = [*generate_emails("per-record", 3_000)]
+    values += values[:500] + [None] * 50  # repeats (also of values only the library decides)
+    expected = [
+        "skip" if v is None or not v.strip() else ("pass" if library_email(v) else "fail") for v in values
+    ]
+    seen: list[str] = []
+    real = email_validator.validate_email
+
+    def counting(value: str, **kwargs: Any) -> Any:
+        seen.append(value)
+        return real(value, **kwargs)
+
+    monkeypatch.setattr(email_validator, "validate_email", counting)
+    monkeypatch.setattr(validity, "_mostly_distinct", lambda column: per_record)
+    assert verdicts("email", {"field": "email"}, {"email": values}) == expected
+    assert len(seen) == len(set(seen))  # once per distinct value
+    assert 0 < len(seen) < len({v for v in values if v is not None}) / 2  # the fast path decides most
+
+
 def test_library_batches_in_worker_processes_keep_input_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VERACITY_WORKERS", "2")
     values = generate_emails(11, 2500)  # two tasks, one per worker
@@ -373,3 +399,19 @@ def test_library_batches_run_here_when_no_process_can_start(monkeypatch: pytest.
 def test_worker_count_setting(monkeypatch: pytest.MonkeyPatch, setting: str, workers: int | None) -> None:
     monkeypatch.setenv("VERACITY_WORKERS", setting)
     assert _parallel.worker_count() == (workers or len(os.sched_getaffinity(0)))
+
+
+@pytest.mark.parametrize(
+    ("values", "per_record"),
+    [
+        ([f"c{i}@example.com" for i in range(60_000)], True),  # all distinct
+        ([f"c{i % 40_000}@example.com" for i in range(60_000)], True),  # two thirds distinct
+        ([f"c{i % 20_000}@example.com" for i in range(60_000)], False),  # one third distinct
+        ([f"c{i}@example.com" for i in range(1_000)], False),  # too few records to matter
+    ],
+    ids=["all-distinct", "two-thirds", "one-third", "few"],
+)
+def test_records_are_judged_one_by_one_when_most_values_are_distinct(
+    values: list[str], per_record: bool
+) -> None:
+    assert validity._mostly_distinct(pl.Series(values, dtype=pl.String)) is per_record

@@ -351,18 +351,59 @@ def test_few_pairs_go_to_the_library_alone(
     library_calls: list[tuple[str, str | None]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Below _PHONE_FAST_FROM distinct pairs the library judges each distinct (number,
-    country) pair once, and the verdicts are those of the fast path."""
+    region) pair once, and the verdicts are those of the fast path."""
     phones = ["030 1234567", "030 1234567", "+49 30 1234567 ext. 5", "1-800-FLOWERS", "+49 30 1234567", "12"]
     countries = ["de", "DEU", " DE ", "US", "ZZ", "FR"]
     data = {"p": phones * 100, "c": countries * 100}
     rule = {"field": "p", "region_field": "c"}
     alone = verdicts("phone", rule, data)
-    # One call per distinct (number, country as written) pair: "de" and "DEU" are two.
+    # One call per distinct (number, region) pair: "de", "DEU" and " DE " are one region.
     assert sorted(library_calls, key=str) == sorted(
-        [("030 1234567", "DE")] * 2
-        + [("+49 30 1234567 ext. 5", "DE"), ("1-800-FLOWERS", "US"), ("+49 30 1234567", None), ("12", "FR")],
+        [
+            ("030 1234567", "DE"),
+            ("+49 30 1234567 ext. 5", "DE"),
+            ("1-800-FLOWERS", "US"),
+            ("+49 30 1234567", None),
+            ("12", "FR"),
+        ],
         key=str,
     )
     monkeypatch.setattr(validity, "_PHONE_FAST_FROM", 0)
     assert verdicts("phone", rule, data) == alone
     assert alone[:6] == ["pass", "pass", "pass", "pass", "pass", "fail"]
+
+
+@pytest.mark.parametrize("per_record", [True, False], ids=["per-record", "distinct"])
+def test_records_judged_one_by_one_or_by_distinct_pair_agree(
+    per_record: bool, library_calls: list[tuple[str, str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field of mostly distinct numbers is judged record by record, one of few distinct
+    numbers by distinct pair: both give every record the library's verdict, skip records
+    without a number, and call the library once per distinct pair the fast path leaves."""
+    pairs = generate_phones("per-record", 3_000)
+    phones: list[str | None] = [value for value, _ in pairs]
+    countries: list[str | None] = [region or None for _, region in pairs]
+    # Repeats (also of pairs the library must judge), missing numbers and missing countries.
+    phones += phones[:500] + [None] * 50
+    countries += [None] * 250 + countries[250:500] + ["DE"] * 50
+    monkeypatch.setattr(validity, "_PHONE_FAST_FROM", 0)
+    monkeypatch.setattr(validity, "_mostly_distinct", lambda column: per_record)
+    library_calls.clear()  # generating the numbers asked the library too
+    got = verdicts("phone", {"field": "p", "region_field": "c"}, {"p": phones, "c": countries})
+    asked = [(value, region or "") for value, region in library_calls]
+    # The region each record is read with, as the check reads it (alpha-2 or "").
+    regions = (
+        pl.DataFrame({"c": countries}, schema={"c": pl.String})
+        .select(validity.lookup_expr(pl.col("c"), validity.PHONE_REGIONS, ""))
+        .to_series()
+        .to_list()
+    )
+    # Blank values are missing values to the loaders: not evaluated.
+    expected = [
+        "skip" if p is None or not p.strip() else ("pass" if library_phone(p, r) else "fail")
+        for p, r in zip(phones, regions, strict=True)
+    ]
+    assert got == expected
+    assert len(asked) == len(set(asked))  # once per distinct pair
+    distinct = {(p, r) for p, r in zip(phones, regions, strict=True) if p is not None and p.strip()}
+    assert 0 < len(asked) < len(distinct) / 4  # the fast path decides most (of these hard inputs)

@@ -554,6 +554,8 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
         ).then(pl.lit(False))
     )
     pieces = [
+        # A missing value is in neither part (its shape is null): undecided.
+        frame.filter(value.is_null()).select("row", verdict=_UNDECIDED),
         pl.concat([shaped.select("row", "early"), other.select("row", "early")])
         .filter(pl.col("early").is_not_null())
         .select("row", verdict=pl.col("early")),

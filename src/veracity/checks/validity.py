@@ -1,11 +1,14 @@
 """Validity checks: is each stored value a well-formed instance of what the field should hold?
 
 Every check here judges one non-null String value exactly as stored (the engine skips missing
-values and applies ``when:``). Checks whose verdict is a library's (``email``, ``phone``) work
-on distinct values, never rows: a vectorised fast path (``_email_fast``, ``_phone_fast``)
-decides every value whose library verdict is certain, the library is called once for each
-remaining distinct value (in worker processes when there are many, ``_parallel``), and the
-verdicts become an ``is_in`` expression.
+values and applies ``when:``). Checks whose verdict is a library's (``email``, ``phone``) run a
+vectorised fast path (``_email_fast``, ``_phone_fast``) that decides every value whose library
+verdict is certain, and call the library once for each remaining distinct value (in worker
+processes when there are many, ``_parallel``). Where a field holds few distinct values, the
+fast path judges those and the verdicts become an ``is_in`` expression; where most values are
+distinct (e-mails and phone numbers of a customer table usually are), taking them first and
+looking each record up afterwards costs more than judging every record, so the records are
+judged as they are and the expression is the column of their verdicts.
 """
 
 from __future__ import annotations
@@ -69,6 +72,28 @@ def _member_of_values(expr: pl.Expr, allowed: pl.Series) -> pl.Expr:
     return expr.is_in(allowed.cast(pl.String).implode())
 
 
+#: Records from which a field of mostly distinct values is judged record by record.
+_PER_RECORD_FROM = 50_000
+
+
+def _mostly_distinct(column: pl.Series) -> bool:
+    """Whether ``column`` is large and at least half of its values are distinct: then judging
+    each record costs less than taking the distinct values (a hash of every record), judging
+    those, and looking every record up in a set of verdicts (a hash of every record again).
+    The count is an estimate (HyperLogLog, about 10 ms a million values); it only picks the
+    faster of two exact ways."""
+    if column.len() < _PER_RECORD_FROM:
+        return False
+    estimate: int = column.to_frame("value").select(pl.col("value").approx_n_unique()).item()
+    return 2 * estimate >= column.len()
+
+
+def _per_record(verdicts: pl.Series) -> pl.Expr:
+    """The verdicts of every record of the context's frame, as the check's expression: the
+    engine evaluates a check on the very frame it was built on (``CheckContext.data``)."""
+    return pl.lit(verdicts.alias("verdict"))
+
+
 def _judged(expr: pl.Expr, values: pl.Series, good: pl.Series) -> pl.Expr:
     """``expr`` is a value judged good, given the verdict (``good``) of each of ``values``.
 
@@ -103,21 +128,37 @@ def _email_batch(values: list[str]) -> list[bool]:
 _EMAIL_POOL_FROM = 20_000
 
 
-def _completed(fast: pl.Series, library: Callable[[pl.Series], list[bool]]) -> pl.Series:
-    """``fast``'s verdicts with its nulls (undecided) filled by ``library``, which is given the
-    mask of undecided entries and returns their verdicts in order."""
-    undecided = fast.is_null()
+def _completed(
+    fast: pl.Series, inputs: pl.DataFrame, library: Callable[[pl.DataFrame], list[bool]]
+) -> pl.Series:
+    """``fast``'s verdicts (one per row of ``inputs``, whose first column is the value) with
+    those it left undecided filled in by ``library``, which is given the distinct undecided
+    rows of ``inputs`` and returns their verdicts in order. A row without a value keeps a null
+    verdict (the engine does not evaluate it)."""
+    undecided = fast.is_null() & inputs.to_series(0).is_not_null()
     if not undecided.any():
         return fast
-    return fast.scatter(undecided.arg_true(), pl.Series(library(undecided), dtype=pl.Boolean))
+    residual = inputs.filter(undecided)
+    distinct = residual.unique(maintain_order=True)
+    if distinct.height == residual.height:
+        judged = pl.Series(library(residual), dtype=pl.Boolean)
+    else:
+        verdicts = distinct.with_columns(pl.Series("\x00verdict", library(distinct), dtype=pl.Boolean))
+        joined = residual.join(
+            verdicts, on=residual.columns, how="left", maintain_order="left", nulls_equal=True
+        )
+        judged = joined.get_column("\x00verdict")
+    return fast.scatter(undecided.arg_true(), judged)
 
 
 def _email_verdicts(values: pl.Series) -> pl.Series:
-    """Whether each of the distinct ``values`` is a valid address: fast path, then the library."""
+    """Whether each of ``values`` is a valid address (null for a missing value): the fast path,
+    then the library once per distinct value it leaves."""
     return _completed(
         email_verdicts(values),
+        values.to_frame("value"),
         lambda undecided: map_batches(
-            _email_batch, values.filter(undecided).to_list(), threshold=_EMAIL_POOL_FROM
+            _email_batch, undecided.get_column("value").to_list(), threshold=_EMAIL_POOL_FROM
         ),
     )
 
@@ -141,6 +182,9 @@ def email(params: EmailParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: email-valid, check: email, field: email}
     """
+    column = ctx.data.frame.get_column(params.field)
+    if _mostly_distinct(column):
+        return _per_record(_email_verdicts(column))
     values = ctx.distinct(params.field).get_column(params.field)
     return _judged(pl.col(params.field), values, _email_verdicts(values))
 
@@ -205,15 +249,14 @@ _PHONE_FAST_FROM = 1_000
 
 
 def _phone_verdicts(combos: pl.DataFrame) -> pl.Series:
-    """Whether each distinct (value, region) pair is a valid number: fast path, then the library."""
+    """Whether each (value, region) pair is a valid number (null for a missing value): the fast
+    path, then the library once per distinct pair it leaves."""
+    pairs = combos.select("value", "region")
     if combos.height < _PHONE_FAST_FROM:
-        return pl.Series(_phone_batch(list(combos.select("value", "region").iter_rows())), dtype=pl.Boolean)
-
-    def library(undecided: pl.Series) -> list[bool]:
-        residual = combos.filter(undecided)
-        return map_batches(_phone_batch, list(residual.select("value", "region").iter_rows()))
-
-    return _completed(phone_verdicts(combos.get_column("value"), combos.get_column("region")), library)
+        fast = pl.repeat(None, combos.height, dtype=pl.Boolean, eager=True)
+    else:
+        fast = phone_verdicts(combos.get_column("value"), combos.get_column("region"))
+    return _completed(fast, pairs, lambda undecided: map_batches(_phone_batch, list(undecided.iter_rows())))
 
 
 def _phone_key(region: pl.Expr, value: pl.Expr) -> pl.Expr:
@@ -249,6 +292,9 @@ def phone(params: PhoneParams, ctx: CheckContext) -> pl.Expr:
     """
     region = _phone_region(params)
     value = pl.col(params.field)
+    if _mostly_distinct(ctx.data.frame.get_column(params.field)):
+        pairs = spread(ctx.data.frame.select(value.alias("value"), region.alias("region")))
+        return _per_record(_phone_verdicts(pairs))
     fields = [params.field] if params.region_field is None else [params.field, params.region_field]
     # Distinct (value, region-field) pairs; two spellings of one country ("DE", "deu") make the
     # same (value, region) pair twice, judged twice: cheaper than a second unique().
