@@ -1,11 +1,12 @@
 """What a Spark task runs: the engine's plan on one partition of records, with polars.
 
 Nothing here imports pyspark: these functions receive Arrow record batches and yield Arrow
-record batches (``mapInArrow``), so the worker needs veracity, polars and pyarrow only. Each
-partition arrives with the provenance the driver worked out (source index, line, audit-wide
-row id) and, for checks that read other records, the columns the shuffles computed (key
-groups, table verdicts); what it hands back merges exactly on the driver
-(:class:`PartitionState`).
+record batches (``mapInArrow``), so the worker needs veracity, polars and pyarrow only. Two
+passes: :func:`prepare_partition` normalises the records once (the driver persists them) and
+adds the key texts the shuffles group by; :func:`audit_partition` runs the plan on them, with
+the columns the shuffles computed (key groups, table verdicts) for the few records they
+concern. Each partition carries the provenance the driver worked out (source index, line,
+audit-wide row id); what it hands back merges exactly on the driver (:class:`PartitionState`).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ __all__ = [
     "SOURCE",
     "AuditJob",
     "PartitionState",
+    "Prepared",
     "audit_partition",
-    "key_texts",
+    "key_text",
     "normalise",
-    "table_records",
-    "type_counts",
+    "prepare_partition",
 ]
 
 #: Provenance columns the driver adds to every record (names no export uses).
@@ -49,8 +50,17 @@ ROW = "__veracity_row"
 PAYLOAD = "__veracity_state"
 
 
+#: How a table check's verdict travels to the workers (a record not sent passed).
+VERDICT_STATES = {False: 0, True: 1, None: 2}
+
+
 def key_prefix(slot: int) -> str:
     return f"__veracity_key{slot}_"
+
+
+def key_text(slot: int) -> str:
+    """The column holding a record's key of key check ``slot`` as text."""
+    return f"__veracity_keytext{slot}"
 
 
 def table_prefix(slot: int) -> str:
@@ -86,8 +96,6 @@ class PartitionState:
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
     segments: dict[str, pl.DataFrame] = field(default_factory=dict)
     scans: dict[str, ScanCounts] = field(default_factory=dict)
-    #: Values turned into null per (source index, field).
-    missing: dict[tuple[int, str], int] = field(default_factory=dict)
     rows: int = 0
 
 
@@ -114,12 +122,6 @@ def _frame(batches: Iterable[pa.RecordBatch]) -> pl.DataFrame | None:
     return frame if frame.height else None
 
 
-def _normalised(batches: Iterable[pa.RecordBatch], job: AuditJob) -> pl.DataFrame | None:
-    """A partition's records with the rule file's field types and missing-value markers applied."""
-    frame = _frame(batches)
-    return None if frame is None else normalise(frame, job.fields, job.null_markers)
-
-
 def _loaded(frame: pl.DataFrame, job: AuditJob) -> LoadedData:
     """A partition as the engine reads it: sorted by audit-wide row id, ROW_ID its position."""
     ordered = frame.sort(ROW)
@@ -132,54 +134,57 @@ def _loaded(frame: pl.DataFrame, job: AuditJob) -> LoadedData:
     return LoadedData(data, job.infos)
 
 
-def key_texts(batches: Iterable[pa.RecordBatch], job: AuditJob, slot: int) -> Iterator[pa.RecordBatch]:
-    """Each record's key as text (a shuffle groups by it): only complete keys, as
-    :class:`veracity.engine._keys.KeyIndex` indexes them."""
-    frame = _normalised(batches, job)
-    if frame is None:
-        return
-    key = job.key_exprs[slot]
-    names = list(dict.fromkeys(key.meta.root_names()))
-    complete = pl.all_horizontal([pl.col(name).is_not_null() for name in names])
-    value = frame.select(key.alias("k")).to_series()
-    text = value.struct.json_encode() if isinstance(value.dtype, pl.Struct) else value.cast(pl.String)
-    out = frame.select(ROW, SOURCE, LINE, *names).with_columns(text.alias("key")).filter(complete)
-    out = out.select(ROW, SOURCE, LINE, "key")
-    yield from out.to_arrow().to_batches()
-
-
-def table_records(
-    batches: Iterable[pa.RecordBatch], job: AuditJob, columns: Sequence[str]
-) -> Iterator[pa.RecordBatch]:
-    """The fields table checks read, normalised, with provenance (gathered on the driver)."""
-    frame = _normalised(batches, job)
-    if frame is None:
-        return
-    yield from frame.select(*columns, ROW, SOURCE, LINE).to_arrow().to_batches()
-
-
-def type_counts(
+def prepare_partition(
     batches: Iterable[pa.RecordBatch], job: AuditJob, counted: Sequence[str]
 ) -> Iterator[pa.RecordBatch]:
-    """SQL field types' counts of a partition (they add up over partitions)."""
-    frame = _normalised(batches, job)
-    if frame is None:
-        return
-    counts = TypeCounts(list(counted), job.plan.booleans)
-    counts.add(frame)
-    yield pa.RecordBatch.from_pydict({PAYLOAD: [pickle.dumps(counts.counts)]})
-
-
-def audit_partition(batches: Iterable[pa.RecordBatch], job: AuditJob) -> Iterator[pa.RecordBatch]:
-    """Run the plan on one partition; yield its findings rows (when the findings are written)
-    and one row holding its :class:`PartitionState`."""
+    """One scan serves every later pass: the records normalised (the driver persists them),
+    with each key check's key as text (null where incomplete: only complete keys are grouped,
+    as :class:`veracity.engine._keys.KeyIndex` indexes them); and one row holding what adds up
+    over partitions (SQL field types' counts, values turned into null)."""
     raw = _frame(batches)
     if raw is None:
         return
     normal = normalise(raw, job.fields, job.null_markers)
     missing = _missing(raw, normal, job)
-    frame = normal.sort(ROW)
-    del raw, normal
+    del raw
+    counts = TypeCounts(list(counted), job.plan.booleans)
+    if counted:
+        counts.add(normal)
+    texts = []
+    for slot, key in enumerate(job.key_exprs):
+        names = list(dict.fromkeys(key.meta.root_names()))
+        complete = pl.all_horizontal([pl.col(name).is_not_null() for name in names])
+        value = normal.select(key.alias("k")).to_series()
+        text = value.struct.json_encode() if isinstance(value.dtype, pl.Struct) else value.cast(pl.String)
+        texts.append(normal.select(pl.when(complete).then(pl.lit(text))).to_series().alias(key_text(slot)))
+    records = normal.select(*job.fields, ROW, SOURCE, LINE).with_columns(
+        *texts, pl.lit(None, dtype=pl.Binary).alias(PAYLOAD)
+    )
+    yield from records.to_arrow().to_batches()
+    blob = pickle.dumps(Prepared(types=counts.counts, missing=missing))
+    yield from (
+        records.clear(1).with_columns(pl.lit(blob, dtype=pl.Binary).alias(PAYLOAD)).to_arrow().to_batches()
+    )
+
+
+@dataclass
+class Prepared:
+    """What :func:`prepare_partition` adds up over partitions."""
+
+    types: dict[str, dict[str, int]]
+    #: Values turned into null per (source index, field).
+    missing: dict[tuple[int, str], int]
+
+
+def audit_partition(batches: Iterable[pa.RecordBatch], job: AuditJob) -> Iterator[pa.RecordBatch]:
+    """Run the plan on one partition of normalised records (:func:`prepare_partition`); yield
+    its findings rows (when the findings are written) and one row holding its
+    :class:`PartitionState`."""
+    raw = _frame(batches)
+    if raw is None:
+        return
+    frame = raw.sort(ROW)
+    del raw
     data = _loaded(frame, job)
     plan = job.plan
     record_rules = [rule for rule in plan.rules if rule.check.reads != "dataset"]
@@ -196,7 +201,7 @@ def audit_partition(batches: Iterable[pa.RecordBatch], job: AuditJob) -> Iterato
         keys=keys,
     )
     rows = frame.get_column(ROW)
-    state = PartitionState(states=dict(output.states), rows=frame.height, missing=missing)
+    state = PartitionState(states=dict(output.states), rows=frame.height)
     state.scores.append(output.record_scores)
     findings = _with_rows(output.findings, data, rows, record_rules, output.states)
     state.samples = _first(findings, job.max_samples)
@@ -259,13 +264,19 @@ def _key_columns(frame: pl.DataFrame, job: AuditJob) -> pl.DataFrame | None:
 
 
 def _tables(frame: pl.DataFrame, job: AuditJob) -> dict[str, TableOutcome]:
+    """The table checks' outcomes; the driver sent only records whose verdict is not True or
+    that have a message or cluster (:data:`VERDICT_STATES`): every other record passed."""
     tables = {}
     for slot, rule_id in enumerate(job.table_rules):
         prefix = table_prefix(slot)
         messages = frame.get_column(f"{prefix}message")
         clusters = frame.get_column(f"{prefix}cluster")
+        state = pl.col(f"{prefix}state")
+        verdicts = frame.select(
+            pl.when(state.is_null()).then(True).when(state < 2).then(state == 1).alias("verdict")
+        ).to_series()
         tables[rule_id] = TableOutcome(
-            verdicts=frame.get_column(f"{prefix}verdict"),
+            verdicts=verdicts,
             messages=messages if messages.null_count() < messages.len() else None,
             cluster_ids=clusters if clusters.null_count() < clusters.len() else None,
         )

@@ -3,14 +3,16 @@
 Passes over the data (docs/spark.md has the cost model):
 
 1. Spark reads the sources; one counting job numbers the records (:mod:`._spark_sources`).
-2. Per key a check groups by (``unique``, ``primary_key``, ...): each record's key as text
-   (``mapInArrow``), grouped by a window over the key (a shuffle of row id, provenance and key
-   only), joined back by row id: each record learns whether it is the first of its key and
-   where that first record is, exactly as the engine's key index says.
-3. SQL field types: counts per partition, added up (``mapInArrow``, no shuffle).
+2. One ``mapInArrow`` pass normalises the records, which are persisted for every later pass,
+   adds each key check's key as text, and counts the SQL field types and the values turned
+   into null (they add up over partitions).
+3. Per key a check groups by (``unique``, ``primary_key``, ...): a window over the key (a
+   shuffle of row id, provenance and key only) tells each record whether it is the first of
+   its key and where that first record is, exactly as the engine's key index says. Only the
+   records that are not first (the duplicates of the key) are joined back, broadcast.
 4. Checks that compare records (``reads="table"``, e.g. ``duplicates``): the fields they read
-   are gathered on the driver, they run once as in the chunked audit, and their verdicts are
-   joined back by row id.
+   are gathered on the driver, they run once as in the chunked audit, and the records whose
+   verdict is not a pass, or that are in a cluster, have their outcome joined back, broadcast.
 5. The main pass: every partition runs :func:`veracity.engine.run_rules` on its records
    (``mapInArrow``) and hands back its rule counts, record scores, first findings per rule,
    segment counts and dataset-check counts; with ``--findings`` its findings too, which Spark
@@ -27,6 +29,8 @@ import pickle
 import shutil
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,37 +73,42 @@ class SparkRunner(Runner):
         skeleton = data.skeleton()
         plan = request.plan(skeleton)
         job = _job(plan, data, request, markers)
-        frame = data.frame
         record_rules = [r for r in plan.rules if r.check.reads != "dataset"]
-        step("grouping keys")
-        frame = _with_keys(spark, frame, job)
-        job.field_types = _field_types(frame, job, record_rules, plan)
-        tables: dict[str, TableOutcome] = {}
-        details: dict[str, Any] = {}
-        if job.table_rules:
-            step("checking rules that compare records")
-            tables, details = _run_tables(spark, frame, job, data, record_rules)
-            frame = _with_tables(spark, frame, job, tables, data.rows)
-        step("checking rules")
-        temp = _temporary(request.findings_path) if request.findings_path is not None else None
+        step("preparing records")
+        records, prepared = _prepare(data.frame, job, record_rules, plan)
         try:
-            states = _main_pass(frame, job, temp)
-            step("merging partitions")
-            output, dataset_findings = _merge(states, plan, job, skeleton, details)
-            if temp is not None and request.findings_path is not None:
-                step("writing findings")
-                if dataset_findings.height:
-                    _append_findings(spark, dataset_findings, job, temp)
-                _put_in_place(temp, request.findings_path)
-        except BaseException:
-            if temp is not None:
-                _remove(temp)
-            raise
+            job.field_types = prepared.field_types
+            step("grouping keys")
+            frame = _with_keys(records, job, prepared.cached)
+            tables: dict[str, TableOutcome] = {}
+            details: dict[str, Any] = {}
+            if job.table_rules:
+                step("checking rules that compare records")
+                tables, details = _run_tables(records, job, data, record_rules)
+                frame = _with_tables(spark, frame, job, tables)
+            step("checking rules")
+            temp = _temporary(request.findings_path) if request.findings_path is not None else None
+            try:
+                states = _main_pass(frame, job, temp)
+                step("merging partitions")
+                output, dataset_findings = _merge(states, plan, job, skeleton, details)
+                if temp is not None and request.findings_path is not None:
+                    step("writing findings")
+                    if dataset_findings.height:
+                        _append_findings(spark, dataset_findings, job, temp)
+                    _put_in_place(temp, request.findings_path)
+            except BaseException:
+                if temp is not None:
+                    _remove(temp)
+                raise
+        finally:
+            for cached in prepared.cached:
+                cached.unpersist()
         for info in data.infos:
             for column in info.columns:
                 column.missing_replaced = sum(
                     n
-                    for (src, name), n in _missing(states).items()
+                    for (src, name), n in prepared.missing.items()
                     if src == info.index and name == column.field
                 )
         return RunnerOutput(output, data.infos, skeleton, findings_written=request.findings_path is not None)
@@ -157,56 +166,123 @@ def _arrow_schema(columns: dict[str, pl.DataType | type[pl.DataType]]) -> Any:
     return ", ".join(parts)
 
 
-def _with_keys(spark: SparkSession, frame: DataFrame, job: AuditJob) -> DataFrame:
-    from pyspark.sql import Window
+@dataclass
+class _Prepared:
+    """What the preparing pass found, and the DataFrames to unpersist at the end."""
+
+    field_types: dict[str, FieldType]
+    missing: dict[tuple[int, str], int]
+    cached: list[DataFrame] = dataclass_field(default_factory=list)
+
+
+def _prepare(
+    frame: DataFrame, job: AuditJob, record_rules: Sequence[Rule], plan: AuditPlan
+) -> tuple[DataFrame, _Prepared]:
+    """One scan of the sources for every later pass: the records normalised and persisted, with
+    their key texts; the SQL field types and the values turned into null, added up."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from veracity.runners._work import LINE, ROW, SOURCE, key_prefix, key_texts
-
-    for slot in range(len(job.key_exprs)):
-        prefix = key_prefix(slot)
-        keyed = frame.mapInArrow(
-            functools.partial(key_texts, job=job, slot=slot),
-            f"`{ROW}` long, `{SOURCE}` int, `{LINE}` long, key string",
-        )
-        window = Window.partitionBy("key").orderBy(ROW)
-        grouped = keyed.select(
-            F.col(ROW),
-            (F.row_number().over(window) == 1).alias(f"{prefix}first"),
-            F.first(SOURCE).over(window).alias(f"{prefix}source"),
-            F.first(LINE).over(window).alias(f"{prefix}line"),
-        )
-        frame = frame.join(grouped, on=ROW, how="left")
-    return frame
-
-
-def _field_types(
-    frame: DataFrame, job: AuditJob, record_rules: Sequence[Rule], plan: AuditPlan
-) -> dict[str, FieldType]:
-    from veracity.runners._work import PAYLOAD, type_counts
+    from veracity.runners._work import LINE, PAYLOAD, ROW, SOURCE, Prepared, key_text, prepare_partition
 
     sql_fields = rule_sql_fields(record_rules)
     declared = declared_field_types(plan.field_kinds, plan.date_formats)
     counted = [f for f in sql_fields if f not in declared]
+    schema = ", ".join(
+        [
+            *(f"`{n}` string" for n in job.fields),
+            f"`{ROW}` long",
+            f"`{SOURCE}` int",
+            f"`{LINE}` long",
+            *(f"`{key_text(slot)}` string" for slot in range(len(job.key_exprs))),
+            f"`{PAYLOAD}` binary",
+        ]
+    )
+    prepared = frame.mapInArrow(functools.partial(prepare_partition, job=job, counted=counted), schema)
+    prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK)
     totals = TypeCounts(counted, plan.booleans)
-    if counted:
-        parts = frame.mapInArrow(
-            functools.partial(type_counts, job=job, counted=counted), f"`{PAYLOAD}` binary"
-        ).collect()
-        for row in parts:
-            for name, counts in pickle.loads(row[PAYLOAD]).items():
+    missing: dict[tuple[int, str], int] = {}
+    try:
+        # This job fills the cache: the later passes read the normalised records from it.
+        for row in prepared.filter(F.col(PAYLOAD).isNotNull()).select(PAYLOAD).collect():
+            part: Prepared = pickle.loads(row[PAYLOAD])
+            for name, counts in part.types.items():
                 merged = totals.counts.setdefault(name, {})
                 for key, value in counts.items():
                     merged[key] = merged.get(key, 0) + value
-    return {name: declared[name] if name in declared else totals.field_type(name) for name in sql_fields}
+            for where, n in part.missing.items():
+                missing[where] = missing.get(where, 0) + n
+    except BaseException:
+        prepared.unpersist()
+        raise
+    types = {name: declared[name] if name in declared else totals.field_type(name) for name in sql_fields}
+    records = prepared.filter(F.col(PAYLOAD).isNull()).drop(PAYLOAD)
+    return records, _Prepared(types, missing, [prepared])
+
+
+#: Up to this many records of a key or table check's outcome are broadcast to every task (a
+#: join that leaves the records where they are); more are joined by a shuffle.
+BROADCAST_ROWS = 2_000_000
+
+
+def _joined(frame: DataFrame, outcome: DataFrame, rows: int) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    from veracity.runners._work import ROW
+
+    return frame.join(F.broadcast(outcome) if rows <= BROADCAST_ROWS else outcome, on=ROW, how="left")
+
+
+def _with_keys(records: DataFrame, job: AuditJob, cached: list[DataFrame]) -> DataFrame:
+    """Per key check, the records that are not the first of their key learn where that first
+    record is; only they are joined back (row id and the first record's provenance), every
+    other record is the first of its key or has no complete key."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from veracity.runners._work import LINE, ROW, SOURCE, key_prefix, key_text
+
+    frame = records.drop(*(key_text(slot) for slot in range(len(job.key_exprs))))
+    for slot in range(len(job.key_exprs)):
+        prefix = key_prefix(slot)
+        keyed = records.select(ROW, SOURCE, LINE, F.col(key_text(slot)).alias("key")).filter(
+            F.col("key").isNotNull()
+        )
+        window = Window.partitionBy("key").orderBy(ROW)
+        later = (
+            keyed.select(
+                F.col(ROW),
+                F.row_number().over(window).alias("n"),
+                F.first(SOURCE).over(window).alias(f"{prefix}source"),
+                F.first(LINE).over(window).alias(f"{prefix}line"),
+            )
+            .filter(F.col("n") > 1)
+            .select(ROW, F.lit(False).alias(f"{prefix}first"), f"{prefix}source", f"{prefix}line")
+        )
+        # Few as a rule (the key's duplicates): counted, then broadcast to the main pass.
+        later = later.persist(StorageLevel.MEMORY_AND_DISK)
+        cached.append(later)
+        count = later.count()
+        if count:
+            frame = _joined(frame, later, count)
+        else:
+            frame = frame.select(
+                "*",
+                F.lit(None).cast("boolean").alias(f"{prefix}first"),
+                F.lit(None).cast("int").alias(f"{prefix}source"),
+                F.lit(None).cast("long").alias(f"{prefix}line"),
+            )
+    return frame
 
 
 def _run_tables(
-    spark: SparkSession, frame: DataFrame, job: AuditJob, data: SparkData, record_rules: Sequence[Rule]
+    records: DataFrame, job: AuditJob, data: SparkData, record_rules: Sequence[Rule]
 ) -> tuple[dict[str, TableOutcome], dict[str, Any]]:
     """Table checks once over their fields of every record, gathered on the driver (as the
-    chunked audit gathers them)."""
-    from veracity.runners._work import LINE, ROW, SOURCE, table_records
+    chunked audit gathers them), in one :func:`run_rules` call: a check that reads another's
+    outcome (agree_across_sources by duplicates cluster) finds it there."""
+    from veracity.runners._work import LINE, ROW, SOURCE
 
     plan = job.plan
     table_rules = [r for r in record_rules if r.id in job.table_rules]
@@ -219,19 +295,16 @@ def _run_tables(
     if plan.key is not None and plan.key in data.fields:
         wanted.add(plan.key)
     columns = [name for name in data.fields if name in wanted]
-    schema = ", ".join(
-        [*(f"`{n}` string" for n in columns), f"`{ROW}` long", f"`{SOURCE}` int", f"`{LINE}` long"]
-    )
-    gathered = frame.mapInArrow(functools.partial(table_records, job=job, columns=columns), schema).toArrow()
-    records = pl.from_arrow(gathered)
-    assert isinstance(records, pl.DataFrame)
-    records = records.sort(ROW).select(
-        *columns,
+    # The persisted records are normalised already: Spark hands their columns over as they are.
+    gathered = pl.from_arrow(records.select(*(f"`{n}`" for n in columns), ROW, SOURCE, LINE).toArrow())
+    assert isinstance(gathered, pl.DataFrame)
+    frame = gathered.sort(ROW).select(
+        *(pl.col(n).cast(pl.String) for n in columns),
         pl.col(ROW).cast(pl.UInt32).alias(ROW_ID),
         pl.col(SOURCE).cast(pl.UInt16).alias(SOURCE_COL),
         pl.col(LINE).cast(pl.UInt32).alias(LINE_COL),
     )
-    loaded = LoadedData(records, data.infos)
+    loaded = LoadedData(frame, data.infos)
     output = run_rules(
         loaded, table_rules, plan.context(loaded), plan.key, plan.masks, field_types=job.field_types
     )
@@ -239,27 +312,56 @@ def _run_tables(
 
 
 def _with_tables(
-    spark: SparkSession, frame: DataFrame, job: AuditJob, tables: dict[str, TableOutcome], rows: int
+    spark: SparkSession, frame: DataFrame, job: AuditJob, tables: dict[str, TableOutcome]
 ) -> DataFrame:
-    from veracity.runners._work import ROW, table_prefix
+    """The table checks' outcomes joined to the records they concern: those whose verdict is
+    not True (failed, or not judged) or that carry a message or a cluster; a record not joined
+    passed (:data:`veracity.runners._work.VERDICT_STATES`)."""
+    from pyspark.sql import functions as F
 
-    columns: dict[str, pl.Series] = {ROW: pl.Series(ROW, range(rows), dtype=pl.Int64)}
+    from veracity.runners._work import ROW, VERDICT_STATES, table_prefix
+
+    columns: list[pl.Series] = []
+    concerned = None
     for slot, rule_id in enumerate(job.table_rules):
         prefix = table_prefix(slot)
         table = tables[rule_id]
-        columns[f"{prefix}verdict"] = table.verdicts.cast(pl.Boolean).alias(f"{prefix}verdict")
-        columns[f"{prefix}message"] = (
+        rows = table.verdicts.len()
+        if not columns:
+            columns.append(pl.Series(ROW, range(rows), dtype=pl.Int64))
+        verdicts = table.verdicts.cast(pl.Boolean)
+        state = verdicts.replace_strict(
+            {k: v for k, v in VERDICT_STATES.items() if k is not None}, return_dtype=pl.Int8
+        ).fill_null(VERDICT_STATES[None])
+        messages = (
             table.messages.cast(pl.String)
             if table.messages is not None
             else pl.repeat(None, rows, dtype=pl.String, eager=True)
-        ).alias(f"{prefix}message")
-        columns[f"{prefix}cluster"] = (
+        )
+        clusters = (
             table.cluster_ids.cast(pl.Int64)
             if table.cluster_ids is not None
             else pl.repeat(None, rows, dtype=pl.Int64, eager=True)
-        ).alias(f"{prefix}cluster")
-    outcome = spark.createDataFrame(pl.DataFrame(list(columns.values())).to_arrow())
-    return frame.join(outcome, on=ROW, how="left")
+        )
+        mine = (state != VERDICT_STATES[True]) | messages.is_not_null() | clusters.is_not_null()
+        concerned = mine if concerned is None else concerned | mine
+        columns += [
+            state.alias(f"{prefix}state"),
+            messages.alias(f"{prefix}message"),
+            clusters.alias(f"{prefix}cluster"),
+        ]
+    assert concerned is not None
+    outcome = pl.DataFrame(columns).filter(concerned)
+    if outcome.height:
+        return _joined(frame, spark.createDataFrame(outcome.to_arrow()), outcome.height)
+    return frame.select(
+        "*",
+        *(
+            F.lit(None).cast(spark_type).alias(f"{table_prefix(slot)}{name}")
+            for slot in range(len(job.table_rules))
+            for name, spark_type in (("state", "tinyint"), ("message", "string"), ("cluster", "long"))
+        ),
+    )
 
 
 def _main_pass(frame: DataFrame, job: AuditJob, findings_path: str | None) -> list[PartitionState]:
@@ -335,14 +437,6 @@ def _remove(where: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists():
         path.unlink()
-
-
-def _missing(states: Sequence[PartitionState]) -> dict[tuple[int, str], int]:
-    total: dict[tuple[int, str], int] = {}
-    for state in states:
-        for key, n in state.missing.items():
-            total[key] = total.get(key, 0) + n
-    return total
 
 
 def _merge(
