@@ -169,23 +169,6 @@ def test_a_file_that_is_no_worklist_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_formats_without_a_faithful_copy_are_refused(tmp_path: Path) -> None:
-    runner = CliRunner()
-    _, rules = write_example(tmp_path)
-    data = tmp_path / "customers.ndjson"
-    data.write_text('{"id": "1", "name": "BEN"}\n', encoding="utf-8")
-    worklist = tmp_path / "worklist.csv"
-    worklist.write_text("x\n", encoding="utf-8")
-    code, stderr = fix(
-        runner, str(data), "-w", str(worklist), "-o", str(tmp_path / "f.ndjson"), "-r", str(rules)
-    )
-    assert code == 2
-    assert stderr.strip() == (
-        f"Error: fix writes corrected copies of csv, tsv, parquet files, not ndjson ({data}); "
-        "export the data as CSV or Parquet first"
-    )
-
-
 @pytest.mark.parametrize(
     ("accept", "rules_changed"),
     [

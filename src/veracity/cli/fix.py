@@ -1,16 +1,17 @@
 """``veracity fix``: apply the corrections a steward accepted in a worklist to a copy of the data.
 
-The copy is the input as stored, with only the accepted values changed: every other cell,
-column and record is read and written as text, untouched. CSV/TSV copies are written as UTF-8
-with the input's delimiter; Parquet copies keep the other columns' types (a changed column is
-written as text). The input is never written.
+The copy is the input as stored, with only the accepted cells changed
+(:mod:`veracity.corrections.copies`): CSV and TSV keep every other byte (delimiter, quoting,
+encoding, line endings); NDJSON and JSON rewrite only the changed records; an Excel workbook
+keeps its other sheets and formatting; a SQLite database is copied and updated. A PostgreSQL
+table is never written: ``-o fixes.sql`` gets a script of updates to review and run. The input
+is never written.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -23,30 +24,39 @@ from veracity.config import RuleSet, load_rule_file, rule_set_from_objects
 from veracity.corrections import CONFIDENCES
 from veracity.errors import UsageError
 from veracity.masking import field_masks, mask_expr
-from veracity.reports.worklist import CHANGE_COLUMNS, accepted_changes
-from veracity.sources import LoadedData
+from veracity.reports.worklist import CHANGE_COLUMNS, accepted_changes, marked_rows
+from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData, SourceInfo
 
-#: Formats ``fix`` writes a corrected copy of, by the source's format.
-FIXABLE = ("csv", "tsv", "parquet")
+if TYPE_CHECKING:
+    from veracity.corrections.copies import CellChange
 
 
 def fix_command(
     data: Annotated[
-        Path, typer.Argument(help="The data file the worklist was made from (CSV, TSV or Parquet).")
-    ],
+        str | None,
+        typer.Argument(
+            help="The data the worklist was made from: a file or a database URL; default: the rule "
+            "file's source the worklist's accepted rows belong to."
+        ),
+    ] = None,
     worklist: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--worklist",
             "-w",
             help="The worklist 'veracity audit --worklist' wrote, rows marked in 'accept'.",
         ),
-    ],
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Write the corrected copy here (never the input).")
-    ],
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the corrected copy here (never the input); for a PostgreSQL source, an SQL script (.sql).",
+        ),
+    ] = None,
     rules: Annotated[
-        Path, typer.Option("--rules", "-r", help="The rule file of the audit (its column renames).")
+        Path, typer.Option("--rules", "-r", help="The rule file of the audit (its sources, renames and key).")
     ] = Path("veracity.yaml"),
     changes: Annotated[
         Path | None,
@@ -72,38 +82,138 @@ def fix_command(
     Exit codes: 0 written, 2 usage or input error (nothing is written then).
     """
     with error_boundary(debug):
+        if worklist is None or output is None:
+            missing = "--worklist" if worklist is None else "-o/--output"
+            raise UsageError(f"{missing} is required: veracity fix DATA --worklist worklist.csv -o fixed.csv")
         if accept is not None and accept not in CONFIDENCES:
             raise UsageError(f"--accept: unknown confidence '{accept}'; choose certain or likely")
         log = changes if changes is not None else output.with_name(f"{output.stem}.changes.csv")
         if log.suffix.lower() != ".csv":
             raise UsageError(f"--changes: {log} must end in .csv")
-        inputs = [Input("data file", data), Input("worklist", worklist)]
+        if data is None and not rules.exists():
+            raise UsageError(
+                f"give the data the worklist was made from (DATA), or a rule file with its sources ({rules} does not exist)"
+            )
+        inputs = [Input("worklist", worklist)]
+        if data is not None and "://" not in data:
+            inputs.append(Input("data file", Path(data)))
         if rules.exists():
             inputs.append(Input("rule file", rules))
         check_outputs([Output("-o/--output", output), Output("--changes", log)], inputs)
         rule_set = load_rule_file(rules) if rules.exists() or rules != Path("veracity.yaml") else None
-        loaded = load_data(data, rule_set) if rule_set is not None else _load_plain(data)
-        info = loaded.sources[0]
-        if info.format not in FIXABLE:
-            raise UsageError(
-                f"fix writes corrected copies of {', '.join(FIXABLE)} files, not {info.format} ({data}); "
-                "export the data as CSV or Parquet first"
-            )
-        if output.suffix.lower() != data.suffix.lower():
-            raise UsageError(
-                f"-o/--output {output} must end in {data.suffix} like {data}: the copy keeps its format"
-            )
-        found = accepted_changes(_read_worklist(worklist), loaded, str(worklist), accept)
-        originals = {column.field: column.original for column in info.columns}
+        loaded = load_data(data, rule_set or rule_set_from_objects([]))
+        rows = _read_worklist(worklist)
+        index, others = _chosen_source(rows, loaded, str(worklist), accept)
+        info = loaded.sources[index]
+        location = _location(info, data, rule_set)
+        if location is not None:
+            check_outputs([Output("-o/--output", output)], [Input("data file", location)])
+        _check_output_kind(info, location, output)
+        source = _one_source(loaded, index)
+        found = accepted_changes(rows, source, str(worklist), accept)
+        key = rule_set.model.key if rule_set is not None else None
+        cells = _cells(found, source, info, key)
+        from veracity.corrections.copies import write_copy
+
         with all_or_nothing({output: "-o/--output", log: "--changes"}):
-            _write_copy(data, info.format, info.delimiter, info.encoding, loaded, found, originals, output)
-            _write_log(found, loaded, rule_set, reveal_values, log)
+            with atomic_path(output) as temp:
+                write_copy(info, location, _original(info, key), cells, temp)
+            _write_log(found, source, rule_set, reveal_values, log)
         records = found.get_column("record").n_unique()
+        what = "the script of updates " if info.format == "postgresql" else ""
         err_console.print(
-            f"Changed {found.height} value(s) in {records} record(s); wrote {output} and the change log {log}",
+            f"Changed {found.height} value(s) in {records} record(s); wrote {what}{output} and the change log {log}",
             markup=False,
         )
+        if others:
+            err_console.print(
+                f"{others} accepted row(s) of the worklist belong to other sources and were not applied; "
+                "fix each source in turn",
+                markup=False,
+            )
     raise typer.Exit(EXIT_OK)
+
+
+def _chosen_source(rows: pl.DataFrame, loaded: LoadedData, label: str, accept: str | None) -> tuple[int, int]:
+    """The source the worklist's accepted rows belong to (the only one loaded, else the one of
+    the rule file's sources they name), and how many accepted rows belong to others."""
+    if "source_sha256" not in rows.columns or "accept" not in rows.columns:
+        return 0, 0  # accepted_changes names the missing column
+    marked = rows.filter(marked_rows(rows, accept)).get_column("source_sha256").cast(pl.String)
+    digests = [info.sha256 for info in loaded.sources]
+    if len(loaded.sources) == 1:
+        return 0, int((marked != digests[0]).sum())
+    named = [i for i, digest in enumerate(digests) if digest in set(marked.to_list())]
+    if len(named) > 1:
+        listing = ", ".join(loaded.sources[i].path for i in named)
+        raise UsageError(
+            f"{label} accepts rows of several sources ({listing}); give one of them as DATA to fix it"
+        )
+    index = named[0] if named else 0
+    return index, int((marked != digests[index]).sum())
+
+
+def _one_source(loaded: LoadedData, index: int) -> LoadedData:
+    """The records and fields of one source, numbered from 0 as if it were loaded alone."""
+    info = loaded.sources[index]
+    fields = [column.field for column in info.columns]
+    frame = (
+        loaded.frame.filter(pl.col(SOURCE_COL) == index)
+        .select(*fields, SOURCE_COL, LINE_COL)
+        .with_row_index(ROW_ID)
+        .with_columns(pl.col(ROW_ID).cast(loaded.frame.schema[ROW_ID]))
+    )
+    return LoadedData(frame, [info])
+
+
+def _location(info: SourceInfo, data: str | None, rule_set: RuleSet | None) -> Path | None:
+    """The file of a file source (a database's is in its details)."""
+    if info.format in ("postgresql", "sqlite"):
+        return Path(info.details["database"]) if info.format == "sqlite" else None
+    if data is not None:
+        return Path(data)
+    path = Path(info.path)
+    if not path.is_absolute() and rule_set is not None and rule_set.base_dir is not None:
+        candidate = rule_set.base_dir / path
+        if candidate.exists() or not path.exists():
+            return candidate
+    return path
+
+
+def _check_output_kind(info: SourceInfo, location: Path | None, output: Path) -> None:
+    if info.format == "postgresql":
+        if output.suffix.lower() != ".sql":
+            raise UsageError(
+                f"-o/--output {output}: a PostgreSQL source is never written; give a .sql file for the script of updates"
+            )
+        return
+    assert location is not None
+    if output.suffix.lower() != location.suffix.lower():
+        raise UsageError(
+            f"-o/--output {output} must end in {location.suffix} like {location}: the copy keeps its format"
+        )
+
+
+def _original(info: SourceInfo, field: str | None) -> str | None:
+    """The source's own name of ``field`` (before a ``columns:`` rename)."""
+    return next((column.original for column in info.columns if column.field == field), None)
+
+
+def _cells(found: pl.DataFrame, data: LoadedData, info: SourceInfo, key: str | None) -> list[CellChange]:
+    from veracity.corrections.copies import CellChange
+
+    originals = {column.field: column.original for column in info.columns}
+    keys = (
+        data.frame.get_column(key).gather(found.get_column("row")).to_list()
+        if key is not None and key in data.frame.columns
+        else [None] * found.height
+    )
+    return [
+        CellChange(record, originals.get(field, field), old, new, key_value)
+        for (record, field, old, new), key_value in zip(
+            found.select("record", "field", "old", "new").iter_rows(), keys, strict=True
+        )
+    ]
 
 
 def _load_plain(data: Path) -> LoadedData:
@@ -130,50 +240,6 @@ def _read_worklist(path: Path) -> pl.DataFrame:
         raise UsageError(
             f"--worklist: cannot read {path} ({type(exc).__name__}); give a .csv or .parquet worklist"
         ) from None
-
-
-def _write_copy(
-    data: Path,
-    fmt: str,
-    delimiter: str | None,
-    encoding: str | None,
-    loaded: LoadedData,
-    found: pl.DataFrame,
-    originals: dict[str, str],
-    output: Path,
-) -> None:
-    """The input as stored, the changed cells replaced, written atomically to ``output``."""
-    bom, crlf = False, False
-    if fmt == "parquet":
-        frame = pl.read_parquet(data)
-    else:
-        raw = data.read_bytes()
-        text = raw.decode(encoding or "utf-8")
-        bom = raw.startswith(b"\xef\xbb\xbf") or text.startswith("\ufeff")
-        crlf = "\r\n" in text[:65536]
-        # Empty cells read as nulls, which are written back as empty cells, unquoted as read.
-        frame = pl.read_csv(
-            io.BytesIO(text.removeprefix("\ufeff").encode("utf-8")),
-            separator=delimiter or ",",
-            infer_schema=False,
-        )
-    if frame.height != loaded.frame.height:
-        raise UsageError(
-            f"cannot line up the records of {data} ({frame.height} read as a table, {loaded.frame.height} "
-            "audited); fix supports files whose records read the same both ways"
-        )
-    for (field,), group in found.group_by("field", maintain_order=True):
-        column = originals.get(str(field), str(field))
-        positions = group.get_column("row").cast(pl.Int64)
-        current = frame.get_column(column).cast(pl.String)
-        frame = frame.with_columns(current.scatter(positions, group.get_column("new")).alias(column))
-    with atomic_path(output) as temp:
-        if fmt == "parquet":
-            frame.write_parquet(temp)
-        else:
-            frame.write_csv(
-                temp, separator=delimiter or ",", include_bom=bom, line_terminator="\r\n" if crlf else "\n"
-            )
 
 
 def _write_log(

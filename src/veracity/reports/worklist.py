@@ -48,6 +48,7 @@ __all__ = [
     "check_worklist_path",
     "failing_records",
     "html_section",
+    "marked_rows",
     "worklist_of",
     "write_worklist",
 ]
@@ -380,6 +381,16 @@ FIX_COLUMNS = ("source", "line", "field", "rule", "correction", "accept", "sourc
 CHANGE_COLUMNS = ("record", "field", "old", "new", "rule")
 
 
+def marked_rows(worklist: pl.DataFrame, confident: str | None = None) -> pl.Expr:
+    """Which rows of ``worklist`` are accepted: marked in ``accept``, or (``confident``:
+    ``certain`` or ``likely``) with a suggestion that sure or surer."""
+    marked = pl.col("accept").cast(pl.String).str.strip_chars().str.to_lowercase().is_in(list(ACCEPTED))
+    if confident is not None and "confidence" in worklist.columns:
+        sure = ["certain"] if confident == "certain" else ["certain", "likely"]
+        marked = marked | pl.col("confidence").cast(pl.String).str.strip_chars().is_in(sure)
+    return marked.fill_null(False)
+
+
 def accepted_changes(
     worklist: pl.DataFrame, data: LoadedData, label: str, confident: str | None = None
 ) -> pl.DataFrame:
@@ -403,10 +414,7 @@ def accepted_changes(
     rows = worklist.select(
         *(pl.col(name).cast(pl.String).str.strip_chars().str.strip_prefix("'") for name in needed)
     )
-    marked = pl.col("accept").str.to_lowercase().is_in(list(ACCEPTED))
-    if confident is not None:
-        sure = ["certain"] if confident == "certain" else ["certain", "likely"]
-        marked = marked | pl.col("confidence").is_in(sure)
+    marked = marked_rows(rows, confident)
     if not rows.filter(pl.col("source_sha256") == info.sha256).height:
         raise UsageError(
             f"{label} was not made from {info.path}: no row's source_sha256 is its sha256 (the file "
