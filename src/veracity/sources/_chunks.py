@@ -27,7 +27,7 @@ from typing import IO
 
 import polars as pl
 
-from veracity.sources._open import OpenSource, check_specs, null_missing, open_source
+from veracity.sources._open import OpenSource, check_specs, open_source
 from veracity.sources._pieces import Piece
 from veracity.sources.base import (
     LINE_COL,
@@ -39,7 +39,7 @@ from veracity.sources.base import (
 )
 from veracity.sources.registry import OpenContext
 
-__all__ = ["Chunk", "ChunkedSources", "open_sources", "prepare"]
+__all__ = ["Chunk", "ChunkedSources", "blanks_to_null", "open_sources", "prepare"]
 
 
 @dataclass
@@ -157,7 +157,7 @@ def _assemble(
     missing = [0] * len(source.fields)
     values: dict[str, pl.Series] = {}
     if columns:
-        cleaned, counts = null_missing(piece.frame, chosen, source.markers)
+        cleaned, counts = blanks_to_null(piece.frame, chosen, source.markers)
         for position, count in zip(columns, counts, strict=True):
             missing[position] = count
         values = {name: cleaned.get_column(name) for name in chosen}
@@ -176,3 +176,53 @@ def _assemble(
     )
     frame.columns = [*wanted, ROW_ID, SOURCE_COL, LINE_COL]
     return missing, frame
+
+
+#: A blank value is empty or starts with a whitespace character (Unicode's White_Space, what
+#: ``str.strip_chars`` strips), whose first UTF-8 byte is below "!" (ASCII) or from 0xC2 to
+#: 0xE3 (U+0085, U+00A0, U+1680, U+2000 to U+205F, U+3000). Compared as bytes, a value's first
+#: bytes are read from its string view, without touching the rest of it.
+_BELOW = pl.lit(b"!", dtype=pl.Binary)
+_FROM, _UNTIL = pl.lit(b"\xc2", dtype=pl.Binary), pl.lit(b"\xe4", dtype=pl.Binary)
+
+
+def blanks_to_null(
+    frame: pl.DataFrame, fields: list[str], markers: tuple[str, ...]
+) -> tuple[pl.DataFrame, list[int]]:
+    """Whitespace-only values and null markers become null (columns renamed to ``fields``);
+    also return how many per column.
+
+    Only the values that could be blank (see ``_BELOW``) are stripped: most data has few or
+    none, and stripping every value cost as much as parsing the file.
+    """
+    names = frame.columns
+
+    def candidate(name: str) -> pl.Expr:
+        raw = pl.col(name).cast(pl.Binary)
+        return ((raw < _BELOW) | ((raw >= _FROM) & (raw < _UNTIL))).fill_null(False)
+
+    def marked(name: str) -> pl.Expr:
+        return pl.col(name).is_in(markers).fill_null(False) if markers else pl.lit(False)
+
+    flags = frame.select(
+        *(candidate(name).alias(f"c{index}") for index, name in enumerate(names)),
+        *(marked(name).alias(f"m{index}") for index, name in enumerate(names)),
+    )
+    masks: list[pl.Series] = []
+    for index, name in enumerate(names):
+        missing = flags.get_column(f"m{index}")
+        candidates = flags.get_column(f"c{index}")
+        if candidates.any():
+            at = candidates.arg_true()
+            blank = at.filter(frame.get_column(name).gather(at).str.strip_chars() == "")
+            if blank.len():
+                missing = missing.clone().scatter(blank, True)
+        masks.append(missing.alias(f"m{index}"))
+    counts = [int(mask.sum()) for mask in masks]
+    cleaned = frame.select(
+        pl.col(name).alias(field)
+        if not count
+        else pl.when(mask).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col(name)).alias(field)
+        for name, field, mask, count in zip(names, fields, masks, counts, strict=True)
+    )
+    return cleaned, counts

@@ -103,6 +103,9 @@ _NUL_HEAD = 1 << 16
 _NEWLINE = ord("\n")
 _CR = ord("\r")
 _QUOTE = ord('"')
+#: No offsets: a block without quotes.
+_NONE: Ints = np.zeros(0, dtype=np.int64)
+_NONE.setflags(write=False)
 _BOM_PREFIXES = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
@@ -337,7 +340,10 @@ class Delimited(Reader):
                 arr: Bytes = np.frombuffer(
                     text.text, np.uint8, min(_BLOCK, text.size - state.offset), state.offset
                 )
-                quotes = offsets_of(arr, _QUOTE, scratch)
+                stop = state.offset + arr.size
+                # (bytes.find is a memchr: a text without quotes costs no pass to list them.)
+                quoted = text.text.find(b'"', state.offset, stop) >= 0
+                quotes = offsets_of(arr, _QUOTE, scratch) if quoted else _NONE
                 self._block(state, arr, quotes, offsets_of(arr, _NEWLINE, scratch), scratch)
                 state.offset += arr.size
                 continue
@@ -346,7 +352,7 @@ class Delimited(Reader):
                 hasher(block)
             following = text.read(state.offset + len(block), state.offset + len(block) + 1)
             arr = np.frombuffer(block, dtype=np.uint8)
-            quotes = offsets_of(arr, _QUOTE, scratch)
+            quotes = offsets_of(arr, _QUOTE, scratch) if b'"' in block else _NONE
             arr = self._line_ends(state, arr, b"\r" in block, following, quotes)
             newlines = offsets_of(arr, _NEWLINE, scratch)
             if check_utf8 and state.utf8_error is None:
