@@ -142,3 +142,28 @@ def test_a_json_copy_rewrites_only_the_changed_records() -> None:
 def test_a_key_the_record_lacks_is_added_at_its_end() -> None:
     copy = rewrite_json(JSON_DOC, False, [CellChange(2, "phone", None, "+4930123")], "d.json")
     assert copy.endswith(b'  {"id": 2, "email": "b@y.com", "tags": ["x"], "phone": "+4930123"}\n]\n')
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text().filter(lambda t: "\x00" not in t), st.text(min_size=1).filter(lambda t: "\x00" not in t))
+def test_quoted_values_and_names_read_back_as_themselves(value: str, name: str) -> None:
+    """Whatever a value or a field name holds, quoted it is one literal or one identifier: the
+    statement around it cannot be ended or extended from inside."""
+    import sqlite3
+
+    from veracity.corrections.copies.databases import identifier, literal
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        cursor = conn.execute(f"SELECT {literal(value)} AS {identifier(name)}")
+        assert cursor.fetchall() == [(value,)]
+        assert cursor.description[0][0] == name
+    finally:
+        conn.close()
+
+
+def test_a_nul_character_is_refused() -> None:
+    from veracity.corrections.copies.databases import literal
+
+    with pytest.raises(UsageError, match="NUL character"):
+        literal("a\x00b")

@@ -20,13 +20,19 @@ from pathlib import Path
 from veracity.corrections.copies.base import CellChange, by_record, moved
 from veracity.errors import UsageError
 
-__all__ = ["identifier", "literal", "sql_script", "update_sqlite_copy"]
+__all__ = ["identifier", "literal", "relation", "sql_script", "update_sqlite_copy"]
 
 
 def identifier(name: str) -> str:
-    """``name`` as a quoted SQL identifier (a dotted name: each part quoted)."""
+    """``name`` as a quoted SQL identifier."""
     _refuse_nul(name)
-    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+    return '"' + name.replace('"', '""') + '"'
+
+
+def relation(table: str) -> str:
+    """A source's ``table:`` (``TABLE`` or ``SCHEMA.TABLE``, as the readers split it) quoted."""
+    schema, _, name = table.rpartition(".")
+    return f"{identifier(schema)}.{identifier(name)}" if schema else identifier(name)
 
 
 def literal(value: str) -> str:
@@ -65,7 +71,7 @@ def update_sqlite_copy(
         if not by_key:
             try:
                 # The order of a scan of the table, as the audit read it (an index would order otherwise).
-                query = f"SELECT rowid FROM {identifier(table)} NOT INDEXED"
+                query = f"SELECT rowid FROM {relation(table)} NOT INDEXED"
                 rowids = [row[0] for row in conn.execute(query)]
             except sqlite3.OperationalError:
                 raise UsageError(
@@ -82,7 +88,7 @@ def update_sqlite_copy(
             for column, change in cells.items():
                 _refuse_nul(change.new)
                 current = conn.execute(
-                    f"SELECT CAST({identifier(column)} AS TEXT) FROM {identifier(table)} WHERE {where}",
+                    f"SELECT CAST({identifier(column)} AS TEXT) FROM {relation(table)} WHERE {where}",
                     (arg,),
                 ).fetchall()
                 if len(current) != 1:
@@ -97,7 +103,7 @@ def update_sqlite_copy(
                 ):
                     raise moved(display, record, column)
                 conn.execute(
-                    f"UPDATE {identifier(table)} SET {identifier(column)} = ? WHERE {where}",
+                    f"UPDATE {relation(table)} SET {identifier(column)} = ? WHERE {where}",
                     (change.new, arg),
                 )
         conn.execute("COMMIT")
@@ -130,7 +136,7 @@ def sql_script(table: str | None, key: str | None, changes: Iterable[CellChange]
             # No guard on the old value: the server's text of a typed value (a boolean's
             # "true") need not be the text the audit read ("t").
             lines.append(
-                f"UPDATE {identifier(table)} SET {identifier(column)} = {literal(change.new)} "
+                f"UPDATE {relation(table)} SET {identifier(column)} = {literal(change.new)} "
                 f"WHERE CAST({identifier(key)} AS TEXT) = {literal(value)};"
             )
     lines.append("COMMIT;")
