@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import polars as pl
-
 from veracity.errors import SourceError
 from veracity.sources._database import expand_env
 from veracity.sources._detect import detect_format
@@ -26,7 +24,7 @@ from veracity.sources._table import RESERVED, quote
 from veracity.sources.base import ColumnOrigin, SourceInfo, SourceSpec
 from veracity.sources.registry import OpenContext, Opened, kind_named, kind_of_url, url_schemes
 
-__all__ = ["MAX_SOURCES", "OpenSource", "check_specs", "null_missing", "open_source", "open_spec"]
+__all__ = ["MAX_SOURCES", "OpenSource", "check_specs", "open_source", "open_spec"]
 
 MAX_SOURCES = 2**16  # SOURCE_COL is UInt16
 
@@ -167,25 +165,3 @@ def _fields(columns: list[str], renames: Mapping[str, str], display: str) -> lis
             "choose different field names"
         )
     return fields
-
-
-def null_missing(
-    frame: pl.DataFrame, fields: list[str], markers: tuple[str, ...]
-) -> tuple[pl.DataFrame, list[int]]:
-    """Whitespace-only values and null markers become null; also return how many per column."""
-
-    def missing(name: str) -> pl.Expr:
-        column = pl.col(name)
-        blank = column.str.strip_chars() == ""
-        if markers:
-            blank = blank | column.is_in(markers)
-        return blank.fill_null(False)
-
-    names = frame.columns
-    cleaned = frame.select(
-        pl.when(missing(name)).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col(name)).alias(field)
-        for name, field in zip(names, fields, strict=True)
-    )
-    # Null counts are kept with each column, so this counts without a second pass.
-    counts = [cleaned.to_series(i).null_count() - frame.to_series(i).null_count() for i in range(len(names))]
-    return cleaned, counts
