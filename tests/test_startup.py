@@ -30,6 +30,18 @@ NOT_NEEDED = (
     "veracity.reports.html",
     "veracity.reports.junit",
     "veracity.reports.markdown",
+    # Check families and source kinds a CSV audit of a not_null rule does not use.
+    "veracity.checks.agree",
+    "veracity.checks.consent",
+    "veracity.checks.duplicates",
+    "veracity.checks.minimisation",
+    "veracity.checks.retention",
+    "veracity.checks.uniqueness",
+    "veracity.linkage",
+    "fastexcel",
+    "veracity.sources._excel",
+    "veracity.sources._json",
+    "veracity.sources._parquet",
 )
 
 #: What the other commands need: an audit (or --version) imports none of it; --help does.
@@ -117,3 +129,36 @@ def test_the_public_api_is_the_same_when_imported_on_first_use() -> None:
     )
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         veracity.nope  # noqa: B018
+
+
+def test_the_registry_finds_every_check_without_importing_every_module() -> None:
+    """The module scan (``CheckRegistry.declared``) names the module of every check that
+    importing all the modules registers, and looking one name up imports that module only."""
+    code = textwrap.dedent(
+        """
+        import json, sys
+        from veracity.checks import REGISTRY
+        before = {m for m in sys.modules if m.startswith("veracity.checks.")}
+        declared = REGISTRY.declared()
+        REGISTRY["unique"]
+        after = {m for m in sys.modules if m.startswith("veracity.checks.")}
+        every = {name: check.build.__module__ for name, check in REGISTRY.items()}
+        print(json.dumps([sorted(after - before), declared, every]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    newly_imported, declared, registered = json.loads(done.stdout)
+    assert newly_imported == ["veracity.checks.uniqueness"]
+    assert declared == registered
+    assert len(registered) >= 20
+
+
+def test_an_unknown_check_is_not_found_and_still_gets_a_suggestion() -> None:
+    from veracity.checks import REGISTRY
+    from veracity.suggest import did_you_mean
+
+    assert "uniqe" not in REGISTRY
+    assert REGISTRY.get("uniqe") is None
+    with pytest.raises(KeyError):
+        REGISTRY["uniqe"]
+    assert did_you_mean("uniqe", REGISTRY) == "; did you mean 'unique'?"

@@ -1,26 +1,16 @@
-"""The check catalogue. Importing this package registers every check type.
+"""The check catalogue: one module per data-quality family.
 
-One module per data-quality family; each check type is declared once with
-:func:`veracity.checks.base.register`.
+Each check type is declared once with :func:`veracity.checks.base.register`. Importing this
+package imports none of the families: :data:`REGISTRY` imports the module that declares a
+check when its name is first looked up, and every module when it is listed (see
+:class:`veracity.checks.base.CheckRegistry`).
 """
 
-from veracity.checks import (  # noqa: F401  (imported to register their checks)
-    agree,
-    completeness,
-    consent,
-    consistency,
-    duplicates,
-    freshness,
-    minimisation,
-    retention,
-    timeliness,
-    uniqueness,
-    validity,
-)
 from veracity.checks.base import (
     REGISTRY,
     CheckContext,
     CheckParams,
+    CheckRegistry,
     CheckType,
     DatasetFailure,
     DatasetOutcome,
@@ -35,6 +25,7 @@ __all__ = [
     "REGISTRY",
     "CheckContext",
     "CheckParams",
+    "CheckRegistry",
     "CheckType",
     "DatasetFailure",
     "DatasetOutcome",

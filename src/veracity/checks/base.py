@@ -40,11 +40,13 @@ data split into partitions (chunks) without knowing any check by name:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import polars as pl
@@ -59,6 +61,7 @@ __all__ = [
     "BooleanSpellings",
     "CheckContext",
     "CheckParams",
+    "CheckRegistry",
     "CheckType",
     "DatasetFailure",
     "DatasetOutcome",
@@ -79,7 +82,9 @@ __all__ = [
 class CheckParams(BaseModel):
     """Parameters of one check type. Unknown keys are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a parameter model's validator is built when a rule first uses it, not when
+    # its module is imported (a module declares several checks; an audit uses a few).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     #: Parameter names that hold a field name (validated against the sources).
     field_params: ClassVar[tuple[str, ...]] = ()
@@ -401,7 +406,76 @@ class CheckType(Generic[P]):
         return self.message.format(**params.model_dump())
 
 
-REGISTRY: dict[str, CheckType[Any]] = {}
+class CheckRegistry(MutableMapping[str, CheckType[Any]]):
+    """Every check type by name; a check's module is imported when its name is first looked up.
+
+    A rule file may name any check, but an audit uses a few: importing every family up front
+    (and what each imports: record linkage, rapidfuzz, phone and country tables) cost more
+    start-up than the rest of an audit's imports together. Which module declares a name is
+    read from the package's source files, where every check is declared by a line starting
+    with ``@register("name"``: adding a check still touches its one module and nothing else.
+    (A generated name -> module index would be a second file to keep in step, with a test to
+    keep it so; a naming convention does not fit families of checks sharing a module.) The
+    scan reads the package's few small files once, about a millisecond; a declaration it
+    cannot see (a name built at run time) fails ``tests/checks/test_registry.py``, which
+    compares it with what importing every module registers.
+
+    Listing (iterating, ``len``, ``values``) imports every declaring module first, so the
+    catalogue, ``rules list``, generated docs and "did you mean" see every check.
+    """
+
+    def __init__(self, package: str, directory: Path) -> None:
+        self._checks: dict[str, CheckType[Any]] = {}
+        self._package = package
+        self._directory = directory
+        self._modules: dict[str, str] | None = None
+
+    def declared(self) -> dict[str, str]:
+        """Check name -> the module of this package that declares it, read from the source."""
+        if self._modules is None:
+            modules: dict[str, str] = {}
+            for path in sorted(self._directory.glob("*.py")):
+                for name in _DECLARATION.findall(path.read_text(encoding="utf-8")):
+                    modules.setdefault(name, f"{self._package}.{path.stem}")
+            self._modules = modules
+        return self._modules
+
+    def __getitem__(self, name: str) -> CheckType[Any]:
+        check = self._checks.get(name)
+        if check is None:
+            module = self.declared().get(name) if isinstance(name, str) else None
+            if module is None:
+                raise KeyError(name)
+            # Importing it registers its checks (a module being imported is returned as it is).
+            importlib.import_module(module)
+            check = self._checks.get(name)
+            if check is None:
+                raise KeyError(name)
+        return check
+
+    def _load_all(self) -> None:
+        for module in sorted(set(self.declared().values())):
+            importlib.import_module(module)
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter(list(self._checks))
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._checks)
+
+    def __setitem__(self, name: str, check: CheckType[Any]) -> None:
+        self._checks[name] = check
+
+    def __delitem__(self, name: str) -> None:
+        del self._checks[name]
+
+
+#: A check's declaration in its module's source (module level, so not the docstring above).
+_DECLARATION = re.compile(r'^@register\(\s*"([^"]+)"', re.MULTILINE)
+
+REGISTRY = CheckRegistry(__name__.rpartition(".")[0], Path(__file__).parent)
 
 
 def register(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from veracity.sources._excel import read_excel
 from veracity.sources._files import FileKind
 from veracity.sources._table import Table
 from veracity.sources.base import ReadOptions
@@ -18,4 +17,7 @@ class Excel(FileKind):
     extensions = (".xlsx", ".xlsm")
 
     def read(self, raw: bytes, options: ReadOptions, display: str) -> Table:
+        # fastexcel and the workbook guard are imported by the runs that read a workbook only.
+        from veracity.sources._excel import read_excel
+
         return read_excel(raw, options, display)

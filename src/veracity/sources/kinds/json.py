@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from veracity.sources._files import FileKind
-from veracity.sources._json import read_json, read_ndjson
 from veracity.sources._table import Table
 from veracity.sources.base import ReadOptions
 from veracity.sources.registry import register
@@ -18,6 +17,9 @@ class Json(FileKind):
     extensions = (".json",)
 
     def read(self, raw: bytes, options: ReadOptions, display: str) -> Table:
+        # The JSON readers are imported by the runs that read JSON only.
+        from veracity.sources._json import read_json
+
         return read_json(raw, options, display)
 
 
@@ -28,4 +30,6 @@ class Ndjson(FileKind):
     extensions = (".ndjson", ".jsonl")
 
     def read(self, raw: bytes, options: ReadOptions, display: str) -> Table:
+        from veracity.sources._json import read_ndjson
+
         return read_ndjson(raw, options, display)

@@ -12,7 +12,6 @@ import polars as pl
 from veracity.errors import SourceError
 from veracity.sources._files import FileKind
 from veracity.sources._input import is_stream, readable_path
-from veracity.sources._parquet import as_text, check_width, read_parquet
 from veracity.sources._pieces import Piece, Reader
 from veracity.sources._table import ENGINE_ERRORS, Table, check_header, empty_file
 from veracity.sources.base import ReadOptions, SourceSpec
@@ -31,6 +30,9 @@ class Parquet(FileKind):
     extensions = (".parquet", ".pq")
 
     def read(self, raw: bytes, options: ReadOptions, display: str) -> Table:
+        # The Parquet reader and its guard are imported by the runs that read Parquet only.
+        from veracity.sources._parquet import read_parquet
+
         return read_parquet(raw, options, display)
 
     def open(self, spec: SourceSpec, context: OpenContext) -> Opened:
@@ -73,6 +75,8 @@ class _Slices(Reader):
                 f"{display}: is not a valid Parquet file; export it again, or set read.format in the rule "
                 "file (--input-format) if it is another format"
             ) from None
+        from veracity.sources._parquet import check_width
+
         self.names = list(schema.names())
         check_width(len(self.names), display)
         check_header(self.names, [str(i) for i in range(1, len(self.names) + 1)], display)
@@ -89,6 +93,8 @@ class _Slices(Reader):
         self.position_kind = "record"
 
     def pieces(self, columns: list[int]) -> Iterator[Piece]:
+        from veracity.sources._parquet import as_text
+
         names = [self.names[i] for i in columns]
         lazy = pl.scan_parquet(self._path).select(names)
         for start in range(0, self.rows, self._chunk_rows):
