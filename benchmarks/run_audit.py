@@ -20,7 +20,10 @@ Each run starts fresh subprocesses, interleaved so that drift on a noisy machine
     the shipped rule pack as far as pointblank can express it, run by the interpreter of the
     peers virtualenv (``benchmarks/.venv-peers``, made by ``benchmarks/peers/setup.sh``; the
     peers are not dependencies of veracity, so they are not in the project's virtualenv).
-    Without that virtualenv the run goes on without (c) and says so on stderr.
+    Without that virtualenv the run goes on without (c) and says so on stderr. With
+    ``--shapes``, pointblank runs ``benchmarks/peers/pointblank_shapes.py``, which translates
+    each shape's rule file into pointblank steps (where a check has no pointblank equivalent,
+    its docstring says what stands in for it).
 
 For each it reports the median wall time, the median CPU time (user + system, worker
 processes included) and the peak memory over the runs, and the ratios to the bare read. Absolute
@@ -83,6 +86,8 @@ SAMPLE_SECONDS = 0.2
 #: The peers' own virtualenv (git-ignored) and the pointblank side of the comparison.
 PEERS_PYTHON = REPO / "benchmarks" / ".venv-peers" / "bin" / "python"
 POINTBLANK_SCRIPT = REPO / "benchmarks" / "peers" / "pointblank_audit.py"
+#: Any other rule file of the shapes (benchmarks/shapes.py), translated rule by rule.
+POINTBLANK_SHAPES_SCRIPT = REPO / "benchmarks" / "peers" / "pointblank_shapes.py"
 PEERS_SETUP = "bash benchmarks/peers/setup.sh"
 
 #: The bare read, run by the same interpreter as veracity's. Prints the shape so the table
@@ -659,6 +664,8 @@ def run(
         audit = Step("audit", [*launcher, *audit_args], env=env)
         peer_report = Path(scratch) / "pointblank.json"
         peer_args = [str(POINTBLANK_SCRIPT), "--as-of", AS_OF, "-o", str(peer_report), str(data)]
+        if rules.resolve() != DEFAULT_RULES.resolve():
+            peer_args[:1] = [str(POINTBLANK_SHAPES_SCRIPT), "--rules", str(rules)]
         pointblank = Step("pointblank", [peer_python, *peer_args]) if peer_python is not None else None
         # The peer runs in the same rounds as the others, so that load from other processes hits
         # it alike.
@@ -829,13 +836,24 @@ def _run_shapes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         )
     if args.data is not None or args.rules.resolve() != DEFAULT_RULES.resolve():
         parser.error("--shapes brings each shape's data and rule file: leave out the file and --rules")
-    if args.peers is not None:
-        parser.error(
-            "--peers compares the shipped rule pack on generate.py's data only; leave it out with --shapes"
+    if args.peers is not None and peer_versions(args.peers) is None:
+        print(
+            f"warning: {args.peers} cannot run pointblank (set the peers up with {PEERS_SETUP}); "
+            "timing without it",
+            file=sys.stderr,
         )
+        args.peers = None
     try:
         results = run_shapes.run_set(
-            names, args.rows, args.seed, args.runs, args.out, args.python, args.src, progress=not args.quiet
+            names,
+            args.rows,
+            args.seed,
+            args.runs,
+            args.out,
+            args.python,
+            args.src,
+            progress=not args.quiet,
+            peer_python=args.peers,
         )
     except CommandFailed as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)

@@ -54,20 +54,53 @@ def _truth(result: dict[str, Any]) -> str:
     return f"{truth['rules_checked']} rules exact"
 
 
+def _step(step: dict[str, Any]) -> str:
+    return f"{step['median_wall_s']:.2f} s, {step['median_cpu_s']:.2f} s, {step['peak_mib']:,.0f} MiB"
+
+
+def _ratio(ratio: dict[str, float]) -> str:
+    return f"{ratio['wall']:.1f}x, {ratio['cpu']:.1f}x, {ratio['rss']:.1f}x"
+
+
+def _peer_agreement(peer: dict[str, Any]) -> str:
+    """How many rules pointblank fails as many records on as the truth file says."""
+    truth = peer.get("truth_check")
+    if truth is None:
+        return "no truth"
+    agree = truth["rules_checked"] - len(truth["mismatches"])
+    return f"{agree} of {truth['rules_checked']}"
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
-    lines = [
-        "| shape | rows x columns | bare read | veracity (wall, CPU, peak) | veracity / read (wall, peak) | truth |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
-    ]
+    """One row per shape: medians of wall and CPU, peak memory, ratios to the bare read; with
+    pointblank's columns when it ran (--peers)."""
+    peers = any("pointblank" in result["steps"] for result in results.values())
+    header = "| shape | rows x columns | bare read: wall, CPU, peak | veracity: wall, CPU, peak "
+    header += "| veracity / read: wall, CPU, peak "
+    rule = "| --- | --- | ---: | ---: | ---: "
+    if peers:
+        header += "| pointblank: wall, CPU, peak | pointblank / read: wall, CPU, peak | veracity / pointblank: wall, CPU "
+        rule += "| ---: | ---: | ---: "
+    header += "| truth |" + (" pointblank's counts = truth |" if peers else "")
+    rule += "| --- |" + (" --- |" if peers else "")
+    lines = [header, rule]
     for name, result in results.items():
-        read, audit = result["steps"]["read"], result["steps"]["audit"]
-        size = result["input"]
-        lines.append(
-            f"| {name} | {size['rows']:,} x {size['columns']} "
-            f"| {read['median_wall_s']:.2f} s, {read['peak_mib']:,.0f} MiB "
-            f"| {audit['median_wall_s']:.2f} s, {audit['median_cpu_s']:.2f} s, {audit['peak_mib']:,.0f} MiB "
-            f"| {result['ratio']['wall']:.1f}x, {result['ratio']['rss']:.1f}x | {_truth(result)} |"
-        )
+        steps, size = result["steps"], result["input"]
+        row = f"| {name} | {size['rows']:,} x {size['columns']} | {_step(steps['read'])} | {_step(steps['audit'])} "
+        row += f"| {_ratio(result['ratio'])} "
+        if peers and "pointblank" in steps:
+            peer, audit = steps["pointblank"], steps["audit"]
+            row += f"| {_step(peer)} | {_ratio(result['peers']['pointblank']['ratio'])} "
+            row += (
+                f"| {audit['median_wall_s'] / peer['median_wall_s']:.2f}x, "
+                f"{audit['median_cpu_s'] / peer['median_cpu_s']:.2f}x "
+            )
+        elif peers:
+            row += "| not run | | "
+        row += f"| {_truth(result)} |"
+        if peers:
+            row += f" {_peer_agreement(result['peers']['pointblank']) if 'peers' in result else ''} |"
+        lines.append(row)
     return "\n".join(lines)
 
 
@@ -98,6 +131,7 @@ def run_set(
     python: str,
     src: Path | None = None,
     progress: bool = True,
+    peer_python: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each shape's files written when needed (all first), then each timed: results by shape."""
     files = {name: _data(name, rows, seed, out) for name in names}
@@ -105,7 +139,9 @@ def run_set(
     for name, (data, rules) in files.items():
         if progress:
             print(f"{name}: timing {data}", file=sys.stderr)
-        results[name] = run_audit.run(data, rules, runs, python, None, src, progress=False)
+        results[name] = run_audit.run(
+            data, rules, runs, python, None, src, progress=False, peer_python=peer_python
+        )
     return results
 
 
