@@ -25,12 +25,14 @@ def verdicts(
     when: str | None = None,
     settings: dict[str, Any] | None = None,
     as_of: date = AS_OF,
+    others: list[dict[str, Any]] | None = None,
 ) -> list[str]:
-    """'pass' / 'fail' / 'skip' (not evaluated) per record."""
+    """'pass' / 'fail' / 'skip' (not evaluated) per record of rule ``r``; ``others``: rules it
+    reads (e.g. the duplicates rule whose clusters it compares)."""
     rule = {"id": "r", "check": check, **params}
     if when is not None:
         rule["when"] = when
-    rule_set = rule_set_from_objects([rule], **(settings or {}))
+    rule_set = rule_set_from_objects([*(others or []), rule], **(settings or {}))
     frame = pl.DataFrame({name: pl.Series(values, dtype=pl.String) for name, values in data.items()})
     loaded = load_data(frame, rule_set)
     model = rule_set.model

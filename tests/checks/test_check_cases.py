@@ -60,6 +60,7 @@ def test_case(case: dict[str, Any]) -> None:
         when=case.get("when"),
         settings=case.get("settings"),
         as_of=as_of,
+        others=case.get("other_rules"),
     )
     assert got == case["expected"]
 
@@ -87,7 +88,7 @@ def _audit_case(case: dict[str, Any], size: int | None) -> RunOutput:
     rule = {"id": "r", "check": case["check"], **case["rule"]}
     if "when" in case:
         rule["when"] = case["when"]
-    rule_set = rule_set_from_objects([rule], **case.get("settings", {}))
+    rule_set = rule_set_from_objects([*case.get("other_rules", []), rule], **case.get("settings", {}))
     tables = case["sources"] if "sources" in case else [case["data"]]
     frames = [pl.DataFrame({n: pl.Series(v, dtype=pl.String) for n, v in t.items()}) for t in tables]
     data = load_data(frames, rule_set)
