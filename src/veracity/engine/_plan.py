@@ -202,6 +202,9 @@ def run_rules(
     if typed_stage:
         plan = plan.with_columns(typed_stage)
     outcomes = plan.select(pl.col(ROW_ID), *final).collect() if record_rules else data.frame.select(ROW_ID)
+    # The verdicts are in: what the checks built for the pass (their distinct values and
+    # verdicts, held by the expressions) is let go before the findings are made.
+    del plan, raw_stage, typed_stage, final, expressions, built, staged
 
     details: dict[str, Any] = {}
     finals: dict[str, TableOutcome] = {}
