@@ -1,0 +1,146 @@
+"""The duplicates rule gives on Spark what it gives locally, for every feature it has: several
+blocking rules, derived and ``_typo`` keys, records missing their blocking keys, ``when:``,
+segments, EM-trained u, cohesion; a blocking rule over its cap is the same one-line error; and
+agree_across_sources by duplicates cluster across a CSV and an NDJSON source."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import veracity
+from tests.checks.test_agree import CLUSTER_RULES, _two_systems
+from tests.spark.test_spark_runner import AS_OF, SAMPLES, _same
+from tests.test_partitions import _assert_same_duplicates, _scale_generator
+from veracity.errors import LimitError
+from veracity.reports import render
+
+COMPARE = """\
+    compare:
+      - {field: first_name, method: jaro_winkler, swapped_with: last_name}
+      - {field: last_name, method: jaro_winkler}
+      - {field: email, method: email}
+      - {field: phone, method: phone, region_field: country}
+      - {field: birth_date, method: date}
+      - {field: postal_code, method: exact}
+"""
+
+# Each a duplicates rule's settings after its compare: list (the same for every case), and
+# the fewest duplicates it finds locally (so that the comparison is not of empty clusters).
+CASES = {
+    "several blocking rules with derived and typo keys": (
+        """\
+    blocking:
+      - [email]
+      - [phone]
+      - [last_name_soundex, birth_year]
+      - [postal_code, first_name_typo]
+      - [first_name_initial, last_name_norm]
+""",
+        10,
+    ),
+    "the default blocking rules (typo keys only)": ("", 10),
+    "when, a threshold and cohesion 0": (
+        """\
+    when: "country <> 'FR'"
+    blocking: [[email], [last_name_soundex, birth_date]]
+    threshold: 0.8
+    cohesion: 0
+""",
+        10,
+    ),
+    # EM is cautious on this data: one duplicate.
+    "u trained by EM on the candidate pairs": (
+        "    blocking: [[email], [phone], [last_name_soundex, birth_date]]\n    u_estimation: em\n",
+        1,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def people(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """3,000 people with planted duplicates as 3 Parquet files; some records miss the fields
+    blocking keys are made of (e-mail, birth date, postal code), one misses every compared
+    field (not judged)."""
+    frame, _ = _scale_generator().generate(3000, 11)
+    row = pl.int_range(pl.len())
+    frame = frame.with_columns(
+        pl.when(row % 7 == 0).then(None).otherwise(pl.col("email")).alias("email"),
+        pl.when(row % 11 == 0).then(None).otherwise(pl.col("birth_date")).alias("birth_date"),
+        pl.when(row % 13 == 0).then(None).otherwise(pl.col("postal_code")).alias("postal_code"),
+    ).with_columns(
+        pl.when(row == 5).then(None).otherwise(pl.col(name)).alias(name)
+        for name in ("first_name", "last_name", "email", "phone", "birth_date", "postal_code")
+    )
+    directory = tmp_path_factory.mktemp("spark_duplicates")
+    paths = []
+    for n in range(3):
+        path = directory / f"people-{n}.parquet"
+        frame.slice(n * 1000, 1000).select(pl.all().cast(pl.String)).write_parquet(path)
+        paths.append(str(path))
+    return paths
+
+
+def _rules(tmp_path: Path, settings: str) -> Path:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nkey: customer_id\nsegments: [country]\nrules:\n"
+        f"  - id: same-person\n    check: duplicates\n{COMPARE}{settings}",
+        encoding="utf-8",
+    )
+    return rules
+
+
+_RUN = re.compile(r'\n  "run": \{\n.*?\n  \},', re.DOTALL)
+
+
+def _report(result: Any) -> str:
+    """The JSON report's text without its run metadata (start time, duration, runner)."""
+    stripped, found = _RUN.subn("", render(result, "json"), count=1)
+    assert found == 1
+    return stripped
+
+
+@pytest.mark.parametrize(("settings", "fewest"), CASES.values(), ids=CASES.keys())
+def test_duplicates_on_spark_give_the_local_clusters_and_report(
+    spark: Any, people: list[str], tmp_path: Path, settings: str, fewest: int
+) -> None:
+    rules = _rules(tmp_path, settings)
+    local = veracity.audit(people, rules, as_of=AS_OF, max_samples=SAMPLES)
+    on_spark = veracity.audit(people, rules, as_of=AS_OF, runner="spark", max_samples=SAMPLES)
+    assert next(r for r in local.rules if r.id == "same-person").failed >= fewest
+    _same(local, on_spark)
+    _assert_same_duplicates(local, on_spark)
+    assert _report(on_spark) == _report(local)
+
+
+def test_a_blocking_rule_over_its_cap_is_the_same_error_on_spark(
+    spark: Any, people: list[str], tmp_path: Path
+) -> None:
+    rules = _rules(tmp_path, "    blocking: [[email], [country]]\n    max_pairs: 100000\n")
+    with pytest.raises(LimitError) as local:
+        veracity.audit(people, rules, as_of=AS_OF)
+    with pytest.raises(LimitError) as on_spark:
+        veracity.audit(people, rules, as_of=AS_OF, runner="spark")
+    assert str(on_spark.value) == str(local.value)
+    assert str(local.value).startswith("duplicates: blocking[1] [country] would compare ")
+
+
+def test_clusters_across_a_csv_and_an_ndjson_source_and_agreement_by_cluster(
+    spark: Any, tmp_path: Path
+) -> None:
+    crm, shop = _two_systems(tmp_path)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(CLUSTER_RULES, encoding="utf-8")
+    paths = [str(crm), str(shop)]
+    local = veracity.audit(paths, rules, as_of=AS_OF, max_samples=SAMPLES)
+    on_spark = veracity.audit(paths, rules, as_of=AS_OF, runner="spark", max_samples=SAMPLES)
+    agree = next(r for r in on_spark.rules if r.id == "agree")
+    assert (agree.evaluated, agree.failed) == (6, 2)
+    _same(local, on_spark)
+    _assert_same_duplicates(local, on_spark)
+    assert _report(on_spark) == _report(local)
