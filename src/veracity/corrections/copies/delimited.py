@@ -205,6 +205,12 @@ def _changed(
 
 def _cells(record: str, delimiter: str) -> Sequence[tuple[int, int]]:
     """Start and end of each cell of one record (quotes toggle; doubled quotes toggle twice)."""
+    if _QUOTE not in record:  # most records: the delimiters are all separators
+        plain, begin = [], 0
+        for cell in record.split(delimiter):
+            plain.append((begin, begin + len(cell)))
+            begin += len(cell) + 1
+        return plain
     spans, start, quoted = [], 0, False
     for i, char in enumerate(record):
         if char == _QUOTE:
