@@ -144,3 +144,22 @@ def test_clusters_across_a_csv_and_an_ndjson_source_and_agreement_by_cluster(
     _same(local, on_spark)
     _assert_same_duplicates(local, on_spark)
     assert _report(on_spark) == _report(local)
+
+
+def test_outcomes_too_large_to_broadcast_are_joined_by_a_shuffle(
+    spark: Any, people: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veracity.runners import spark as runner
+
+    monkeypatch.setattr(runner, "BROADCAST_BYTES", 0)
+    rules = _rules(tmp_path, CASES["when, a threshold and cohesion 0"][0])
+    rules.write_text(
+        rules.read_text(encoding="utf-8")
+        + "  - {id: one-per-email, check: unique, field: email, ignore_case: true}\n",
+        encoding="utf-8",
+    )
+    local = veracity.audit(people, rules, as_of=AS_OF, max_samples=SAMPLES)
+    on_spark = veracity.audit(people, rules, as_of=AS_OF, runner="spark", max_samples=SAMPLES)
+    assert next(r for r in local.rules if r.id == "one-per-email").failed > 0
+    _same(local, on_spark)
+    _assert_same_duplicates(local, on_spark)

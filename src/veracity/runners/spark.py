@@ -220,17 +220,20 @@ def _prepare(
     return records, _Prepared(types, missing, [prepared])
 
 
-#: Up to this many records of a key or table check's outcome are broadcast to every task (a
-#: join that leaves the records where they are); more are joined by a shuffle.
-BROADCAST_ROWS = 2_000_000
+#: Outcomes up to this size are broadcast to every task (a join that leaves the records where
+#: they are); larger ones are joined by a shuffle of the records by row id.
+BROADCAST_BYTES = 64 * 2**20
+#: What one record of a key check's outcome weighs (row id, first, source, line).
+KEY_OUTCOME_BYTES = 24
 
 
-def _joined(frame: DataFrame, outcome: DataFrame, rows: int) -> DataFrame:
+def _joined(frame: DataFrame, outcome: DataFrame, size: int) -> DataFrame:
+    """``outcome`` (``size`` bytes) joined to the records it concerns by row id."""
     from pyspark.sql import functions as F
 
     from veracity.runners._work import ROW
 
-    return frame.join(F.broadcast(outcome) if rows <= BROADCAST_ROWS else outcome, on=ROW, how="left")
+    return frame.join(F.broadcast(outcome) if size <= BROADCAST_BYTES else outcome, on=ROW, how="left")
 
 
 def _with_keys(records: DataFrame, job: AuditJob, cached: list[DataFrame]) -> DataFrame:
@@ -265,7 +268,7 @@ def _with_keys(records: DataFrame, job: AuditJob, cached: list[DataFrame]) -> Da
         cached.append(later)
         count = later.count()
         if count:
-            frame = _joined(frame, later, count)
+            frame = _joined(frame, later, count * KEY_OUTCOME_BYTES)
         else:
             frame = frame.select(
                 "*",
@@ -353,7 +356,7 @@ def _with_tables(
     assert concerned is not None
     outcome = pl.DataFrame(columns).filter(concerned)
     if outcome.height:
-        return _joined(frame, spark.createDataFrame(outcome.to_arrow()), outcome.height)
+        return _joined(frame, spark.createDataFrame(outcome.to_arrow()), int(outcome.estimated_size()))
     return frame.select(
         "*",
         *(
