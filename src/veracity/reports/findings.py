@@ -46,7 +46,7 @@ def findings_frame(
     frame = result.findings
     if per_rule is not None:
         # Cut before masking: reports need a handful of samples out of possibly millions of rows.
-        frame = frame.filter(pl.int_range(pl.len()).over("rule") < per_rule)
+        frame = _first_per_rule(frame, per_rule)
     frame = mask_findings(frame, reveal=reveal_values)
     return frame.select(
         _source_paths(frame.schema["source"], result.sources).alias("source")
@@ -89,6 +89,21 @@ def neutralise_formulas(
         neutralise_formula_expr(printable_expr(pl.col(name), keep_layout=True)).alias(name)
         for name in columns
     )
+
+
+def _first_per_rule(frame: pl.DataFrame, per_rule: int) -> pl.DataFrame:
+    """Each rule's first ``per_rule`` findings, in order.
+
+    The engine lists findings rule by rule, so each rule's findings are one run of equal rule
+    ids: counted within runs, no finding's rule id is hashed. Findings in any other order
+    (a rule in several runs) are counted by rule id.
+    """
+    rules = frame.get_column("rule")
+    runs = rules.rle_id()
+    starts = runs.diff().fill_null(1) != 0
+    one_run_each = rules.filter(starts).is_unique().all()
+    key: pl.Series | str = runs if one_run_each else "rule"
+    return frame.filter(pl.int_range(pl.len()).over(key) < per_rule)
 
 
 def _source_paths(dtype: pl.DataType, sources: list[SourceInfo]) -> pl.Expr:
