@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from veracity.errors import UsageError
 
-__all__ = ["CellChange", "by_record"]
+__all__ = ["CellChange", "by_record", "missing_column", "moved"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def by_record(changes: Iterable[CellChange]) -> dict[int, dict[str, CellChange]]
     return grouped
 
 
-def missing_column(display: str, column: str, columns: Mapping[str, int] | Iterable[str]) -> UsageError:
+def missing_column(display: str, column: str) -> UsageError:
     """The error for a change to a column the copy does not have."""
     return UsageError(
         f"{display} has no column {column!r}, which the worklist changes; fix the data the worklist was made from"

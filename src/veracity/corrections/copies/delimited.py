@@ -186,7 +186,7 @@ def _changed(
     for column, change in changes.items():
         index = positions.get(column)
         if index is None:
-            raise missing_column(display, column, positions)
+            raise missing_column(display, column)
         if index >= len(spans):
             raise moved(display, change.record, column)
         a, b = spans[index]

@@ -53,7 +53,7 @@ def rewrite_workbook(
             for column, change in record.items():
                 index = columns.get(column)
                 if index is None:
-                    raise missing_column(display, column, columns)
+                    raise missing_column(display, column)
                 cell = worksheet.cell(row=row, column=index)
                 if (
                     isinstance(cell.value, str)
