@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from veracity.engine import WholeData
 from veracity.profiling import Profile, profile_partitions, profile_sources
 from veracity.profiling import _state as state_module
-from veracity.profiling._state import _ascii_shape, shape_expr
+from veracity.profiling._measure import SHAPE_CLASSES, shape_expr, shapes_of
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData, SourceSpec, load_sources
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "profile"
@@ -238,12 +238,19 @@ def test_shapes(value: str, shape: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=60), min_size=1, max_size=20))
-def test_the_ascii_shapes_are_the_unicode_ones(values: list[str]) -> None:
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    fast = frame.select(_ascii_shape(pl.col("v"))).to_series()
-    general = frame.select(shape_expr(pl.col("v"))).to_series()
-    assert fast.to_list() == general.to_list()
+@given(
+    values=st.lists(st.text(max_size=60), min_size=1, max_size=20),
+    order=st.permutations(list(SHAPE_CLASSES)),
+)
+def test_shapes_counted_class_by_class_are_the_shapes_of_the_values(
+    values: list[str], order: list[str]
+) -> None:
+    # Whichever class goes first and however the values group after it, each value's shape is
+    # shape_expr's.
+    frame = pl.DataFrame({"v": values, "n": [1] * len(values)}, schema={"v": pl.String, "n": pl.Int64})
+    stepwise = shapes_of(frame.lazy(), "v", "".join(order)).collect()
+    direct = frame.group_by(shape_expr(pl.col("v")).alias("shape")).agg(pl.col("n").sum())
+    assert dict(stepwise.iter_rows()) == dict(direct.iter_rows())
 
 
 @pytest.mark.parametrize(

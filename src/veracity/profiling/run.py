@@ -10,7 +10,8 @@ from typing import IO
 
 from veracity.engine import ChunkedData, Partitions, WholeData
 from veracity.errors import UsageError
-from veracity.profiling._state import Plan, TableState, measure
+from veracity.profiling._measure import Plan, measure
+from veracity.profiling._state import TableState
 from veracity.profiling.model import Profile, build_profile
 from veracity.profiling.roles import role_of
 from veracity.sources import ReadOptions, SourceSpec, load_sources, open_sources
