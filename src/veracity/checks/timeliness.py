@@ -62,15 +62,23 @@ def dated_message(ctx: CheckContext, field: str, fmt: str | None, not_a_date: st
     return pl.when(parsed.is_null()).then(pl.lit(not_a_date)).otherwise(pl.lit(otherwise))
 
 
+def verdict_dates(ctx: CheckContext, field: str, fmt: str | None) -> pl.Expr:
+    """The field's dates for a rule's verdict or tally: a column the engine works out once
+    (``CheckContext.staged``), so that every rule reading the field's dates (``max_age`` and
+    ``not_in_future`` on one field, say) shares one parse. Not for messages, which are worked
+    out on the failing records from the data's own fields (:func:`dated_message`)."""
+    fmt = fmt or ctx.date_formats.get(field)
+    return ctx.staged(("dates", field, fmt), field_dates(ctx, field, fmt))
+
+
 def within_days(ctx: CheckContext, field: str, fmt: str | None, days: int) -> pl.Expr:
     """True where the field is a date at most ``days`` days before the audit date; False where
     it is older or not a date."""
-    parsed = field_dates(ctx, field, fmt)
+    parsed = verdict_dates(ctx, field, fmt)
     # The cut-off is worked out by polars, whose dates reach far before year 1: with an early
     # audit date (--as-of 0001-01-01) Python's date arithmetic would overflow.
     oldest = pl.lit(ctx.as_of) - pl.duration(days=days)
-    # Not a date: the comparison is null, which fails. (The parsed value is read once: polars
-    # does not share a look-up between several references.)
+    # Not a date: the comparison is null, which fails.
     return (parsed >= oldest).fill_null(False)
 
 
@@ -80,18 +88,17 @@ def _age_message(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
 
 def _days_left(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     """Days until the record's date is older than the limit (negative: it is already; null: no
-    date), read once for the verdict and the projection's tally."""
-    parsed = field_dates(ctx, params.field, params.format)
+    date), for the verdict and the projection's tally: arithmetic on the shared dates column."""
+    parsed = verdict_dates(ctx, params.field, params.format)
     # The cut-off is worked out by polars, whose dates reach far before year 1 (see within_days).
-    left = (parsed - (pl.lit(ctx.as_of) - pl.duration(days=params.days))).dt.total_days()
-    return ctx.staged(("max_age days left", params.field, params.format, params.days), left)
+    return (parsed - (pl.lit(ctx.as_of) - pl.duration(days=params.days))).dt.total_days()
 
 
 def _ages_out(params: MaxAgeParams, ctx: CheckContext) -> pl.Expr:
     """The first horizon (months) by which a record will be older than the limit if nobody
     updates it; null beyond the last. The engine counts them over the records that pass
     today."""
-    days_left = _days_left(params, ctx)  # a column the engine works out once: read it freely
+    days_left = _days_left(params, ctx)
     label: pl.Expr = pl.lit(None, dtype=pl.Int32)
     for months in reversed(HORIZON_MONTHS):
         # A record with exactly 91 days left is still within the limit in 3 months.
@@ -170,6 +177,6 @@ def not_in_future(params: NotInFutureParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: updated-not-future, check: not_in_future, field: last_updated}
     """
-    parsed = field_dates(ctx, params.field, params.format)
+    parsed = verdict_dates(ctx, params.field, params.format)
     # Not a date: the comparison is null, which fails.
     return (parsed <= pl.lit(ctx.as_of)).fill_null(False)
