@@ -325,13 +325,13 @@ def test_empty_input() -> None:
 def library_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
     """The (value, region) of every phonenumbers.parse call the phone check makes."""
     seen: list[tuple[str, str | None]] = []
-    real = validity.phonenumbers.parse
+    real = phonenumbers.parse
 
     def counting(value: str, region: str | None = None) -> Any:
         seen.append((value, region))
         return real(value, region)
 
-    monkeypatch.setattr(validity.phonenumbers, "parse", counting)
+    monkeypatch.setattr(phonenumbers, "parse", counting)
     return seen
 
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
-import phonenumbers
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from veracity._cores import spread
 from veracity.checks._email_fast import email_verdicts
 from veracity.checks._parallel import map_batches
-from veracity.checks._phone_fast import phone_verdicts
 from veracity.checks.base import CheckContext, FieldParams, register
 from veracity.checks.validity_bounds import DateParams, LengthParams, RangeParams
 from veracity.text.countries import (
@@ -226,6 +224,8 @@ class PhoneParams(FieldParams):
 
 
 def _is_valid_phone(value: str, region: str | None) -> bool:
+    import phonenumbers  # imported by the first check that judges phone numbers, not at start-up
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -236,6 +236,8 @@ def _is_valid_phone(value: str, region: str | None) -> bool:
 def _phone_batch(pairs: list[tuple[str, str]]) -> list[bool]:
     """The library's verdicts for (value, region code or "") pairs (module level: worker
     processes receive it by reference)."""
+    import phonenumbers
+
     # Numbers from many regions overflow re's compiled-pattern cache; the library's own cache
     # (documented for exactly this) keeps its metadata patterns compiled. Verdicts are unchanged.
     phonenumbers.enable_pattern_cache()
@@ -251,6 +253,9 @@ _PHONE_FAST_FROM = 1_000
 def _phone_verdicts(combos: pl.DataFrame) -> pl.Series:
     """Whether each (value, region) pair is a valid number (null for a missing value): the fast
     path, then the library once per distinct pair it leaves."""
+    # The fast path loads the libphonenumber metadata: imported by the first phone check.
+    from veracity.checks._phone_fast import phone_verdicts
+
     pairs = combos.select("value", "region")
     if combos.height < _PHONE_FAST_FROM:
         fast = pl.repeat(None, combos.height, dtype=pl.Boolean, eager=True)
