@@ -39,6 +39,7 @@ NOT_NEEDED = (
     "veracity.checks.uniqueness",
     "veracity.linkage",
     "fastexcel",
+    "phonenumbers",
     "veracity.sources._excel",
     "veracity.sources._json",
     "veracity.sources._parquet",
