@@ -1,6 +1,6 @@
-"""The Spark runner gives the local runner's results: every check type's cases, a generated
-200k-record set in 8 Parquet files (duplicate clusters included), the shipped examples, a
-Spark table; and one-line errors where Spark cannot run."""
+"""The Spark runner gives the local runner's results: a generated 200k-record set in 8 Parquet
+files (duplicate clusters included), a Spark table; and one-line errors where Spark cannot run.
+Every check case: test_spark_cases.py; the shipped examples and lines: test_spark_provenance.py."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 import veracity
-from tests.checks.test_check_cases import CASES
 from tests.spark.conftest import _missing as _spark_missing
 from tests.test_chunked import assert_same
 from tests.test_partitions import _assert_same_duplicates, _scale_generator
 from veracity.cli import app
-from veracity.config import rule_set_from_objects
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 11, 1)
@@ -37,40 +35,6 @@ def _same(local: Any, on_spark: Any) -> None:
         local = dataclasses.replace(local, records=scored)
         on_spark = dataclasses.replace(on_spark, records=scored)
     assert_same(local, on_spark)
-
-
-def _one_case_per_check() -> list[tuple[str, dict[str, Any]]]:
-    """Each check type's case with the most records (one Spark audit per check type keeps the
-    Spark suite within minutes; the local meta-test runs every case)."""
-    best: dict[str, tuple[str, dict[str, Any]]] = {}
-    for name, case in CASES:
-        size = sum(len(next(iter(t.values()))) for t in case.get("sources", [case.get("data", {})]) if t)
-        if case["check"] not in best or size > best[case["check"]][1].get("_size", 0):
-            best[case["check"]] = (name, {**case, "_size": size})
-    return sorted(best.values(), key=lambda item: item[0])
-
-
-PICKED = _one_case_per_check()
-
-
-@pytest.mark.parametrize("case", [c for _, c in PICKED], ids=[n for n, _ in PICKED])
-def test_a_check_types_case_gives_the_same_result_on_spark(
-    spark: Any, tmp_path: Path, case: dict[str, Any]
-) -> None:
-    rule = {"id": "r", "check": case["check"], **case["rule"]}
-    if "when" in case:
-        rule["when"] = case["when"]
-    rule_set = rule_set_from_objects([rule], **case.get("settings", {}))
-    tables = case["sources"] if "sources" in case else [case["data"]]
-    paths = []
-    for n, table in enumerate(tables):
-        path = tmp_path / f"part{n}.parquet"
-        pl.DataFrame({k: pl.Series(v, dtype=pl.String) for k, v in table.items()}).write_parquet(path)
-        paths.append(str(path))
-    as_of = date.fromisoformat(str(case["as_of"])) if "as_of" in case else date(2024, 6, 30)
-    local = veracity.audit(paths, rule_set, as_of=as_of)
-    on_spark = veracity.audit(paths, rule_set, as_of=as_of, runner="spark", max_samples=SAMPLES)
-    _same(local, on_spark)
 
 
 @pytest.fixture(scope="module")
