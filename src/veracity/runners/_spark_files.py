@@ -19,6 +19,7 @@ Nothing here imports pyspark at module level: the workers run these functions on
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,9 +72,13 @@ def display_name(spec: SourceSpec, location: str, path: str) -> str:
     a directory or glob by its local path, or its URI on a remote file system."""
     local = local_file(path)
     given = local_file(location)
-    if local is not None and given is not None and given.absolute() == local.absolute():
+    if local is not None and given is not None and _same_file(given, local):
         return spec.path
     return str(local) if local is not None else path
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return os.path.normpath(one.absolute()) == os.path.normpath(other.absolute())
 
 
 def describe_files(
@@ -108,6 +113,7 @@ def describe_files(
             errors.append((int(row[_SPEC]), str(row["path"]), described))
             continue
         info, fields = described
+        info.modified = _modified(str(row["path"])) or info.modified
         found.setdefault(int(row[_SPEC]), []).append(OwnFile(int(row[_SPEC]), str(row["path"]), info, fields))
     if errors:
         raise SourceError(min(errors)[2])
@@ -151,6 +157,16 @@ class _Describe:
                     {_SPEC: [index], "path": [path], _PAYLOAD: [payload]},
                     schema=pa.schema([(_SPEC, pa.int32()), ("path", pa.string()), (_PAYLOAD, pa.binary())]),
                 )
+
+
+def _modified(path: str) -> datetime | None:
+    """A local file's modification time as the local audit reads it (Spark's listing keeps
+    milliseconds only)."""
+    local = local_file(path)
+    try:
+        return None if local is None else datetime.fromtimestamp(local.stat().st_mtime, UTC)
+    except OSError:  # a worker's file the driver cannot see
+        return None
 
 
 def _utc(moment: datetime | None) -> datetime | None:

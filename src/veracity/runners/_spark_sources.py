@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import polars as pl
+import pyarrow as pa
 
 from veracity.errors import SourceError, UsageError
 from veracity.runners._spark_files import OWN_READER, WHOLE_FILE_LIMIT, OwnFile, local_file
@@ -198,16 +199,34 @@ def _union(frames: Sequence[DataFrame]) -> DataFrame:
 
 def _counts(frames: Sequence[DataFrame]) -> list[Any]:
     """Records per (source, file, partition) of the sources Spark reads, and the lowest
-    position Spark gave one of them."""
-    from pyspark.sql import functions as F
-
+    position Spark gave one of them: counted inside each partition (one stage, no shuffle,
+    since a partition's records share their partition id)."""
     if not frames:
         return []
     stacked = _union([frame.select(_SPEC, _FILE, _MONO, _PART) for frame in frames])
-    return (
-        stacked.groupBy(_SPEC, _FILE, _PART)
-        .agg(F.count(F.lit(1)).alias("n"), F.min(_MONO).alias("low"))
-        .collect()
+    schema = f"{_SPEC} int, {_FILE} string, {_PART} int, n long, low long"
+    return stacked.mapInArrow(_count_partition, schema).collect()
+
+
+def _count_partition(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """A partition's records counted per (source, file), with the lowest position of each."""
+    tables = [pl.from_arrow(batch) for batch in batches if batch.num_rows]
+    if not tables:
+        return
+    stacked = pl.concat([t for t in tables if isinstance(t, pl.DataFrame)])
+    counted = stacked.group_by(_SPEC, _FILE, _PART).agg(
+        pl.len().cast(pl.Int64).alias("n"), pl.col(_MONO).min().cast(pl.Int64).alias("low")
+    )
+    yield from (
+        counted.select(
+            pl.col(_SPEC).cast(pl.Int32),
+            pl.col(_FILE).cast(pl.String),
+            pl.col(_PART).cast(pl.Int32),
+            "n",
+            "low",
+        )
+        .to_arrow()
+        .to_batches()
     )
 
 
