@@ -148,6 +148,24 @@ def test_chunked_reading_gives_the_same_profile(tmp_path: Path) -> None:
     assert whole.duplicates == 2100 - 6
 
 
+def test_merged_states_that_keep_only_distinct_hashes_give_the_same_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Partitions' record and value hashes are kept with repeats until they are many; past that
+    # bound each merge keeps the distinct ones. The figures do not depend on when.
+    monkeypatch.setattr(state_module, "VALUE_BOUND", 4)
+    monkeypatch.setattr(state_module, "TOP_KEEP", 2)
+    big = tmp_path / "big.csv"
+    lines = KUNDEN.read_text(encoding="utf-8").splitlines()
+    big.write_text("\n".join([lines[0], *(lines[1:] * 300)]) + "\n", encoding="utf-8")
+    kept = _comparable(profile_sources([big], chunk_rows=100))
+    monkeypatch.setattr(state_module, "COMPACT_FROM", 50)
+    compacted = profile_sources([big], chunk_rows=100)
+    assert _comparable(compacted) == kept
+    assert (compacted.records, compacted.duplicates) == (2100, 2100 - 6)
+    assert compacted.field("Kundennummer").distinct == 6
+
+
 def test_several_sources_are_one_data_set() -> None:
     profile = profile_sources([KUNDEN, FIXTURES / "clients.csv"])
     assert [s.records for s in profile.sources] == [7, 5]

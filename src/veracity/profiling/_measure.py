@@ -206,7 +206,8 @@ def measure(data: LoadedData, plan: Plan) -> TableState:
             if fields
             else pl.Series("hash", [0] * frame.height, dtype=pl.UInt64)
         )
-        state.records = pl.DataFrame({"hash": record_hash, SOURCE_COL: frame.get_column(SOURCE_COL)}).unique()
+        # Counted distinct when the profile is read (or when the merged states hold many).
+        state.records = pl.DataFrame({"hash": record_hash, SOURCE_COL: frame.get_column(SOURCE_COL)})
     country = plan.country_field if plan.country_field in frame.columns else None
     grouped = pl.collect_all(
         frame.lazy()
@@ -325,7 +326,9 @@ def _validity(
     name = counts.columns[0]
     filled = state.filled
     state.validity["email"] = _judged("email", {"field": name}, figures.emails, filled)
-    state.validity["country"] = _judged("country", {"field": name}, counts, filled)
+    # An ISO code is two or three letters: a million longer values need no look-up.
+    codes = counts.filter(pl.col(name).str.len_bytes().is_between(2, 3))
+    state.validity["country"] = _judged("country", {"field": name}, codes, filled)
     if country is None:
         state.validity["phone"] = _judged("phone", {"field": name}, figures.phones, filled)
         return

@@ -61,17 +61,32 @@ _N = "n"
 _VALUE = "value"
 
 
+#: Hashes (of values, of records) that partitions' states hold before the merge keeps only
+#: the distinct ones: each merge would otherwise pay a unique() of all it holds.
+COMPACT_FROM = 4_000_000
+
+
 def _hashes(values: pl.Series) -> pl.Series:
-    # Distinct values: their hashes are distinct but for a collision, which the merge's
-    # unique() settles as it does for hashes of several partitions.
+    # Distinct values: their hashes are distinct but for a collision, which counting distinct
+    # hashes settles as it does for the hashes of several partitions.
     return values.hash(seed=0)
 
 
+def _compact(hashes: pl.Series) -> pl.Series:
+    """``hashes`` (repeats allowed), the distinct ones only once they are many."""
+    return hashes.unique() if hashes.len() > COMPACT_FROM else hashes
+
+
 def _top(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    """The most frequent keys, ties in key order (a partial sort: no full sort of a million)."""
-    return frame.top_k(TOP_KEEP, by=[_N, key], reverse=[False, True]).sort(
-        [_N, key], descending=[True, False]
-    )
+    """The :data:`TOP_KEEP` most frequent keys, ties in key order, most frequent first. The
+    k-th largest count comes first (numbers only), then the fewest keys of that count in key
+    order: a partial sort of a million keys by count and key costs ten times as much."""
+    if frame.height <= TOP_KEEP:
+        return frame.sort([_N, key], descending=[True, False])
+    kth = frame.get_column(_N).top_k(TOP_KEEP).min()
+    above = frame.filter(pl.col(_N) > kth)
+    ties = frame.filter(pl.col(_N) == kth).bottom_k(TOP_KEEP - above.height, by=key)
+    return pl.concat([above, ties]).sort([_N, key], descending=[True, False])
 
 
 @dataclass
@@ -96,13 +111,13 @@ class Counted:
                 part.hashes if part.hashes is not None else part.frame.get_column(key).hash(seed=0)
                 for part in (self, other)
             ]
-            hashes = pl.concat(parts).unique()
+            hashes = _compact(pl.concat(parts, rechunk=False))
             frame = _top(frame, key)
         return Counted(frame, complete, hashes)
 
     @property
     def distinct(self) -> int:
-        return self.frame.height if self.hashes is None else self.hashes.len()
+        return self.frame.height if self.hashes is None else self.hashes.n_unique()
 
 
 def _counted(frame: pl.DataFrame, key: str, bound: int) -> Counted:
@@ -203,7 +218,7 @@ class TableState:
 
     fields: dict[str, FieldState] = field(default_factory=dict)
     rows_by_source: dict[int, int] = field(default_factory=dict)
-    #: Distinct (record hash, source) pairs.
+    #: (record hash, source) pairs, each at least once (see :func:`_compact`).
     records: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"hash": pl.UInt64, SOURCE_COL: pl.UInt16})
     )
@@ -220,7 +235,7 @@ class TableState:
                 for k in dict.fromkeys([*self.rows_by_source, *other.rows_by_source])
             },
             records=(
-                pl.concat([self.records, other.records]).unique()
+                _compact_records(pl.concat([self.records, other.records], rechunk=False))
                 if self.records.height and other.records.height
                 else self.records
                 if self.records.height
@@ -228,3 +243,7 @@ class TableState:
             ),
             partitions=self.partitions + other.partitions,
         )
+
+
+def _compact_records(records: pl.DataFrame) -> pl.DataFrame:
+    return records.unique() if records.height > COMPACT_FROM else records
