@@ -20,13 +20,14 @@ The work is laid out for a profile that costs about one audit of the data:
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 import polars as pl
 
-from veracity._cores import spread
+from veracity._cores import spread, worker_count
 from veracity.checks import REGISTRY
 from veracity.checks.base import CheckContext
 from veracity.profiling._state import (
@@ -141,14 +142,12 @@ def shapes_of(counts: pl.LazyFrame, name: str, order: str) -> pl.LazyFrame:
     )
 
 
-class _Figures(NamedTuple):
-    """One field's figures, collected: see :func:`_queries`."""
+class _Candidates(NamedTuple):
+    """The values of one field that can be dates, e-mail addresses, phone numbers or postal
+    codes, collected: see :func:`_candidate_queries`."""
 
-    base: pl.DataFrame
-    yes_no: pl.DataFrame
     #: The values of a date's shape, with their counts and each date format's parse.
     dated: pl.DataFrame
-    shapes: pl.DataFrame
     emails: pl.DataFrame
     phones: pl.DataFrame
     postal: pl.DataFrame
@@ -156,9 +155,36 @@ class _Figures(NamedTuple):
     phones_dated: bool = False
 
 
-def _queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
-    """The lazy queries of one field's figures (in :class:`_Figures`' order), over its
-    weighted distinct values."""
+def _candidate_queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
+    """The lazy queries of :class:`_Candidates`, over a field's weighted distinct values."""
+    value = pl.col(name)
+    lazy = counts.lazy()
+    return [
+        lazy.filter(value.str.contains(_DATE_SHAPE)).select(
+            value, _N, *(parse_date(value, fmt).alias(f"date{i}") for i, fmt in enumerate(DATE_FORMATS))
+        ),
+        lazy.filter(value.str.contains("@", literal=True)),
+        lazy.filter(value.str.contains(_PHONE_CANDIDATE)),
+        lazy.filter(value.str.contains(_POSTAL_ANY)).select(name),
+    ]
+
+
+def _candidates(name: str, frames: list[pl.DataFrame]) -> _Candidates:
+    """The collected candidates, the phone numbers without the dates (``2024-03-01`` is a
+    valid phone number in some regions, but a date)."""
+    dated, emails, phones, postal = frames
+    candidates = _Candidates(dated, emails, phones, postal)
+    parsed = [f"date{i}" for i in range(len(DATE_FORMATS))]
+    dates = dated.filter(pl.any_horizontal(pl.col(parsed).is_not_null())).get_column(name)
+    if dates.len() and phones.height:
+        kept = phones.filter(~pl.col(name).is_in(dates.implode()))
+        candidates = candidates._replace(phones=kept, phones_dated=kept.height < phones.height)
+    return candidates
+
+
+def _figure_queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
+    """The lazy queries of a field's other figures, over its weighted distinct values: a row
+    of lengths and numbers, a row of yes/no counts, the shapes."""
     value = pl.col(name)
     weight = pl.col(_N)
     numbers = pl.col(_NUMBER)
@@ -178,18 +204,13 @@ def _queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
         weight.filter(parse_yes_no(value, BooleanSpellings()).is_not_null()).sum().alias("yes_no"),
         weight.filter(parse_yes_no(value, MULTILINGUAL_BOOLEANS).is_not_null()).sum().alias("yes_no_any"),
     )
-    dated = lazy.filter(value.str.contains(_DATE_SHAPE)).select(
-        value, weight, *(parse_date(value, fmt).alias(f"date{i}") for i, fmt in enumerate(DATE_FORMATS))
-    )
-    return [
-        base,
-        yes_no,
-        dated,
-        shapes_of(lazy, name, _shape_order(counts.get_column(name))),
-        lazy.filter(value.str.contains("@", literal=True)),
-        lazy.filter(value.str.contains(_PHONE_CANDIDATE)),
-        lazy.filter(value.str.contains(_POSTAL_ANY)).select(name),
-    ]
+    return [base, yes_no, shapes_of(lazy, name, _shape_order(counts.get_column(name)))]
+
+
+def _collected(queries: dict[str, list[pl.LazyFrame]]) -> dict[str, list[pl.DataFrame]]:
+    """Every field's queries in one parallel collect."""
+    frames = iter(pl.collect_all([query for field in queries.values() for query in field]))
+    return {name: [next(frames) for _ in field] for name, field in queries.items()}
 
 
 def measure(data: LoadedData, plan: Plan) -> TableState:
@@ -219,43 +240,57 @@ def measure(data: LoadedData, plan: Plan) -> TableState:
     )
     # One memory chunk per core: polars runs string expressions chunk by chunk.
     counts = {name: spread(frame) for name, frame in zip(plan.fields, grouped, strict=True)}
-    queries = {name: _queries(counts[name], name) for name, c in counts.items() if c.height}
-    collected = iter(pl.collect_all([query for field in queries.values() for query in field]))
-    figures = {name: _figures(name, [next(collected) for _ in field]) for name, field in queries.items()}
-    # Values present per field and country, in one pass: whether the postal code check
-    # evaluates a record depends on its country only.
-    by_country = (
-        frame.group_by(country).agg(pl.col(n).count().cast(pl.Int64) for n in plan.fields if n != country)
-        if country is not None and figures
-        else None
-    )
-    pairs = _pairs(frame, country, counts, figures)
+    filled = {name: int(c.get_column(_N).sum() or 0) for name, c in counts.items()}
+    present = {name: c for name, c in counts.items() if c.height}
+    candidates = {
+        name: _candidates(name, frames)
+        for name, frames in _collected({n: _candidate_queries(c, n) for n, c in present.items()}).items()
+    }
+
+    def judged() -> dict[str, dict[str, tuple[int, int]]]:
+        # Values present per field and country, in one pass: whether the postal code check
+        # evaluates a record depends on its country only.
+        by_country = (
+            frame.group_by(country).agg(pl.col(n).count().cast(pl.Int64) for n in plan.fields if n != country)
+            if country is not None
+            else None
+        )
+        pairs = _pairs(frame, country, counts, candidates)
+        return {
+            name: _validity(
+                counts[name],
+                filled[name],
+                found,
+                country if country != name else None,
+                pairs.get(name),
+                by_country,
+            )
+            for name, found in candidates.items()
+        }
+
+    figure_queries = {name: _figure_queries(c, name) for name, c in present.items()}
+    # The checks' verdicts (mostly the phone library's) and the other figures at the same time.
+    if worker_count() > 1 and present:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            verdicts = pool.submit(judged)
+            figures = _collected(figure_queries)
+            validity = verdicts.result()
+    else:
+        figures, validity = _collected(figure_queries), judged()
     for name in plan.fields:
-        filled = int(counts[name].get_column(_N).sum() or 0)
-        field = FieldState(rows=frame.height, filled=filled)
-        if name in figures:
-            _field_state(field, counts[name], figures[name])
-            regional = country if country != name else None
-            _validity(field, counts[name], figures[name], regional, pairs.get(name), by_country)
+        field = FieldState(rows=frame.height, filled=filled[name])
+        if name in present:
+            _field_state(field, counts[name], candidates[name].dated, figures[name])
+            field.validity |= validity[name]
         state.fields[name] = field
     return state
 
 
-def _figures(name: str, frames: list[pl.DataFrame]) -> _Figures:
-    """The collected figures, the phone candidates without the dates (``2024-03-01`` is a
-    valid phone number in some regions, but a date)."""
-    base, yes_no, dated, shapes, emails, phones, postal = frames
-    figures = _Figures(base, yes_no, dated, shapes, emails, phones, postal)
-    parsed = [f"date{i}" for i in range(len(DATE_FORMATS))]
-    dates = figures.dated.filter(pl.any_horizontal(pl.col(parsed).is_not_null())).get_column(name)
-    if dates.len() and figures.phones.height:
-        phones = figures.phones.filter(~pl.col(name).is_in(dates.implode()))
-        figures = figures._replace(phones=phones, phones_dated=phones.height < figures.phones.height)
-    return figures
-
-
 def _pairs(
-    frame: pl.DataFrame, country: str | None, counts: dict[str, pl.DataFrame], figures: dict[str, _Figures]
+    frame: pl.DataFrame,
+    country: str | None,
+    counts: dict[str, pl.DataFrame],
+    candidates: dict[str, _Candidates],
 ) -> dict[str, pl.DataFrame]:
     """Per field with values the phone or postal code check can pass: the distinct (value,
     country) pairs of those values, counted and flagged, all fields in one parallel collect.
@@ -264,7 +299,7 @@ def _pairs(
     if country is None:
         return {}
     queries = {}
-    for name, field in figures.items():
+    for name, field in candidates.items():
         if name == country or not (field.phones.height or field.postal.height):
             continue
         value = pl.col(name)
@@ -284,15 +319,18 @@ def _pairs(
     return dict(zip(queries, pl.collect_all(queries.values()), strict=True))
 
 
-def _field_state(state: FieldState, counts: pl.DataFrame, figures: _Figures) -> None:
+def _field_state(
+    state: FieldState, counts: pl.DataFrame, dated: pl.DataFrame, figures: list[pl.DataFrame]
+) -> None:
     name = counts.columns[0]
+    base, yes_no, shapes = figures
     state.values = counted_values(counts.rename({name: _VALUE}))
-    row = figures.base.row(0, named=True) | figures.yes_no.row(0, named=True)
+    row = base.row(0, named=True) | yes_no.row(0, named=True)
     state.min_length, state.max_length = row["min_length"], row["max_length"]
     state.types = {k: int(row[k] or 0) for k in ("integer", "decimal", "leading_zero")}
     state.numbers = Extremes(int(row["numbers"] or 0), row["number_min"], row["number_max"])
     weight = pl.col(_N)
-    dates = figures.dated.select(
+    dates = dated.select(
         expr
         for i in range(len(DATE_FORMATS))
         for expr in (
@@ -306,7 +344,7 @@ def _field_state(state: FieldState, counts: pl.DataFrame, figures: _Figures) -> 
         if got:
             state.dates[fmt or ""] = Extremes(got, dates[f"date{index}_min"], dates[f"date{index}_max"])
     state.yes_no_any = int(row["yes_no_any"] or 0)
-    state.shapes = counted_shapes(figures.shapes)
+    state.shapes = counted_shapes(shapes)
     state.validity = {
         "iso_date": (state.dates.get("", Extremes()).count, state.filled),
         "yes_no": (int(row["yes_no"] or 0), state.filled),
@@ -314,24 +352,24 @@ def _field_state(state: FieldState, counts: pl.DataFrame, figures: _Figures) -> 
 
 
 def _validity(
-    state: FieldState,
     counts: pl.DataFrame,
-    figures: _Figures,
+    filled: int,
+    candidates: _Candidates,
     country: str | None,
     flagged: pl.DataFrame | None,
     present_by_country: pl.DataFrame | None,
-) -> None:
+) -> dict[str, tuple[int, int]]:
     """The e-mail, country, phone and postal code shares: the audit's own checks on the
     weighted distinct values (or (value, country) pairs) that can pass them."""
     name = counts.columns[0]
-    filled = state.filled
-    state.validity["email"] = _judged("email", {"field": name}, figures.emails, filled)
+    validity: dict[str, tuple[int, int]] = {}
+    validity["email"] = _judged("email", {"field": name}, candidates.emails, filled)
     # An ISO code is two or three letters: a million longer values need no look-up.
     codes = counts.filter(pl.col(name).str.len_bytes().is_between(2, 3))
-    state.validity["country"] = _judged("country", {"field": name}, codes, filled)
+    validity["country"] = _judged("country", {"field": name}, codes, filled)
     if country is None:
-        state.validity["phone"] = _judged("phone", {"field": name}, figures.phones, filled)
-        return
+        validity["phone"] = _judged("phone", {"field": name}, candidates.phones, filled)
+        return validity
     if flagged is None:
         flagged = pl.DataFrame(
             schema={
@@ -342,7 +380,7 @@ def _validity(
                 _IS_POSTAL: pl.Boolean,
             }
         )
-    state.validity["phone"] = _judged(
+    validity["phone"] = _judged(
         "phone",
         {"field": name, "region_field": country},
         flagged.filter(pl.col(_IS_PHONE)).select(name, country, _N),
@@ -354,10 +392,11 @@ def _validity(
     by_country = present_by_country.select(
         pl.col(country), pl.col(name).alias(_N), pl.lit("0").alias(name)
     ).filter(pl.col(_N) > 0)
-    state.validity["postal_code"] = (
+    validity["postal_code"] = (
         _judged("postal_code", params, flagged.filter(pl.col(_IS_POSTAL)).select(name, country, _N), None)[0],
         _judged("postal_code", params, by_country, None)[1],
     )
+    return validity
 
 
 def _judged(
