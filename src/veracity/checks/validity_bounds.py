@@ -15,6 +15,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from veracity.checks.base import CheckContext, FieldParams, register
+from veracity.checks.timeliness import verdict_dates
 from veracity.checks.typed import field_dates
 from veracity.text.dates import validate_format
 from veracity.vocabulary import Dimension
@@ -180,11 +181,15 @@ class RangeParams(FieldParams):
         return not isinstance(bound, int | float)
 
 
-def _range_parts(params: RangeParams, ctx: CheckContext) -> tuple[pl.Expr, str, list[tuple[pl.Expr, str]]]:
+def _range_parts(
+    params: RangeParams, ctx: CheckContext, *, verdict: bool = False
+) -> tuple[pl.Expr, str, list[tuple[pl.Expr, str]]]:
     """The value as a number or date (null when it is none), what to call a value that is not
-    one, and per given bound: (the value respects it, why a value that does not fails)."""
+    one, and per given bound: (the value respects it, why a value that does not fails). For the
+    ``verdict``, dates are the column every verdict reading the field's dates shares."""
     if params.is_date_range:
-        value = field_dates(ctx, params.field, params.format)
+        dates = verdict_dates if verdict else field_dates
+        value = dates(ctx, params.field, params.format)
         fmt = params.format or ctx.date_formats.get(params.field)
         unreadable = f"not a date in format {fmt}" if fmt else "not an ISO 8601 date"
         words = ("before", "not after", "after", "not before")
@@ -238,7 +243,7 @@ def range_(params: RangeParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: birth-date-plausible, check: range, field: birth_date, min: 1900-01-01, max: today}
     """
-    value, _, _ = _range_parts(params, ctx)
+    value, _, _ = _range_parts(params, ctx, verdict=True)
     low = None if params.min is None else _bound_expr(params.min, ctx.as_of)
     high = None if params.max is None else _bound_expr(params.max, ctx.as_of)
     # One comparison, so the value (a per-record look-up for dates) is read once.
@@ -283,7 +288,7 @@ def date_(params: DateParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: signup-date-format, check: date, field: signup_date, format: '%d.%m.%Y'}
     """
-    return field_dates(ctx, params.field, params.format).is_not_null()
+    return verdict_dates(ctx, params.field, params.format).is_not_null()
 
 
 # ---------------------------------------------------------------------------------------------
