@@ -34,27 +34,37 @@ def key_frame(data: LoadedData, key: pl.Expr) -> pl.DataFrame:
     """The key columns (:func:`veracity.checks.base.key_columns`) of one whole partition,
     whose ``ROW_ID`` is each record's position.
 
-    Records are grouped by the key's hash, several times faster than grouping the strings.
-    Equal keys always share a hash; two different keys sharing one would join their groups,
-    so each record's key is compared with its group's first, and should any differ the
-    grouping is redone on the keys themselves.
+    A record whose key hash occurs once has a key no other record has: it is the first of its
+    key, and its own source and line are its first's. Only the records whose hash repeats are
+    grouped, by their keys themselves (so a hash shared by two different keys only makes
+    them candidates): most data has few repeated keys, and then no column of every record is
+    gathered or grouped.
     """
     frame = data.frame
-    grouped = frame.select(pl.col(ROW_ID).min().over(key_hash(key)).alias("first"), key.alias("key"))
-    # Only a record that is not its group's first can disagree with the first's key.
-    later = grouped.filter(pl.col("first") != pl.int_range(pl.len(), dtype=pl.UInt32))
-    firsts = grouped.get_column("key").gather(later.get_column("first"))
-    if not later.get_column("key").eq_missing(firsts).all():
-        grouped = frame.select(pl.col(ROW_ID).min().over(key).alias("first"))
-    first = grouped.get_column("first")
     names = key_columns(key)
-    return pl.DataFrame(
-        [
-            (first == frame.get_column(ROW_ID)).alias(names[0]),
-            frame.get_column(SOURCE_COL).gather(first).alias(names[1]),
-            frame.get_column(LINE_COL).gather(first).alias(names[2]),
-        ]
+    repeated = frame.select(key_hash(key).is_duplicated()).to_series()
+    if not repeated.any():
+        return pl.DataFrame(
+            [
+                pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True).alias(names[0]),
+                frame.get_column(SOURCE_COL).alias(names[1]),
+                frame.get_column(LINE_COL).alias(names[2]),
+            ]
+        )
+    candidates = frame.filter(repeated).select(
+        pl.col(ROW_ID).alias("position"), pl.col(ROW_ID).min().over(key).alias("first")
     )
+    later = candidates.filter(pl.col("first") != pl.col("position"))
+    positions = later.get_column("position")
+    firsts = later.get_column("first")
+    # Copies: scatter writes in place, and the partition's own columns must stay as read.
+    first = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True).scatter(positions, False)
+    sources = frame.get_column(SOURCE_COL).clone()
+    lines = frame.get_column(LINE_COL).clone()
+    if positions.len():
+        sources = sources.scatter(positions, sources.gather(firsts))
+        lines = lines.scatter(positions, lines.gather(firsts))
+    return pl.DataFrame([first.alias(names[0]), sources.alias(names[1]), lines.alias(names[2])])
 
 
 class KeyIndex:
