@@ -81,33 +81,50 @@ def _same_file(one: Path, other: Path) -> bool:
     return os.path.normpath(one.absolute()) == os.path.normpath(other.absolute())
 
 
+def file_key(uri: str) -> str:
+    """One spelling of a file's URI: Spark lists ``file:///a%20b`` and scans ``file:/a b``."""
+    parsed = urlparse(uri)
+    return f"{parsed.scheme or 'file'}://{parsed.netloc}{unquote(parsed.path)}"
+
+
+def _owners(spark: SparkSession, locations: Mapping[int, str]) -> dict[str, list[int]]:
+    """Which sources each file belongs to (a file two globs match belongs to both): a local
+    file named as such is known without asking Spark; other locations are listed by Spark."""
+    owners: dict[str, list[int]] = {}
+    for index, location in locations.items():
+        local = local_file(location)
+        if local is not None and not any(c in location for c in "*?[{") and local.is_file():
+            keys = [file_key("file://" + os.path.normpath(local.absolute()))]
+        else:
+            keys = [file_key(uri) for uri in _files(spark, [location]).inputFiles()]
+        for key in keys:
+            owners.setdefault(key, []).append(index)
+    return owners
+
+
 def describe_files(
     spark: SparkSession,
     specs: Mapping[int, SourceSpec],
     locations: Mapping[int, str],
     markers: Sequence[str],
 ) -> dict[int, list[OwnFile]]:
-    """Each source's files, read once by veracity's reader on the workers, in path order; a
-    source with a file above :data:`WHOLE_FILE_LIMIT` is left out (Spark's reader reads it).
-    Raises the reader's one-line :class:`SourceError` for the first unusable file."""
+    """Each source's files, read once by veracity's reader on the workers (one scan of every
+    source's files), in path order; a source with a file above :data:`WHOLE_FILE_LIMIT` is left
+    out (Spark's reader reads it). Raises the reader's one-line :class:`SourceError` for the
+    first unusable file."""
     from pyspark.sql import functions as F
 
-    listed: dict[int, int] = {}
-    union = None
-    for index, location in locations.items():
-        files = _files(spark, location)
-        listed[index] = len(files.inputFiles())
-        small = files.filter(F.col("length") <= WHOLE_FILE_LIMIT).select(
-            F.lit(index).alias(_SPEC), "path", "modificationTime", "content"
-        )
-        union = small if union is None else union.unionByName(small)
-    if union is None:
+    if not locations:
         return {}
-    task = _Describe(dict(specs), dict(locations), tuple(markers))
-    rows = union.mapInArrow(task, f"`{_SPEC}` int, path string, `{_PAYLOAD}` binary").collect()
+    owners = _owners(spark, locations)
+    small = _files(spark, list(locations.values())).filter(F.col("length") <= WHOLE_FILE_LIMIT)
+    task = _Describe(dict(specs), dict(locations), owners, tuple(markers))
+    rows = small.select("path", "modificationTime", "content").mapInArrow(
+        task, f"`{_SPEC}` int, path string, `{_PAYLOAD}` binary"
+    )
     found: dict[int, list[OwnFile]] = {}
     errors: list[tuple[int, str, str]] = []
-    for row in rows:
+    for row in rows.collect():
         described = pickle.loads(row[_PAYLOAD])
         if isinstance(described, str):
             errors.append((int(row[_SPEC]), str(row["path"]), described))
@@ -117,46 +134,55 @@ def describe_files(
         found.setdefault(int(row[_SPEC]), []).append(OwnFile(int(row[_SPEC]), str(row["path"]), info, fields))
     if errors:
         raise SourceError(min(errors)[2])
+    listed = {index: sum(index in specs for specs in owners.values()) for index in locations}
     return {
-        index: sorted(files, key=lambda own: own.path)
+        index: sorted(files, key=lambda own: file_key(own.path))
         for index, files in found.items()
         if len(files) == listed[index]
     }
 
 
-def _files(spark: SparkSession, location: str) -> DataFrame:
+def _files(spark: SparkSession, locations: list[str]) -> DataFrame:
     try:
-        return spark.read.format("binaryFile").load(location)
+        return spark.read.format("binaryFile").load(locations)
     except Exception as exc:  # pyspark raises many kinds (a missing path, a file system's error)
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SourceError(f"{location}: Spark cannot read it: {first}; check the path") from None
+        raise SourceError(f"{', '.join(locations)}: Spark cannot read it: {first}; check the path") from None
 
 
 class _Describe:
-    """The describing task: per file, its pickled (SourceInfo, fields), or its error's line."""
+    """The describing task: per file and source it belongs to, its pickled (SourceInfo,
+    fields), or its error's line."""
 
-    def __init__(self, specs: dict[int, SourceSpec], locations: dict[int, str], markers: tuple[str, ...]):
-        self.specs, self.locations, self.markers = specs, locations, markers
+    def __init__(
+        self,
+        specs: dict[int, SourceSpec],
+        locations: dict[int, str],
+        owners: dict[str, list[int]],
+        markers: tuple[str, ...],
+    ):
+        self.specs, self.locations, self.owners, self.markers = specs, locations, owners, markers
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        schema = pa.schema([(_SPEC, pa.int32()), ("path", pa.string()), (_PAYLOAD, pa.binary())])
         for batch in batches:
             for row in batch.to_pylist():
-                index, path = int(row[_SPEC]), str(row["path"])
-                spec = self.specs[index]
-                display = display_name(spec, self.locations[index], path)
-                try:
-                    fetched = read_bytes(
-                        row["content"], spec, display, batch_rows=_BATCH_ROWS, null_markers=self.markers
+                path = str(row["path"])
+                for index in self.owners.get(file_key(path), []):
+                    payload = self._describe(index, path, row["content"], row["modificationTime"])
+                    yield pa.RecordBatch.from_pydict(
+                        {_SPEC: [index], "path": [path], _PAYLOAD: [payload]}, schema=schema
                     )
-                except SourceError as exc:
-                    payload = pickle.dumps(str(exc))
-                else:
-                    fetched.info.modified = _utc(row["modificationTime"])
-                    payload = pickle.dumps((fetched.info, fetched.fields))
-                yield pa.RecordBatch.from_pydict(
-                    {_SPEC: [index], "path": [path], _PAYLOAD: [payload]},
-                    schema=pa.schema([(_SPEC, pa.int32()), ("path", pa.string()), (_PAYLOAD, pa.binary())]),
-                )
+
+    def _describe(self, index: int, path: str, content: bytes, modified: datetime | None) -> bytes:
+        spec = self.specs[index]
+        display = display_name(spec, self.locations[index], path)
+        try:
+            fetched = read_bytes(content, spec, display, batch_rows=_BATCH_ROWS, null_markers=self.markers)
+        except SourceError as exc:
+            return pickle.dumps(str(exc))
+        fetched.info.modified = _utc(modified)
+        return pickle.dumps((fetched.info, fetched.fields))
 
 
 def _modified(path: str) -> datetime | None:
@@ -177,20 +203,24 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def own_records(
     spark: SparkSession,
-    spec: SourceSpec,
-    location: str,
-    files: Sequence[OwnFile],
-    numbering: Mapping[str, tuple[int, int]],
+    specs: Mapping[int, SourceSpec],
+    locations: Mapping[int, str],
+    files: Mapping[int, Sequence[OwnFile]],
+    numbering: Mapping[tuple[int, str], tuple[int, int]],
     markers: Sequence[str],
-) -> tuple[DataFrame, list[str]]:
-    """The records of one source's files with SOURCE, LINE (the reader's) and ROW (from each
-    file's first row id in ``numbering``, by Spark's path); and the source's fields."""
-    fields = list(dict.fromkeys(name for own in files for name in own.fields))
+) -> DataFrame:
+    """The records of the sources' files (one scan of them all) with SOURCE, LINE (the
+    reader's) and ROW (from each file's first row id in ``numbering``, by source and file)."""
+    fields = list(dict.fromkeys(name for index in files for own in files[index] for name in own.fields))
     schema = ", ".join(
         [*(f"`{_escaped(n)}` string" for n in fields), f"`{SOURCE}` int", f"`{LINE}` long", f"`{ROW}` long"]
     )
-    task = _Records(spec, location, fields, dict(numbering), tuple(markers))
-    return _files(spark, location).select("path", "content").mapInArrow(task, schema), fields
+    where = {index: locations[index] for index in files}
+    owned = {index: specs[index] for index in files}
+    task = _Records(
+        owned, where, fields, {(i, file_key(p)): n for (i, p), n in numbering.items()}, tuple(markers)
+    )
+    return _files(spark, list(where.values())).select("path", "content").mapInArrow(task, schema)
 
 
 def _escaped(name: str) -> str:
@@ -202,24 +232,28 @@ class _Records:
 
     def __init__(
         self,
-        spec: SourceSpec,
-        location: str,
+        specs: dict[int, SourceSpec],
+        locations: dict[int, str],
         fields: list[str],
-        numbering: dict[str, tuple[int, int]],
+        numbering: dict[tuple[int, str], tuple[int, int]],
         markers: tuple[str, ...],
     ):
-        self.spec, self.location, self.fields = spec, location, fields
+        self.specs, self.locations, self.fields = specs, locations, fields
         self.numbering, self.markers = numbering, markers
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for row in batch.to_pylist():
-                yield from self._file(str(row["path"]), row["content"])
+                path = str(row["path"])
+                for index in self.specs:
+                    if (index, file_key(path)) in self.numbering:
+                        yield from self._file(index, path, row["content"])
 
-    def _file(self, path: str, content: bytes) -> Iterator[pa.RecordBatch]:
-        source, base = self.numbering[path]
-        display = display_name(self.spec, self.location, path)
-        fetched = read_bytes(content, self.spec, display, batch_rows=_BATCH_ROWS, null_markers=self.markers)
+    def _file(self, index: int, path: str, content: bytes) -> Iterator[pa.RecordBatch]:
+        source, base = self.numbering[(index, file_key(path))]
+        spec = self.specs[index]
+        display = display_name(spec, self.locations[index], path)
+        fetched = read_bytes(content, spec, display, batch_rows=_BATCH_ROWS, null_markers=self.markers)
         position = base
         for frame in fetched.batches():
             height = frame.height

@@ -151,10 +151,8 @@ def read_sources(
     offsets, infos, numbering, total = _offsets(counts, specs, kinds, own, read, base_dir, markers)
     if total >= 2**32:
         raise UsageError(f"the sources hold {total:,} records, more than the 4,294,967,295 one audit takes")
-    parts = [
-        own_records(spark, specs[i], _location(specs[i], base_dir), own[i], numbering, markers)[0]
-        for i in sorted(own)
-    ]
+    locations = {i: _location(specs[i], base_dir) for i in own}
+    parts = [own_records(spark, dict(enumerate(specs)), locations, own, numbering, markers)] if own else []
     if renamed:
         table = spark.createDataFrame(
             offsets,
@@ -309,7 +307,7 @@ def _offsets(
     frames: Mapping[int, DataFrame],
     base_dir: Path | None,
     markers: Sequence[str],
-) -> tuple[list[tuple[Any, ...]], list[SourceInfo], dict[str, tuple[int, int]], int]:
+) -> tuple[list[tuple[Any, ...]], list[SourceInfo], dict[tuple[int, str], tuple[int, int]], int]:
     """Per (source, file, partition) Spark read: its first record's row id and line; per file
     veracity read: its source index and first row id; each file's SourceInfo, files in source
     then path order."""
@@ -320,13 +318,13 @@ def _offsets(
         )
     offsets: list[tuple[Any, ...]] = []
     infos: list[SourceInfo] = []
-    numbering: dict[str, tuple[int, int]] = {}
+    numbering: dict[tuple[int, str], tuple[int, int]] = {}
     base = 0
     for spec_index, spec in enumerate(specs):
         if spec_index in own:
             for described in own[spec_index]:
                 described.info.index = len(infos)
-                numbering[described.path] = (described.info.index, base)
+                numbering[(spec_index, described.path)] = (described.info.index, base)
                 infos.append(described.info)
                 base += described.info.rows
             continue
