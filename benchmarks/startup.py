@@ -17,7 +17,8 @@ Every run reads compiled bytecode, as an installed package does (pip compiles it
 time): the runs write their caches under a temporary ``PYTHONPYCACHEPREFIX`` in the warm-up
 round, also where the environment sets ``PYTHONDONTWRITEBYTECODE`` (which would otherwise make
 every run compile every veracity module again, about 0.05 s of CPU time). ``--no-bytecode``
-keeps that setting, to see what a run costs without caches.
+leaves the environment's bytecode settings as they are (with ``PYTHONDONTWRITEBYTECODE`` set,
+what a run costs without caches).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-bytecode",
         action="store_true",
-        help="keep PYTHONDONTWRITEBYTECODE from the environment (every run compiles the sources)",
+        help="leave the environment's bytecode settings as they are (PYTHONDONTWRITEBYTECODE: no caches)",
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
