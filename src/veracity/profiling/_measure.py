@@ -53,6 +53,7 @@ _IS_PHONE = "__is_phone"
 _IS_POSTAL = "__is_postal"
 _SHAPE = "shape"
 _NUMBER = "__number"
+_DATE = "__date"
 _LEADING_ZERO = r"^[+-]?0[0-9]"
 #: The values the phone check is asked about: digits and the separators people write numbers
 #: with, at least six digits (the shape :func:`veracity.masking.looks_like_contact` reads as a
@@ -146,8 +147,8 @@ class _Candidates(NamedTuple):
     """The values of one field that can be dates, e-mail addresses, phone numbers or postal
     codes, collected: see :func:`_candidate_queries`."""
 
-    #: The values of a date's shape, with their counts and each date format's parse.
-    dated: pl.DataFrame
+    #: Per date format (of :data:`DATE_FORMATS`): the values it reads, their counts and dates.
+    dated: list[pl.DataFrame]
     emails: pl.DataFrame
     phones: pl.DataFrame
     postal: pl.DataFrame
@@ -155,14 +156,23 @@ class _Candidates(NamedTuple):
     phones_dated: bool = False
 
 
+def _date_query(lazy: pl.LazyFrame, name: str, fmt: str | None) -> pl.LazyFrame:
+    """The values ``fmt`` reads, with their counts and dates. A format reads only values that
+    hold its separators (``.`` of ``%d.%m.%Y``): a million timestamps need no try with it."""
+    value = pl.col(name)
+    shaped = value.str.contains(_DATE_SHAPE)
+    for separator in sorted(set(re.sub("%.", "", fmt or ""))):
+        shaped = shaped & value.str.contains(separator, literal=True)
+    parsed = parse_date(value, fmt).alias(_DATE)
+    return lazy.filter(shaped).select(name, _N, parsed).filter(pl.col(_DATE).is_not_null())
+
+
 def _candidate_queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
     """The lazy queries of :class:`_Candidates`, over a field's weighted distinct values."""
     value = pl.col(name)
     lazy = counts.lazy()
     return [
-        lazy.filter(value.str.contains(_DATE_SHAPE)).select(
-            value, _N, *(parse_date(value, fmt).alias(f"date{i}") for i, fmt in enumerate(DATE_FORMATS))
-        ),
+        *(_date_query(lazy, name, fmt) for fmt in DATE_FORMATS),
         lazy.filter(value.str.contains("@", literal=True)),
         lazy.filter(value.str.contains(_PHONE_CANDIDATE)),
         lazy.filter(value.str.contains(_POSTAL_ANY)).select(name),
@@ -172,10 +182,9 @@ def _candidate_queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
 def _candidates(name: str, frames: list[pl.DataFrame]) -> _Candidates:
     """The collected candidates, the phone numbers without the dates (``2024-03-01`` is a
     valid phone number in some regions, but a date)."""
-    dated, emails, phones, postal = frames
+    *dated, emails, phones, postal = frames
     candidates = _Candidates(dated, emails, phones, postal)
-    parsed = [f"date{i}" for i in range(len(DATE_FORMATS))]
-    dates = dated.filter(pl.any_horizontal(pl.col(parsed).is_not_null())).get_column(name)
+    dates = pl.concat([frame.get_column(name) for frame in dated])
     if dates.len() and phones.height:
         kept = phones.filter(~pl.col(name).is_in(dates.implode()))
         candidates = candidates._replace(phones=kept, phones_dated=kept.height < phones.height)
@@ -320,7 +329,7 @@ def _pairs(
 
 
 def _field_state(
-    state: FieldState, counts: pl.DataFrame, dated: pl.DataFrame, figures: list[pl.DataFrame]
+    state: FieldState, counts: pl.DataFrame, dated: list[pl.DataFrame], figures: list[pl.DataFrame]
 ) -> None:
     name = counts.columns[0]
     base, yes_no, shapes = figures
@@ -329,20 +338,13 @@ def _field_state(
     state.min_length, state.max_length = row["min_length"], row["max_length"]
     state.types = {k: int(row[k] or 0) for k in ("integer", "decimal", "leading_zero")}
     state.numbers = Extremes(int(row["numbers"] or 0), row["number_min"], row["number_max"])
-    weight = pl.col(_N)
-    dates = dated.select(
-        expr
-        for i in range(len(DATE_FORMATS))
-        for expr in (
-            weight.filter(pl.col(f"date{i}").is_not_null()).sum().alias(f"date{i}"),
-            pl.col(f"date{i}").min().alias(f"date{i}_min"),
-            pl.col(f"date{i}").max().alias(f"date{i}_max"),
-        )
-    ).row(0, named=True)
-    for index, fmt in enumerate(DATE_FORMATS):
-        got = int(dates[f"date{index}"] or 0)
-        if got:
-            state.dates[fmt or ""] = Extremes(got, dates[f"date{index}_min"], dates[f"date{index}_max"])
+    for fmt, parsed in zip(DATE_FORMATS, dated, strict=True):
+        if parsed.height:
+            date = pl.col(_DATE)
+            low, high, got = parsed.select(
+                date.min().alias("low"), date.max().alias("high"), pl.col(_N).sum()
+            ).row(0)
+            state.dates[fmt or ""] = Extremes(int(got), low, high)
     state.yes_no_any = int(row["yes_no_any"] or 0)
     state.shapes = counted_shapes(shapes)
     state.validity = {
