@@ -211,3 +211,21 @@ def test_segment_sums_are_exact_however_long_the_segments(flags: np.ndarray, dat
 def test_segment_sums_of_a_long_run_of_ones() -> None:
     flags = np.ones(1000, dtype=np.uint8)
     assert segment_sums(flags, np.array([0, 255, 256, 999])).tolist() == [255, 1, 743, 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=" \t\r\n\x0b\x0cab,\x08\x0e", max_size=80),
+    data=st.data(),
+)
+def test_has_text_in_any_ranges_agrees_with_each_range_stripped(text: str, data: st.DataObject) -> None:
+    """The fast form (only the ranges' bytes compared) gives each range's plain answer, for a
+    few short ranges and for ranges that cover most of the buffer alike."""
+    raw = text.encode()
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=12)))
+    starts = np.array(cuts[0::2][: len(cuts) // 2], dtype=np.int64)
+    stops = np.array(cuts[1::2], dtype=np.int64)
+    expected = [
+        bool(raw[a:b].strip(b" \t\r\x0b\x0c")) for a, b in zip(starts.tolist(), stops.tolist(), strict=True)
+    ]
+    assert has_text_in(np.frombuffer(raw, dtype=np.uint8), starts, stops).tolist() == expected

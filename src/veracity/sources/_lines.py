@@ -216,10 +216,35 @@ def offsets_of(arr: Bytes, byte: int, scratch: Mask) -> Ints:
 def has_text_in(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
     """Whether each range ``[starts[i], stops[i])`` (disjoint, ascending) of ``arr`` has a byte
     besides space, tab, CR, VT and FF: for records, whether they are blank lines. Comparisons
-    rather than a 256-entry table: indexing a table with bytes widens every index to 8 bytes."""
+    rather than a 256-entry table: indexing a table with bytes widens every index to 8 bytes.
+
+    Only the ranges' bytes are compared: the callers ask about a few short ranges of a block
+    (records without a delimiter), and comparing the whole block each time cost more than the
+    rest of the scan. Ranges covering much of ``arr`` are compared in place instead.
+    """
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total * 4 > arr.size:
+        return _has_text_in_place(arr, starts, stops)
+    # The ranges' bytes one after the other (as in without_ranges), and where each begins.
+    begins = np.cumsum(lengths) - lengths
+    picked = arr[np.repeat(starts - begins, lengths) + np.arange(total, dtype=np.int64)]
+    found = np.zeros(starts.size, dtype=np.bool_)
+    filled = np.flatnonzero(lengths)
+    if filled.size:
+        found[filled] = np.logical_or.reduceat(_significant(picked), begins[filled])
+    return found
+
+
+def _significant(arr: Bytes) -> Mask:
+    significant: Mask = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
+    significant &= arr != ord(" ")
+    return significant
+
+
+def _has_text_in_place(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
     significant = np.zeros(arr.size + 1, dtype=np.bool_)
-    significant[:-1] = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
-    significant[:-1] &= arr != ord(" ")
+    significant[:-1] = _significant(arr)
     bounds = np.empty(2 * starts.size, dtype=np.int64)
     bounds[0::2] = starts
     bounds[1::2] = stops
