@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import polars as pl
-from rich.console import Console
 
 from veracity.reports.findings import findings_frame
 from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule
 from veracity.safetext import printable
 from veracity.sources.registry import kind_of_url
 from veracity.vocabulary import Dimension, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -182,6 +184,9 @@ def weakest_rules(segment: Segment, limit: int = 3) -> list[SegmentRule]:
 def fixed_console(file: IO[str], width: int, color: bool) -> Console:
     """A rich console that detects nothing from the environment, so the same result renders
     identically on a developer's terminal, in CI and in the golden tests."""
+    # rich is imported by the formats that lay text out with it, not by JSON, Markdown or JUnit.
+    from rich.console import Console
+
     return Console(
         file=file,
         width=width,
