@@ -5,7 +5,7 @@ one streaming pass over the bytes finds the record boundaries, checks the struct
 the encoding, computes the SHA-256 and notes where each chunk of ``chunk_rows`` data records
 starts (``_chunks_csv``, the one CSV reader: the whole read is its case of one chunk over the
 text in memory). :meth:`ChunkedSources.chunks` then yields the data a chunk at a time, each
-parsed by polars from its own byte range with the header put back in front, so only one
+parsed by polars from its own byte range (the header is not copied in front), so only one
 chunk's columns are in memory.
 
 Every rule of the normal loaders applies unchanged, mostly by calling their functions: header
@@ -108,6 +108,9 @@ class ChunkedSources:
                 data = LoadedData(frame=frame, sources=self.infos)
                 yield Chunk(data=data, start=offset, source=source.index, missing=missing)
                 offset += frame.height
+                # Dropped before the next chunk is read: the consumer has dropped its chunk by
+                # then, and with these held two chunks would be in memory at once.
+                del piece, frame, data
 
     def add_missing(self, chunk: Chunk) -> None:
         """Add a chunk's null-marker counts to its source's lineage (once per chunk)."""

@@ -5,7 +5,7 @@ the quote parity from block to block (quoted fields may span lines and blocks); 
 structure (field counts, misplaced and unclosed quotes), gathers what the encoding decision
 needs, notes the line of every data record, the byte range of every blank record and where
 each chunk of ``chunk_rows`` data records starts. A chunk is then parsed by polars from its
-byte range, blank records cut out and the header put in front.
+byte range, blank records cut out, without the header (columns are named after the parse).
 
 The whole-file read (:func:`read_delimited`) is the case of one chunk over text held in
 memory: the text is decoded first (any encoding, UTF-16 and Shift-JIS included), and polars
@@ -592,7 +592,6 @@ class Delimited(Reader):
         refuse_data_header(self.names, f"{display}:{head.header_line}")
         check_header(self.names, [str(i) for i in range(1, head.width + 1)], display)
         self.original_types = ["string"] * head.width
-        self._header_line = header + b"\n"
         if not state.data:
             raise no_data_rows(display)
         if state.ragged is not None:
@@ -615,8 +614,8 @@ class Delimited(Reader):
                 yield self._chunk(text.read(start, stop), index, columns)
 
     def _chunk(self, raw: bytes, index: int, columns: list[int], parsed: pl.DataFrame | None = None) -> Piece:
-        """Chunk ``index`` from its bytes: blank records cut out, the header put in front, the
-        ``columns`` parsed by polars; or from ``parsed``, polars' parse of the whole text with
+        """Chunk ``index`` from its bytes: blank records cut out, the ``columns`` parsed by
+        polars; or from ``parsed``, polars' parse of the whole text with
         every column, when that text is the header and the chunk and nothing else."""
         head, start = self._head, self._bounds[index]
         first = index * (self._chunk_rows or 0)
@@ -632,7 +631,8 @@ class Delimited(Reader):
                     buf, self._blank_starts[low:high] - start, self._blank_stops[low:high] - start
                 )
                 text = cut.tobytes()
-            parsed = parse_text(self._header_line + self._utf8(text), head.delimiter, columns)
+            # Parsed without the header: putting it in front would copy the whole chunk.
+            parsed = parse_text(self._utf8(text), head.delimiter, columns, header=False)
         if parsed is None or parsed.width != len(names) or parsed.height != expected:
             raise unparsable(self._display, head.delimiter)
         parsed.columns = names
