@@ -45,6 +45,7 @@ def _chunked(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, list[Any]] | st
     lead=st.sampled_from(["", "\n", "  \n", "\ufeff"]),
     part=st.integers(1, 40),
     chunk_rows=st.integers(1, 5),
+    block=st.sampled_from([3, 7, 1 << 20]),
 )
 def test_chunks_read_in_parts_equal_the_whole_read(
     tmp_path_factory: pytest.TempPathFactory,
@@ -54,7 +55,9 @@ def test_chunks_read_in_parts_equal_the_whole_read(
     lead: str,
     part: int,
     chunk_rows: int,
+    block: int,
 ) -> None:
+    """Also in scan blocks of a few bytes."""
     text = lead + newline.join([",".join(f"h{i}" for i in range(width)), *(",".join(r) for r in body)])
     path = tmp_path_factory.mktemp("parts") / "data.csv"
     path.write_bytes(text.encode())
@@ -64,6 +67,8 @@ def test_chunks_read_in_parts_equal_the_whole_read(
         expected = str(error)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(chunks_module, "_PART_BYTES", part)
+        patch.setattr(chunks_module, "_BLOCK", block)
+        patch.setattr(chunks_module, "_HEAD_START", block)
         got = _chunked(path, chunk_rows)
     if isinstance(expected, str) or isinstance(got, str):
         assert got == expected

@@ -68,13 +68,13 @@ from veracity.sources._lines import (
     Bytes,
     Ints,
     QuoteCheck,
+    delimiters_per_segment,
     field_counts,
     has_text_in,
     is_mac,
     lone_crs,
     offsets_of,
     scan,
-    segment_sums,
     universal_newlines,
     without_ranges,
 )
@@ -399,20 +399,7 @@ class Delimited(Reader):
         segments[1:] = terminators + 1
         hits = scratch[: size + 1]
         np.equal(arr, ord(self._head.delimiter), out=hits[:size])
-        hits[size] = False  # so that a segment may start right at the end
-        flags = hits.view(np.uint8)
-        counts = segment_sums(flags, segments)
-        if quoted:
-            # Delimiters inside quotes (from an opening quote to its closing one, or from the
-            # block's start when it opens inside quotes) are text.
-            spans = quotes
-            if state.parity:
-                spans = quotes[1:] if quotes.size and quotes[0] == 0 else np.concatenate(([0], quotes))
-            # (Only the quoted spans' sums are used: the text between them may be long.)
-            inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
-            if inside.any():
-                owners = np.searchsorted(segments, spans[0::2], side="right") - 1
-                counts -= np.bincount(owners, weights=inside, minlength=closed + 1).astype(np.int64)
+        counts = delimiters_per_segment(hits, segments, quotes if quoted else None, state.parity)
         counts[0] += state.delimiters
         texty = self._texty(arr, segments, terminators, counts)
         texty[0] |= state.text

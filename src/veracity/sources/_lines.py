@@ -29,6 +29,7 @@ __all__ = [
     "QuoteCheck",
     "QuoteProblem",
     "Records",
+    "delimiters_per_segment",
     "each_block",
     "field_counts",
     "has_text_in",
@@ -172,6 +173,33 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
     # Each group writes its own slice of counts.
     each_block(list(bounds), count_group)
     return counts + 1
+
+
+def delimiters_per_segment(hits: Mask, segments: Ints, quotes: Ints | None, parity: int) -> Ints:
+    """Delimiters outside quotes in each segment ``[segments[i], segments[i + 1])`` of a block,
+    the last to its end, given ``hits`` (the block's delimiter mask and one spare element),
+    the offsets of its ``quotes`` (None: it has none) and the ``parity`` of the quotes before it.
+
+    Delimiters are summed per segment with ``segment_sums``, and the quoted spans' sums taken
+    off (listing the delimiters' offsets instead costs several times more where they are dense,
+    and no less where they are sparse). Quoted spans never leave their segment.
+    """
+    size = hits.size - 1
+    hits[size] = False  # so that a segment may start right at the end
+    flags = hits.view(np.uint8)
+    counts = segment_sums(flags, segments)
+    if quotes is not None:
+        # Delimiters inside quotes (from an opening quote to its closing one, or from the
+        # block's start when it opens inside quotes) are text.
+        spans = quotes
+        if parity:
+            spans = quotes[1:] if quotes.size and quotes[0] == 0 else _as_ints(np.concatenate(([0], quotes)))
+        # (Only the quoted spans' sums are used: the text between them may be long.)
+        inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
+        if inside.any():
+            owners = np.searchsorted(segments, spans[0::2], side="right") - 1
+            counts -= np.bincount(owners, weights=inside, minlength=segments.size).astype(np.int64)
+    return counts
 
 
 #: Longest piece summed in 8 bits: a sum of 0/1 flags over at most 255 bytes cannot wrap.
