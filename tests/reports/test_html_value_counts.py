@@ -1,14 +1,20 @@
-"""The HTML report's top failing values and distinct counts per rule, read rule by rule from
-the findings' runs, agree with one grouping of every finding by rule and value, whatever the
-order of the findings (a rule's findings in several runs, rules the report does not show)."""
+"""What reports read per rule off the findings, worked out from the runs of one rule id the
+engine lists them in, agrees with one grouping of every finding by rule, whatever the order
+of the findings (a rule's findings in several runs, rules a report does not show), and also
+when there are too many runs to read them one by one: the HTML report's top failing values
+and distinct counts, each rule's first findings (the samples) and its number of findings."""
 
 from __future__ import annotations
+
+from unittest import mock
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.masking import mask_expr
+from veracity.reports import findings as findings_module
+from veracity.reports._common import findings_by_rule
 from veracity.reports.html import _value_counts
 
 RULES = ("a", "b", "c")
@@ -48,9 +54,10 @@ def _reference(
     shown=st.lists(st.sampled_from(RULES), unique=True),
     limit=st.integers(1, 4),
     reveal=st.booleans(),
+    few_runs=st.booleans(),
 )
-def test_top_values_and_distinct_counts_agree_with_one_grouping(
-    rows: list[tuple[str, str | None]], shown: list[str], limit: int, reveal: bool
+def test_per_rule_summaries_agree_with_one_grouping(
+    rows: list[tuple[str, str | None]], shown: list[str], limit: int, reveal: bool, few_runs: bool
 ) -> None:
     findings = pl.DataFrame(
         {
@@ -60,7 +67,16 @@ def test_top_values_and_distinct_counts_agree_with_one_grouping(
         },
         schema={"rule": pl.String, "value": pl.String, "value_kind": pl.String},
     )
-    assert _value_counts(findings, shown, limit, reveal) == _reference(findings, shown, limit, reveal)
+    first = findings.filter(pl.int_range(pl.len()).over("rule") < limit)
+    counts = dict.fromkeys(shown, 0) | dict(sorted(findings.group_by("rule").len().iter_rows()))
+    result = mock.Mock(
+        findings=findings, rules=[mock.Mock(id=rule) for rule in shown], spec=["findings", "rules"]
+    )
+    # Without runs to read (more than _MAX_RUNS of them), every summary groups by rule id.
+    with mock.patch.object(findings_module, "_MAX_RUNS", 10_000 if few_runs else 0):
+        assert _value_counts(findings, shown, limit, reveal) == _reference(findings, shown, limit, reveal)
+        assert findings_module._first_per_rule(findings, limit).equals(first)
+        assert list(findings_by_rule(result).items()) == list(counts.items())
 
 
 def test_values_of_a_rule_in_one_run_keep_the_first_found_on_a_tie() -> None:

@@ -45,6 +45,7 @@ from veracity.reports._html_details import anchor as _anchor
 from veracity.reports._html_details import count as _count
 from veracity.reports._html_details import details_sections
 from veracity.reports._html_details import display as _t
+from veracity.reports.findings import rule_runs
 from veracity.reports.worklist import html_section as worklist_section
 from veracity.results import AuditResult, RuleResult, SegmentBreakdown
 from veracity.vocabulary import Status
@@ -316,24 +317,30 @@ def _value_counts(
     than by sorting every group.
     """
     wanted = set(rule_ids)
-    spans: dict[str, list[tuple[int, int]]] = {}
+    # Each shown rule's findings with their positions ("order").
+    parts: dict[str, list[pl.LazyFrame]] = {}
+    runs = rule_runs(findings)
+    if runs is None:
+        numbered = findings.lazy().with_row_index("order")
+        parts = {rule_id: [numbered.filter(pl.col("rule") == rule_id)] for rule_id in wanted}
     start = 0
-    for length, rule_id in findings.get_column("rule").rle().struct.unnest().iter_rows():
+    for length, rule_id in runs or ():
         if rule_id in wanted:
-            spans.setdefault(rule_id, []).append((start, length))
+            run = findings.slice(start, length).lazy().with_row_index("order", offset=start)
+            parts.setdefault(rule_id, []).append(run)
         start += length
     grouped = pl.collect_all(
         [
-            pl.concat(
-                [findings.slice(at, length).lazy().with_row_index("order", offset=at) for at, length in runs]
-            )
-            .group_by("value")
-            .agg(pl.len().alias("count"), pl.col("order").min())
-            for runs in spans.values()
+            pl.concat(frames).group_by("value").agg(pl.len().alias("count"), pl.col("order").min())
+            for frames in parts.values()
         ]
     )
-    distinct = {rule_id: groups.height for rule_id, groups in zip(spans, grouped, strict=True)}
-    kinds = {rule_id: findings.item(runs[0][0], "value_kind") for rule_id, runs in spans.items()}
+    spans = [(rule_id, groups) for rule_id, groups in zip(parts, grouped, strict=True) if groups.height]
+    distinct = {rule_id: groups.height for rule_id, groups in spans}
+    kinds = {
+        rule_id: findings.item(int(groups.get_column("order").min()), "value_kind")  # type: ignore[arg-type]
+        for rule_id, groups in spans
+    }
     # Ties go to the value found first, as the samples beside the list are ordered.
     tops = [
         groups.top_k(limit, by=["count", "order"], reverse=[False, True])
@@ -344,7 +351,7 @@ def _value_counts(
             rule=pl.lit(rule_id, dtype=pl.String),
             value_kind=pl.lit(kinds[rule_id], dtype=pl.String),
         )
-        for rule_id, groups in zip(spans, grouped, strict=True)
+        for rule_id, groups in spans
     ]
     top: dict[str, list[tuple[str | None, int]]] = {}
     if not tops:
