@@ -160,7 +160,7 @@ def _assemble(
     missing = [0] * len(source.fields)
     values: dict[str, pl.Series] = {}
     if columns:
-        cleaned, counts = blanks_to_null(piece.frame, chosen, source.markers)
+        cleaned, counts = blanks_to_null(piece.frame, chosen, source.markers, ascii=piece.ascii)
         for position, count in zip(columns, counts, strict=True):
             missing[position] = count
         values = {name: cleaned.get_column(name) for name in chosen}
@@ -190,18 +190,22 @@ _FROM, _UNTIL = pl.lit(b"\xc2", dtype=pl.Binary), pl.lit(b"\xe4", dtype=pl.Binar
 
 
 def blanks_to_null(
-    frame: pl.DataFrame, fields: list[str], markers: tuple[str, ...]
+    frame: pl.DataFrame, fields: list[str], markers: tuple[str, ...], *, ascii: bool = False
 ) -> tuple[pl.DataFrame, list[int]]:
     """Whitespace-only values and null markers become null (columns renamed to ``fields``);
     also return how many per column.
 
     Only the values that could be blank (see ``_BELOW``) are stripped: most data has few or
-    none, and stripping every value cost as much as parsing the file.
+    none, and stripping every value cost as much as parsing the file. When every value is
+    ``ascii`` (the reader knows), only ASCII whitespace can start a blank one: one comparison
+    a value instead of three.
     """
     names = frame.columns
 
     def candidate(name: str) -> pl.Expr:
         raw = pl.col(name).cast(pl.Binary)
+        if ascii:
+            return (raw < _BELOW).fill_null(False)
         return ((raw < _BELOW) | ((raw >= _FROM) & (raw < _UNTIL))).fill_null(False)
 
     def marked(name: str) -> pl.Expr:

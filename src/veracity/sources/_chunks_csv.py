@@ -234,8 +234,8 @@ class Delimited(Reader):
                 # Unless the text is the header and the data records, nothing else (then as
                 # parsed), the data records are parsed again without what precedes them.
                 if self._head.header != 0 or self._blank_starts.size:
-                    speculative = self._part(text.text[self._bounds[0] :], self._bounds[0], everything)
-                self._whole = self._chunk(0, everything, [speculative])
+                    speculative = self._part(text.text[self._bounds[0] :], self._bounds[0], everything)[0]
+                self._whole = self._chunk(0, everything, [(speculative, text.text.isascii())])
         self.delimiter = self._head.delimiter
         self.encoding = encoding.name
         self.encoding_confidence = encoding.confidence
@@ -572,7 +572,8 @@ class Delimited(Reader):
 
     def pieces(self, columns: list[int]) -> Iterator[Piece]:
         if self._whole is not None:
-            yield Piece(self._whole.frame.select([self.names[i] for i in columns]), self._whole.positions)
+            whole = self._whole
+            yield Piece(whole.frame.select([self.names[i] for i in columns]), whole.positions, whole.ascii)
             return
         assert self._path is not None  # a reader of text in memory holds its one piece
         with self._path.open("rb") as handle:
@@ -589,9 +590,10 @@ class Delimited(Reader):
                     [self._part(text.read(a, b), a, columns) for a, b in itertools.pairwise(edges)],
                 )
 
-    def _part(self, raw: bytes, start: int, columns: list[int]) -> pl.DataFrame | None:
+    def _part(self, raw: bytes, start: int, columns: list[int]) -> tuple[pl.DataFrame | None, bool]:
         """The ``columns`` of the data records of text offsets ``[start, start + len(raw))``
-        (``raw``), blank records cut out, as polars parses them; None if it refuses."""
+        (``raw``), blank records cut out, as polars parses them (None if it refuses); and
+        whether ``raw`` is ASCII."""
         # (Text held in memory has its universal line breaks already.)
         text = raw if self._path is None else universal_newlines(raw, self._head.mac)
         low, high = np.searchsorted(self._blank_starts, [start, start + len(text)])
@@ -601,18 +603,19 @@ class Delimited(Reader):
                 buf, self._blank_starts[low:high] - start, self._blank_stops[low:high] - start
             ).tobytes()
         # Parsed without the header: putting it in front would copy the whole text.
-        return parse_text(self._utf8(text), self._head.delimiter, columns, header=False)
+        return parse_text(self._utf8(text), self._head.delimiter, columns, header=False), raw.isascii()
 
-    def _chunk(self, index: int, columns: list[int], parts: list[pl.DataFrame | None]) -> Piece:
+    def _chunk(self, index: int, columns: list[int], parts: list[tuple[pl.DataFrame | None, bool]]) -> Piece:
         """Chunk ``index`` from the parses of its parts (see ``_part``; for text in memory, the
         one part may be polars' parse of the whole text, header included, when that text is the
         header and the chunk and nothing else)."""
         first = index * (self._chunk_rows or 0)
         expected = min(self._chunk_rows or self.rows, self.rows - first)
         names = [self.names[i] for i in columns]
-        frames = [part for part in parts if part is not None and part.width == len(names)]
+        frames = [part for part, _ in parts if part is not None and part.width == len(names)]
         parsed = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0] if frames else None
         if len(frames) != len(parts) or parsed is None or parsed.height != expected:
             raise unparsable(self._display, self._head.delimiter)
         parsed.columns = names
-        return Piece(parsed, self._positions[first : first + expected].astype(np.int64))
+        plain = all(is_ascii for _, is_ascii in parts)
+        return Piece(parsed, self._positions[first : first + expected].astype(np.int64), plain)
