@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from veracity.config import RuleSet, parse_rule_text
 from veracity.engine import AuditPlan, run_partitions
-from veracity.errors import UsageError
+from veracity.errors import SourceError, UsageError
 from veracity.profiling import (
     MULTILINGUAL_BOOLEANS,
     Profile,
@@ -202,20 +203,15 @@ def suggest_rules(
 ) -> Suggestion:
     """The starter rule file for ``paths``, to be written at ``output`` (its directory is where
     the sources' relative paths start)."""
-    if any(str(path) == "-" for path in paths):
-        raise UsageError(
-            "suggest reads the data twice (to profile it, then to measure the rules) and names it "
-            "in the rule file: save standard input to a file and give its path instead of '-'"
-        )
+    _refuse_streams(paths)
     step = progress or (lambda _: None)
     day = as_of or date.today()
     base = output.resolve().parent
     step("reading headers")
     plain = [SourceSpec(path=str(p), read=read or ReadOptions()) for p in paths]
-    headers = open_sources(plain, chunk_rows=chunk_rows or 1_000_000, stdin=stdin)
     specs = [
         SourceSpec(path=spec.path, read=spec.read, columns=renames([c.original for c in info.columns]))
-        for spec, info in zip(plain, headers.infos, strict=True)
+        for spec, info in zip(plain, _headers(plain, chunk_rows, stdin), strict=True)
     ]
     parts = open_partitions(specs, chunk_rows=chunk_rows, stdin=stdin)
     profile = profile_partitions(parts, progress=step)
@@ -231,6 +227,40 @@ def suggest_rules(
     text = _render(draft, profile, specs, infos, base, observed, day)
     parse_rule_text(text, str(output))  # what is written must load
     return Suggestion(text=text, profile=profile, draft=draft, observed=observed)
+
+
+def _refuse_streams(paths: Sequence[str | Path]) -> None:
+    """Standard input, named pipes and devices can be read once; suggest reads its data twice
+    (to profile it, then to measure the rules) and names it in the rule file."""
+    for path in paths:
+        if str(path) == "-":
+            raise UsageError(
+                "suggest reads the data twice (to profile it, then to measure the rules) and names "
+                "it in the rule file: save standard input to a file and give its path instead of '-'"
+            )
+        try:
+            mode = Path(path).stat().st_mode
+        except (OSError, ValueError):
+            continue  # no such file (the reader says so), or a database URL
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            raise UsageError(
+                f"{path}: is a named pipe or a device, which can be read only once; suggest reads "
+                "the data twice (to profile it, then to measure the rules) and names it in the rule "
+                "file: save the data to a file and give its path"
+            )
+
+
+def _headers(
+    plain: Sequence[SourceSpec], chunk_rows: int | None, stdin: IO[bytes] | None
+) -> list[SourceInfo]:
+    """Each source's columns, from its first chunk (no more is read); without --chunk-rows, a
+    source that is not read in chunks (a UTF-16 file) is read whole, as the profile reads it."""
+    try:
+        return list(open_sources(plain, chunk_rows=chunk_rows or 1_000_000, stdin=stdin).infos)
+    except SourceError:
+        if chunk_rows is not None:
+            raise
+        return list(open_partitions(plain, stdin=stdin).infos)
 
 
 def _measure(rule_set: RuleSet, parts: Any, as_of: date) -> dict[str, tuple[int, int]]:
