@@ -15,6 +15,7 @@ the changed cells set (every column keeps its type; a changed column becomes tex
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +39,8 @@ def write_copy(
     that names records in a database (the rule file's key, as the source calls it)."""
     display = info.path
     fmt = info.format
+    if location is not None and fmt not in ("sqlite", "postgresql"):
+        _refuse_streams(location, display)
     if fmt in ("csv", "tsv"):
         from veracity.corrections.copies.delimited import rewrite_delimited
 
@@ -71,6 +74,23 @@ def write_copy(
         output.write_text(sql_script(info.details.get("table"), key, changes, display), encoding="utf-8")
     else:
         raise UsageError(f"fix cannot write a copy of {fmt} sources ({display})")
+
+
+def _refuse_streams(location: Path, display: str) -> None:
+    """A named pipe, a device or standard input was read once for the worklist's records; the
+    copy would need the data again (and cannot be "the same file, corrected")."""
+    if str(location) != "-":
+        try:
+            mode = location.stat().st_mode
+        except OSError:
+            return  # reading the copy's data says what is wrong
+        if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)):
+            return
+    raise UsageError(
+        f"{display}: is standard input, a named pipe or a device, which can be read only once; fix "
+        "reads the data twice (to find the accepted records, then to copy it with only their cells "
+        "changed): save the data to a file, audit that file with --worklist and fix it"
+    )
 
 
 def _rewrite_parquet(location: Path, changes: Sequence[CellChange], output: Path) -> None:
