@@ -145,6 +145,7 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
         encoding=reader.encoding,
         delimiter=reader.delimiter,
         encoding_confidence=reader.encoding_confidence,
+        ascii=piece.ascii,
     )
 
 

@@ -30,8 +30,10 @@ class WholeReader(Reader):
         original_types: list[str],
         kind: PositionKind,
         chunk_rows: int | None,
+        ascii: bool = False,
     ) -> None:
         self._frame = frame
+        self._ascii = ascii
         self._positions = positions
         self._chunk_rows = chunk_rows
         self.names = list(frame.columns)
@@ -43,11 +45,13 @@ class WholeReader(Reader):
         names = [self.names[i] for i in columns]
         if self._chunk_rows is None:
             # The whole-frame read: one piece, even of no rows.
-            yield Piece(self._frame.select(names), self._positions)
+            yield Piece(self._frame.select(names), self._positions, self._ascii)
             return
         for start in range(0, self.rows, self._chunk_rows):
             stop = min(start + self._chunk_rows, self.rows)
-            yield Piece(self._frame.select(names).slice(start, stop - start), self._positions[start:stop])
+            yield Piece(
+                self._frame.select(names).slice(start, stop - start), self._positions[start:stop], self._ascii
+            )
 
 
 class FileKind(SourceKind):
@@ -70,7 +74,7 @@ class FileKind(SourceKind):
             digest = hasher.submit(lambda: hashlib.sha256(raw).hexdigest())
             table = self.read(raw, options, display)
         reader = WholeReader(
-            table.frame, table.positions, table.original_types, table.position_kind, chunk_rows
+            table.frame, table.positions, table.original_types, table.position_kind, chunk_rows, table.ascii
         )
         return Opened(
             reader=reader,

@@ -9,7 +9,7 @@ from typing import IO
 import polars as pl
 
 from veracity._cores import spread
-from veracity.sources._chunks import prepare
+from veracity.sources._chunks import chunked_like, prepare
 from veracity.sources._input import STDIN_PATH, readable_path
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData, SourceSpec
 
@@ -36,7 +36,8 @@ def load_sources(
         frames.append(chunk.data.frame)
     stacked = pl.concat(frames) if len(frames) > 1 else frames[0]
     if len(frames) > 1:
-        stacked = stacked.with_columns(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias(ROW_ID))
+        row_ids = pl.int_range(0, stacked.height, dtype=pl.UInt32, eager=True).alias(ROW_ID)
+        stacked = stacked.with_columns(chunked_like(row_ids, stacked.get_column(ROW_ID).chunk_lengths()))
     # Spread over the cores: the checks' eager steps then run on all of them.
     return LoadedData(
         frame=spread(stacked.select(*sources.fields, ROW_ID, SOURCE_COL, LINE_COL)), sources=sources.infos

@@ -69,6 +69,7 @@ class Table:
     delimiter: str | None = None
     sheet: str | None = None
     encoding_confidence: float | None = None  # 0-1 when detected; None when given or binary
+    ascii: bool = False  # every value is ASCII (see ``_pieces.Piece``)
 
     @classmethod
     def numbered(cls, frame: pl.DataFrame, original_types: list[str], encoding: str | None = None) -> Table:
