@@ -37,7 +37,7 @@ import polars as pl
 
 from veracity.errors import LimitError
 from veracity.linkage.comparisons import Comparison
-from veracity.linkage.encoding import RecordValues, dense, encode
+from veracity.linkage.encoding import Encoded, RecordValues, dense, encode
 from veracity.linkage.features import Feature
 from veracity.linkage.normalise import soundex
 from veracity.linkage.typo import TooManyVariants, deletion_variants, group_pairs, record_pairs
@@ -49,6 +49,8 @@ __all__ = [
     "candidate_pairs",
     "default_blocking",
     "key_candidates",
+    "key_codes",
+    "key_values",
     "key_variants",
     "resolve_key",
 ]
@@ -150,18 +152,26 @@ def resolve_key(
 
 def key_codes(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Index:
     """The key's code per record (-1 where it cannot be computed: the record joins no block)."""
+    return key_values(key, values, features).codes
+
+
+def key_values(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Encoded:
+    """The key of each record as codes of its distinct values: codes depend on the records
+    encoded together, values do not (what a block is called wherever it is computed)."""
     if key.transform in ("value", "typo"):
         feature = features.get(key.field)
-        return feature.codes if feature is not None else values.text(key.field).codes
+        if feature is not None:
+            return Encoded(feature.codes, pl.Series(feature.values, dtype=pl.String))
+        return values.text(key.field)
     if key.transform == "norm":
-        return values.text(key.field).codes
+        return values.text(key.field)
     if key.transform == "soundex":
-        return values.text(key.field).map(soundex).codes
+        return values.text(key.field).map(soundex)
     if key.transform == "initial":
-        return values.text(key.field).map(lambda text: text.str.head(1)).codes
+        return values.text(key.field).map(lambda text: text.str.head(1))
     raw = values.raw(key.field)
     years = encode(values.dates(key.field).get_column("date").dt.year())
-    return raw.gather(years.codes)
+    return Encoded(raw.gather(years.codes), years.values.cast(pl.String))
 
 
 def key_variants(

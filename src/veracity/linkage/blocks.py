@@ -1,0 +1,138 @@
+"""Candidate pairs one block at a time: what a worker computes for the records of one block.
+
+A distributed run cannot hold every record in one place; it can group the records by a
+blocking rule's key (a shuffle) and hand each group to a worker. This module is what the
+worker runs, and it gives the same pairs as :func:`~veracity.linkage.blocking.candidate_pairs`
+over all records, each pair once:
+
+- :func:`block_keys` names the blocks of a rule each record joins by the key's *values*, not
+  by codes (codes depend on the records encoded together, values do not), so that records of
+  different partitions meet in one group. A rule with ``_typo`` keys puts a record in one block
+  per combination of its keys' variants (:func:`~veracity.linkage.typo.variant_hashes`).
+- :func:`block_pairs` makes the pairs of one group's records with the local blocking itself:
+  whether an earlier rule yields a pair depends on the two records alone, so the earlier rules
+  run over the group's records decide it as they would over all records. A pair that shares
+  several blocks of a ``_typo`` rule is kept only in its *canonical* block (for each ``_typo``
+  key, the smallest variant hash the two records share).
+- :func:`pattern_counts` reduces the pairs to counts of comparison patterns, which add up over
+  blocks to what :func:`~veracity.linkage.model.patterns_of` counts over all pairs.
+
+Levels do not depend on which records were encoded together: every feature compares values
+(equal codes mean equal values; similarities are computed from the values), never codes across
+two encodings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from veracity.linkage.blocking import BlockingKey, candidate_pairs, key_values
+from veracity.linkage.encoding import RecordValues
+from veracity.linkage.features import Feature, pair_levels
+from veracity.linkage.model import pattern_codes
+from veracity.linkage.typo import variant_hashes
+
+__all__ = ["BLOCK", "POSITION", "block_keys", "block_pairs", "pattern_counts"]
+
+Index = npt.NDArray[np.int64]
+
+#: Columns of :func:`block_keys`: the record's position among the records given, its block.
+POSITION = "position"
+BLOCK = "block"
+_SEED = 0xB10C
+
+
+def _key_rows(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> pl.DataFrame:
+    """(position, value) rows of the records that have the key: the key's text, or for a
+    ``_typo`` key one row per variant hash."""
+    encoded = key_values(key, values, features)
+    present = np.flatnonzero(encoded.codes >= 0)
+    rows = pl.DataFrame(
+        {POSITION: present, "code": encoded.codes[present]}, schema=[(POSITION, pl.Int64), ("code", pl.Int64)]
+    )
+    if key.transform == "typo":
+        variants = variant_hashes(encoded.values).rename({"value": "code"})
+        return rows.join(variants, on="code", how="inner").select(POSITION, pl.col("variant").alias("value"))
+    text = encoded.values.cast(pl.String).gather(encoded.codes[present])
+    return rows.select(POSITION, text.alias("value"))
+
+
+def _block_of(width: int) -> pl.Expr:
+    return pl.struct([f"k{k}" for k in range(width)]).hash(seed=_SEED).alias(BLOCK)
+
+
+def block_keys(
+    rule: Sequence[BlockingKey], values: RecordValues, features: Mapping[str, Feature]
+) -> pl.DataFrame:
+    """Every block of ``rule`` each record joins: ``position`` (Int64) and ``block`` (UInt64, a
+    hash of the key values; records with a key missing join none). Two keys' values sharing a
+    hash would only put two blocks into one group, whose pairs :func:`block_pairs` tells apart."""
+    frame: pl.DataFrame | None = None
+    for k, key in enumerate(rule):
+        rows = _key_rows(key, values, features).rename({"value": f"k{k}"})
+        frame = rows if frame is None else frame.join(rows, on=POSITION, how="inner")
+    assert frame is not None
+    return frame.select(POSITION, _block_of(len(rule))).unique(maintain_order=True)
+
+
+def block_pairs(
+    rules: Sequence[Sequence[BlockingKey]],
+    index: int,
+    blocks: npt.NDArray[np.uint64],
+    values: RecordValues,
+    features: Mapping[str, Feature],
+) -> tuple[Index, Index]:
+    """The pairs (positions, ``left < right``) that rule ``index`` adds to the earlier rules,
+    among ``values``' records: the records of ``blocks`` (groups of :func:`block_keys`; a
+    record of several of them given once). A pair is kept where its canonical block is one of
+    ``blocks``: over all groups of all rules every candidate pair comes once."""
+    found = candidate_pairs(rules[: index + 1], values, features, max_pairs=np.iinfo(np.int64).max)
+    added = found.stats[-1].new_pairs
+    left, right = found.left[found.left.size - added :], found.right[found.right.size - added :]
+    if not left.size:
+        return left, right
+    keep = np.isin(_canonical(rules[index], left, right, values, features), blocks)
+    return left[keep], right[keep]
+
+
+def _canonical(
+    rule: Sequence[BlockingKey],
+    left: Index,
+    right: Index,
+    values: RecordValues,
+    features: Mapping[str, Feature],
+) -> npt.NDArray[np.uint64]:
+    """The block of each pair of the rule: for a ``_typo`` key the smallest variant hash the
+    two records share, for any other key the value they share."""
+    pairs = pl.DataFrame({"pair": np.arange(left.size), "a": left, "b": right})
+    columns = []
+    for k, key in enumerate(rule):
+        rows = _key_rows(key, values, features)
+        by_a = pairs.join(rows.rename({POSITION: "a"}), on="a")
+        shared = (
+            by_a.join(rows.rename({POSITION: "b"}), on=["b", "value"], how="semi")
+            .group_by("pair")
+            .agg(pl.col("value").min())
+            if key.transform == "typo"
+            else by_a.select("pair", "value")
+        )
+        value = pairs.select("pair").join(shared, on="pair", how="left").sort("pair").get_column("value")
+        columns.append(value.alias(f"k{k}"))
+    return pl.DataFrame(columns).select(_block_of(len(rule))).to_series().to_numpy()
+
+
+def pattern_counts(features: Sequence[Feature], left: Index, right: Index) -> pl.DataFrame:
+    """``pattern`` (the code :func:`~veracity.linkage.model.pattern_codes` gives the pairs'
+    levels) and ``pairs`` (how many pairs have it): integers that add up over blocks."""
+    levels = pair_levels(features, left, right)
+    codes = pattern_codes(levels, [feature.level_count for feature in features])
+    return (
+        pl.DataFrame({"pattern": codes}, schema=[("pattern", pl.Int64)])
+        .group_by("pattern")
+        .agg(pl.len().cast(pl.Int64).alias("pairs"))
+        .sort("pattern")
+    )

@@ -1,0 +1,99 @@
+"""Pairs block by block (as Spark's workers make them) are the candidate pairs, each once."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.linkage.conftest import dates, people
+from veracity.linkage import Comparison
+from veracity.linkage.blocking import BlockingKey, candidate_pairs
+from veracity.linkage.blocks import BLOCK, POSITION, block_keys, block_pairs, pattern_counts
+from veracity.linkage.encoding import RecordValues
+from veracity.linkage.features import Feature, pair_levels, prepare_feature
+from veracity.linkage.model import patterns_from_counts, patterns_of
+from veracity.linkage.pipeline import resolve_blocking
+
+COMPARE = [
+    Comparison(field="first_name", method="jaro_winkler", swapped_with="last_name"),
+    Comparison(field="last_name", method="jaro_winkler"),
+    Comparison(field="email", method="email"),
+    Comparison(field="phone", method="phone", default_region="DE"),
+    Comparison(field="birth_date", method="date"),
+]
+
+RULES = {
+    "exact and derived": [["email"], ["last_name_soundex", "birth_year"], ["first_name_initial", "phone"]],
+    "typo first": [["email_typo"], ["phone"], ["last_name_soundex"]],
+    "typo after typo": [["last_name_typo", "birth_date_typo"], ["first_name_typo"], ["birth_date"]],
+}
+
+
+def _records() -> pl.DataFrame:
+    data = people(80, seed=3)
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame(data)
+    twins = frame.sample(30, seed=1, with_replacement=True)
+    # Twins with a typo here and there, shared surnames, and missing keys.
+    twins = twins.with_columns(
+        pl.col("last_name").str.replace(r"a", "e"),
+        pl.when(pl.Series(rng.random(30) < 0.3)).then(None).otherwise(pl.col("email")).alias("email"),
+        pl.col("first_name").str.slice(0, 5),
+    )
+    common = frame.head(20).with_columns(
+        pl.lit("Smithers").alias("last_name"), pl.lit(None, pl.String).alias("phone")
+    )
+    return pl.concat([frame, twins, common]).with_row_index("row")
+
+
+def _prepared(records: pl.DataFrame) -> tuple[RecordValues, dict[str, Feature], list[Feature]]:
+    values = RecordValues(records, dates())
+    features = [prepare_feature(spec, values) for spec in COMPARE]
+    return values, {feature.spec.field: feature for feature in features}, features
+
+
+def _rules(names: list[list[str]]) -> list[list[BlockingKey]]:
+    return resolve_blocking(names, COMPARE, ["first_name", "last_name", "email", "phone", "birth_date"])
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str) -> None:
+    records = _records()
+    rules = _rules(RULES[name])
+    values, by_field, features = _prepared(records)
+    local = candidate_pairs(rules, values, by_field, max_pairs=10**9)
+
+    lefts, rights, counts = [], [], []
+    for index, rule in enumerate(rules):
+        # Keys are computed per partition, as each worker sees only its records.
+        keys = []
+        for part in (records.head(70), records.slice(70)):
+            part_values, part_fields, _ = _prepared(part)
+            found = block_keys(rule, part_values, part_fields)
+            keys.append(found.with_columns(pl.col(POSITION) + (70 if keys else 0)))
+        # Spark's shuffle: every block to one partition, a record once per partition.
+        blocks = pl.concat(keys).with_columns((pl.col(BLOCK) % 3).alias("partition"))
+        for (_,), part in blocks.group_by("partition"):
+            positions = part.get_column(POSITION).unique().sort().to_numpy()
+            part_values, part_fields, part_features = _prepared(records[positions])
+            held = part.get_column(BLOCK).unique().to_numpy()
+            left, right = block_pairs(rules, index, held, part_values, part_fields)
+            lefts.append(positions[left])
+            rights.append(positions[right])
+            counts.append(pattern_counts(part_features, left, right))
+
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    mine = list(zip(left.tolist(), right.tolist(), strict=True))
+    assert len(mine) == len(set(mine)), "a pair came from two blocks"
+    assert set(mine) == set(zip(local.left.tolist(), local.right.tolist(), strict=True))
+    assert local.left.size > 50
+
+    level_counts = [feature.level_count for feature in features]
+    expected = patterns_of(pair_levels(features, local.left, local.right), level_counts)
+    summed = pl.concat(counts)
+    got = patterns_from_counts(
+        summed.get_column("pattern").to_numpy(), summed.get_column("pairs").to_numpy(), level_counts
+    )
+    assert np.array_equal(got.levels, expected.levels)
+    assert np.array_equal(got.counts, expected.counts)
