@@ -97,3 +97,24 @@ def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str) -> No
     )
     assert np.array_equal(got.levels, expected.levels)
     assert np.array_equal(got.counts, expected.counts)
+
+
+@pytest.mark.parametrize("spec", COMPARE, ids=lambda spec: spec.field)
+def test_value_counts_give_the_shares_of_all_records(spec: Comparison) -> None:
+    # What a driver learns from a count per distinct value (Spark's groupBy(value).count()).
+    records = _records()
+    counted = records.group_by(spec.field).len().sort(spec.field, nulls_last=True)
+    extra = [name for name in (spec.swapped_with, spec.region_field) if name is not None]
+    counted = counted.with_columns(pl.lit("x").alias(name) for name in extra)
+    whole = prepare_feature(spec, RecordValues(records, dates()))
+    distinct = prepare_feature(spec, RecordValues(counted, dates()))
+    weights = counted.get_column("len").cast(pl.Float64).to_numpy()
+    assert distinct.exact_share(weights) == whole.exact_share()
+    shares, expected = distinct.value_pair_shares(10**6, weights), whole.value_pair_shares(10**6)
+    if not whole.by_value:
+        assert shares is None
+        assert expected is None
+    else:
+        assert shares is not None
+        assert expected is not None
+        assert np.array_equal(shares, expected, equal_nan=True)
