@@ -1,0 +1,149 @@
+"""``duplicates`` on Spark's workers: candidate pairs made block by block after one shuffle per
+blocking rule, handed to the driver as counts of comparison patterns.
+
+Per blocking rule, one ``mapInArrow`` pass names the blocks each record joins
+(:func:`veracity.linkage.blocks.block_keys`, by value, so that records of different partitions
+meet), the records are shuffled by block, and every partition makes the pairs of the blocks it
+holds (:func:`veracity.linkage.blocks.block_pairs`: each candidate pair once over all blocks
+and rules) and counts their patterns. The counts are whole numbers that add up in any order:
+the driver trains the same model as the local pipeline does over all pairs.
+
+Not wired into the runner yet: the duplicates check still runs on the driver (docs/spark.md,
+"Limits"); this is its first distributed step, tested against the local patterns.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from veracity.linkage.blocking import BlockingKey
+from veracity.linkage.comparisons import Comparison
+from veracity.linkage.encoding import DateParser, RecordValues
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from veracity.linkage.model import Patterns
+
+__all__ = ["spark_patterns"]
+
+#: Column of the records: the row id (their fields are text columns named as the fields).
+ROW = "__row"
+_BLOCK = "__block"
+
+
+def _records(batches: Iterator[Any], fields: Sequence[str]) -> pl.DataFrame:
+    import pyarrow as pa
+
+    table = pa.Table.from_batches(list(batches))
+    frame = pl.from_arrow(table) if table.num_rows else pl.DataFrame(schema=[ROW, *fields])
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(pl.col(ROW).cast(pl.Int64), *(pl.col(f).cast(pl.String) for f in fields))
+
+
+def _keys_partition(
+    batches: Iterator[Any],
+    *,
+    rule: Sequence[BlockingKey],
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import BLOCK, POSITION, block_keys
+    from veracity.linkage.features import prepare_feature
+
+    records = _records(batches, fields)
+    values = RecordValues(records, parse_date)
+    keyed = {key.field for key in rule}
+    features = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
+    keys = block_keys(rule, values, features)
+    rows = records.get_column(ROW).to_numpy()[keys.get_column(POSITION).to_numpy()]
+    # Spark has no unsigned 64-bit integers: the hash travels as a signed one, bit for bit.
+    blocks = keys.get_column(BLOCK).to_numpy().view(np.int64)
+    yield pa.RecordBatch.from_pydict({ROW: rows, _BLOCK: blocks})
+
+
+def _pairs_partition(
+    batches: Iterator[Any],
+    *,
+    rules: Sequence[Sequence[BlockingKey]],
+    index: int,
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import block_pairs, pattern_counts
+    from veracity.linkage.features import prepare_feature
+
+    table = pa.Table.from_batches(list(batches))
+    if not table.num_rows:
+        return
+    blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
+    # A record of several blocks held here is compared once; in row order, as locally.
+    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
+    values = RecordValues(records, parse_date)
+    features = [prepare_feature(spec, values) for spec in compare]
+    by_field = {feature.spec.field: feature for feature in features}
+    left, right = block_pairs(rules, index, blocks, values, by_field)
+    counts = pattern_counts(features, left, right)
+    yield (
+        counts.to_arrow().to_batches()[0]
+        if counts.height
+        else pa.RecordBatch.from_pydict(
+            {"pattern": pa.array([], pa.int64()), "pairs": pa.array([], pa.int64())}
+        )
+    )
+
+
+def spark_patterns(
+    records: DataFrame,
+    rules: Sequence[Sequence[BlockingKey]],
+    compare: Sequence[Comparison],
+    parse_date: DateParser,
+    level_counts: Sequence[int],
+) -> Patterns:
+    """The patterns of every candidate pair of ``records`` (``__row`` and the text of the fields
+    the comparisons and keys read), counted on the workers: one shuffle per blocking rule."""
+    from pyspark.sql import functions as F
+
+    from veracity.linkage.model import patterns_from_counts
+
+    fields = [name for name in records.columns if name != ROW]
+    typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
+    counted = []
+    for index, rule in enumerate(rules):
+        keyed = typed.mapInArrow(
+            functools.partial(
+                _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
+            ),
+            f"`{ROW}` long, `{_BLOCK}` long",
+        )
+        blocks = keyed.join(typed, on=ROW).repartition(_BLOCK)
+        pairs = blocks.mapInArrow(
+            functools.partial(
+                _pairs_partition,
+                rules=rules,
+                index=index,
+                compare=compare,
+                fields=fields,
+                parse_date=parse_date,
+            ),
+            "pattern long, pairs long",
+        )
+        counted.append(pairs)
+    union = counted[0]
+    for more in counted[1:]:
+        union = union.unionByName(more)
+    rows = union.groupBy("pattern").agg(F.sum("pairs").alias("pairs")).collect()
+    codes = np.asarray([row["pattern"] for row in rows], dtype=np.int64)
+    counts = np.asarray([row["pairs"] for row in rows], dtype=np.int64)
+    return patterns_from_counts(codes, counts, level_counts)

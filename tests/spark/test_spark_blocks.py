@@ -1,0 +1,34 @@
+"""Patterns counted block by block on Spark's workers are those of every candidate pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.linkage.conftest import dates
+from tests.linkage.test_blocks import COMPARE, RULES, _prepared, _records, _rules
+from veracity.linkage.blocking import candidate_pairs
+from veracity.linkage.features import pair_levels
+from veracity.linkage.model import patterns_of
+from veracity.runners._spark_blocks import ROW, spark_patterns
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_patterns_counted_on_spark_are_the_local_ones(spark: Any, name: str) -> None:
+    records = _records()
+    rules = _rules(RULES[name])
+    values, by_field, features = _prepared(records)
+    local = candidate_pairs(rules, values, by_field, max_pairs=10**9)
+    level_counts = [feature.level_count for feature in features]
+    expected = patterns_of(pair_levels(features, local.left, local.right), level_counts)
+
+    frame = spark.createDataFrame(
+        records.rename({"row": ROW}).with_columns(pl.col(ROW).cast(pl.Int64)).to_pandas()
+    )
+    got = spark_patterns(frame.repartition(3), rules, COMPARE, dates(), level_counts)
+
+    assert np.array_equal(got.levels, expected.levels)
+    assert np.array_equal(got.counts, expected.counts)
