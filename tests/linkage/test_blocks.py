@@ -65,6 +65,7 @@ def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str) -> No
     local = candidate_pairs(rules, values, by_field, max_pairs=10**9)
 
     lefts, rights, counts = [], [], []
+    stats, new = [0] * len(rules), [0] * len(rules)
     for index, rule in enumerate(rules):
         # Keys are computed per partition, as each worker sees only its records.
         keys = []
@@ -78,16 +79,20 @@ def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str) -> No
             positions = part.get_column(POSITION).unique().sort().to_numpy()
             part_values, part_fields, part_features = _prepared(records[positions])
             held = part.get_column(BLOCK).unique().to_numpy()
-            left, right = block_pairs(rules, index, held, part_values, part_fields)
-            lefts.append(positions[left])
-            rights.append(positions[right])
-            counts.append(pattern_counts(part_features, left, right))
+            found = block_pairs(rules, index, held, part_values, part_fields)
+            lefts.append(positions[found.left])
+            rights.append(positions[found.right])
+            counts.append(pattern_counts(part_features, found.left, found.right))
+            stats[index] += found.rule_pairs
+            new[index] += found.left.size
 
     left, right = np.concatenate(lefts), np.concatenate(rights)
     mine = list(zip(left.tolist(), right.tolist(), strict=True))
     assert len(mine) == len(set(mine)), "a pair came from two blocks"
     assert set(mine) == set(zip(local.left.tolist(), local.right.tolist(), strict=True))
     assert local.left.size > 50
+    assert stats == [rule.pairs for rule in local.stats]
+    assert new == [rule.new_pairs for rule in local.stats]
 
     level_counts = [feature.level_count for feature in features]
     expected = patterns_of(pair_levels(features, local.left, local.right), level_counts)

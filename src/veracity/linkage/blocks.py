@@ -25,6 +25,7 @@ two encodings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ from veracity.linkage.features import Feature, pair_levels
 from veracity.linkage.model import pattern_codes
 from veracity.linkage.typo import variant_hashes
 
-__all__ = ["BLOCK", "POSITION", "block_keys", "block_pairs", "pattern_counts"]
+__all__ = ["BLOCK", "POSITION", "BlockPairs", "block_keys", "block_pairs", "pattern_counts"]
 
 Index = npt.NDArray[np.int64]
 
@@ -79,24 +80,43 @@ def block_keys(
     return frame.select(POSITION, _block_of(len(rule))).unique(maintain_order=True)
 
 
+@dataclass(frozen=True)
+class BlockPairs:
+    """The pairs a rule adds in some of its blocks, and what they count towards its stats."""
+
+    #: Positions of the pairs no earlier rule yields, ``left < right``.
+    left: Index
+    right: Index
+    #: The rule's pairs in these blocks, earlier rules' pairs included: over all blocks they add
+    #: up to :attr:`~veracity.linkage.blocking.BlockingStats.pairs`.
+    rule_pairs: int
+
+
 def block_pairs(
     rules: Sequence[Sequence[BlockingKey]],
     index: int,
     blocks: npt.NDArray[np.uint64],
     values: RecordValues,
     features: Mapping[str, Feature],
-) -> tuple[Index, Index]:
-    """The pairs (positions, ``left < right``) that rule ``index`` adds to the earlier rules,
-    among ``values``' records: the records of ``blocks`` (groups of :func:`block_keys`; a
-    record of several of them given once). A pair is kept where its canonical block is one of
-    ``blocks``: over all groups of all rules every candidate pair comes once."""
-    found = candidate_pairs(rules[: index + 1], values, features, max_pairs=np.iinfo(np.int64).max)
+) -> BlockPairs:
+    """The pairs that rule ``index`` adds to the earlier rules among ``values``' records: the
+    records of ``blocks`` (groups of :func:`block_keys`; a record of several of them given
+    once). A pair is kept where its canonical block is one of ``blocks``: over all groups of all
+    rules every candidate pair comes once."""
+    unlimited = int(np.iinfo(np.int64).max)
+    found = candidate_pairs(rules[: index + 1], values, features, max_pairs=unlimited)
     added = found.stats[-1].new_pairs
     left, right = found.left[found.left.size - added :], found.right[found.right.size - added :]
-    if not left.size:
-        return left, right
-    keep = np.isin(_canonical(rules[index], left, right, values, features), blocks)
-    return left[keep], right[keep]
+    rule = rules[index]
+    if not any(key.transform == "typo" for key in rule):
+        # Blocks of exact keys do not overlap: the records given hold whole blocks only.
+        return BlockPairs(left, right, found.stats[-1].pairs)
+    keep = np.isin(_canonical(rule, left, right, values, features), blocks)
+    own = candidate_pairs([rule], values, features, max_pairs=unlimited)
+    rule_pairs = int(
+        np.count_nonzero(np.isin(_canonical(rule, own.left, own.right, values, features), blocks))
+    )
+    return BlockPairs(left[keep], right[keep], rule_pairs)
 
 
 def _canonical(

@@ -93,8 +93,8 @@ def _pairs_partition(
     values = RecordValues(records, parse_date)
     features = [prepare_feature(spec, values) for spec in compare]
     by_field = {feature.spec.field: feature for feature in features}
-    left, right = block_pairs(rules, index, blocks, values, by_field)
-    counts = pattern_counts(features, left, right)
+    found = block_pairs(rules, index, blocks, values, by_field)
+    counts = pattern_counts(features, found.left, found.right)
     yield (
         counts.to_arrow().to_batches()[0]
         if counts.height
