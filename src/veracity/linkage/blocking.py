@@ -152,6 +152,9 @@ def resolve_key(
 
 def key_codes(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Index:
     """The key's code per record (-1 where it cannot be computed: the record joins no block)."""
+    feature = features.get(key.field)
+    if key.transform in ("value", "typo") and feature is not None:
+        return feature.codes
     return key_values(key, values, features).codes
 
 

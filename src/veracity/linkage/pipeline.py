@@ -8,7 +8,6 @@ arrays of record positions; nothing loops over records or pairs in Python.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -29,7 +28,8 @@ from veracity.linkage.clusters import cohesive_pairs, components
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
 from veracity.linkage.features import Feature, SwappedTextFeature, pair_levels, prepare_feature
-from veracity.linkage.model import FellegiSunter, initial_m, level_shares, non_match_u, patterns_of, train
+from veracity.linkage.fit import fit_model, match_probability, pair_probability
+from veracity.linkage.model import FellegiSunter, level_shares, patterns_of
 from veracity.linkage.result import ComparisonParameters, DuplicatesResult, LevelParameters
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 from veracity.suggest import did_you_mean
@@ -165,25 +165,6 @@ def _random_pairs(records: pl.DataFrame, fields: list[str], count: int) -> tuple
     return order[first], order[second]
 
 
-def _tf_adjustment(
-    features: Sequence[Feature], model: FellegiSunter, levels: Sequence[npt.NDArray[np.int8]], left: Index
-) -> npt.NDArray[np.float64] | None:
-    """Term-frequency adjustment of the exact level: log(u_exact / tf(value)), so that sharing
-    a rare value counts for more than sharing a common one."""
-    total: npt.NDArray[np.float64] | None = None
-    for k, feature in enumerate(features):
-        if not feature.spec.term_frequency:
-            continue
-        frequencies = feature.term_frequencies()
-        present = max(int((feature.codes >= 0).sum()), 1)
-        exact = np.flatnonzero(levels[k] == 1)
-        if total is None:
-            total = np.zeros(left.size)
-        tf = np.maximum(frequencies[left[exact]], 1.0 / present)
-        total[exact] += math.log(model.u[k][1]) - np.log(tf)
-    return total
-
-
 def find_duplicates(
     data: LoadedData,
     settings: LinkageSettings,
@@ -257,43 +238,18 @@ def find_duplicates(
         shares = [level_shares(level, count, None) for level, count in zip(levels, level_counts, strict=True)]
         sources = ["candidate pairs"] * len(features)
         prior_base = max(float(left.size), 1.0)
-    # One pair in the population is the least an agreement can be seen in.
-    floor = 0.5 / prior_base
-
-    if left.size:
-        patterns = patterns_of(levels, level_counts)
-        model = train(
-            patterns,
-            level_counts,
-            shares,
-            total_pairs=prior_base,
-            u_estimation=settings.u_estimation,
-            floor=floor,
-        )
-        log_odds = model.log_odds([patterns.levels[:, k] for k in range(len(features))])[patterns.inverse]
-        adjustment = _tf_adjustment(features, model, levels, left)
-        if adjustment is not None:
-            log_odds += adjustment
-    else:
-        model = FellegiSunter(
-            m=[initial_m(count) for count in level_counts],
-            u=[non_match_u(share, np.zeros_like(share), 0.0, floor) for share in shares],
-            prior=1.0 / max(prior_base, 1.0),
-            iterations=0,
-            converged=True,
-            u_estimation=settings.u_estimation,
-        )
-        log_odds = np.empty(0)
-    probability = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+    patterns = patterns_of(levels, level_counts) if left.size else None
+    model = fit_model(
+        patterns, level_counts, shares, prior_base=prior_base, u_estimation=settings.u_estimation
+    )
+    probability = (
+        match_probability(model, patterns, features, levels, left) if patterns is not None else np.empty(0)
+    )
 
     matched = np.flatnonzero(probability >= settings.threshold)
 
     def score(a: Index, b: Index) -> npt.NDArray[np.float64]:
-        pair_log_odds = model.log_odds(levels_of := pair_levels(features, a, b))
-        pair_adjustment = _tf_adjustment(features, model, levels_of, a)
-        if pair_adjustment is not None:
-            pair_log_odds += pair_adjustment
-        return 1.0 / (1.0 + np.exp(-np.clip(pair_log_odds, -700, 700)))
+        return pair_probability(model, features, a, b)
 
     cohesive = cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)
     matches_cut = int(matched.size - np.count_nonzero(cohesive))

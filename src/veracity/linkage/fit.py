@@ -1,0 +1,126 @@
+"""The model from the candidates' comparison patterns, and the match probability of pairs.
+
+Both steps read figures that add up over parts of the data (pattern counts, level shares,
+value frequencies), so the local pipeline and a distributed run that gathers those figures
+train the same model and score pairs alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from veracity.linkage.features import Feature, pair_levels
+from veracity.linkage.model import FellegiSunter, Patterns, initial_m, non_match_u, train
+
+__all__ = [
+    "Frequencies",
+    "fit_model",
+    "match_probability",
+    "pair_probability",
+    "probability_of",
+    "record_frequencies",
+    "tf_adjustment",
+]
+
+Index = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+#: A feature's term frequency per record (NaN where missing), and how many records have a value.
+Frequencies = Callable[[Feature], tuple[Floats, int]]
+
+
+def record_frequencies(feature: Feature) -> tuple[Floats, int]:
+    """Term frequencies among the feature's own records (the local pipeline's: all records)."""
+    return feature.term_frequencies(), max(int((feature.codes >= 0).sum()), 1)
+
+
+def fit_model(
+    patterns: Patterns | None,
+    level_counts: Sequence[int],
+    shares: list[Floats],
+    *,
+    prior_base: float,
+    u_estimation: Literal["random_pairs", "em"],
+) -> FellegiSunter:
+    """EM over the candidates' ``patterns`` (None: there are no candidates, and the model is
+    the starting one). ``prior_base`` is the number of pairs the prior is a share of: all pairs
+    of records with u from random pairs, the candidates with u by EM."""
+    # One pair in the population is the least an agreement can be seen in.
+    floor = 0.5 / prior_base
+    if patterns is not None:
+        return train(
+            patterns, level_counts, shares, total_pairs=prior_base, u_estimation=u_estimation, floor=floor
+        )
+    return FellegiSunter(
+        m=[initial_m(count) for count in level_counts],
+        u=[non_match_u(share, np.zeros_like(share), 0.0, floor) for share in shares],
+        prior=1.0 / max(prior_base, 1.0),
+        iterations=0,
+        converged=True,
+        u_estimation=u_estimation,
+    )
+
+
+def tf_adjustment(
+    features: Sequence[Feature],
+    model: FellegiSunter,
+    levels: Sequence[npt.NDArray[np.int8]],
+    left: Index,
+    frequencies: Frequencies = record_frequencies,
+) -> Floats | None:
+    """Term-frequency adjustment of the exact level: log(u_exact / tf(value)), so that sharing
+    a rare value counts for more than sharing a common one."""
+    total: Floats | None = None
+    for k, feature in enumerate(features):
+        if not feature.spec.term_frequency:
+            continue
+        shares, present = frequencies(feature)
+        exact = np.flatnonzero(levels[k] == 1)
+        if total is None:
+            total = np.zeros(left.size)
+        tf = np.maximum(shares[left[exact]], 1.0 / present)
+        total[exact] += math.log(model.u[k][1]) - np.log(tf)
+    return total
+
+
+def match_probability(
+    model: FellegiSunter,
+    patterns: Patterns,
+    features: Sequence[Feature],
+    levels: Sequence[npt.NDArray[np.int8]],
+    left: Index,
+    frequencies: Frequencies = record_frequencies,
+) -> Floats:
+    """Each pair's match probability: the log-odds of its pattern (``patterns`` of these pairs,
+    with ``inverse``), adjusted for term frequencies."""
+    log_odds = model.log_odds([patterns.levels[:, k] for k in range(len(features))])[patterns.inverse]
+    adjustment = tf_adjustment(features, model, levels, left, frequencies)
+    if adjustment is not None:
+        log_odds += adjustment
+    return probability_of(log_odds)
+
+
+def pair_probability(
+    model: FellegiSunter,
+    features: Sequence[Feature],
+    left: Index,
+    right: Index,
+    frequencies: Frequencies = record_frequencies,
+) -> Floats:
+    """The match probability of any pairs of the features' records (what cohesion asks about
+    pairs that are not candidates)."""
+    levels = pair_levels(features, left, right)
+    log_odds = model.log_odds(levels)
+    adjustment = tf_adjustment(features, model, levels, left, frequencies)
+    if adjustment is not None:
+        log_odds += adjustment
+    return probability_of(log_odds)
+
+
+def probability_of(log_odds: Floats) -> Floats:
+    result: Floats = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+    return result
