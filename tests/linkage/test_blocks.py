@@ -12,7 +12,7 @@ from veracity.linkage.blocking import BlockingKey, candidate_pairs
 from veracity.linkage.blocks import BLOCK, POSITION, block_keys, block_pairs, pattern_counts
 from veracity.linkage.encoding import RecordValues
 from veracity.linkage.features import Feature, pair_levels, prepare_feature
-from veracity.linkage.model import patterns_from_counts, patterns_of
+from veracity.linkage.model import level_shares, patterns_from_counts, patterns_of
 from veracity.linkage.pipeline import resolve_blocking
 
 COMPARE = [
@@ -123,3 +123,16 @@ def test_value_counts_give_the_shares_of_all_records(spec: Comparison) -> None:
         assert shares is not None
         assert expected is not None
         assert np.array_equal(shares, expected, equal_nan=True)
+
+
+def test_em_starts_from_the_same_shares_given_pattern_counts() -> None:
+    records = _records()
+    rules = _rules(RULES["typo first"])
+    values, by_field, features = _prepared(records)
+    found = candidate_pairs(rules, values, by_field, max_pairs=10**9)
+    levels = pair_levels(features, found.left, found.right)
+    patterns = patterns_of(levels, [feature.level_count for feature in features])
+    for k, feature in enumerate(features):
+        from_pairs = level_shares(levels[k], feature.level_count, None)
+        from_patterns = level_shares(patterns.levels[:, k], feature.level_count, None, patterns.counts)
+        assert np.array_equal(from_pairs, from_patterns, equal_nan=True)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from veracity.linkage.features import Feature, pair_levels
-from veracity.linkage.model import FellegiSunter, Patterns, initial_m, non_match_u, train
+from veracity.linkage.model import FellegiSunter, Patterns, initial_m, level_shares, non_match_u, train
 
 __all__ = [
     "Frequencies",
@@ -25,10 +25,12 @@ __all__ = [
     "probability_of",
     "record_frequencies",
     "tf_adjustment",
+    "u_shares",
 ]
 
 Index = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
+Levels = npt.NDArray[np.int8]
 #: A feature's term frequency per record (NaN where missing), and how many records have a value.
 Frequencies = Callable[[Feature], tuple[Floats, int]]
 
@@ -36,6 +38,37 @@ Frequencies = Callable[[Feature], tuple[Floats, int]]
 def record_frequencies(feature: Feature) -> tuple[Floats, int]:
     """Term frequencies among the feature's own records (the local pipeline's: all records)."""
     return feature.term_frequencies(), max(int((feature.codes >= 0).sum()), 1)
+
+
+def u_shares(
+    features: Sequence[Feature],
+    budget: int,
+    total_pairs: float,
+    sample: Callable[[], tuple[Sequence[Levels], int]],
+    weights: Sequence[Floats | None] | None = None,
+) -> tuple[list[Floats], list[str], int]:
+    """The level shares among all pairs of records that u follows from (``u_estimation:
+    random_pairs``): exact from the value frequencies where a feature's level depends on its
+    two values only and there are at most ``budget`` value pairs, else from the levels of
+    random pairs, drawn once by ``sample`` (levels per feature, pairs drawn). ``weights[k]``:
+    the records of ``features[k]`` stand for that many records each (one record per distinct
+    value). Returns the shares, where each came from, and the pairs drawn (0: none)."""
+    shares: list[Floats] = []
+    sources: list[str] = []
+    sample_levels: Sequence[Levels] | None = None
+    sample_size = 0
+    for k, feature in enumerate(features):
+        counted = None if weights is None else weights[k]
+        exact = feature.value_pair_shares(budget, counted)
+        if exact is None:
+            if sample_levels is None:
+                sample_levels, sample_size = sample()
+            exact = level_shares(sample_levels[k], feature.level_count, feature.exact_share(counted))
+            sources.append("random pairs" if sample_size < total_pairs else "all pairs")
+        else:
+            sources.append("all pairs")
+        shares.append(exact)
+    return shares, sources, sample_size
 
 
 def fit_model(

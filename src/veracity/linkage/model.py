@@ -165,10 +165,13 @@ def initial_m(level_count: int) -> Floats:
     return m
 
 
-def level_shares(levels: Levels, level_count: int, exact: float | None) -> Floats:
+def level_shares(
+    levels: Levels, level_count: int, exact: float | None, pairs: Floats | None = None
+) -> Floats:
     """Share of each level among pairs of records with both values present, from the levels of
-    random pairs; the exact level's share from ``exact`` (value frequencies) if given."""
-    counts = np.bincount(levels, minlength=level_count + 1)[1:].astype(np.float64)
+    random pairs (or of patterns, ``pairs[i]`` pairs having ``levels[i]``); the exact level's
+    share from ``exact`` (value frequencies) if given."""
+    counts = np.bincount(levels, weights=pairs, minlength=level_count + 1)[1:].astype(np.float64)
     shares = np.full(level_count + 1, np.nan)
     if exact is None:
         shares[1:] = (counts + U_PSEUDO_COUNT) / (counts.sum() + U_PSEUDO_COUNT * level_count)

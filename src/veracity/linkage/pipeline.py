@@ -28,7 +28,7 @@ from veracity.linkage.clusters import cohesive_pairs, components
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
 from veracity.linkage.features import Feature, SwappedTextFeature, pair_levels, prepare_feature
-from veracity.linkage.fit import fit_model, match_probability, pair_probability
+from veracity.linkage.fit import fit_model, match_probability, pair_probability, u_shares
 from veracity.linkage.model import FellegiSunter, level_shares, patterns_of
 from veracity.linkage.result import ComparisonParameters, DuplicatesResult, LevelParameters
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
@@ -217,20 +217,12 @@ def find_duplicates(
     sample_size = 0
     sources: list[str] = []
     if settings.u_estimation == "random_pairs":
-        shares = []
-        sample_levels: list[npt.NDArray[np.int8]] | None = None
-        for k, feature in enumerate(features):
-            exact = feature.value_pair_shares(settings.random_pairs)
-            if exact is None:
-                if sample_levels is None:
-                    sample = _random_pairs(records, compared, settings.random_pairs)
-                    sample_size = int(sample[0].size)
-                    sample_levels = pair_levels(features, *sample)
-                exact = level_shares(sample_levels[k], feature.level_count, feature.exact_share())
-                sources.append("random pairs" if sample_size < total_pairs else "all pairs")
-            else:
-                sources.append("all pairs")
-            shares.append(exact)
+
+        def sample() -> tuple[list[npt.NDArray[np.int8]], int]:
+            drawn = _random_pairs(records, compared, settings.random_pairs)
+            return pair_levels(features, *drawn), int(drawn[0].size)
+
+        shares, sources, sample_size = u_shares(features, settings.random_pairs, total_pairs, sample)
         prior_base = max(total_pairs, 1.0)
     else:
         # EM trains u too; it starts from the candidates' level shares, which are mostly
