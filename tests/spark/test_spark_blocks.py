@@ -30,5 +30,7 @@ def test_patterns_counted_on_spark_are_the_local_ones(spark: Any, name: str) -> 
     )
     got = spark_patterns(frame.repartition(3), rules, COMPARE, dates(), level_counts)
 
-    assert np.array_equal(got.levels, expected.levels)
-    assert np.array_equal(got.counts, expected.counts)
+    assert np.array_equal(got.patterns.levels, expected.levels)
+    assert np.array_equal(got.patterns.counts, expected.counts)
+    assert got.rule_pairs == [rule.pairs for rule in local.stats]
+    assert got.new_pairs == [rule.new_pairs for rule in local.stats]

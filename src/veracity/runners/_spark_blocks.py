@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,17 +25,20 @@ import polars as pl
 from veracity.linkage.blocking import BlockingKey
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
+from veracity.linkage.model import Patterns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from veracity.linkage.model import Patterns
 
-__all__ = ["spark_patterns"]
+__all__ = ["CountedPairs", "spark_patterns"]
 
 #: Column of the records: the row id (their fields are text columns named as the fields).
 ROW = "__row"
 _BLOCK = "__block"
+#: Kinds of the rows the pairs pass hands back.
+PATTERN, RULE_PAIRS, NEW_PAIRS = "pattern", "rule_pairs", "new_pairs"
+_OUT = {"kind": pl.String, "pattern": pl.Int64, "pairs": pl.Int64}
 
 
 def _records(batches: Iterator[Any], fields: Sequence[str]) -> pl.DataFrame:
@@ -95,13 +99,23 @@ def _pairs_partition(
     by_field = {feature.spec.field: feature for feature in features}
     found = block_pairs(rules, index, blocks, values, by_field)
     counts = pattern_counts(features, found.left, found.right)
-    yield (
-        counts.to_arrow().to_batches()[0]
-        if counts.height
-        else pa.RecordBatch.from_pydict(
-            {"pattern": pa.array([], pa.int64()), "pairs": pa.array([], pa.int64())}
-        )
+    # Besides the patterns, what the held blocks add to the rule's stats.
+    stats = pl.DataFrame(
+        {"kind": [RULE_PAIRS, NEW_PAIRS], "pattern": [0, 0], "pairs": [found.rule_pairs, found.left.size]},
+        schema=_OUT,
     )
+    out = pl.concat([counts.select(pl.lit(PATTERN).alias("kind"), "pattern", "pairs"), stats])
+    yield from out.with_columns(pl.lit(index, pl.Int64).alias("rule")).to_arrow().to_batches()
+
+
+@dataclass(frozen=True)
+class CountedPairs:
+    """What the workers counted: the candidates' patterns and each rule's pair counts."""
+
+    patterns: Patterns
+    #: Per rule: its pairs, and those no earlier rule had (``BlockingStats.pairs``/``new_pairs``).
+    rule_pairs: list[int]
+    new_pairs: list[int]
 
 
 def spark_patterns(
@@ -110,7 +124,7 @@ def spark_patterns(
     compare: Sequence[Comparison],
     parse_date: DateParser,
     level_counts: Sequence[int],
-) -> Patterns:
+) -> CountedPairs:
     """The patterns of every candidate pair of ``records`` (``__row`` and the text of the fields
     the comparisons and keys read), counted on the workers: one shuffle per blocking rule."""
     from pyspark.sql import functions as F
@@ -137,13 +151,19 @@ def spark_patterns(
                 fields=fields,
                 parse_date=parse_date,
             ),
-            "pattern long, pairs long",
+            "kind string, pattern long, pairs long, rule long",
         )
         counted.append(pairs)
     union = counted[0]
     for more in counted[1:]:
         union = union.unionByName(more)
-    rows = union.groupBy("pattern").agg(F.sum("pairs").alias("pairs")).collect()
-    codes = np.asarray([row["pattern"] for row in rows], dtype=np.int64)
-    counts = np.asarray([row["pairs"] for row in rows], dtype=np.int64)
-    return patterns_from_counts(codes, counts, level_counts)
+    rows = union.groupBy("kind", "rule", "pattern").agg(F.sum("pairs").alias("pairs")).collect()
+    found = [row for row in rows if row["kind"] == PATTERN]
+    codes = np.asarray([row["pattern"] for row in found], dtype=np.int64)
+    counts = np.asarray([row["pairs"] for row in found], dtype=np.int64)
+    per_rule = {(row["kind"], row["rule"]): int(row["pairs"]) for row in rows if row["kind"] != PATTERN}
+    return CountedPairs(
+        patterns_from_counts(codes, counts, level_counts),
+        [per_rule.get((RULE_PAIRS, index), 0) for index in range(len(rules))],
+        [per_rule.get((NEW_PAIRS, index), 0) for index in range(len(rules))],
+    )
