@@ -12,8 +12,9 @@ from tests.linkage.conftest import dates
 from tests.linkage.test_blocks import COMPARE, RULES, _prepared, _records, _rules
 from veracity.linkage.blocking import candidate_pairs
 from veracity.linkage.features import pair_levels
+from veracity.linkage.fit import u_shares
 from veracity.linkage.model import patterns_of
-from veracity.runners._spark_blocks import ROW, spark_patterns
+from veracity.runners._spark_blocks import ROW, spark_patterns, spark_value_counts
 
 
 @pytest.mark.parametrize("name", list(RULES))
@@ -34,3 +35,23 @@ def test_patterns_counted_on_spark_are_the_local_ones(spark: Any, name: str) -> 
     assert np.array_equal(got.patterns.counts, expected.counts)
     assert got.rule_pairs == [rule.pairs for rule in local.stats]
     assert got.new_pairs == [rule.new_pairs for rule in local.stats]
+
+
+def test_u_shares_from_value_counts_on_spark_are_the_local_ones(spark: Any) -> None:
+    records = _records()
+    _, _, features = _prepared(records)
+    n = records.height
+    levels = pair_levels(features, *np.triu_indices(n, 1))
+
+    def sample() -> tuple[list[Any], int]:
+        # Both sides draw the same pairs (here: all of them) for the shares values cannot give.
+        return levels, n * (n - 1) // 2
+
+    expected = u_shares(features, 10**6, n * (n - 1) / 2, sample)
+    frame = spark.createDataFrame(records.drop("row").to_pandas())
+    counted, weights = spark_value_counts(frame.repartition(3), COMPARE, dates())
+    got = u_shares(counted, 10**6, n * (n - 1) / 2, sample, weights)
+
+    assert got[1:] == expected[1:]
+    for mine, theirs in zip(got[0], expected[0], strict=True):
+        assert np.array_equal(mine, theirs, equal_nan=True)

@@ -20,18 +20,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from veracity.linkage.blocking import BlockingKey
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
+from veracity.linkage.features import Feature
 from veracity.linkage.model import Patterns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
-__all__ = ["CountedPairs", "spark_patterns"]
+__all__ = ["CountedPairs", "spark_patterns", "spark_value_counts"]
 
 #: Column of the records: the row id (their fields are text columns named as the fields).
 ROW = "__row"
@@ -167,3 +169,25 @@ def spark_patterns(
         [per_rule.get((RULE_PAIRS, index), 0) for index in range(len(rules))],
         [per_rule.get((NEW_PAIRS, index), 0) for index in range(len(rules))],
     )
+
+
+def spark_value_counts(
+    records: DataFrame, compare: Sequence[Comparison], parse_date: DateParser
+) -> tuple[list[Feature], list[npt.NDArray[np.float64]]]:
+    """Per comparison, its feature over the distinct values of its field and how many records
+    hold each (``groupBy(field).count()``): what :func:`veracity.linkage.fit.u_shares` reads as
+    ``weights``. A comparison that also reads another field (``swapped_with``, ``region_field``)
+    gets it empty: its value frequencies are its own field's; its other shares come from pairs."""
+    from veracity.linkage.features import prepare_feature
+
+    features, weights = [], []
+    for spec in compare:
+        counted = pl.from_arrow(records.groupBy(f"`{spec.field}`").count().toArrow())
+        assert isinstance(counted, pl.DataFrame)
+        extra = [name for name in (spec.swapped_with, spec.region_field) if name is not None]
+        frame = counted.select(
+            pl.col(spec.field).cast(pl.String), *(pl.lit(None, pl.String).alias(name) for name in extra)
+        )
+        features.append(prepare_feature(spec, RecordValues(frame, parse_date)))
+        weights.append(counted.get_column("count").cast(pl.Float64).to_numpy())
+    return features, weights
