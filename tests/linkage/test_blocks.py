@@ -12,6 +12,7 @@ from veracity.linkage.blocking import BlockingKey, candidate_pairs
 from veracity.linkage.blocks import BLOCK, POSITION, block_keys, block_pairs, pattern_counts
 from veracity.linkage.encoding import RecordValues
 from veracity.linkage.features import Feature, pair_levels, prepare_feature
+from veracity.linkage.fit import counted_frequencies, fit_model, pair_probability
 from veracity.linkage.model import level_shares, patterns_from_counts, patterns_of
 from veracity.linkage.pipeline import resolve_blocking
 
@@ -136,3 +137,34 @@ def test_em_starts_from_the_same_shares_given_pattern_counts() -> None:
         from_pairs = level_shares(levels[k], feature.level_count, None)
         from_patterns = level_shares(patterns.levels[:, k], feature.level_count, None, patterns.counts)
         assert np.array_equal(from_pairs, from_patterns, equal_nan=True)
+
+
+def test_pairs_scored_among_some_records_with_counted_frequencies_score_as_among_all() -> None:
+    records = _records()
+    rules = _rules(RULES["exact and derived"])
+    tf = [
+        spec.model_copy(update={"term_frequency": True}) if spec.method != "phone" else spec
+        for spec in COMPARE
+    ]
+    values = RecordValues(records, dates())
+    features = [prepare_feature(spec, values) for spec in tf]
+    found = candidate_pairs(rules, values, {f.spec.field: f for f in features}, max_pairs=10**9)
+    level_counts = [feature.level_count for feature in features]
+    levels = pair_levels(features, found.left, found.right)
+    model = fit_model(
+        patterns_of(levels, level_counts),
+        level_counts,
+        [level_shares(lv, c, None) for lv, c in zip(levels, level_counts, strict=True)],
+        prior_base=float(found.left.size),
+        u_estimation="em",
+    )
+    expected = pair_probability(model, features, found.left, found.right)
+
+    # A worker holds some records only; the frequencies are those of all records, by value.
+    held = np.unique(np.concatenate([found.left[:40], found.right[:40]]))
+    part = [prepare_feature(spec, RecordValues(records[held], dates())) for spec in tf]
+    by_field = {feature.spec.field: counted_frequencies(feature) for feature in features}
+    left, right = np.searchsorted(held, found.left[:40]), np.searchsorted(held, found.right[:40])
+    got = pair_probability(model, part, left, right, lambda feature: by_field[feature.spec.field](feature))
+
+    assert np.array_equal(got, expected[:40])

@@ -13,12 +13,14 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from veracity.linkage.features import Feature, pair_levels
 from veracity.linkage.model import FellegiSunter, Patterns, initial_m, level_shares, non_match_u, train
 
 __all__ = [
     "Frequencies",
+    "counted_frequencies",
     "fit_model",
     "match_probability",
     "pair_probability",
@@ -69,6 +71,30 @@ def u_shares(
             sources.append("all pairs")
         shares.append(exact)
     return shares, sources, sample_size
+
+
+def counted_frequencies(counted: Feature, weights: Floats | None = None) -> Frequencies:
+    """Term frequencies among the records ``counted`` stands for (``weights`` as in
+    :meth:`~veracity.linkage.features.Feature.value_counts`), for the records of any other
+    feature of the same comparison: looked up by value, not by code."""
+    counts = counted.value_counts(weights)
+    table = pl.DataFrame(
+        {"value": pl.Series(counted.values, dtype=pl.String), "count": counts},
+        schema={"value": pl.String, "count": pl.Float64},
+    )
+    present = max(int(counts.sum()), 1)
+
+    def frequencies(feature: Feature) -> tuple[Floats, int]:
+        values = pl.DataFrame(
+            {"value": pl.Series(feature.values, dtype=pl.String)}, schema={"value": pl.String}
+        )
+        per_value = values.join(table, on="value", how="left", maintain_order="left").get_column("count")
+        known = feature.codes >= 0
+        out = np.full(feature.codes.shape, np.nan)
+        out[known] = per_value.fill_null(0.0).to_numpy()[feature.codes[known]] / present
+        return out, present
+
+    return frequencies
 
 
 def fit_model(
