@@ -11,10 +11,11 @@ import pytest
 from tests.linkage.conftest import dates
 from tests.linkage.test_blocks import COMPARE, RULES, _prepared, _records, _rules
 from veracity.linkage.blocking import candidate_pairs
-from veracity.linkage.features import pair_levels
-from veracity.linkage.fit import u_shares
-from veracity.linkage.model import patterns_of
-from veracity.runners._spark_blocks import ROW, spark_patterns, spark_value_counts
+from veracity.linkage.encoding import RecordValues
+from veracity.linkage.features import pair_levels, prepare_feature
+from veracity.linkage.fit import counted_frequencies, fit_model, match_probability, u_shares
+from veracity.linkage.model import level_shares, patterns_of
+from veracity.runners._spark_blocks import ROW, spark_matches, spark_patterns, spark_value_counts
 
 
 @pytest.mark.parametrize("name", list(RULES))
@@ -55,3 +56,36 @@ def test_u_shares_from_value_counts_on_spark_are_the_local_ones(spark: Any) -> N
     assert got[1:] == expected[1:]
     for mine, theirs in zip(got[0], expected[0], strict=True):
         assert np.array_equal(mine, theirs, equal_nan=True)
+
+
+def test_pairs_scored_on_spark_are_the_local_matches(spark: Any) -> None:
+    records = _records()
+    rules = _rules(RULES["typo first"])
+    compare = [spec.model_copy(update={"term_frequency": spec.method != "phone"}) for spec in COMPARE]
+    values = RecordValues(records, dates())
+    features = [prepare_feature(spec, values) for spec in compare]
+    local = candidate_pairs(rules, values, {f.spec.field: f for f in features}, max_pairs=10**9)
+    level_counts = [feature.level_count for feature in features]
+    levels = pair_levels(features, local.left, local.right)
+    patterns = patterns_of(levels, level_counts)
+    shares = [level_shares(lv, count, None) for lv, count in zip(levels, level_counts, strict=True)]
+    model = fit_model(patterns, level_counts, shares, prior_base=float(local.left.size), u_estimation="em")
+    probability = match_probability(model, patterns, features, levels, local.left)
+    matched = np.flatnonzero(probability >= 0.5)
+    assert matched.size > 10
+
+    frame = spark.createDataFrame(
+        records.rename({"row": ROW}).with_columns(pl.col(ROW).cast(pl.Int64)).to_pandas()
+    )
+    tf = {feature.spec.field: counted_frequencies(feature) for feature in features}
+    got = spark_matches(frame.repartition(3), rules, compare, dates(), model, tf, 0.5)
+
+    expected = pl.DataFrame(
+        {
+            "row_a": local.left[matched],
+            "row_b": local.right[matched],
+            "probability": probability[matched],
+            **{f"level_{k}": level[matched].astype(np.int64) for k, level in enumerate(levels)},
+        }
+    ).sort("row_a", "row_b")
+    assert got.equals(expected)

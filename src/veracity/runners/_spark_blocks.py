@@ -15,7 +15,7 @@ Not wired into the runner yet: the duplicates check still runs on the driver (do
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +27,14 @@ from veracity.linkage.blocking import BlockingKey
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
 from veracity.linkage.features import Feature
-from veracity.linkage.model import Patterns
+from veracity.linkage.fit import Frequencies
+from veracity.linkage.model import FellegiSunter, Patterns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
-__all__ = ["CountedPairs", "spark_patterns", "spark_value_counts"]
+__all__ = ["CountedPairs", "spark_matches", "spark_patterns", "spark_value_counts"]
 
 #: Column of the records: the row id (their fields are text columns named as the fields).
 ROW = "__row"
@@ -120,6 +121,27 @@ class CountedPairs:
     new_pairs: list[int]
 
 
+def _shuffled(
+    records: DataFrame,
+    rules: Sequence[Sequence[BlockingKey]],
+    compare: Sequence[Comparison],
+    parse_date: DateParser,
+) -> Iterator[tuple[DataFrame, list[str]]]:
+    """Per rule, the records with the blocks they join, partitioned by block (one shuffle)."""
+    from pyspark.sql import functions as F
+
+    fields = [name for name in records.columns if name != ROW]
+    typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
+    for rule in rules:
+        keyed = typed.mapInArrow(
+            functools.partial(
+                _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
+            ),
+            f"`{ROW}` long, `{_BLOCK}` long",
+        )
+        yield keyed.join(typed, on=ROW).repartition(_BLOCK), fields
+
+
 def spark_patterns(
     records: DataFrame,
     rules: Sequence[Sequence[BlockingKey]],
@@ -133,17 +155,8 @@ def spark_patterns(
 
     from veracity.linkage.model import patterns_from_counts
 
-    fields = [name for name in records.columns if name != ROW]
-    typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
     counted = []
-    for index, rule in enumerate(rules):
-        keyed = typed.mapInArrow(
-            functools.partial(
-                _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
-            ),
-            f"`{ROW}` long, `{_BLOCK}` long",
-        )
-        blocks = keyed.join(typed, on=ROW).repartition(_BLOCK)
+    for index, (blocks, fields) in enumerate(_shuffled(records, rules, compare, parse_date)):
         pairs = blocks.mapInArrow(
             functools.partial(
                 _pairs_partition,
@@ -169,6 +182,102 @@ def spark_patterns(
         [per_rule.get((RULE_PAIRS, index), 0) for index in range(len(rules))],
         [per_rule.get((NEW_PAIRS, index), 0) for index in range(len(rules))],
     )
+
+
+def _matches_partition(
+    batches: Iterator[Any],
+    *,
+    rules: Sequence[Sequence[BlockingKey]],
+    index: int,
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+    model: FellegiSunter,
+    frequencies: Mapping[str, Frequencies],
+    threshold: float,
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import block_pairs
+    from veracity.linkage.features import pair_levels, prepare_feature
+    from veracity.linkage.fit import match_probability
+    from veracity.linkage.model import patterns_of
+
+    table = pa.Table.from_batches(list(batches))
+    if not table.num_rows:
+        return
+    blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
+    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
+    values = RecordValues(records, parse_date)
+    features = [prepare_feature(spec, values) for spec in compare]
+    found = block_pairs(rules, index, blocks, values, {feature.spec.field: feature for feature in features})
+    if not found.left.size:
+        return
+    levels = pair_levels(features, found.left, found.right)
+    patterns = patterns_of(levels, [feature.level_count for feature in features])
+    probability = match_probability(
+        model,
+        patterns,
+        features,
+        levels,
+        found.left,
+        lambda feature: frequencies[feature.spec.field](feature),
+    )
+    matched = np.flatnonzero(probability >= threshold)
+    rows = records.get_column(ROW).to_numpy()
+    out = pl.DataFrame(
+        {
+            "row_a": rows[found.left[matched]],
+            "row_b": rows[found.right[matched]],
+            "probability": probability[matched],
+            **{f"level_{k}": level[matched].astype(np.int64) for k, level in enumerate(levels)},
+        }
+    )
+    yield from out.to_arrow().to_batches()
+
+
+def spark_matches(
+    records: DataFrame,
+    rules: Sequence[Sequence[BlockingKey]],
+    compare: Sequence[Comparison],
+    parse_date: DateParser,
+    model: FellegiSunter,
+    frequencies: Mapping[str, Frequencies],
+    threshold: float,
+) -> pl.DataFrame:
+    """The candidate pairs whose match probability is at least ``threshold``, scored on the
+    workers with the model and the term frequencies sent along: ``row_a < row_b``,
+    ``probability`` and ``level_<k>`` per comparison."""
+    matches = [
+        blocks.mapInArrow(
+            functools.partial(
+                _matches_partition,
+                rules=rules,
+                index=index,
+                compare=compare,
+                fields=fields,
+                parse_date=parse_date,
+                model=model,
+                frequencies=frequencies,
+                threshold=threshold,
+            ),
+            ", ".join(
+                [
+                    "row_a long",
+                    "row_b long",
+                    "probability double",
+                    *(f"level_{k} long" for k in range(len(compare))),
+                ]
+            ),
+        )
+        for index, (blocks, fields) in enumerate(_shuffled(records, rules, compare, parse_date))
+    ]
+    union = matches[0]
+    for more in matches[1:]:
+        union = union.unionByName(more)
+    found = pl.from_arrow(union.toArrow())
+    assert isinstance(found, pl.DataFrame)
+    return found.sort("row_a", "row_b")
 
 
 def spark_value_counts(
