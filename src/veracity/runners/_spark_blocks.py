@@ -1,15 +1,18 @@
 """``duplicates`` on Spark's workers: candidate pairs made block by block after one shuffle per
-blocking rule, handed to the driver as counts of comparison patterns.
+blocking rule; the driver gets figures that add up, never every record's fields.
 
 Per blocking rule, one ``mapInArrow`` pass names the blocks each record joins
 (:func:`veracity.linkage.blocks.block_keys`, by value, so that records of different partitions
 meet), the records are shuffled by block, and every partition makes the pairs of the blocks it
 holds (:func:`veracity.linkage.blocks.block_pairs`: each candidate pair once over all blocks
-and rules) and counts their patterns. The counts are whole numbers that add up in any order:
-the driver trains the same model as the local pipeline does over all pairs.
+and rules). :func:`spark_patterns` counts their comparison patterns and each rule's pairs
+(whole numbers that add up in any order: the driver trains the same model as the local
+pipeline), :func:`spark_value_counts` the values of each compared field (u shares, term
+frequencies), and :func:`spark_matches` scores the pairs with the trained model and hands back
+the matches only. Features are prepared once per partition, not once per block.
 
 Not wired into the runner yet: the duplicates check still runs on the driver (docs/spark.md,
-"Limits"); this is its first distributed step, tested against the local patterns.
+"Limits"); these are its distributed steps, each tested against the local pipeline.
 """
 
 from __future__ import annotations
