@@ -798,13 +798,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # pointblank_audit.py has the shipped pack written into it; other rules would not be
         # the same job.
         parser.error("--peers compares the shipped rule pack only; leave out --rules")
-    if args.peers is not None and peer_versions(args.peers) is None:
-        print(
-            f"warning: {args.peers} cannot run pointblank (set the peers up with {PEERS_SETUP}); "
-            "timing without it",
-            file=sys.stderr,
-        )
-        args.peers = None
+    args.peers = _usable_peers(args.peers)
     try:
         result = run(
             args.data,
@@ -825,6 +819,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _usable_peers(peers: str | None) -> str | None:
+    """The peers' Python when it can run pointblank; else a warning and None (timing without it)."""
+    if peers is not None and peer_versions(peers) is None:
+        print(
+            f"warning: {peers} cannot run pointblank (set the peers up with {PEERS_SETUP}); timing without it",
+            file=sys.stderr,
+        )
+        return None
+    return peers
+
+
 def _run_shapes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     import run_shapes  # imports this module: only here, when it is needed
 
@@ -836,13 +841,7 @@ def _run_shapes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         )
     if args.data is not None or args.rules.resolve() != DEFAULT_RULES.resolve():
         parser.error("--shapes brings each shape's data and rule file: leave out the file and --rules")
-    if args.peers is not None and peer_versions(args.peers) is None:
-        print(
-            f"warning: {args.peers} cannot run pointblank (set the peers up with {PEERS_SETUP}); "
-            "timing without it",
-            file=sys.stderr,
-        )
-        args.peers = None
+    args.peers = _usable_peers(args.peers)
     try:
         results = run_shapes.run_set(
             names,

@@ -13,6 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import veracity
@@ -77,7 +78,7 @@ def test_run_audit_times_a_shape_set_into_one_table(
         return {
             "steps": {"read": step, "audit": {**step, "median_wall_s": 2.0}},
             "input": {"rows": 300, "columns": 3},
-            "ratio": {"wall": 2.0, "rss": 1.0},
+            "ratio": {"wall": 2.0, "cpu": 1.5, "rss": 1.0},
             "truth_check": {"mismatches": {}, "rules_checked": 5},
         }
 
@@ -89,9 +90,63 @@ def test_run_audit_times_a_shape_set_into_one_table(
     assert timed == [("s-free-text.csv", "s-free-text.rules.yaml"), ("s-wide.csv", "s-wide.rules.yaml")]
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][2:]
     assert [row.split("|")[1].strip() for row in rows] == ["free-text", "wide"]
-    assert all("2.0x, 1.0x | 5 rules exact" in row for row in rows)
+    assert all("| 2.0x, 1.5x, 1.0x | 5 rules exact |" in row for row in rows)
     with pytest.raises(SystemExit):
         run_audit.main(["--shapes", "nope", "--out", out])
+
+
+def test_run_audit_times_pointblank_on_the_shapes_with_peers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import run_audit
+
+    peers: list[object] = []
+
+    def run(data: Path, rules: Path, runs: int, *args: object, **kwargs: object) -> dict[str, object]:
+        peers.append(kwargs.get("peer_python"))
+        step = {"median_wall_s": 1.0, "median_cpu_s": 1.0, "peak_mib": 100.0}
+        truth = {"mismatches": {}, "rules_checked": 5}
+        return {
+            "steps": {
+                "read": step,
+                "audit": {**step, "median_wall_s": 2.0, "median_cpu_s": 3.0},
+                "pointblank": {**step, "median_wall_s": 4.0, "median_cpu_s": 2.0},
+            },
+            "input": {"rows": 300, "columns": 3},
+            "ratio": {"wall": 2.0, "cpu": 3.0, "rss": 1.0},
+            "truth_check": truth,
+            "peers": {
+                "pointblank": {
+                    "ratio": {"wall": 4.0, "cpu": 2.0, "rss": 1.0},
+                    "truth_check": {"mismatches": {"email-valid": {}}, "rules_checked": 5},
+                }
+            },
+        }
+
+    monkeypatch.setattr(run_audit, "run", run)
+    monkeypatch.setattr(run_audit, "peer_versions", lambda python: {"pointblank": "1"})
+    out = str(tmp_path / "s")
+    args = ["--shapes", "free-text", "--rows", "300", "--runs", "1", "--out", out, "--peers", "PEER"]
+    assert run_audit.main(args) == 0
+    assert peers == ["PEER"]
+    header, _, row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert "pointblank: wall, CPU, peak" in header
+    # veracity / pointblank: 2.0 / 4.0 wall, 3.0 / 2.0 CPU; pointblank's counts equal the truth
+    # on 4 of the 5 rules.
+    assert row.endswith("| 0.50x, 1.50x | 5 rules exact | 4 of 5 |")
+
+
+def test_pointblank_shapes_translates_every_check_of_the_shapes() -> None:
+    """Every check type the shapes' rule files use has a translation in pointblank_shapes.py
+    (which runs in the peers' virtualenv, so only its source is read here)."""
+    source = (Path(shapes.__file__).parent / "peers" / "pointblank_shapes.py").read_text(encoding="utf-8")
+    used = {
+        rule["check"]
+        for shape in shapes.SHAPES.values()
+        for rule in shape.build(np.random.default_rng(1), 50)[1]
+    }
+    assert {"email", "phone", "unique", "consent"} <= used
+    assert sorted(check for check in used if f'"{check}"' not in source) == []
 
 
 def test_chunked_copies_of_a_shape_count_exactly(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ that does must be refused on Spark with the same line.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 
 import veracity
 from tests.checks.test_check_cases import CASES
-from tests.test_chunked import assert_same
+from tests.spark.test_spark_runner import _same
 from veracity._sql_plan import rule_sql_fields
 from veracity.checks.base import REGISTRY
 from veracity.config import rule_set_from_objects
@@ -162,16 +161,6 @@ def _audit(
         return veracity.audit(paths, rule_set, as_of=as_of, **options), None
     except VeracityError as error:
         return None, (type(error).__name__, str(error))
-
-
-def _same(local: Any, on_spark: Any) -> None:
-    """:func:`tests.test_chunked.assert_same`, also where no record-level rule ran (no scores)."""
-    if local.records.mean is None:
-        assert on_spark.records == local.records
-        scored = dataclasses.replace(local.records, mean=0.0)
-        local = dataclasses.replace(local, records=scored)
-        on_spark = dataclasses.replace(on_spark, records=scored)
-    assert_same(local, on_spark)
 
 
 @pytest.mark.parametrize("batch", [b for _, b in BATCHES], ids=[i for i, _ in BATCHES])

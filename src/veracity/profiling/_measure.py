@@ -156,23 +156,29 @@ class _Candidates(NamedTuple):
     phones_dated: bool = False
 
 
-def _date_query(lazy: pl.LazyFrame, name: str, fmt: str | None) -> pl.LazyFrame:
-    """The values ``fmt`` reads, with their counts and dates. A format reads only values that
-    hold its separators (``.`` of ``%d.%m.%Y``): a million timestamps need no try with it."""
+def _dated(shaped: pl.DataFrame, name: str) -> list[pl.DataFrame]:
+    """Per date format (of :data:`DATE_FORMATS`), the values of a date's shape it reads, with
+    their counts and dates. A format reads only values that hold its separators (``.`` of
+    ``%d.%m.%Y``): a million timestamps need no try with it."""
     value = pl.col(name)
-    shaped = value.str.contains(_DATE_SHAPE)
-    for separator in sorted(set(re.sub("%.", "", fmt or ""))):
-        shaped = shaped & value.str.contains(separator, literal=True)
-    parsed = parse_date(value, fmt).alias(_DATE)
-    return lazy.filter(shaped).select(name, _N, parsed).filter(pl.col(_DATE).is_not_null())
+    dated = []
+    for fmt in DATE_FORMATS:
+        tried = shaped.lazy()
+        for separator in sorted(set(re.sub("%.", "", fmt or ""))):
+            tried = tried.filter(value.str.contains(separator, literal=True))
+        dated.append(
+            tried.select(name, _N, parse_date(value, fmt).alias(_DATE)).filter(pl.col(_DATE).is_not_null())
+        )
+    return pl.collect_all(dated)
 
 
 def _candidate_queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
-    """The lazy queries of :class:`_Candidates`, over a field's weighted distinct values."""
+    """The lazy queries of :class:`_Candidates` (the values of a date's shape in place of
+    ``dated``), over a field's weighted distinct values."""
     value = pl.col(name)
     lazy = counts.lazy()
     return [
-        *(_date_query(lazy, name, fmt) for fmt in DATE_FORMATS),
+        lazy.filter(value.str.contains(_DATE_SHAPE)),
         lazy.filter(value.str.contains("@", literal=True)),
         lazy.filter(value.str.contains(_PHONE_CANDIDATE)),
         lazy.filter(value.str.contains(_POSTAL_ANY)).select(name),
@@ -182,7 +188,8 @@ def _candidate_queries(counts: pl.DataFrame, name: str) -> list[pl.LazyFrame]:
 def _candidates(name: str, frames: list[pl.DataFrame]) -> _Candidates:
     """The collected candidates, the phone numbers without the dates (``2024-03-01`` is a
     valid phone number in some regions, but a date)."""
-    *dated, emails, phones, postal = frames
+    shaped, emails, phones, postal = frames
+    dated = _dated(shaped, name) if shaped.height else [shaped.clear()] * len(DATE_FORMATS)
     candidates = _Candidates(dated, emails, phones, postal)
     dates = pl.concat([frame.get_column(name) for frame in dated])
     if dates.len() and phones.height:
