@@ -15,7 +15,13 @@ from veracity.linkage.encoding import RecordValues
 from veracity.linkage.features import pair_levels, prepare_feature
 from veracity.linkage.fit import counted_frequencies, fit_model, match_probability, u_shares
 from veracity.linkage.model import level_shares, patterns_of
-from veracity.runners._spark_blocks import ROW, spark_matches, spark_patterns, spark_value_counts
+from veracity.runners._spark_blocks import (
+    ROW,
+    shuffle_rules,
+    spark_matches,
+    spark_patterns,
+    spark_value_counts,
+)
 
 
 @pytest.mark.parametrize("name", list(RULES))
@@ -30,7 +36,8 @@ def test_patterns_counted_on_spark_are_the_local_ones(spark: Any, name: str) -> 
     frame = spark.createDataFrame(
         records.rename({"row": ROW}).with_columns(pl.col(ROW).cast(pl.Int64)).to_pandas()
     )
-    got = spark_patterns(frame.repartition(3), rules, COMPARE, dates(), level_counts)
+    shuffled = shuffle_rules(frame.repartition(3), rules, COMPARE, dates())
+    got = spark_patterns(shuffled, rules, COMPARE, dates(), level_counts)
 
     assert np.array_equal(got.patterns.levels, expected.levels)
     assert np.array_equal(got.patterns.counts, expected.counts)
@@ -78,7 +85,8 @@ def test_pairs_scored_on_spark_are_the_local_matches(spark: Any) -> None:
         records.rename({"row": ROW}).with_columns(pl.col(ROW).cast(pl.Int64)).to_pandas()
     )
     tf = {feature.spec.field: counted_frequencies(feature) for feature in features}
-    got = spark_matches(frame.repartition(3), rules, compare, dates(), model, tf, 0.5)
+    shuffled = shuffle_rules(frame.repartition(3), rules, compare, dates())
+    got = spark_matches(shuffled, rules, compare, dates(), model, tf, 0.5)
 
     expected = pl.DataFrame(
         {

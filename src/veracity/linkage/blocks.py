@@ -37,29 +37,33 @@ from veracity.linkage.features import Feature, pair_levels
 from veracity.linkage.model import pattern_codes
 from veracity.linkage.typo import variant_hashes
 
-__all__ = ["BLOCK", "POSITION", "BlockPairs", "block_keys", "block_pairs", "pattern_counts"]
+__all__ = ["BLOCK", "GROUP", "POSITION", "BlockPairs", "block_keys", "block_pairs", "pattern_counts"]
 
 Index = npt.NDArray[np.int64]
 
 #: Columns of :func:`block_keys`: the record's position among the records given, its block.
 POSITION = "position"
 BLOCK = "block"
+GROUP = "group"
 _SEED = 0xB10C
 
 
 def _key_rows(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> pl.DataFrame:
-    """(position, value) rows of the records that have the key: the key's text, or for a
-    ``_typo`` key one row per variant hash."""
+    """(position, value, text) rows of the records that have the key: ``value`` the key's text,
+    or for a ``_typo`` key one row per variant hash; ``text`` the key's text."""
     encoded = key_values(key, values, features)
     present = np.flatnonzero(encoded.codes >= 0)
     rows = pl.DataFrame(
         {POSITION: present, "code": encoded.codes[present]}, schema=[(POSITION, pl.Int64), ("code", pl.Int64)]
     )
+    text = encoded.values.cast(pl.String)
     if key.transform == "typo":
         variants = variant_hashes(encoded.values).rename({"value": "code"})
-        return rows.join(variants, on="code", how="inner").select(POSITION, pl.col("variant").alias("value"))
-    text = encoded.values.cast(pl.String).gather(encoded.codes[present])
-    return rows.select(POSITION, text.alias("value"))
+        return rows.join(variants, on="code", how="inner").select(
+            POSITION, pl.col("variant").alias("value"), pl.lit(text).gather(pl.col("code")).alias("text")
+        )
+    shown = text.gather(encoded.codes[present])
+    return rows.select(POSITION, shown.alias("value"), shown.alias("text"))
 
 
 def _block_of(width: int) -> pl.Expr:
@@ -69,15 +73,18 @@ def _block_of(width: int) -> pl.Expr:
 def block_keys(
     rule: Sequence[BlockingKey], values: RecordValues, features: Mapping[str, Feature]
 ) -> pl.DataFrame:
-    """Every block of ``rule`` each record joins: ``position`` (Int64) and ``block`` (UInt64, a
-    hash of the key values; records with a key missing join none). Two keys' values sharing a
-    hash would only put two blocks into one group, whose pairs :func:`block_pairs` tells apart."""
+    """Every block of ``rule`` each record joins: ``position`` (Int64), ``block`` (UInt64, a
+    hash of the key values; records with a key missing join none) and ``group`` (UInt64, a
+    hash of the key texts: records with the same values of all keys, which a ``_typo`` rule
+    pairs as one). Two keys' values sharing a hash would only put two blocks into one group,
+    whose pairs :func:`block_pairs` tells apart."""
     frame: pl.DataFrame | None = None
     for k, key in enumerate(rule):
-        rows = _key_rows(key, values, features).rename({"value": f"k{k}"})
+        rows = _key_rows(key, values, features).rename({"value": f"k{k}", "text": f"t{k}"})
         frame = rows if frame is None else frame.join(rows, on=POSITION, how="inner")
     assert frame is not None
-    return frame.select(POSITION, _block_of(len(rule))).unique(maintain_order=True)
+    group = pl.struct([f"t{k}" for k in range(len(rule))]).hash(seed=_SEED).alias(GROUP)
+    return frame.select(POSITION, _block_of(len(rule)), group).unique(maintain_order=True)
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ def _canonical(
     pairs = pl.DataFrame({"pair": np.arange(left.size), "a": left, "b": right})
     columns = []
     for k, key in enumerate(rule):
-        rows = _key_rows(key, values, features)
+        rows = _key_rows(key, values, features).drop("text")
         by_a = pairs.join(rows.rename({POSITION: "a"}), on="a")
         shared = (
             by_a.join(rows.rename({POSITION: "b"}), on=["b", "value"], how="semi")

@@ -11,8 +11,9 @@ pipeline), :func:`spark_value_counts` the values of each compared field (u share
 frequencies), and :func:`spark_matches` scores the pairs with the trained model and hands back
 the matches only. Features are prepared once per partition, not once per block.
 
-Not wired into the runner yet: the duplicates check still runs on the driver (docs/spark.md,
-"Limits"); these are its distributed steps, each tested against the local pipeline.
+Each rule's shuffle is made once (:func:`shuffle_rules`) and persisted: the limits
+(:func:`rule_size`), the patterns and the matches read it. :mod:`._spark_duplicates` puts
+these steps together as the ``duplicates`` check.
 """
 
 from __future__ import annotations
@@ -37,11 +38,21 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
-__all__ = ["CountedPairs", "spark_matches", "spark_patterns", "spark_value_counts"]
+__all__ = [
+    "CountedPairs",
+    "RuleBlocks",
+    "RuleSize",
+    "rule_size",
+    "shuffle_rules",
+    "spark_matches",
+    "spark_patterns",
+    "spark_value_counts",
+]
 
 #: Column of the records: the row id (their fields are text columns named as the fields).
 ROW = "__row"
 _BLOCK = "__block"
+_GROUP = "__group"
 #: Kinds of the rows the pairs pass hands back.
 PATTERN, RULE_PAIRS, NEW_PAIRS = "pattern", "rule_pairs", "new_pairs"
 _OUT = {"kind": pl.String, "pattern": pl.Int64, "pairs": pl.Int64}
@@ -66,7 +77,7 @@ def _keys_partition(
 ) -> Iterator[Any]:
     import pyarrow as pa
 
-    from veracity.linkage.blocks import BLOCK, POSITION, block_keys
+    from veracity.linkage.blocks import BLOCK, GROUP, POSITION, block_keys
     from veracity.linkage.features import prepare_feature
 
     records = _records(batches, fields)
@@ -77,7 +88,8 @@ def _keys_partition(
     rows = records.get_column(ROW).to_numpy()[keys.get_column(POSITION).to_numpy()]
     # Spark has no unsigned 64-bit integers: the hash travels as a signed one, bit for bit.
     blocks = keys.get_column(BLOCK).to_numpy().view(np.int64)
-    yield pa.RecordBatch.from_pydict({ROW: rows, _BLOCK: blocks})
+    groups = keys.get_column(GROUP).to_numpy().view(np.int64)
+    yield pa.RecordBatch.from_pydict({ROW: rows, _BLOCK: blocks, _GROUP: groups})
 
 
 def _pairs_partition(
@@ -124,43 +136,124 @@ class CountedPairs:
     new_pairs: list[int]
 
 
-def _shuffled(
+@dataclass(frozen=True)
+class RuleBlocks:
+    """One blocking rule's blocks: ``keyed`` the (row, block, group) of every record's blocks,
+    ``blocks`` the records with their blocks, partitioned by block (the rule's one shuffle).
+    Both persisted: :meth:`unpersist` when done."""
+
+    keyed: DataFrame
+    blocks: DataFrame
+    fields: list[str]
+
+    def unpersist(self) -> None:
+        self.blocks.unpersist()
+        self.keyed.unpersist()
+
+
+def shuffle_rules(
     records: DataFrame,
     rules: Sequence[Sequence[BlockingKey]],
     compare: Sequence[Comparison],
     parse_date: DateParser,
-) -> Iterator[tuple[DataFrame, list[str]]]:
-    """Per rule, the records with the blocks they join, partitioned by block (one shuffle)."""
+) -> list[RuleBlocks]:
+    """Per rule, the blocks each record of ``records`` (``__row`` and the text of the fields
+    the comparisons and keys read) joins, and the records shuffled by block. Lazy: Spark works
+    them out on first use and keeps them."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     fields = [name for name in records.columns if name != ROW]
     typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
+    shuffled = []
     for rule in rules:
         keyed = typed.mapInArrow(
             functools.partial(
                 _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
             ),
-            f"`{ROW}` long, `{_BLOCK}` long",
+            f"`{ROW}` long, `{_BLOCK}` long, `{_GROUP}` long",
+        ).persist(StorageLevel.MEMORY_AND_DISK)
+        blocks = (
+            keyed.drop(_GROUP).join(typed, on=ROW).repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK)
         )
-        yield keyed.join(typed, on=ROW).repartition(_BLOCK), fields
+        shuffled.append(RuleBlocks(keyed, blocks, fields))
+    return shuffled
+
+
+@dataclass(frozen=True)
+class RuleSize:
+    """What a blocking rule would compare, known before any pair exists (the figures the local
+    blocking refuses a rule on, :mod:`veracity.linkage.blocking`). For a rule with ``_typo``
+    keys, ``keys`` (rows of groups and their variants) and ``group_pairs`` (pairs of groups
+    sharing a block) come first: a figure left None was not worked out, an earlier one being
+    over the bound."""
+
+    pairs: int | None
+    largest: int
+    keys: int | None = None
+    group_pairs: int | None = None
+
+
+def _first_row(frame: DataFrame) -> tuple[int, ...]:
+    row = frame.first()
+    assert row is not None
+    return tuple(int(value or 0) for value in row)
+
+
+def rule_size(blocks: RuleBlocks, typo: bool, bound: int) -> RuleSize:
+    """The rule's record pairs and largest block (or, with ``_typo`` keys, group) from block
+    sizes counted by Spark; for ``_typo`` keys each figure only while the one before is at
+    most ``bound``."""
+    from pyspark.sql import functions as F
+
+    def pairs_of(column: str) -> Any:
+        # Whole numbers: a double's sum would lose pairs past 2**53.
+        return F.expr(f"sum({column} * ({column} - 1) div 2)")
+
+    if not typo:
+        sizes = blocks.keyed.groupBy(_BLOCK).agg(F.count("*").alias("n"))
+        pairs, largest = _first_row(sizes.agg(pairs_of("n"), F.max("n")))
+        return RuleSize(pairs, largest)
+    groups = blocks.keyed.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
+    within, largest = _first_row(groups.agg(pairs_of("size"), F.max("size")))
+    entries = blocks.keyed.select(_BLOCK, _GROUP).distinct()
+    (keys,) = _first_row(entries.agg(F.count("*")))
+    if keys > bound:
+        return RuleSize(None, largest, keys)
+    shared = entries.groupBy(_BLOCK).agg(F.count("*").alias("n")).filter(F.col("n") > 1)
+    (group_pairs,) = _first_row(shared.agg(pairs_of("n")))
+    if group_pairs > bound:
+        return RuleSize(None, largest, keys, group_pairs)
+    held = entries.join(shared.select(_BLOCK), on=_BLOCK)
+    low = held.select(_BLOCK, F.col(_GROUP).alias("low"))
+    high = held.select(_BLOCK, F.col(_GROUP).alias("high"))
+    paired = low.join(high, on=_BLOCK).filter(F.col("low") < F.col("high")).select("low", "high").distinct()
+    sized = (
+        paired.join(groups.select(F.col(_GROUP).alias("low"), F.col("size").alias("a")), on="low")
+        .join(groups.select(F.col(_GROUP).alias("high"), F.col("size").alias("b")), on="high")
+        .agg(F.sum(F.col("a") * F.col("b")).cast("long"))
+    )
+    (across,) = _first_row(sized)
+    return RuleSize(within + across, largest, keys, group_pairs)
 
 
 def spark_patterns(
-    records: DataFrame,
+    shuffled: Sequence[RuleBlocks],
     rules: Sequence[Sequence[BlockingKey]],
     compare: Sequence[Comparison],
     parse_date: DateParser,
     level_counts: Sequence[int],
 ) -> CountedPairs:
-    """The patterns of every candidate pair of ``records`` (``__row`` and the text of the fields
-    the comparisons and keys read), counted on the workers: one shuffle per blocking rule."""
+    """The patterns of every candidate pair of the first ``len(shuffled)`` rules
+    (:func:`shuffle_rules`), counted on the workers."""
     from pyspark.sql import functions as F
 
     from veracity.linkage.model import patterns_from_counts
 
     counted = []
-    for index, (blocks, fields) in enumerate(_shuffled(records, rules, compare, parse_date)):
-        pairs = blocks.mapInArrow(
+    for index, rule_blocks in enumerate(shuffled):
+        fields = rule_blocks.fields
+        pairs = rule_blocks.blocks.mapInArrow(
             functools.partial(
                 _pairs_partition,
                 rules=rules,
@@ -182,8 +275,8 @@ def spark_patterns(
     per_rule = {(row["kind"], row["rule"]): int(row["pairs"]) for row in rows if row["kind"] != PATTERN}
     return CountedPairs(
         patterns_from_counts(codes, counts, level_counts),
-        [per_rule.get((RULE_PAIRS, index), 0) for index in range(len(rules))],
-        [per_rule.get((NEW_PAIRS, index), 0) for index in range(len(rules))],
+        [per_rule.get((RULE_PAIRS, index), 0) for index in range(len(shuffled))],
+        [per_rule.get((NEW_PAIRS, index), 0) for index in range(len(shuffled))],
     )
 
 
@@ -240,7 +333,7 @@ def _matches_partition(
 
 
 def spark_matches(
-    records: DataFrame,
+    shuffled: Sequence[RuleBlocks],
     rules: Sequence[Sequence[BlockingKey]],
     compare: Sequence[Comparison],
     parse_date: DateParser,
@@ -252,13 +345,13 @@ def spark_matches(
     workers with the model and the term frequencies sent along: ``row_a < row_b``,
     ``probability`` and ``level_<k>`` per comparison."""
     matches = [
-        blocks.mapInArrow(
+        rule_blocks.blocks.mapInArrow(
             functools.partial(
                 _matches_partition,
                 rules=rules,
                 index=index,
                 compare=compare,
-                fields=fields,
+                fields=rule_blocks.fields,
                 parse_date=parse_date,
                 model=model,
                 frequencies=frequencies,
@@ -273,7 +366,7 @@ def spark_matches(
                 ]
             ),
         )
-        for index, (blocks, fields) in enumerate(_shuffled(records, rules, compare, parse_date))
+        for index, rule_blocks in enumerate(shuffled)
     ]
     union = matches[0]
     for more in matches[1:]:
