@@ -61,8 +61,12 @@ _OUT = {"kind": pl.String, "pattern": pl.Int64, "pairs": pl.Int64}
 def _records(batches: Iterator[Any], fields: Sequence[str]) -> pl.DataFrame:
     import pyarrow as pa
 
-    table = pa.Table.from_batches(list(batches))
-    frame = pl.from_arrow(table) if table.num_rows else pl.DataFrame(schema=[ROW, *fields])
+    # An empty partition hands over no batch at all (and Arrow needs one for a table).
+    given = list(batches)
+    table = pa.Table.from_batches(given) if given else None
+    frame = (
+        pl.from_arrow(table) if table is not None and table.num_rows else pl.DataFrame(schema=[ROW, *fields])
+    )
     assert isinstance(frame, pl.DataFrame)
     return frame.select(pl.col(ROW).cast(pl.Int64), *(pl.col(f).cast(pl.String) for f in fields))
 
@@ -81,6 +85,8 @@ def _keys_partition(
     from veracity.linkage.features import prepare_feature
 
     records = _records(batches, fields)
+    if not records.height:
+        return
     values = RecordValues(records, parse_date)
     keyed = {key.field for key in rule}
     features = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
@@ -106,7 +112,10 @@ def _pairs_partition(
     from veracity.linkage.blocks import block_pairs, pattern_counts
     from veracity.linkage.features import prepare_feature
 
-    table = pa.Table.from_batches(list(batches))
+    given = list(batches)
+    if not given:
+        return
+    table = pa.Table.from_batches(given)
     if not table.num_rows:
         return
     blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
@@ -299,7 +308,10 @@ def _matches_partition(
     from veracity.linkage.fit import match_probability
     from veracity.linkage.model import patterns_of
 
-    table = pa.Table.from_batches(list(batches))
+    given = list(batches)
+    if not given:
+        return
+    table = pa.Table.from_batches(given)
     if not table.num_rows:
         return
     blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
