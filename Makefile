@@ -15,9 +15,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# The test extra installs veracity with it: one pip run (each builds the editable wheel in a
+# fresh build environment), which also stands for the demo's install.
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@
+	touch $(VENV)/.installed $@
 
 # The examples are dated: a fixed audit date keeps the demo's findings the same every day.
 DEMO_AS_OF ?= 2026-11-01

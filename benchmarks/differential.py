@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/differential.py --emails 1000000 --phones 1000000 --random-phones 1000000
+    python benchmarks/differential.py --emails 1000000 --phones 1000000 --random-phones 1000000 --notes 1000000
 
 Differential
     Generates the values of the differential tests (``generate_emails`` and ``generate_phones``
@@ -14,6 +14,12 @@ Differential
     inputs of another shape (``generate_random_digit_phones``): "+", each calling code in turn and
     1 to 17 random digits, read with no region, one of the code's regions or any region, as in
     exports whose numbers were made up (most of them are no valid number).
+
+    ``--notes N`` proves the ``pattern`` check's search form (``_regex_fast``: a ``.*R.*``
+    pattern judged as a search for R in values without a line break) equal to the anchored
+    whole match, on N generated notes (banned words among word characters in and outside ASCII,
+    case variants, line breaks) for each pattern of ``NOTE_PATTERNS``, with and without
+    ignore_case.
 
 Old path against new path
     ``--realistic N`` records from benchmarks/generate.py (the customer-export generator: its
@@ -54,6 +60,7 @@ from tests.checks.test_phone_fast import generate_phones, generate_random_digit_
 from veracity.checks._email_fast import email_verdicts  # noqa: E402
 from veracity.checks._parallel import map_batches, worker_count  # noqa: E402
 from veracity.checks._phone_fast import phone_verdicts  # noqa: E402
+from veracity.checks._regex_fast import anchored, contains_form, whole_match  # noqa: E402
 from veracity.checks.base import REGISTRY, CheckContext  # noqa: E402
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData  # noqa: E402
 from veracity.text.countries import lookup_expr  # noqa: E402
@@ -121,6 +128,73 @@ def phone_differential(
     regions = len({region for _, region in pairs if region})
     kind = "phone" if generator is generate_phones else "phone_random_digits"
     return _summary(kind, count, fast, wrong, seconds, record_regions=regions)
+
+
+#: Banned-word patterns of the ``.*R.*`` form the pattern check searches for instead of matching
+#: whole (each also with ignore_case), and one it must leave anchored.
+NOTE_PATTERNS = (
+    r".*\b(lorem|asdf|test test|xxx)\b.*",
+    r".*(?:unknown|dummy|ſs|Kk).*",
+    r".*\b[a-z]+[0-9]{2}\b.*",
+    r".*\Bé\w.*",
+    r".*(foo|bar)$.*",
+    r".*x|lorem.*",
+)
+#: Words of the generated notes: the banned ones inside, beside and around word characters in and
+#: outside ASCII, case variants (Unicode folds ſ to s and K to k), and line breaks.
+_NOTE_WORDS = (
+    "lorem", "Lorem", "LOREM", "asdf", "test", "xxx", "xxxx", "unknown", "dummy", "DUMMY", "ſs", "KK", "kk",
+    "foo", "bar", "ab12", "é", "éa", "ß", "日本", "_", "x", "1", "-", ".", ",", "\n", "\r\n", "lorem_",
+    "ölorem", "loremé", "ipsum", "dolor", "sit", "amet",
+)  # fmt: skip
+
+
+def generate_notes(seed: int, count: int) -> list[str]:
+    """``count`` notes of 1 to 40 words drawn from ``_NOTE_WORDS``, joined by spaces or nothing."""
+    rng = np.random.default_rng(seed)
+    words = np.array(_NOTE_WORDS, dtype=object)
+    sizes = rng.integers(1, 41, count)
+    drawn = words[rng.integers(0, len(words), int(sizes.sum()))]
+    glue = np.where(rng.random(int(sizes.sum())) < 0.8, " ", "")
+    pieces = (drawn + glue).tolist()
+    notes, start = [], 0
+    for size in sizes.tolist():
+        notes.append("".join(pieces[start : start + size]))
+        start += size
+    return notes
+
+
+def pattern_differential(count: int, seed: int) -> dict[str, Any]:
+    """The pattern check's whole match (a search for R in ``.*R.*`` patterns) against the
+    anchored regex on ``count`` generated notes, for every pattern of ``NOTE_PATTERNS`` with and
+    without ignore_case."""
+    notes, generate = _timed(lambda: pl.DataFrame({"v": generate_notes(seed, count)}))
+    wrong: list[Any] = []
+    rewritten = matched = 0
+    started = time.perf_counter()
+    for pattern in NOTE_PATTERNS:
+        for ignore_case in (False, True):
+            fast = notes.select(whole_match(pl.col("v"), pattern, ignore_case)).to_series()
+            reference = notes.select(pl.col("v").str.contains(anchored(pattern, ignore_case))).to_series()
+            differ = fast.ne_missing(reference)
+            wrong.extend(
+                (pattern, ignore_case, note) for note in notes.get_column("v").filter(differ).head(5)
+            )
+            rewritten += contains_form(pattern) is not None
+            matched += int(reference.sum())
+    seconds = {"generate": generate, "both_forms": round(time.perf_counter() - started, 2)}
+    result = {
+        "kind": "pattern",
+        "values": count,
+        "patterns": 2 * len(NOTE_PATTERNS),
+        "searched_for": rewritten,
+        "matches": matched,
+        "disagreements": len(wrong),
+        "first_disagreements": [repr(item) for item in wrong[:20]],
+        "seconds": seconds,
+    }
+    print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="phone inputs of '+', every calling code in turn and random digits (default 1,000,000)",
     )
     parser.add_argument(
+        "--notes",
+        type=int,
+        default=1_000_000,
+        help="generated notes for the pattern check's search form against the anchored match",
+    )
+    parser.add_argument(
         "--realistic", type=int, default=1_000_000, help="records for old vs new timing (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -269,10 +349,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["phone_random_digits"] = phone_differential(
             args.random_phones, args.seed, generate_random_digit_phones
         )
+    if args.notes:
+        results["pattern"] = pattern_differential(args.notes, args.seed)
     results["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    kinds = ("email", "phone", "phone_random_digits")
+    kinds = ("email", "phone", "phone_random_digits", "pattern")
     disagreements = sum(results[kind]["disagreements"] for kind in kinds if kind in results)
     same = (
         all(results["realistic"][kind]["same_verdicts"] for kind in ("email", "phone"))

@@ -55,40 +55,42 @@ The veracity sources are fingerprinted before and after every audit run, and a c
 reported. ``--src DIR`` benchmarks another source tree without touching the work tree, e.g. the
 last commit: ``mkdir /tmp/head && git archive HEAD src | tar -x -C /tmp/head`` and
 ``--src /tmp/head/src``.
+
+Measuring a command is ``timing.py``'s, the machine and software notes ``machine.py``'s, the
+truth check ``truth.py``'s and pointblank's side ``peer.py``'s; a shape set is ``run_shapes.py``'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import platform
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import machine
+from peer import (
+    PEERS_PYTHON,
+    PEERS_SETUP,
+    POINTBLANK_SCRIPT,
+    POINTBLANK_SHAPES_SCRIPT,
+    peer_lines,
+    peer_versions,
+    pointblank_failures,
+)
+from timing import GNU_TIME, CommandFailed, Step, gnu_time_available, measure, seconds_list
+from truth import SHIPPED_RULES, check_truth, compare_with_truth
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_RULES = REPO / "rules" / "customer-master.yaml"
+DEFAULT_RULES = SHIPPED_RULES
 AS_OF = "2026-11-01"
-GNU_TIME = "/usr/bin/time"
-SAMPLE_SECONDS = 0.2
-#: The peers' own virtualenv (git-ignored) and the pointblank side of the comparison.
-PEERS_PYTHON = REPO / "benchmarks" / ".venv-peers" / "bin" / "python"
-POINTBLANK_SCRIPT = REPO / "benchmarks" / "peers" / "pointblank_audit.py"
-#: Any other rule file of the shapes (benchmarks/shapes.py), translated rule by rule.
-POINTBLANK_SHAPES_SCRIPT = REPO / "benchmarks" / "peers" / "pointblank_shapes.py"
-PEERS_SETUP = "bash benchmarks/peers/setup.sh"
 
 #: The bare read, run by the same interpreter as veracity's. Prints the shape so the table
 #: can show the row count without a second read.
@@ -100,362 +102,6 @@ frame = pl.read_parquet(path) if path.endswith(".parquet") else pl.read_csv(path
 print(frame.height, frame.width)
 """
 
-#: Fallback when GNU time is missing: run the command, report its wall and CPU time and peak
-#: RSS. ru_maxrss is in KiB on Linux (bytes on macOS, converted).
-_WRAPPER_SCRIPT = """\
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-wall = time.perf_counter() - start
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": rss,
-                  "code": done.returncode, "stdout": done.stdout.decode(errors="replace"),
-                  "stderr": done.stderr.decode(errors="replace")}))
-"""
-
-
-@dataclass
-class Outcome:
-    """One run of one command."""
-
-    wall_s: float
-    #: User + system time of the command and every child it waited for.
-    cpu_s: float
-    #: Largest single process (rusage).
-    rss_kib: int
-    #: Largest sampled sum over the process tree (0 where /proc is unavailable).
-    tree_rss_kib: int
-    #: Most processes seen in the tree at once.
-    processes: int
-    stdout: str
-
-    @property
-    def peak_kib(self) -> int:
-        return max(self.rss_kib, self.tree_rss_kib)
-
-
-@dataclass
-class Step:
-    """All runs of one command."""
-
-    name: str
-    command: list[str]
-    env: dict[str, str] | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def summary(self, display: list[str]) -> dict[str, Any]:
-        return {
-            "command": display,
-            "walls_s": [o.wall_s for o in self.outcomes],
-            "cpus_s": [o.cpu_s for o in self.outcomes],
-            "rss_kib": [o.rss_kib for o in self.outcomes],
-            "tree_rss_kib": [o.tree_rss_kib for o in self.outcomes],
-            "median_wall_s": statistics.median(o.wall_s for o in self.outcomes),
-            "median_cpu_s": statistics.median(o.cpu_s for o in self.outcomes),
-            "peak_mib": max(o.peak_kib for o in self.outcomes) / 1024,
-            "max_processes": max(o.processes for o in self.outcomes),
-        }
-
-
-class CommandFailed(RuntimeError):
-    pass
-
-
-# ---------------------------------------------------------------------------------------------
-# Measuring one command
-
-
-def gnu_time_available() -> bool:
-    """Whether /usr/bin/time is GNU time with -v (BSD and busybox time are not)."""
-    if not os.access(GNU_TIME, os.X_OK):
-        return False
-    try:
-        done = subprocess.run([GNU_TIME, "-v", "true"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0 and "Maximum resident set size" in done.stderr
-
-
-_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
-
-
-def _parents() -> dict[int, int]:
-    """pid -> parent pid of every process, from /proc/PID/stat (this kernel may lack the
-    cheaper /proc/PID/task/TID/children)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
-                stat = handle.read()
-        except OSError:  # the process ended in between
-            continue
-        # The command name is in parentheses and may itself contain ") ": split at the last.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 1:
-            parents[int(entry)] = int(fields[1])
-    return parents
-
-
-def _tree_rss(root: int) -> tuple[int, int]:
-    """(summed RSS in KiB, number of processes) of ``root``'s descendants, ``root`` excluded."""
-    children: dict[int, list[int]] = {}
-    for pid, parent in _parents().items():
-        children.setdefault(parent, []).append(pid)
-    total = count = 0
-    pending = list(children.get(root, []))
-    while pending:
-        pid = pending.pop()
-        pending.extend(children.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
-                resident_pages = int(handle.read().split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        total += resident_pages * _PAGE_KIB
-        count += 1
-    return total, count
-
-
-class TreeSampler(threading.Thread):
-    """Samples the process tree under one launcher process until stopped."""
-
-    def __init__(self, root: int) -> None:
-        super().__init__(daemon=True)
-        self.root = root
-        self.peak_kib = 0
-        self.processes = 0
-        self._stop_event = threading.Event()
-        self.enabled = os.path.isdir("/proc") and sys.platform.startswith("linux")
-
-    def run(self) -> None:
-        while self.enabled and not self._stop_event.wait(SAMPLE_SECONDS):
-            rss, count = _tree_rss(self.root)
-            self.peak_kib = max(self.peak_kib, rss)
-            self.processes = max(self.processes, count)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-
-
-def measure(command: Sequence[str], use_gnu_time: bool, env: Mapping[str, str] | None = None) -> Outcome:
-    """Run ``command`` once in a fresh process tree and measure it."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        launcher = (
-            [GNU_TIME, "-v", "-o", report.name, *command]
-            if use_gnu_time
-            else [sys.executable, "-c", _WRAPPER_SCRIPT, *command]
-        )
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            launcher, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-        )
-        sampler = TreeSampler(process.pid)
-        sampler.start()
-        stdout, stderr = process.communicate()
-        wall = time.perf_counter() - start
-        sampler.stop()
-        # GNU time writes its report to -o, so the command's own output stays separate.
-        stats = report.read()
-    if not use_gnu_time:
-        if process.returncode != 0:
-            raise CommandFailed(_failure(command, process.returncode, stderr))
-        result = json.loads(stdout)
-        if result["code"] != 0:
-            raise CommandFailed(_failure(command, result["code"], result["stderr"]))
-        return Outcome(
-            result["wall"],
-            result["cpu"],
-            result["rss_kib"],
-            sampler.peak_kib,
-            sampler.processes,
-            result["stdout"],
-        )
-    if process.returncode != 0:
-        raise CommandFailed(_failure(command, process.returncode, stderr))
-    values = {
-        key: re.search(rf"{re.escape(label)}: ([\d.]+)", stats)
-        for key, label in (
-            ("rss", "Maximum resident set size (kbytes)"),
-            ("user", "User time (seconds)"),
-            ("system", "System time (seconds)"),
-        )
-    }
-    missing = [key for key, found in values.items() if found is None]
-    if missing:
-        raise CommandFailed(f"no {', '.join(missing)} in the output of {GNU_TIME} -v:\n{stats}")
-    number = {key: float(found.group(1)) for key, found in values.items() if found is not None}
-    return Outcome(
-        wall,
-        number["user"] + number["system"],
-        int(number["rss"]),
-        sampler.peak_kib,
-        sampler.processes,
-        stdout,
-    )
-
-
-def _failure(command: Sequence[str], code: int, stderr: str) -> str:
-    tail = "\n".join(stderr.strip().splitlines()[-20:])
-    return f"exit code {code} from: {' '.join(command)}\n{tail}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Machine and software
-
-
-def _cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return platform.processor() or "unknown"
-    found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    return found.group(1).strip() if found else platform.processor() or "unknown"
-
-
-def _ram_gib() -> float | None:
-    try:
-        text = Path("/proc/meminfo").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    found = re.search(r"^MemTotal:\s*(\d+) kB", text, re.MULTILINE)
-    return round(int(found.group(1)) / 1024**2, 1) if found else None
-
-
-def _versions(python: str, env: Mapping[str, str] | None) -> dict[str, str]:
-    """Versions, and where veracity is imported from, as the audited interpreter sees them."""
-    script = (
-        "import json, pathlib, platform, polars, veracity\n"
-        "from importlib.metadata import version\n"
-        "print(json.dumps({'python': platform.python_version(), 'polars': polars.__version__,"
-        " 'veracity': version('veracity'),"
-        " 'veracity_dir': str(pathlib.Path(veracity.__file__).resolve().parent)}))"
-    )
-    done = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise CommandFailed(f"{python} cannot import polars and veracity:\n{done.stderr.strip()}")
-    versions: dict[str, str] = json.loads(done.stdout)
-    return versions
-
-
-def peer_versions(python: str) -> dict[str, str] | None:
-    """Python, polars and pointblank versions in the peers virtualenv, or None when it is
-    missing or lacks them (then the benchmark runs without the peer)."""
-    if not os.access(python, os.X_OK):
-        return None
-    script = (
-        "import json, platform\n"
-        "from importlib.metadata import version\n"
-        "print(json.dumps({'python': platform.python_version(), 'polars': version('polars'),"
-        " 'pointblank': version('pointblank')}))"
-    )
-    done = subprocess.run([python, "-c", script], capture_output=True, text=True)
-    if done.returncode != 0:
-        return None
-    versions: dict[str, str] = json.loads(done.stdout)
-    return versions
-
-
-def source_fingerprint(package_dir: Path) -> str:
-    """A hash of every Python file of the veracity package (names and contents)."""
-    digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
-        digest.update(str(path.relative_to(package_dir)).encode())
-        try:
-            digest.update(path.read_bytes())
-        except OSError:  # deleted while we looked: that is a change too
-            digest.update(b"<unreadable>")
-    return digest.hexdigest()[:12]
-
-
-def _git_state() -> dict[str, str | bool] | None:
-    """Commit and whether src/ differs from it (other engineers may be editing it)."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    # GIT_OPTIONAL_LOCKS=0: `git status` must not rewrite the index of a shared checkout.
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
-    head = subprocess.run(
-        [git, "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    )
-    if head.returncode != 0:
-        return None
-    status = subprocess.run(
-        [git, "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True, text=True, env=env
-    )
-    return {"commit": head.stdout.strip(), "src_modified": bool(status.stdout.strip())}
-
-
-def machine_info() -> dict[str, Any]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count() or 0
-    return {
-        "cpu": _cpu_model(),
-        "logical_cpus": os.cpu_count(),
-        "usable_cpus": usable,
-        "ram_gib": _ram_gib(),
-        "os": platform.platform(),
-        "git": _git_state(),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# Truth check
-
-
-def _expected_failures(data: Path, rules: Path) -> tuple[str, dict[str, int]] | None:
-    """The truth file's name and its per-rule failure counts, when they apply to this run."""
-    truth_path = data.with_name(data.stem + ".truth.json")
-    if not truth_path.exists():
-        return None
-    truth = json.loads(truth_path.read_text(encoding="utf-8"))
-    # generate.py's truth is for the shipped pack; a shape's (shapes.py) names its own rule file.
-    named = truth.get("rules")
-    if (rules.name != named) if named else (rules.resolve() != DEFAULT_RULES.resolve()):
-        return None
-    expected: dict[str, int] = truth["expected_failures"]["records_failing"]
-    return truth_path.name, expected
-
-
-def _compare_with_truth(data: Path, rules: Path, actual: Mapping[str, int]) -> dict[str, Any] | None:
-    """Per-rule failure counts against generate.py's expected ones, when they apply."""
-    found = _expected_failures(data, rules)
-    if found is None:
-        return None
-    truth_file, expected = found
-    mismatches = {
-        rule: {"expected": count, "reported": actual.get(rule)}
-        for rule, count in expected.items()
-        if actual.get(rule) != count
-    }
-    return {"truth_file": truth_file, "rules_checked": len(expected), "mismatches": mismatches}
-
-
-def check_truth(data: Path, rules: Path, report_path: Path) -> dict[str, Any] | None:
-    """Compare the report's failed counts with generate.py's expected ones, when they apply."""
-    if _expected_failures(data, rules) is None:
-        return None
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    return _compare_with_truth(data, rules, {rule["id"]: rule["failed"] for rule in report["rules"]})
-
-
-def pointblank_failures(report_path: Path) -> dict[str, int]:
-    """Failing test units per rule of the pack, from pointblank's JSON report.
-
-    pointblank_audit.py gives every step the pack's rule id as its brief; postal-code is one
-    step per country, so steps are summed by brief.
-    """
-    failing: dict[str, int] = {}
-    for step in json.loads(report_path.read_text(encoding="utf-8")):
-        failing[step["brief"]] = failing.get(step["brief"], 0) + (step["n_failed"] or 0)
-    return failing
-
 
 # ---------------------------------------------------------------------------------------------
 # Output
@@ -463,10 +109,6 @@ def pointblank_failures(report_path: Path) -> dict[str, int]:
 
 def _seconds(value: float) -> str:
     return f"{value:,.1f} s" if value >= 100 else f"{value:.2f} s"
-
-
-def _list(values: Sequence[float]) -> str:
-    return ", ".join(f"{value:.2f}" for value in values)
 
 
 def _measures(step: Mapping[str, Any]) -> str:
@@ -507,8 +149,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"- {result['runs']} run{'s' if result['runs'] != 1 else ''} of each, interleaved; "
         "wall and CPU are medians, peak RSS the maximum",
-        f"- walls: read {_list(read['walls_s'])} s; audit {_list(audit['walls_s'])} s "
-        f"(audit CPU {_list(audit['cpus_s'])} s)",
+        f"- walls: read {seconds_list(read['walls_s'])} s; audit {seconds_list(audit['walls_s'])} s "
+        f"(audit CPU {seconds_list(audit['cpus_s'])} s)",
         f"- audit peak RSS per run: largest process {', '.join(f'{k / 1024:,.0f}' for k in audit['rss_kib'])} MiB, "
         f"process tree (sampled) {', '.join(f'{k / 1024:,.0f}' for k in audit['tree_rss_kib'])} MiB; "
         f"at most {audit['max_processes']} process(es) at once",
@@ -529,7 +171,7 @@ def markdown(result: dict[str, Any]) -> str:
                 f"- truth check ({truth['truth_file']}): all {truth['rules_checked']} rules report the injected counts"
             )
     if peer is not None:
-        lines += _peer_lines(result["steps"]["pointblank"], peer, result["software"]["polars"])
+        lines += peer_lines(result["steps"]["pointblank"], peer, result["software"]["polars"])
     machine, software = result["machine"], result["software"]
     git = machine["git"]
     source = software["source"]
@@ -548,43 +190,6 @@ def markdown(result: dict[str, Any]) -> str:
         f"peak RSS via {software['rss_method']} and /proc sampling; {machine['date']}",
     ]
     return "\n".join(lines)
-
-
-def _count(value: int | None) -> str:
-    return "no step" if value is None else f"{value:,}"
-
-
-def _peer_lines(step: Mapping[str, Any], peer: Mapping[str, Any], polars_version: str) -> list[str]:
-    """The notes on pointblank's runs: times, memory, versions and its verdicts."""
-    versions = peer["versions"]
-    # A peer on another polars (or Python) would not read the file with the same code.
-    mismatch = (
-        f" -- NOT veracity's polars {polars_version}, rerun {PEERS_SETUP}"
-        if versions["polars"] != polars_version
-        else ""
-    )
-    lines = [
-        f"- pointblank walls {_list(step['walls_s'])} s (CPU {_list(step['cpus_s'])} s); peak RSS per run: "
-        f"largest process {', '.join(f'{k / 1024:,.0f}' for k in step['rss_kib'])} MiB, process tree "
-        f"(sampled) {', '.join(f'{k / 1024:,.0f}' for k in step['tree_rss_kib'])} MiB",
-        f"- pointblank {versions['pointblank']} (polars {versions['polars']}{mismatch}, Python "
-        f"{versions['python']}), the shipped pack as far as pointblank expresses it: `{' '.join(step['command'])}`",
-    ]
-    truth = peer.get("truth_check")
-    if truth is None:
-        lines.append(f"- pointblank: {peer['output']}")
-        return lines
-    agree = truth["rules_checked"] - len(truth["mismatches"])
-    detail = "; ".join(
-        f"{rule}: {_count(m['reported'])} (expected {m['expected']:,})"
-        for rule, m in truth["mismatches"].items()
-    )
-    lines.append(
-        f"- pointblank's failing units ({truth['truth_file']}): {agree} of {truth['rules_checked']} rules "
-        f"report the injected counts"
-        + (f"; differ (its checks are not the pack's): {detail}" if detail else "")
-    )
-    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -637,9 +242,9 @@ def run(
     if src is not None:
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": str(src.resolve()) + (os.pathsep + path if path else "")}
-    software = _versions(python, env)
+    software = machine.versions(python, env)
     package_dir = Path(software.pop("veracity_dir"))
-    fingerprints = [source_fingerprint(package_dir)]
+    fingerprints = [machine.source_fingerprint(package_dir)]
     launcher = [python, "-m", "veracity"] if src is not None else [veracity or _default_veracity(python)]
     peer = peer_versions(peer_python) if peer_python is not None else None
     if peer_python is not None and peer is None:
@@ -675,7 +280,7 @@ def run(
                 outcome = measure(step.command, use_gnu_time, step.env)
                 step.outcomes.append(outcome)
                 if step is audit:
-                    fingerprints.append(source_fingerprint(package_dir))
+                    fingerprints.append(machine.source_fingerprint(package_dir))
                 if progress:
                     print(
                         f"run {number}/{runs} {step.name}: {outcome.wall_s:.2f} s wall, {outcome.cpu_s:.2f} s CPU, "
@@ -704,7 +309,7 @@ def run(
                 # Its summary line: steps, failing units per rule, thresholds passed.
                 "output": pointblank.outcomes[-1].stdout.strip(),
                 "failing": failing,
-                "truth_check": _compare_with_truth(data, rules, failing),
+                "truth_check": compare_with_truth(data, rules, failing),
             }
 
     rows, columns = (int(part) for part in read.outcomes[-1].stdout.split())
@@ -732,7 +337,7 @@ def run(
             if use_gnu_time
             else "getrusage(RUSAGE_CHILDREN) in a wrapper process",
         },
-        "machine": machine_info(),
+        "machine": machine.machine_info(),
         "load_1min": [load_before, os.getloadavg()[0]],
     }
     # Only with --peers, so that the JSON of a run without them keeps its shape.

@@ -64,9 +64,9 @@ class TreeSampler(threading.Thread):
     process's last sampled user + system time, and the tree's peak resident memory, from /proc
     every 0.2 s."""
 
-    def __init__(self, run_audit: ModuleType, root: int) -> None:
+    def __init__(self, timing: ModuleType, root: int) -> None:
         super().__init__(daemon=True)
-        self._run_audit = run_audit
+        self._timing = timing
         self.root = root
         self.ticks: dict[int, int] = {}
         #: Largest sampled sum of the tree's resident memory, the command's process included.
@@ -79,7 +79,7 @@ class TreeSampler(threading.Thread):
 
     def _sample(self) -> None:
         children: dict[int, list[int]] = {}
-        for pid, parent in self._run_audit._parents().items():
+        for pid, parent in self._timing.parents().items():
             children.setdefault(parent, []).append(pid)
         pending = [self.root]
         resident = 0
@@ -102,11 +102,11 @@ class TreeSampler(threading.Thread):
         return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(run_audit: ModuleType, command: list[str]) -> tuple[float, float, float]:
+def _measure(timing: ModuleType, command: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak memory (GiB) of the whole process tree of a command."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    tree = TreeSampler(run_audit, process.pid)
+    tree = TreeSampler(timing, process.pid)
     tree.start()
     _, stderr = process.communicate()
     wall = time.perf_counter() - start
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--skip-duplicates", action="store_true")
     parser.add_argument("--skip-pack", action="store_true", help="run the duplicates workload only")
     args = parser.parse_args()
-    run_audit = _module("run_audit")
+    timing = _module("timing")
     workloads = {}
     if not args.skip_pack:
         workloads["pack"] = (_pack_data(), ROOT / "rules" / "customer-master.yaml")
@@ -180,7 +180,7 @@ def main() -> None:
         for _ in range(args.runs):
             for name, command in commands.items():
                 print(f"running {name}", file=sys.stderr)
-                results.setdefault(name, []).append(_measure(run_audit, command))
+                results.setdefault(name, []).append(_measure(timing, command))
         same = {name: _same_report(Path(tmp), name) for name in workloads}
     print("| run | wall s (median) | CPU s (median) | peak memory, process tree |")
     print("| --- | ---: | ---: | ---: |")

@@ -9,6 +9,7 @@ Speed itself is measured by ``benchmarks/startup.py``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -43,6 +44,11 @@ NOT_NEEDED = (
     "veracity.sources._excel",
     "veracity.sources._json",
     "veracity.sources._parquet",
+    # Fuzzy matching (for "did you mean"), charset detection (for text that is not UTF-8) and
+    # rich's progress display (for a terminal).
+    "rapidfuzz",
+    "charset_normalizer",
+    "rich.progress",
 )
 
 #: What the other commands need: an audit (or --version) imports none of it; --help does.
@@ -51,6 +57,7 @@ OTHER_COMMANDS = (
     "veracity.cli.profile",
     "veracity.cli.suggest",
     "veracity.cli.trend",
+    "veracity.corrections",  # and an audit with --worklist
     "veracity.history",
     "veracity.profiling",
     "veracity.rulegen",
@@ -163,3 +170,65 @@ def test_an_unknown_check_is_not_found_and_still_gets_a_suggestion() -> None:
     with pytest.raises(KeyError):
         REGISTRY["uniqe"]
     assert did_you_mean("uniqe", REGISTRY) == "; did you mean 'unique'?"
+
+
+_REPORT_GC = textwrap.dedent(
+    """
+    import atexit, gc, json, os, runpy, sys
+    sys.argv = ["veracity", *json.loads(sys.argv[1])]
+    atexit.register(
+        lambda: print(
+            json.dumps([gc.isenabled(), gc.get_freeze_count(), os.environ.get("OPENBLAS_NUM_THREADS")]),
+            file=sys.__stderr__,
+        )
+    )
+    runpy.run_module("veracity", run_name="__main__", alter_sys=True)
+    """
+)
+
+
+@pytest.mark.parametrize(("given", "threads"), [(None, "1"), ("3", "3")], ids=["default", "the user's"])
+def test_the_command_runs_with_the_garbage_collector_on(
+    tmp_path: Path, given: str | None, threads: str
+) -> None:
+    """``python -m veracity`` starts with the cyclic garbage collector off; once the command's
+    modules are imported, what the start-up made is frozen and the collector is on for the
+    command's own work (a large audit makes cycles that must be collected). OpenBLAS, which
+    numpy loads and veracity never calls, runs one thread unless the user says otherwise."""
+    (tmp_path / "tiny.csv").write_text("id,email\n1,a@example.org\n2,\n", encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(
+        "version: 1\nrules:\n  - {id: filled, check: not_null, field: email}\n", encoding="utf-8"
+    )
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT_GC, json.dumps([*_AUDIT, "-o", "r.txt", "--exit-zero"])],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    enabled, frozen, blas_threads = json.loads(done.stderr.strip().splitlines()[-1])
+    assert enabled is True
+    assert frozen > 10_000  # the modules' objects, out of the collector's sight
+    assert blas_threads == threads
+    assert (tmp_path / "r.txt").is_file()
+
+
+def test_the_app_called_in_process_leaves_the_garbage_collector_alone(tmp_path: Path) -> None:
+    """Only the console entry point (``main``) touches the collector: an application calling
+    the Typer app in process (tests, ``CliRunner``) keeps its own settings."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    from veracity.cli import app
+
+    frozen = gc.get_freeze_count()
+    result = CliRunner().invoke(app, ["rules", "--help"])
+    assert result.exit_code == 0
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen

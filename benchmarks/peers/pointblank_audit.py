@@ -137,7 +137,7 @@ def _rows_where(condition: pl.Expr) -> Callable[[pl.DataFrame], pl.DataFrame]:
     return lambda frame: frame.filter(condition)
 
 
-def _thresholds(threshold: float = 1.0, severity: str = "error") -> pb.Thresholds:
+def thresholds_of(threshold: float = 1.0, severity: str = "error") -> pb.Thresholds:
     """The pack's threshold (share of records that must pass) as a pointblank threshold."""
     # An integer threshold counts failing units, a fraction below 1 is a share of them.
     level: float | int = 1 if threshold >= 1.0 else round(1.0 - threshold, 6)
@@ -157,13 +157,13 @@ def plan(frame: pl.DataFrame, as_of: date) -> pb.Validate:
     countries = sorted(
         code for code in frame.get_column("country").drop_nulls().unique().to_list() if code in ISO_ALPHA2
     )
-    error = _thresholds()
+    error = thresholds_of()
     validation = (
         pb.Validate(data=frame, tbl_name="customers", label="rules/customer-master.yaml")
         .col_exists(columns=["customer_id", "email", "country"], thresholds=error, brief="core-columns")
         .col_vals_not_null(columns="customer_id", thresholds=error, brief="id-present")
-        .col_vals_not_null(columns="email", thresholds=_thresholds(0.97), brief="email-present")
-        .col_vals_not_null(columns="phone", thresholds=_thresholds(0.8, "warning"), brief="phone-present")
+        .col_vals_not_null(columns="email", thresholds=thresholds_of(0.97), brief="email-present")
+        .col_vals_not_null(columns="phone", thresholds=thresholds_of(0.8, "warning"), brief="phone-present")
         .col_vals_not_null(
             columns="state", pre=_rows_where(pl.col("country") == "US"), thresholds=error, brief="state-in-us"
         )
@@ -216,7 +216,7 @@ def plan(frame: pl.DataFrame, as_of: date) -> pb.Validate:
         .col_vals_in_set(
             columns="country",
             set=[*KNOWN_MARKETS, None],
-            thresholds=_thresholds(severity="warning"),
+            thresholds=thresholds_of(severity="warning"),
             brief="known-market",
         )
         .rows_distinct(
@@ -230,14 +230,14 @@ def plan(frame: pl.DataFrame, as_of: date) -> pb.Validate:
             pre=lambda frame: frame.filter(pl.col("email").is_not_null()).with_columns(
                 pl.col("email").str.strip_chars().str.to_lowercase()
             ),
-            thresholds=_thresholds(severity="warning"),
+            thresholds=thresholds_of(severity="warning"),
             brief="one-record-per-email",
         )
         .col_vals_ge(
             columns="last_updated__date",
             value=as_of - timedelta(days=MAX_AGE_DAYS),
             na_pass=True,
-            thresholds=_thresholds(0.8, "warning"),
+            thresholds=thresholds_of(0.8, "warning"),
             brief="fresh",
         )
         .col_vals_le(

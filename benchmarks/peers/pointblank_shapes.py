@@ -62,7 +62,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pointblank_audit import ISO_ALPHA2, TRUE_SPELLINGS, _thresholds, summary
+from pointblank_audit import ISO_ALPHA2, TRUE_SPELLINGS, summary, thresholds_of
 
 #: Checks that read a field as a date, and so get a ``<field>__date`` column.
 DATE_CHECKS = {"date", "max_age", "not_in_future", "consent"}
@@ -129,7 +129,7 @@ def add_step(validation: pb.Validate, rule: dict[str, Any], as_of: date) -> pb.V
     """``validation`` with the steps of one rule (brief: the rule's id)."""
     check, brief = rule["check"], rule["id"]
     field = rule.get("field")
-    common: dict[str, Any] = {"thresholds": _thresholds(float(rule.get("threshold", 1.0))), "brief": brief}
+    common: dict[str, Any] = {"thresholds": thresholds_of(float(rule.get("threshold", 1.0))), "brief": brief}
     if check == "not_null":
         return validation.col_vals_not_null(columns=field, **common)
     if check == "unique":

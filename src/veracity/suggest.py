@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process
-
 __all__ = ["did_you_mean"]
 
 
@@ -14,6 +12,10 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     options = list(choices)
     if not options:
         return ""
+    # Imported here: every module that may name an unknown key imports this one, and a run
+    # without a mistake needs no fuzzy matching.
+    from rapidfuzz import fuzz, process
+
     match = process.extractOne(
         name.lower(), {o: o.lower() for o in options}, scorer=fuzz.ratio, score_cutoff=60
     )

@@ -22,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 
 import veracity.checks.validity as validity
 from tests.checks.conftest import verdicts
-from veracity.checks import _parallel
+from veracity.checks import _email_fast, _parallel
 from veracity.checks._email_fast import email_verdicts, fast_path_applies
 
 __all__ = ["email_disagreements", "fast_email_verdicts", "generate_emails", "library_email"]
@@ -245,7 +245,12 @@ def email_disagreements(
     return wrong, len(decided)
 
 
-def test_fast_path_agrees_with_the_library_on_a_seeded_slice() -> None:
+@pytest.mark.parametrize("usual_first", [True, False], ids=["usual-shape-first", "rule-by-rule"])
+def test_fast_path_agrees_with_the_library_on_a_seeded_slice(
+    usual_first: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both ways of judging a column: the usual shape picked out first, or every value rule by rule.
+    monkeypatch.setattr(_email_fast, "_mostly_usual", lambda values: usual_first)
     values = generate_emails(20240630, SLICE)
     wrong, decided = email_disagreements(values)
     assert not wrong, wrong[:10]
@@ -254,6 +259,31 @@ def test_fast_path_agrees_with_the_library_on_a_seeded_slice() -> None:
     assert sum(verdicts) > SLICE * 0.2
     assert len(verdicts) - sum(verdicts) > SLICE * 0.1
     assert SLICE - decided > SLICE * 0.05
+
+
+def test_both_ways_of_judging_a_column_give_the_same_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = pl.Series([*generate_emails(7, 20_000), None], dtype=pl.String)
+    ways = []
+    for usual_first in (True, False):
+        monkeypatch.setattr(_email_fast, "_mostly_usual", lambda values, first=usual_first: first)
+        ways.append(email_verdicts(values).to_list())
+    assert ways[0] == ways[1]
+
+
+@pytest.mark.parametrize(
+    ("valid_share", "usual_first"), [(0.0, False), (0.3, False), (0.5, True), (0.95, True), (1.0, True)]
+)
+def test_the_usual_shape_is_picked_out_first_when_most_values_have_it(
+    valid_share: float, usual_first: bool
+) -> None:
+    count = 30_000
+    usual = int(count * valid_share)
+    values = pl.Series(
+        [f"user{i}@example.com" if i % count < usual else f"user{i}@@example" for i in range(count)],
+        dtype=pl.String,
+    ).shuffle(seed=1)
+    assert _email_fast._mostly_usual(values) is usual_first
+    assert _email_fast._mostly_usual(pl.Series([None, None], dtype=pl.String)) is False
 
 
 def test_realistic_addresses_are_decided_by_the_fast_path() -> None:

@@ -211,3 +211,54 @@ def test_segment_sums_are_exact_however_long_the_segments(flags: np.ndarray, dat
 def test_segment_sums_of_a_long_run_of_ones() -> None:
     flags = np.ones(1000, dtype=np.uint8)
     assert segment_sums(flags, np.array([0, 255, 256, 999])).tolist() == [255, 1, 743, 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=" \t\r\n\x0b\x0cab,\x08\x0e", max_size=80),
+    data=st.data(),
+)
+def test_has_text_in_any_ranges_agrees_with_each_range_stripped(text: str, data: st.DataObject) -> None:
+    """The fast form (only the ranges' bytes compared) gives each range's plain answer, for a
+    few short ranges and for ranges that cover most of the buffer alike."""
+    raw = text.encode()
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=12)))
+    starts = np.array(cuts[0::2][: len(cuts) // 2], dtype=np.int64)
+    stops = np.array(cuts[1::2], dtype=np.int64)
+    expected = [
+        bool(raw[a:b].strip(b" \t\r\x0b\x0c")) for a, b in zip(starts.tolist(), stops.tolist(), strict=True)
+    ]
+    assert has_text_in(np.frombuffer(raw, dtype=np.uint8), starts, stops).tolist() == expected
+
+
+def _delimiters_outside_quotes(raw: bytes, bounds: list[int], parity: int) -> list[int]:
+    """Per segment: the commas with an even number of quotes before them (``parity`` extra)."""
+    counts = []
+    for start, stop in zip(bounds, [*bounds[1:], len(raw)], strict=True):
+        counts.append(
+            sum(
+                1
+                for i in range(start, stop)
+                if raw[i] == ord(",") and (parity + raw[:i].count(b'"')) % 2 == 0
+            )
+        )
+    return counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet='ab,"\n', max_size=80), parity=st.integers(0, 1))
+def test_delimiters_per_segment_count_those_outside_quotes(text: str, parity: int) -> None:
+    """Per record of a block (its segments start after line breaks outside quotes), with and
+    without quotes and whatever the parity carried into the block."""
+    raw = text.encode()
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    quotes = np.flatnonzero(buf == ord('"')) if b'"' in raw or parity else None
+    parity = parity if quotes is not None else 0
+    breaks = [
+        i + 1 for i, byte in enumerate(raw) if byte == ord("\n") and (parity + raw[:i].count(b'"')) % 2 == 0
+    ]
+    segments = np.array([0, *breaks], dtype=np.int64)
+    hits = np.zeros(buf.size + 1, dtype=np.bool_)
+    np.equal(buf, ord(","), out=hits[: buf.size])
+    got = _lines.delimiters_per_segment(hits, segments, quotes, parity)
+    assert got.tolist() == _delimiters_outside_quotes(raw, segments.tolist(), parity)

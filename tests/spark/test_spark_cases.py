@@ -8,8 +8,9 @@ lines and findings are its own), its rule limited to its file by ``when:`` on a 
 the case, and no field whose type the audit infers from its values (those SQL expressions
 read) is shared by two cases of a batch. The cases whose rules compare records (keys, tables,
 several sources) run one audit each, with the rules they read (``other_rules``). Every case is compared by itself, by
-name, before the batch's whole report. No case expects its rule file to be refused today; one
-that does must be refused on Spark with the same line.
+name, before the batch's whole report. A case that expects its audit to be refused
+(``refused:``, by the rule file's loader or by the audit of its data) is refused on Spark with
+the same error and line, through the API and on the command line (exit 2, one ``Error:`` line).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import polars as pl
 import pytest
 
 import veracity
-from tests.checks.test_check_cases import CASES
+from tests.checks.test_check_cases import CASES, refusal, refused_on_the_command_line
 from tests.spark.test_spark_runner import _same
 from veracity._sql_plan import rule_sql_fields
 from veracity.checks.base import REGISTRY
@@ -52,6 +53,8 @@ def _fields(case: dict[str, Any]) -> set[str]:
 def _alone(case: dict[str, Any]) -> bool:
     """Whether a case needs an audit of its own: its rule compares records or sources, or reads
     fields beyond its data (every column of the record)."""
+    if "refused" in case:
+        return True  # its refusal is compared with Spark's, alone
     check = REGISTRY[case["check"]]
     if "sources" in case or "other_rules" in case or check.reads != "record" or check.key is not None:
         return True
@@ -123,6 +126,10 @@ BATCHES = _batches()
 def test_the_batches_hold_every_case_once() -> None:
     assert sorted(name for _, batch in BATCHES for name, _ in batch) == sorted(name for name, _ in CASES)
     assert len(BATCHES) < len(CASES) / 3
+    # the refused cases run alone: their refusal is compared with Spark's
+    refused = [batch for _, batch in BATCHES if any("refused" in case for _, case in batch)]
+    assert refused
+    assert all(len(batch) == 1 for batch in refused)
 
 
 def _write(tmp_path: Path, batch: list[Case]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -160,7 +167,7 @@ def _audit(
         rule_set = rule_set_from_objects(rules, **settings)
         return veracity.audit(paths, rule_set, as_of=as_of, **options), None
     except VeracityError as error:
-        return None, (type(error).__name__, str(error))
+        return None, (type(error).__name__, refusal(error))
 
 
 @pytest.mark.parametrize("batch", [b for _, b in BATCHES], ids=[i for i, _ in BATCHES])
@@ -174,8 +181,11 @@ def test_the_cases_give_the_same_results_on_spark(spark: Any, tmp_path: Path, ba
     on_spark, spark_error = _audit(glob, rules, _settings(batch), as_of, runner="spark", max_samples=SAMPLES)
     # A case the local audit refuses is refused on Spark with the same line; a batch never is.
     assert spark_error == error
-    assert error is None or len(batch) == 1
+    assert (error and error[1]) == (batch[0][1].get("refused") if len(batch) == 1 else None)
     if local is None:
+        (case_dir := tmp_path / "cli").mkdir()
+        local_line = refused_on_the_command_line(batch[0][1], case_dir)
+        assert refused_on_the_command_line(batch[0][1], case_dir, "--runner", "spark") == local_line
         return
     for (name, _), rule in zip(batch, rules[len(rules) - len(batch) :], strict=True):
         mine = [r for r in on_spark.rules if r.id == rule["id"]]

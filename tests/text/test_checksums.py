@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import polars as pl
@@ -10,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veracity.checks.minimisation import SENSITIVE
-from veracity.text.checksums import de_tax_id_valid, fr_nir_valid, iban_valid, luhn_valid, us_ssn_valid
+from veracity.text.checksums import (
+    IBAN_LENGTHS,
+    de_tax_id_valid,
+    fr_nir_valid,
+    iban_valid,
+    luhn_valid,
+    us_ssn_valid,
+)
 
 CASES: list[tuple[Callable[[pl.Expr], pl.Expr], str | None, bool]] = [
     (luhn_valid, "4111 1111 1111 1111", True),
@@ -131,3 +139,34 @@ def test_minimisation_patterns_let_every_identifier_through(
         )
         assert judged.get_column("ok").all(), examples
         assert judged.get_column("shaped").all(), examples
+
+
+def _iban_reference(text: str) -> bool:
+    """ISO 13616 as its registry states it: letters as 10-35, the whole number modulo 97."""
+    compact = text.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+        return False
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    country=st.sampled_from([*IBAN_LENGTHS, "XX"]),
+    account=st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=11, max_size=30),
+    spaced=st.booleans(),
+    lower=st.booleans(),
+)
+def test_iban_agrees_with_the_reference(country: str, account: str, spaced: bool, lower: bool) -> None:
+    """Random accounts of any length, and the same with the check digits that make them pass."""
+    rearranged = account + country + "00"
+    check = 98 - int("".join(str(int(char, 36)) for char in rearranged)) % 97
+    for candidate in (f"{country}00{account}", f"{country}{check:02d}{account}"):
+        if spaced:
+            candidate = " ".join(candidate[i : i + 4] for i in range(0, len(candidate), 4))
+        if lower:
+            candidate = candidate.lower()
+        frame = pl.DataFrame({"value": [candidate]})
+        assert frame.select(iban_valid(pl.col("value"))).item() is _iban_reference(candidate), candidate

@@ -33,6 +33,15 @@ What is decided
       (rejected) or Punycode (``xn--``, checked with the idna package), which is not redone
       here.
 
+How it runs
+    One regex picks the values of the usual shape (dot-atom local part, one @-sign, a hostname
+    domain ending with a letter): for them every rule above but the domain's ``--``, label
+    lengths, special-use names and the address length is already settled, so only those four
+    tests run. Only the other values are split at their @-sign and judged rule by rule; a
+    million mostly valid addresses cost about half of what judging all of them rule by rule did.
+    Where an even sample of the column says most values are not of the usual shape, every value
+    is judged rule by rule (the test of the shape would only add to their cost).
+
 What goes to the library
     Non-ASCII values (internationalised local parts and domains, Unicode look-alikes), values
     with quotes or angle brackets (quoted local parts, display names), and domains with
@@ -107,19 +116,36 @@ def fast_path_applies() -> bool:
     return all(name.isascii() and name.isalnum() for name in names)
 
 
-def email_verdicts(values: pl.Series) -> pl.Series:
-    """Boolean per value: the library's verdict where it is certain, null where only the
-    library can tell (see the module docstring for each rule)."""
-    if not fast_path_applies():
-        return pl.repeat(None, len(values), dtype=pl.Boolean, eager=True).alias(values.name)
-    import email_validator
+#: The usual address, whole: a dot-atom local part, one @-sign and a hostname domain with a dot
+#: that ends with a letter (``_LOCAL`` and ``_DOMAIN`` joined). It is ASCII, has no white
+#: space, quote or angle bracket, and its first @-sign is its only one, so the verdict of the
+#: full expression below reduces to the domain's label lengths, special-use names and ``--``.
+_USUAL = f"^{_ATEXT}+(?:\\.{_ATEXT}+)*@(?:{_LABEL}\\.)+(?:[A-Za-z0-9][A-Za-z0-9-]*)?[A-Za-z]$"
+
+
+def _usual_verdict(special: str) -> pl.Expr:
+    """The verdict of a value matching ``_USUAL``. Everything after its @-sign is the domain,
+    and a special-use name (a single label, no @) can only end the domain."""
+    from email_validator import rfc_constants
+
+    value = pl.col("value")
+    return (
+        pl.when(value.str.contains("@[A-Za-z0-9.-]*--"))
+        .then(pl.lit(None, dtype=pl.Boolean))
+        .otherwise(
+            ~value.str.contains("@[A-Za-z0-9.-]*[A-Za-z0-9-]{64}")
+            & ~value.str.contains(f"(?i)\\.(?:{special})$")
+            & (value.str.len_bytes() <= rfc_constants.EMAIL_MAX_LENGTH)
+        )
+    )
+
+
+def _full_verdict(special: str) -> pl.Expr:
+    """The verdict of any value (see the module docstring for each rule), over the columns
+    ``value``, ``local`` and ``domain`` (the value split at its first @-sign)."""
     from email_validator import rfc_constants
 
     value, local, domain = pl.col("value"), pl.col("local"), pl.col("domain")
-    # Split at the first @-sign (domain null without one); on a plain value that is exactly
-    # split_email's split. Parts are columns, so every test below reads them once.
-    parts = value.str.splitn("@", 2)
-    special = "|".join(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
     domain_valid = (
         domain.str.contains(_DOMAIN)
         # A run of 64 label characters in a domain made only of labels and dots: a label
@@ -130,7 +156,7 @@ def email_verdicts(values: pl.Series) -> pl.Series:
     )
     # ASCII: one byte per character in UTF-8. No quote (0x22), no angle bracket.
     plain = (value.str.len_bytes() == value.str.len_chars()) & ~value.str.contains(r"[\x22<]")
-    verdict = (
+    return (
         pl.when(value.is_null())
         .then(pl.lit(None, dtype=pl.Boolean))
         .when(domain.is_null())
@@ -145,11 +171,54 @@ def email_verdicts(values: pl.Series) -> pl.Series:
         .then(pl.lit(None, dtype=pl.Boolean))
         .otherwise(domain_valid & (value.str.len_bytes() <= rfc_constants.EMAIL_MAX_LENGTH))
     )
-    return (
-        spread(values.to_frame("value"))
-        .lazy()
-        .with_columns(local=parts.struct.field("field_0"), domain=parts.struct.field("field_1"))
-        .select(verdict.alias(values.name))
-        .collect()
-        .to_series()
+
+
+#: Values sampled (evenly spaced) to tell whether most of a column has the usual shape.
+_SAMPLE = 10_000
+
+
+def _mostly_usual(values: pl.Series) -> bool:
+    """Whether at least half of an even sample of ``values`` has the usual shape: then picking
+    those out first pays; on a column of mostly malformed values the one test of the usual
+    shape would only add to every value's cost. Either way the verdicts are the same."""
+    step = max(1, len(values) // _SAMPLE)
+    sample = values.gather_every(step).drop_nulls()
+    return sample.len() > 0 and 2 * int(sample.str.contains(_USUAL).sum()) >= sample.len()
+
+
+def email_verdicts(values: pl.Series) -> pl.Series:
+    """Boolean per value: the library's verdict where it is certain, null where only the
+    library can tell (see the module docstring for each rule).
+
+    Where most values have the usual shape (one regex, most addresses of a customer table),
+    they are judged with the few tests left for them, and only the others are split into local
+    part and domain and go through every rule; else every value goes through every rule."""
+    if not fast_path_applies():
+        return pl.repeat(None, len(values), dtype=pl.Boolean, eager=True).alias(values.name)
+    import email_validator
+
+    special = "|".join(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
+    frame = spread(values.to_frame("value"))
+    # Split at the first @-sign (domain null without one); on a plain value that is exactly
+    # split_email's split. Parts are columns, so every test below reads them once.
+    parts = pl.col("value").str.splitn("@", 2)
+
+    def full(part: pl.DataFrame) -> pl.LazyFrame:
+        return (
+            spread(part)
+            .lazy()
+            .with_columns(local=parts.struct.field("field_0"), domain=parts.struct.field("field_1"))
+            .select(_full_verdict(special))
+        )
+
+    if not _mostly_usual(values):
+        return full(frame).collect().to_series().alias(values.name)
+    usual = frame.select(pl.col("value").str.contains(_USUAL).fill_null(False)).to_series()
+    judged = pl.collect_all(
+        [spread(frame.filter(usual)).lazy().select(_usual_verdict(special)), full(frame.filter(~usual))]
     )
+    verdicts = pl.repeat(None, len(values), dtype=pl.Boolean, eager=True).alias(values.name)
+    for mask, part in zip((usual, ~usual), judged, strict=True):
+        if part.height:
+            verdicts = verdicts.scatter(mask.arg_true(), part.to_series())
+    return verdicts

@@ -612,7 +612,12 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
         valid = pl.collect_all([_is_valid(part, int(code)) for (code,), part in by_code.items()])
         if valid:
             pieces.append(pl.concat(valid))
-    verdicts = pl.concat(pieces).sort("row")
+    verdicts = pl.concat(pieces)
     if verdicts.height != frame.height:  # every pair lands in exactly one piece
         raise AssertionError("phone fast path lost or duplicated rows")
-    return verdicts.get_column("verdict")
+    # Back in input order: each verdict put at its row (a sort by row costs ten times more).
+    return (
+        pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True)
+        .alias("verdict")
+        .scatter(verdicts.get_column("row"), verdicts.get_column("verdict"))
+    )

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from veracity._cores import spread
 from veracity.checks._email_fast import email_verdicts
 from veracity.checks._parallel import map_batches
+from veracity.checks._regex_fast import anchored, whole_match
 from veracity.checks.base import CheckContext, FieldParams, register
 from veracity.checks.validity_bounds import DateParams, LengthParams, RangeParams
 from veracity.text.countries import (
@@ -324,11 +325,6 @@ def _regex_problem(pattern: str) -> str | None:
     return None
 
 
-def _anchored(pattern: str, ignore_case: bool) -> str:
-    # A pattern that compiles on its own has balanced groups, so it cannot escape (?:...).
-    return f"{'(?i)' if ignore_case else ''}^(?:{pattern})$"
-
-
 class PatternParams(FieldParams):
     field: str = Field(description=_FIELD_DESCRIPTION)
     pattern: str = Field(
@@ -349,7 +345,7 @@ class PatternParams(FieldParams):
     def _compiles(cls, value: str) -> str:
         # The pattern alone first: its error is about what the user wrote. Then the anchored,
         # case-insensitive form, the largest program build() can produce (size limits).
-        problem = _regex_problem(value) or _regex_problem(_anchored(value, ignore_case=True))
+        problem = _regex_problem(value) or _regex_problem(anchored(value, ignore_case=True))
         if problem is not None:
             raise ValueError(f"invalid regular expression: {problem}")
         return value
@@ -390,7 +386,7 @@ def pattern(params: PatternParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: customer-number-format, check: pattern, field: customer_no, pattern: 'C[0-9]{6}'}
     """
-    matches = pl.col(params.field).str.contains(_anchored(params.pattern, params.ignore_case))
+    matches = whole_match(pl.col(params.field), params.pattern, params.ignore_case)
     return matches.not_() if params.negate else matches
 
 

@@ -4,34 +4,43 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 
 class StageProgress:
-    """Shows the current stage of an audit; silent off a terminal and for quick runs."""
+    """Shows the current stage of an audit; silent off a terminal and for quick runs.
+
+    rich's progress display is imported only where it can appear (enabled, on a terminal):
+    ``--no-progress`` and a run whose standard error is a file or a pipe do without it."""
 
     def __init__(self, console: Console, *, enabled: bool, delay: float = 1.0) -> None:
-        self._enabled = enabled and console.is_terminal
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
-        self._task = self._progress.add_task("starting", total=None)
+        self._progress: Progress | None = None
+        if enabled and console.is_terminal:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            self._task = self._progress.add_task("starting", total=None)
         self._started = threading.Event()
         self._timer = threading.Timer(delay, self._start)
         self._timer.daemon = True
 
     def _start(self) -> None:
+        assert self._progress is not None  # the timer runs only for a display
         self._started.set()
         self._progress.start()
 
     def __enter__(self) -> StageProgress:
-        if self._enabled:
+        if self._progress is not None:
             self._timer.start()
         return self
 
@@ -40,8 +49,9 @@ class StageProgress:
     ) -> None:
         self._timer.cancel()
         # Stopping a display that never started would still print a newline.
-        if self._started.is_set():
+        if self._progress is not None and self._started.is_set():
             self._progress.stop()
 
     def __call__(self, stage: str) -> None:
-        self._progress.update(self._task, description=stage)
+        if self._progress is not None:
+            self._progress.update(self._task, description=stage)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import polars as pl
-from rich.console import Console
-
-from veracity.reports.findings import findings_frame
+from veracity.reports.findings import findings_frame, rule_runs
 from veracity.results import AuditResult, RuleResult, Segment, SegmentBreakdown, SegmentRule
 from veracity.safetext import printable
 from veracity.sources.registry import kind_of_url
 from veracity.vocabulary import Dimension, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -84,10 +84,15 @@ def findings_by_rule(result: AuditResult) -> dict[str, int]:
     totals: dict[str, int] | None = getattr(result, "findings_by_rule", None)
     if totals is not None:
         return counts | totals
-    if result.findings.height:
-        grouped = result.findings.group_by("rule").agg(pl.len().alias("n")).sort("rule")
-        for rule_id, n in grouped.iter_rows():
-            counts[str(rule_id)] = int(n)
+    # Counted by runs of one rule id: the engine lists findings rule by rule.
+    runs = rule_runs(result.findings)
+    if runs is None:
+        runs = list(result.findings.group_by("rule").len().select("len", "rule").iter_rows())
+    found: dict[str, int] = {}
+    for n, rule_id in runs:
+        found[str(rule_id)] = found.get(str(rule_id), 0) + int(n)
+    for rule_id in sorted(found):
+        counts[rule_id] = found[rule_id]
     return counts
 
 
@@ -182,6 +187,9 @@ def weakest_rules(segment: Segment, limit: int = 3) -> list[SegmentRule]:
 def fixed_console(file: IO[str], width: int, color: bool) -> Console:
     """A rich console that detects nothing from the environment, so the same result renders
     identically on a developer's terminal, in CI and in the golden tests."""
+    # rich is imported by the formats that lay text out with it, not by JSON, Markdown or JUnit.
+    from rich.console import Console
+
     return Console(
         file=file,
         width=width,

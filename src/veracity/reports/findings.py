@@ -26,7 +26,7 @@ from veracity.results import FINDINGS_COLUMNS, AuditResult
 from veracity.safetext import neutralise_formula_expr, printable_expr
 from veracity.sources.base import SourceInfo
 
-__all__ = ["FINDINGS_SCHEMA", "findings_frame", "neutralise_formulas", "write_findings"]
+__all__ = ["FINDINGS_SCHEMA", "findings_frame", "neutralise_formulas", "rule_runs", "write_findings"]
 
 #: Column types of the findings as users get them. ``line`` is null for findings about a whole
 #: source (dataset-scoped checks) rather than one record.
@@ -91,19 +91,39 @@ def neutralise_formulas(
     )
 
 
+#: More runs of one rule id than this (findings not listed rule by rule) are counted by rule id.
+_MAX_RUNS = 10_000
+
+
+def rule_runs(findings: pl.DataFrame) -> list[tuple[int, str]] | None:
+    """The findings as runs of one rule id: (length, rule id) in order, or None when there
+    are more than a few thousand (findings in no order a run can use)."""
+    runs = findings.get_column("rule").rle()
+    if runs.len() > _MAX_RUNS:
+        return None
+    return [(int(length), str(rule_id)) for length, rule_id in runs.struct.unnest().iter_rows()]
+
+
 def _first_per_rule(frame: pl.DataFrame, per_rule: int) -> pl.DataFrame:
     """Each rule's first ``per_rule`` findings, in order.
 
-    The engine lists findings rule by rule, so each rule's findings are one run of equal rule
-    ids: counted within runs, no finding's rule id is hashed. Findings in any other order
-    (a rule in several runs) are counted by rule id.
+    The engine lists findings rule by rule, so the findings are read as runs of one rule id
+    (any number of runs per rule, in any order): the first findings are slices of the runs,
+    worked out per run, not per finding.
     """
-    rules = frame.get_column("rule")
-    runs = rules.rle_id()
-    starts = runs.diff().fill_null(1) != 0
-    one_run_each = rules.filter(starts).is_unique().all()
-    key: pl.Series | str = runs if one_run_each else "rule"
-    return frame.filter(pl.int_range(pl.len()).over(key) < per_rule)
+    runs = rule_runs(frame)
+    if runs is None:
+        return frame.filter(pl.int_range(pl.len()).over("rule") < per_rule)
+    kept: dict[str, int] = {}
+    slices: list[pl.DataFrame] = []
+    start = 0
+    for length, rule_id in runs:
+        taken = min(per_rule - kept.get(rule_id, 0), length)
+        if taken > 0:
+            slices.append(frame.slice(start, taken))
+            kept[rule_id] = kept.get(rule_id, 0) + taken
+        start += length
+    return pl.concat(slices) if slices else frame.clear()
 
 
 def _source_paths(dtype: pl.DataType, sources: list[SourceInfo]) -> pl.Expr:

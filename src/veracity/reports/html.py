@@ -45,6 +45,7 @@ from veracity.reports._html_details import anchor as _anchor
 from veracity.reports._html_details import count as _count
 from veracity.reports._html_details import details_sections
 from veracity.reports._html_details import display as _t
+from veracity.reports.findings import rule_runs
 from veracity.reports.worklist import html_section as worklist_section
 from veracity.results import AuditResult, RuleResult, SegmentBreakdown
 from veracity.vocabulary import Status
@@ -259,8 +260,7 @@ def _failing(result: AuditResult, rules: Sequence[RuleResult], reveal_values: bo
         return []
     samples = samples_by_rule(result, SAMPLES_PER_RULE, reveal_values=reveal_values)
     ids = [rule.id for rule in rules]
-    top = _top_values(result.findings, ids, TOP_VALUES, reveal_values)
-    distinct = _distinct_values(result.findings, ids)
+    top, distinct = _value_counts(result.findings, ids, TOP_VALUES, reveal_values)
     counts = findings_by_rule(result)
     sections = []
     for rule in rules:
@@ -299,47 +299,69 @@ def _failing(result: AuditResult, rules: Sequence[RuleResult], reveal_values: bo
     return sections
 
 
-def _top_values(
+def _value_counts(
     findings: pl.DataFrame, rule_ids: Sequence[str], limit: int, reveal_values: bool
-) -> dict[str, list[tuple[str | None, int]]]:
-    """Each rule's most frequent failing values with their counts, most frequent first.
+) -> tuple[dict[str, list[tuple[str | None, int]]], dict[str, int]]:
+    """Each rule's most frequent failing values with their counts, most frequent first, and
+    its number of distinct failing values: both from one grouping of each rule's findings by
+    value (a rule's findings all mask their values one way, ``value_kind``).
 
     Values are counted as they are in the data and masked afterwards: counting masked values
     would merge different values that share a mask (``u***@e***`` for every ``user…@example``)
     into one "value" that does not exist, and masking only the few rows shown is cheap.
+
+    The engine lists findings rule by rule, so each rule's findings are read as the runs of
+    its id (any number of them, in any order): grouping one rule's values at a time costs a
+    quarter of grouping every finding by rule and value at once (2.5 million findings, most of
+    their values different), and the top values are picked within each rule's groups rather
+    than by sorting every group.
     """
-    if not findings.height:
-        return {}
-    frame = (
-        findings.lazy()
-        .filter(pl.col("rule").is_in(list(rule_ids)))
-        .with_row_index("order")
-        .group_by("rule", "value", "value_kind")
-        .agg(pl.len().alias("count"), pl.col("order").min())
-        # Ties go to the value found first, as the samples beside the list are ordered.
-        .sort(["rule", "count", "order"], descending=[False, True, False])
-        .filter(pl.int_range(pl.len()).over("rule") < limit)
-        .collect()
+    wanted = set(rule_ids)
+    # Each shown rule's findings with their positions ("order").
+    parts: dict[str, list[pl.LazyFrame]] = {}
+    runs = rule_runs(findings)
+    if runs is None:
+        numbered = findings.lazy().with_row_index("order")
+        parts = {rule_id: [numbered.filter(pl.col("rule") == rule_id)] for rule_id in wanted}
+    start = 0
+    for length, rule_id in runs or ():
+        if rule_id in wanted:
+            run = findings.slice(start, length).lazy().with_row_index("order", offset=start)
+            parts.setdefault(rule_id, []).append(run)
+        start += length
+    grouped = pl.collect_all(
+        [
+            pl.concat(frames).group_by("value").agg(pl.len().alias("count"), pl.col("order").min())
+            for frames in parts.values()
+        ]
     )
-    if not reveal_values:
-        frame = frame.with_columns(value=mask_expr(pl.col("value"), pl.col("value_kind")))
+    spans = [(rule_id, groups) for rule_id, groups in zip(parts, grouped, strict=True) if groups.height]
+    distinct = {rule_id: groups.height for rule_id, groups in spans}
+    kinds = {
+        rule_id: findings.item(int(groups.get_column("order").min()), "value_kind")  # type: ignore[arg-type]
+        for rule_id, groups in spans
+    }
+    # Ties go to the value found first, as the samples beside the list are ordered.
+    tops = [
+        groups.top_k(limit, by=["count", "order"], reverse=[False, True])
+        .sort(["count", "order"], descending=[True, False])
+        .select(
+            "value",
+            "count",
+            rule=pl.lit(rule_id, dtype=pl.String),
+            value_kind=pl.lit(kinds[rule_id], dtype=pl.String),
+        )
+        for rule_id, groups in spans
+    ]
     top: dict[str, list[tuple[str | None, int]]] = {}
-    for rule_id, value, count in frame.select("rule", "value", "count").iter_rows():
+    if not tops:
+        return top, distinct
+    top_frame = pl.concat(tops)
+    if not reveal_values:
+        top_frame = top_frame.with_columns(value=mask_expr(pl.col("value"), pl.col("value_kind")))
+    for rule_id, value, count in top_frame.select("rule", "value", "count").iter_rows():
         top.setdefault(str(rule_id), []).append((value, int(count)))
-    return top
-
-
-def _distinct_values(findings: pl.DataFrame, rule_ids: Sequence[str]) -> dict[str, int]:
-    if not findings.height:
-        return {}
-    frame = (
-        findings.lazy()
-        .filter(pl.col("rule").is_in(list(rule_ids)))
-        .group_by("rule")
-        .agg(pl.col("value").n_unique().alias("n"))
-        .collect()
-    )
-    return {str(rule_id): int(n) for rule_id, n in frame.iter_rows()}
+    return top, distinct
 
 
 def _records(result: AuditResult) -> dict[str, Any] | None:

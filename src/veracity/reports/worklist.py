@@ -20,13 +20,8 @@ import polars as pl
 
 from veracity._atomic import StrPath, atomic_path
 from veracity.checks.base import CheckContext
-from veracity.checks.validity import CountryParams, PhoneParams, PostalCodeParams
-from veracity.checks.validity_bounds import DateParams
 from veracity.config import RuleSet
 from veracity.config.loader import Rule
-from veracity.corrections import REGISTRY as _KINDS
-from veracity.corrections import resolve_country, suggest
-from veracity.corrections.email import DOMAIN_TYPOS
 from veracity.errors import UsageError
 from veracity.masking import mask_expr
 from veracity.reports.findings import neutralise_formulas
@@ -34,7 +29,10 @@ from veracity.results import AuditResult
 from veracity.safetext import printable
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 from veracity.text.booleans import BooleanSpellings
-from veracity.text.phones import PHONE_REGIONS
+
+# The corrections, the check modules whose parameters a plan reads and the phone regions are
+# imported by the functions that use them: every audit imports this module for its worklist
+# settings, and only an audit with --worklist (or `veracity fix`) suggests corrections.
 
 __all__ = [
     "ACCEPTED",
@@ -109,6 +107,8 @@ def _countries(records: pl.DataFrame, field: str | None, fallback: str | None) -
     ``fallback``, else ""."""
     if field is None or field not in records.columns:
         return pl.repeat(fallback or "", records.height, dtype=pl.String, eager=True)
+    from veracity.corrections import resolve_country
+
     column = records.get_column(field)
     distinct = column.drop_nulls().unique()
     resolved = [resolve_country(value) for value in distinct.to_list()]
@@ -120,6 +120,9 @@ def _countries(records: pl.DataFrame, field: str | None, fallback: str | None) -
 def _phone_region(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
     """The record's country where the check read none: a country written as a name. Null
     elsewhere: the check judged the number with the same library and region already."""
+    from veracity.checks.validity import PhoneParams
+    from veracity.text.phones import PHONE_REGIONS
+
     params = rule.params
     assert isinstance(params, PhoneParams)
     field = params.region_field
@@ -136,6 +139,8 @@ def _phone_region(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.S
 def _email_slip(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
     """ "" where the address has surrounding spaces or a listed misspelt domain, else null: the
     check judged the address as stored with the same library, so nothing else can pass."""
+    from veracity.corrections.email import DOMAIN_TYPOS
+
     value = records.get_column(rule.fields[0])
     domain = value.str.strip_chars().str.split("@").list.last().str.to_lowercase()
     slip = (value.str.strip_chars() != value) | domain.is_in(list(DOMAIN_TYPOS))
@@ -143,18 +148,24 @@ def _email_slip(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Ser
 
 
 def _postal_country(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    from veracity.checks.validity import PostalCodeParams
+
     params = rule.params
     assert isinstance(params, PostalCodeParams)
     return _countries(records, params.country_field, params.country)
 
 
 def _country_alpha(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    from veracity.checks.validity import CountryParams
+
     assert isinstance(rule.params, CountryParams)
     alpha = "alpha3" if rule.params.alpha == "alpha3" else "alpha2"
     return pl.repeat(alpha, records.height, dtype=pl.String, eager=True)
 
 
 def _date_format(rule: Rule, settings: Settings, records: pl.DataFrame) -> pl.Series:
+    from veracity.checks.validity_bounds import DateParams
+
     assert isinstance(rule.params, DateParams)
     fmt = rule.params.format or settings.date_formats.get(rule.params.field) or ""
     return pl.repeat(fmt, records.height, dtype=pl.String, eager=True)
@@ -290,6 +301,8 @@ def failing_records(
 def _suggestions(group: pl.DataFrame, data: LoadedData, rule: Rule, settings: Settings) -> pl.DataFrame:
     """``group`` (one rule's failing records) with ``suggestion``, ``confidence`` and
     ``correction``: the first kind of the rule's plan whose suggestion passes the rule."""
+    from veracity.corrections import suggest
+
     empty = pl.lit(None, dtype=pl.String)
     plan = PLANS.get(rule.check.name, ()) if not rule.params.sql_params else ()
     field = rule.fields[0] if rule.fields else None
@@ -404,6 +417,9 @@ def accepted_changes(
     worklist lacks a column, was made from other data, or accepts two different values for
     one field of a record. ``confident`` (``certain`` or ``likely``) also accepts every row
     whose suggestion is that sure or surer, marked or not."""
+    from veracity.corrections import REGISTRY as _KINDS
+    from veracity.corrections import suggest
+
     needed = (*FIX_COLUMNS, "confidence") if confident is not None else FIX_COLUMNS
     missing = [name for name in needed if name not in worklist.columns]
     if missing:

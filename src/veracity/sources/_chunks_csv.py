@@ -5,7 +5,7 @@ the quote parity from block to block (quoted fields may span lines and blocks); 
 structure (field counts, misplaced and unclosed quotes), gathers what the encoding decision
 needs, notes the line of every data record, the byte range of every blank record and where
 each chunk of ``chunk_rows`` data records starts. A chunk is then parsed by polars from its
-byte range, blank records cut out and the header put in front.
+byte range, blank records cut out, without the header (columns are named after the parse).
 
 The whole-file read (:func:`read_delimited`) is the case of one chunk over text held in
 memory: the text is decoded first (any encoding, UTF-16 and Shift-JIS included), and polars
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -68,18 +68,19 @@ from veracity.sources._lines import (
     Bytes,
     Ints,
     QuoteCheck,
+    delimiters_per_segment,
     field_counts,
     has_text_in,
     is_mac,
     lone_crs,
     offsets_of,
     scan,
-    segment_sums,
     universal_newlines,
     without_ranges,
 )
 from veracity.sources._pieces import Piece, Reader
 from veracity.sources._table import Table, check_header, empty_file, no_data_rows, refuse_data_header
+from veracity.sources._text import File, Memory, Text
 from veracity.sources.base import Format, ReadOptions
 
 __all__ = ["Delimited", "read_delimited"]
@@ -99,6 +100,9 @@ _SAMPLE_RECORDS = 50
 _COMMENT_BYTES = 1 << 16
 _SAMPLE_OFFSETS = 4096
 _NUL_HEAD = 1 << 16
+#: A chunk read from a file is read and parsed this many bytes (whole records) at a time, and
+#: the parts joined: the chunk's raw bytes are then never all in memory beside its values.
+_PART_BYTES = 64 << 20
 
 _NEWLINE = ord("\n")
 _CR = ord("\r")
@@ -131,7 +135,7 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
     decoded = decode(raw, options.encoding, display, assume_utf8=assume_utf8)
     text = universal_newlines(decoded.text, is_mac(decoded.text))
     encoding = StreamEncoding(name=decoded.encoding, confidence=decoded.confidence)
-    reader = Delimited(_Memory(text), fmt, options, display, None, encoding)
+    reader = Delimited(Memory(text), fmt, options, display, None, encoding)
     piece = next(reader.pieces(list(range(len(reader.names)))))
     return Table(
         frame=piece.frame,
@@ -142,35 +146,6 @@ def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str,
         delimiter=reader.delimiter,
         encoding_confidence=reader.encoding_confidence,
     )
-
-
-class _Text(Protocol):
-    size: int
-
-    def read(self, start: int, stop: int) -> bytes:
-        """Bytes ``[start, stop)`` of the text (after any byte-order mark)."""
-
-
-class _Memory:
-    """Text held in memory, decoded to UTF-8 with universal line breaks."""
-
-    def __init__(self, text: bytes) -> None:
-        self.text = text
-        self.size = len(text)
-
-    def read(self, start: int, stop: int) -> bytes:
-        return self.text[start:stop]
-
-
-class _File:
-    """A file's text after ``skip`` bytes, as it is on disk."""
-
-    def __init__(self, handle: IO[bytes], skip: int, size: int) -> None:
-        self._handle, self._skip, self.size = handle, skip, size
-
-    def read(self, start: int, stop: int) -> bytes:
-        self._handle.seek(self._skip + start)
-        return self._handle.read(max(stop - start, 0))
 
 
 @dataclass
@@ -204,6 +179,8 @@ class _Scan:
     data: int = 0  # data records so far
     ragged: tuple[int, int] | None = None  # (line, fields) of the first ragged data record
     bounds: list[int] = field(default_factory=list)  # text offset of each chunk's first record
+    cuts: list[int] = field(default_factory=list)  # and of the data records parts start at
+    window: int = -1  # the _PART_BYTES window the last data record started in
     positions: list[npt.NDArray[np.uint32]] = field(default_factory=list)  # line of each data record
     blank_starts: list[Ints] = field(default_factory=list)  # byte ranges of blank records
     blank_stops: list[Ints] = field(default_factory=list)  # after the header
@@ -221,7 +198,7 @@ class Delimited(Reader):
 
     def __init__(
         self,
-        text: _Text,
+        text: Text,
         fmt: Format,
         options: ReadOptions,
         display: str,
@@ -238,7 +215,7 @@ class Delimited(Reader):
         self._head = self._read_head(text, fmt, options)
         early: Future[pl.DataFrame | None] | None = None
         with ThreadPoolExecutor(max_workers=1) as parser:
-            if isinstance(text, _Memory) and self._head.width <= MAX_COLUMNS:
+            if isinstance(text, Memory) and self._head.width <= MAX_COLUMNS:
                 # polars parses the text while its structure is checked: the parse is used as
                 # it is unless blank records must be cut out first, and dropped if checks fail.
                 early = parser.submit(parse_text, text.text, self._head.delimiter)
@@ -246,20 +223,19 @@ class Delimited(Reader):
             self._check(state, text)
             self.rows = state.data
             self._bounds = [*state.bounds, text.size]
+            self._cuts = np.array(state.cuts, dtype=np.int64)
             self._positions = np.concatenate(state.positions)
             self._blank_starts = np.concatenate([np.zeros(0, dtype=np.int64), *state.blank_starts])
             self._blank_stops = np.concatenate([np.zeros(0, dtype=np.int64), *state.blank_stops])
             self._whole: Piece | None = None
-            if isinstance(text, _Memory):
+            if isinstance(text, Memory):
                 speculative = early.result() if early is not None else None
                 everything = list(range(self._head.width))
-                if self._head.header == 0 and not self._blank_starts.size:
-                    # The text is the header and the data records, nothing else: as parsed.
-                    if speculative is None:
-                        raise unparsable(display, self._head.delimiter)
-                    self._whole = self._chunk(b"", 0, everything, speculative)
-                else:
-                    self._whole = self._chunk(text.text[self._bounds[0] :], 0, everything)
+                # Unless the text is the header and the data records, nothing else (then as
+                # parsed), the data records are parsed again without what precedes them.
+                if self._head.header != 0 or self._blank_starts.size:
+                    speculative = self._part(text.text[self._bounds[0] :], self._bounds[0], everything)[0]
+                self._whole = self._chunk(0, everything, [(speculative, text.text.isascii())])
         self.delimiter = self._head.delimiter
         self.encoding = encoding.name
         self.encoding_confidence = encoding.confidence
@@ -274,7 +250,7 @@ class Delimited(Reader):
             encoding = choose_encoding(handle.read(4), options.encoding, display)
             handle.seek(0)
             hasher = hashlib.sha256(handle.read(encoding.skip))
-            text = _File(handle, encoding.skip, size - encoding.skip)
+            text = File(handle, encoding.skip, size - encoding.skip)
             reader = cls(text, fmt, options, display, chunk_rows, encoding, hasher.update)
         reader._path = path
         reader.size = size
@@ -284,7 +260,7 @@ class Delimited(Reader):
     #: The SHA-256 of a file read in chunks (a whole read's bytes are hashed by their reader).
     sha256 = ""
 
-    def _read_head(self, text: _Text, fmt: Format, options: ReadOptions) -> _Head:
+    def _read_head(self, text: Text, fmt: Format, options: ReadOptions) -> _Head:
         """Header and delimiter, found on a prefix that holds the header and the delimiter
         sample (or the whole text)."""
         want = min(_HEAD_START, text.size)
@@ -325,7 +301,7 @@ class Delimited(Reader):
         header_bytes = buf[records.starts[header] : records.ends[header]].tobytes()
         return _Head(header, int(records.lines[header]), header_bytes, delimiter, width, comment, mac)
 
-    def _scan(self, text: _Text, hasher: Callable[[bytes], object] | None) -> _Scan:
+    def _scan(self, text: Text, hasher: Callable[[bytes], object] | None) -> _Scan:
         """One pass over the text: hash, encoding facts, records, structure, chunk bounds."""
         encoding = self._encoding
         state = _Scan(quotes=QuoteCheck(ord(self._head.delimiter)))
@@ -334,7 +310,7 @@ class Delimited(Reader):
         rejected = undecodable_bytes(encoding.transcode) if encoding.transcode else None
         scratch = np.empty(min(_BLOCK, text.size) + 1, dtype=np.bool_)
         while state.offset < text.size:
-            if isinstance(text, _Memory):
+            if isinstance(text, Memory):
                 # A view, not a copy; the text has its universal line breaks already, and its
                 # encoding is settled (see read_delimited).
                 arr: Bytes = np.frombuffer(
@@ -423,20 +399,7 @@ class Delimited(Reader):
         segments[1:] = terminators + 1
         hits = scratch[: size + 1]
         np.equal(arr, ord(self._head.delimiter), out=hits[:size])
-        hits[size] = False  # so that a segment may start right at the end
-        flags = hits.view(np.uint8)
-        counts = segment_sums(flags, segments)
-        if quoted:
-            # Delimiters inside quotes (from an opening quote to its closing one, or from the
-            # block's start when it opens inside quotes) are text.
-            spans = quotes
-            if state.parity:
-                spans = quotes[1:] if quotes.size and quotes[0] == 0 else np.concatenate(([0], quotes))
-            # (Only the quoted spans' sums are used: the text between them may be long.)
-            inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
-            if inside.any():
-                owners = np.searchsorted(segments, spans[0::2], side="right") - 1
-                counts -= np.bincount(owners, weights=inside, minlength=closed + 1).astype(np.int64)
+        counts = delimiters_per_segment(hits, segments, quotes if quoted else None, state.parity)
         counts[0] += state.delimiters
         texty = self._texty(arr, segments, terminators, counts)
         texty[0] |= state.text
@@ -522,6 +485,11 @@ class Delimited(Reader):
         else:
             first = data[(state.data + np.arange(data.size)) % self._chunk_rows == 0]
         state.bounds.extend(starts[first].tolist())
+        if self._chunk_rows is not None and data.size:
+            # A part starts at the first data record starting in each window of _PART_BYTES.
+            windows = starts[data] // _PART_BYTES
+            state.cuts.extend(starts[data][windows != np.append(state.window, windows[:-1])].tolist())
+            state.window = int(windows[-1])
         state.positions.append(lines[data].astype(np.uint32))
         dropped = np.flatnonzero(after & blank)
         if dropped.size:
@@ -529,7 +497,7 @@ class Delimited(Reader):
             state.blank_stops.append(stops[dropped])
         state.data += data.size
 
-    def _detect(self, state: _Scan, text: _Text) -> None:
+    def _detect(self, state: _Scan, text: Text) -> None:
         """``_detect.decode``'s decision for text without a byte-order mark or given encoding."""
         display, encoding = self._display, self._encoding
         if state.nul is not None:
@@ -547,7 +515,7 @@ class Delimited(Reader):
             raise undetected(display, codec, line)
         encoding.name = encoding.transcode = codec
 
-    def _first_line_with(self, text: _Text, values: npt.NDArray[np.bool_]) -> int | None:
+    def _first_line_with(self, text: Text, values: npt.NDArray[np.bool_]) -> int | None:
         """Line of the first byte whose value is marked in ``values``, if any (one more pass,
         only for text that is not UTF-8)."""
         state = _Scan(quotes=QuoteCheck(0))
@@ -566,7 +534,7 @@ class Delimited(Reader):
             state.parity = (state.parity + quotes.size) & 1
         return None
 
-    def _check(self, state: _Scan, text: _Text) -> None:
+    def _check(self, state: _Scan, text: Text) -> None:
         """Raise the first refusal the file deserves, in a fixed order; settle the names."""
         display, encoding, head = self._display, self._encoding, self._head
         if encoding.validate and state.utf8_error is not None:
@@ -592,7 +560,6 @@ class Delimited(Reader):
         refuse_data_header(self.names, f"{display}:{head.header_line}")
         check_header(self.names, [str(i) for i in range(1, head.width + 1)], display)
         self.original_types = ["string"] * head.width
-        self._header_line = header + b"\n"
         if not state.data:
             raise no_data_rows(display)
         if state.ragged is not None:
@@ -605,35 +572,50 @@ class Delimited(Reader):
 
     def pieces(self, columns: list[int]) -> Iterator[Piece]:
         if self._whole is not None:
-            yield Piece(self._whole.frame.select([self.names[i] for i in columns]), self._whole.positions)
+            whole = self._whole
+            yield Piece(whole.frame.select([self.names[i] for i in columns]), whole.positions, whole.ascii)
             return
         assert self._path is not None  # a reader of text in memory holds its one piece
         with self._path.open("rb") as handle:
-            text = _File(handle, self._encoding.skip, self._bounds[-1])
+            text = File(handle, self._encoding.skip, self._bounds[-1])
             for index in range(len(self._bounds) - 1):
                 start, stop = self._bounds[index], self._bounds[index + 1]
-                yield self._chunk(text.read(start, stop), index, columns)
+                low, high = self._cuts.searchsorted(start, "right"), self._cuts.searchsorted(stop)
+                edges = [start, *self._cuts[low:high].tolist(), stop]
+                # One part's bytes at a time, each dropped once parsed; and no name here holds
+                # the parts while the next chunk is read.
+                yield self._chunk(
+                    index,
+                    columns,
+                    [self._part(text.read(a, b), a, columns) for a, b in itertools.pairwise(edges)],
+                )
 
-    def _chunk(self, raw: bytes, index: int, columns: list[int], parsed: pl.DataFrame | None = None) -> Piece:
-        """Chunk ``index`` from its bytes: blank records cut out, the header put in front, the
-        ``columns`` parsed by polars; or from ``parsed``, polars' parse of the whole text with
-        every column, when that text is the header and the chunk and nothing else."""
-        head, start = self._head, self._bounds[index]
+    def _part(self, raw: bytes, start: int, columns: list[int]) -> tuple[pl.DataFrame | None, bool]:
+        """The ``columns`` of the data records of text offsets ``[start, start + len(raw))``
+        (``raw``), blank records cut out, as polars parses them (None if it refuses); and
+        whether ``raw`` is ASCII."""
+        # (Text held in memory has its universal line breaks already.)
+        text = raw if self._path is None else universal_newlines(raw, self._head.mac)
+        low, high = np.searchsorted(self._blank_starts, [start, start + len(text)])
+        if high > low:
+            buf: Bytes = np.frombuffer(text, dtype=np.uint8)
+            text = without_ranges(
+                buf, self._blank_starts[low:high] - start, self._blank_stops[low:high] - start
+            ).tobytes()
+        # Parsed without the header: putting it in front would copy the whole text.
+        return parse_text(self._utf8(text), self._head.delimiter, columns, header=False), raw.isascii()
+
+    def _chunk(self, index: int, columns: list[int], parts: list[tuple[pl.DataFrame | None, bool]]) -> Piece:
+        """Chunk ``index`` from the parses of its parts (see ``_part``; for text in memory, the
+        one part may be polars' parse of the whole text, header included, when that text is the
+        header and the chunk and nothing else)."""
         first = index * (self._chunk_rows or 0)
         expected = min(self._chunk_rows or self.rows, self.rows - first)
         names = [self.names[i] for i in columns]
-        if parsed is None:
-            # (Text held in memory has its universal line breaks already.)
-            text = raw if self._path is None else universal_newlines(raw, head.mac)
-            low, high = np.searchsorted(self._blank_starts, [start, start + len(text)])
-            if high > low:
-                buf: Bytes = np.frombuffer(text, dtype=np.uint8)
-                cut = without_ranges(
-                    buf, self._blank_starts[low:high] - start, self._blank_stops[low:high] - start
-                )
-                text = cut.tobytes()
-            parsed = parse_text(self._header_line + self._utf8(text), head.delimiter, columns)
-        if parsed is None or parsed.width != len(names) or parsed.height != expected:
-            raise unparsable(self._display, head.delimiter)
+        frames = [part for part, _ in parts if part is not None and part.width == len(names)]
+        parsed = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0] if frames else None
+        if len(frames) != len(parts) or parsed is None or parsed.height != expected:
+            raise unparsable(self._display, self._head.delimiter)
         parsed.columns = names
-        return Piece(parsed, self._positions[first : first + expected].astype(np.int64))
+        plain = all(is_ascii for _, is_ascii in parts)
+        return Piece(parsed, self._positions[first : first + expected].astype(np.int64), plain)

@@ -144,13 +144,19 @@ def header_names(header: bytes, delimiter: str, width: int, where: str) -> list[
     return names
 
 
-def parse_text(payload: bytes, delimiter: str, columns: list[int] | None = None) -> pl.DataFrame | None:
-    """Every value (of ``columns``, default all) as the text it is; None if polars refuses."""
+def parse_text(
+    payload: bytes, delimiter: str, columns: list[int] | None = None, *, header: bool = True
+) -> pl.DataFrame | None:
+    """Every value (of ``columns``, default all) as the text it is; None if polars refuses.
+
+    Without a ``header`` the payload is data records only (a chunk of a file), its columns
+    named by position.
+    """
     try:
         return pl.read_csv(
             payload,
             columns=columns,
-            has_header=True,
+            has_header=header,
             separator=delimiter,
             quote_char='"',
             infer_schema=False,

@@ -9,15 +9,17 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-import charset_normalizer
 import numpy as np
 import numpy.typing as npt
-from charset_normalizer.models import CharsetMatch
 
 from veracity.errors import SourceError
 from veracity.sources._lines import BLOCK, Mask, each_block, is_mac, universal_newlines
 from veracity.sources.base import Format
+
+if TYPE_CHECKING:
+    from charset_normalizer.models import CharsetMatch
 
 __all__ = [
     "MIN_CONFIDENCE",
@@ -243,6 +245,8 @@ def guess_encoding(sample: bytes, display: str, first_bad_line: Callable[[], int
             "line); fix the byte, or if the file is in another encoding set read.encoding in the rule file "
             "or --encoding"
         )
+    import charset_normalizer  # only text that is not UTF-8 needs the detector
+
     matches = list(charset_normalizer.from_bytes(sample, cp_exclusion=_NOT_GUESSED))
     if not matches:
         raise _unsure(display)

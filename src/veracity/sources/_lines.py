@@ -29,6 +29,7 @@ __all__ = [
     "QuoteCheck",
     "QuoteProblem",
     "Records",
+    "delimiters_per_segment",
     "each_block",
     "field_counts",
     "has_text_in",
@@ -174,6 +175,33 @@ def field_counts(buf: Bytes, starts: Ints, quotes: Ints, delimiter: int) -> Ints
     return counts + 1
 
 
+def delimiters_per_segment(hits: Mask, segments: Ints, quotes: Ints | None, parity: int) -> Ints:
+    """Delimiters outside quotes in each segment ``[segments[i], segments[i + 1])`` of a block,
+    the last to its end, given ``hits`` (the block's delimiter mask and one spare element),
+    the offsets of its ``quotes`` (None: it has none) and the ``parity`` of the quotes before it.
+
+    Delimiters are summed per segment with ``segment_sums``, and the quoted spans' sums taken
+    off (listing the delimiters' offsets instead costs several times more where they are dense,
+    and no less where they are sparse). Quoted spans never leave their segment.
+    """
+    size = hits.size - 1
+    hits[size] = False  # so that a segment may start right at the end
+    flags = hits.view(np.uint8)
+    counts = segment_sums(flags, segments)
+    if quotes is not None:
+        # Delimiters inside quotes (from an opening quote to its closing one, or from the
+        # block's start when it opens inside quotes) are text.
+        spans = quotes
+        if parity:
+            spans = quotes[1:] if quotes.size and quotes[0] == 0 else _as_ints(np.concatenate(([0], quotes)))
+        # (Only the quoted spans' sums are used: the text between them may be long.)
+        inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
+        if inside.any():
+            owners = np.searchsorted(segments, spans[0::2], side="right") - 1
+            counts -= np.bincount(owners, weights=inside, minlength=segments.size).astype(np.int64)
+    return counts
+
+
 #: Longest piece summed in 8 bits: a sum of 0/1 flags over at most 255 bytes cannot wrap.
 _PIECE = 255
 
@@ -216,10 +244,35 @@ def offsets_of(arr: Bytes, byte: int, scratch: Mask) -> Ints:
 def has_text_in(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
     """Whether each range ``[starts[i], stops[i])`` (disjoint, ascending) of ``arr`` has a byte
     besides space, tab, CR, VT and FF: for records, whether they are blank lines. Comparisons
-    rather than a 256-entry table: indexing a table with bytes widens every index to 8 bytes."""
+    rather than a 256-entry table: indexing a table with bytes widens every index to 8 bytes.
+
+    Only the ranges' bytes are compared: the callers ask about a few short ranges of a block
+    (records without a delimiter), and comparing the whole block each time cost more than the
+    rest of the scan. Ranges covering much of ``arr`` are compared in place instead.
+    """
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total * 4 > arr.size:
+        return _has_text_in_place(arr, starts, stops)
+    # The ranges' bytes one after the other (as in without_ranges), and where each begins.
+    begins = np.cumsum(lengths) - lengths
+    picked = arr[np.repeat(starts - begins, lengths) + np.arange(total, dtype=np.int64)]
+    found = np.zeros(starts.size, dtype=np.bool_)
+    filled = np.flatnonzero(lengths)
+    if filled.size:
+        found[filled] = np.logical_or.reduceat(_significant(picked), begins[filled])
+    return found
+
+
+def _significant(arr: Bytes) -> Mask:
+    significant: Mask = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
+    significant &= arr != ord(" ")
+    return significant
+
+
+def _has_text_in_place(arr: Bytes, starts: Ints, stops: Ints) -> Mask:
     significant = np.zeros(arr.size + 1, dtype=np.bool_)
-    significant[:-1] = (arr < 9) | (arr > 13) | (arr == _NEWLINE)
-    significant[:-1] &= arr != ord(" ")
+    significant[:-1] = _significant(arr)
     bounds = np.empty(2 * starts.size, dtype=np.int64)
     bounds[0::2] = starts
     bounds[1::2] = stops

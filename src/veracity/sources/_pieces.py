@@ -17,6 +17,9 @@ __all__ = ["Piece", "Reader"]
 class Piece:
     frame: pl.DataFrame  # the requested columns, String, named as in the source
     positions: Ints  # LINE_COL of each row
+    #: Every value is ASCII: none can start with a non-ASCII whitespace character (see
+    #: ``_chunks.blanks_to_null``).
+    ascii: bool = False
 
 
 class Reader:

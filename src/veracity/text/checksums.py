@@ -82,12 +82,13 @@ def iban_valid(value: pl.Expr) -> pl.Expr:
         list(IBAN_LENGTHS), list(IBAN_LENGTHS.values()), default=None, return_dtype=pl.Int64
     )
     rearranged = pl.concat_str([compact.str.slice(4), compact.str.slice(0, 4)])
-    # Letters stand for two digits (A = 10 ... Z = 35); the number, of at most 68 digits, is
-    # padded to 72 with leading zeros and taken modulo 97 nine digits at a time. Each step
-    # reads the previous remainder once: the expression grows with the steps, not doubles.
-    digits = rearranged
-    for letter in _ALPHANUMERIC[10:]:
-        digits = digits.str.replace_all(letter, str(_ALPHANUMERIC.index(letter)), literal=True)
+    # Letters stand for two digits (A = 10 ... Z = 35), replaced in one step: 26 nested
+    # replacements, read by each of the eight slices below, took polars 50-100 ms to plan per
+    # column. The number, of at most 68 digits, is padded to 72 with leading zeros and taken
+    # modulo 97 nine digits at a time. Each step reads the previous remainder once: the
+    # expression grows with the steps, not doubles.
+    letters = list(_ALPHANUMERIC[10:])
+    digits = rearranged.str.replace_many(letters, [str(_ALPHANUMERIC.index(x)) for x in letters])
     digits = digits.str.zfill(72)
     remainder = pl.lit(0, dtype=pl.Int64)
     for start in range(0, 72, 9):
