@@ -129,16 +129,16 @@ LIMITS = {
     ),
     "a typo rule's record pairs": (
         "    blocking: [[first_name_typo]]\n    max_pairs: 10000\n",
-        "duplicates: blocking[0] [first_name_typo] would compare 20,100 pairs",
+        "duplicates: blocking[0] [first_name_typo] would compare ",
     ),
     "a typo rule's keys": (
         "    blocking: [[postal_code_typo]]\n    max_pairs: 5000\n",
-        "duplicates: blocking[0] [postal_code_typo] would build 14,692 blocking keys",
+        "duplicates: blocking[0] [postal_code_typo] would build ",
     ),
     "the rules together, before a later rule over its own cap": (
         "    blocking: [[email], [phone], [last_name_soundex, birth_year], [country]]\n    max_pairs: 240\n",
         "duplicates: the blocking rules together would compare more than max_pairs (240) pairs of "
-        "records (blocking[2] [last_name_soundex, birth_year] adds 196)",
+        "records (blocking[2] [last_name_soundex, birth_year] adds ",
     ),
     "the default rules": ("    max_pairs: 2000\n", "duplicates: blocking[0] [email_typo] would build "),
 }
