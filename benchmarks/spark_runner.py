@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import statistics
 import subprocess
@@ -152,10 +153,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--skip-duplicates", action="store_true")
+    parser.add_argument("--skip-pack", action="store_true", help="run the duplicates workload only")
     args = parser.parse_args()
     timing = _module("timing")
-    pack = _pack_data()
-    workloads = {"pack": (pack, ROOT / "rules" / "customer-master.yaml")}
+    workloads = {}
+    if not args.skip_pack:
+        workloads["pack"] = (_pack_data(), ROOT / "rules" / "customer-master.yaml")
     if not args.skip_duplicates:
         workloads["duplicates"] = _dupes_data()
     results: dict[str, list[tuple[float, float, float]]] = {}
@@ -178,6 +181,7 @@ def main() -> None:
             for name, command in commands.items():
                 print(f"running {name}", file=sys.stderr)
                 results.setdefault(name, []).append(_measure(timing, command))
+        same = {name: _same_report(Path(tmp), name) for name in workloads}
     print("| run | wall s (median) | CPU s (median) | peak memory, process tree |")
     print("| --- | ---: | ---: | ---: |")
     for name, outcomes in results.items():
@@ -185,6 +189,20 @@ def main() -> None:
         cpu = statistics.median(o[1] for o in outcomes)
         peak = max(o[2] for o in outcomes)
         print(f"| {name} | {wall:.1f} | {cpu:.1f} | {peak:.2f} GiB |")
+    for name, equal in same.items():
+        print(
+            f"{name}: the JSON reports of both runners are {'the same' if equal else 'DIFFERENT'} (run metadata aside)"
+        )
+
+
+def _same_report(tmp: Path, name: str) -> bool:
+    """Whether the two runners' JSON reports agree, the run's metadata (times, runner) aside."""
+    reports = []
+    for runner in ("local", "spark"):
+        report = json.loads((tmp / f"{name}-{runner}.json").read_text(encoding="utf-8"))
+        report.pop("run", None)
+        reports.append(report)
+    return reports[0] == reports[1]
 
 
 if __name__ == "__main__":

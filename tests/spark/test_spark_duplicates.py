@@ -118,16 +118,91 @@ def test_duplicates_on_spark_give_the_local_clusters_and_report(
     assert _report(on_spark) == _report(local)
 
 
+# Each a blocking setting over a cap and the start of the refusal (the whole text must match):
+# the local blocking refuses a rule from its block sizes (or, with _typo keys, from its groups'
+# variants, then the pairs of groups sharing a block, then its record pairs) before making its
+# pairs, and all rules together from the pairs each adds.
+LIMITS = {
+    "a rule's own pairs": (
+        "    blocking: [[email], [country]]\n    max_pairs: 100000\n",
+        "duplicates: blocking[1] [country] would compare ",
+    ),
+    "a typo rule's record pairs": (
+        "    blocking: [[first_name_typo]]\n    max_pairs: 10000\n",
+        "duplicates: blocking[0] [first_name_typo] would compare ",
+    ),
+    "a typo rule's keys": (
+        "    blocking: [[postal_code_typo]]\n    max_pairs: 5000\n",
+        "duplicates: blocking[0] [postal_code_typo] would build ",
+    ),
+    "the rules together, before a later rule over its own cap": (
+        "    blocking: [[email], [phone], [last_name_soundex, birth_year], [country]]\n    max_pairs: 240\n",
+        "duplicates: the blocking rules together would compare more than max_pairs (240) pairs of "
+        "records (blocking[2] [last_name_soundex, birth_year] adds ",
+    ),
+    "the default rules": ("    max_pairs: 2000\n", "duplicates: blocking[0] [email_typo] would build "),
+}
+
+
+@pytest.mark.parametrize(("settings", "start"), LIMITS.values(), ids=LIMITS.keys())
 def test_a_blocking_rule_over_its_cap_is_the_same_error_on_spark(
-    spark: Any, people: list[str], tmp_path: Path
+    spark: Any, people: list[str], tmp_path: Path, settings: str, start: str
 ) -> None:
-    rules = _rules(tmp_path, "    blocking: [[email], [country]]\n    max_pairs: 100000\n")
+    rules = _rules(tmp_path, settings)
     with pytest.raises(LimitError) as local:
         veracity.audit(people, rules, as_of=AS_OF)
     with pytest.raises(LimitError) as on_spark:
         veracity.audit(people, rules, as_of=AS_OF, runner="spark")
     assert str(on_spark.value) == str(local.value)
-    assert str(local.value).startswith("duplicates: blocking[1] [country] would compare ")
+    assert str(local.value).startswith(start)
+
+
+def test_a_typo_rule_whose_blocks_pair_too_many_groups_is_the_same_error_on_spark(
+    spark: Any, tmp_path: Path
+) -> None:
+    # 1,000 three-digit codes: the 100 two-digit variants are each shared by 28 codes, 37,800
+    # pairs of groups in the blocks, from 4,000 keys.
+    data = tmp_path / "codes.parquet"
+    pl.DataFrame({"code": [f"{i:03d}" for i in range(1000)]}).write_parquet(data)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nrules:\n  - id: same-code\n    check: duplicates\n"
+        "    compare: [{field: code, method: exact}]\n    blocking: [[code_typo]]\n    max_pairs: 10000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LimitError) as local:
+        veracity.audit([str(data)], rules, as_of=AS_OF)
+    with pytest.raises(LimitError) as on_spark:
+        veracity.audit([str(data)], rules, as_of=AS_OF, runner="spark")
+    assert str(on_spark.value) == str(local.value)
+    assert "(its blocks pair 37,800 sets of records with the same values)" in str(local.value)
+
+
+def test_renamed_columns_give_the_local_clusters_on_spark(
+    spark: Any, people: list[str], tmp_path: Path
+) -> None:
+    # The files' headers are not the field names: the rule file's sources rename them.
+    renamed = {"first_name": "First Name", "last_name": "Last Name", "email": "E-Mail", "country": "Land"}
+    sources = []
+    for n, path in enumerate(people):
+        target = tmp_path / f"renamed-{n}.parquet"
+        pl.read_parquet(path).rename(renamed).write_parquet(target)
+        columns = ", ".join(f'"{header}": {name}' for name, header in renamed.items())
+        sources.append(f"  - path: {target.name}\n    columns: {{{columns}}}\n")
+    rules = _rules(
+        tmp_path,
+        "    blocking: [[email], [last_name_soundex, birth_year], [first_name_typo, last_name_typo]]\n",
+    )
+    text = rules.read_text(encoding="utf-8").replace(
+        "rules:\n", "sources:\n" + "".join(sources) + "rules:\n", 1
+    )
+    rules.write_text(text, encoding="utf-8")
+    local = veracity.audit(None, rules, as_of=AS_OF, max_samples=SAMPLES)
+    on_spark = veracity.audit(None, rules, as_of=AS_OF, runner="spark", max_samples=SAMPLES)
+    assert next(r for r in local.rules if r.id == "same-person").failed >= 10
+    _same(local, on_spark)
+    _assert_same_duplicates(local, on_spark)
+    assert _report(on_spark) == _report(local)
 
 
 def test_clusters_across_a_csv_and_an_ndjson_source_and_agreement_by_cluster(

@@ -37,7 +37,7 @@ import polars as pl
 
 from veracity.errors import LimitError
 from veracity.linkage.comparisons import Comparison
-from veracity.linkage.encoding import RecordValues, dense, encode
+from veracity.linkage.encoding import Encoded, RecordValues, dense, encode
 from veracity.linkage.features import Feature
 from veracity.linkage.normalise import soundex
 from veracity.linkage.typo import TooManyVariants, deletion_variants, group_pairs, record_pairs
@@ -49,8 +49,14 @@ __all__ = [
     "candidate_pairs",
     "default_blocking",
     "key_candidates",
+    "key_codes",
+    "key_values",
     "key_variants",
     "resolve_key",
+    "too_many_group_pairs",
+    "too_many_keys",
+    "too_many_pairs",
+    "too_many_together",
 ]
 
 Index = npt.NDArray[np.int64]
@@ -150,18 +156,29 @@ def resolve_key(
 
 def key_codes(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Index:
     """The key's code per record (-1 where it cannot be computed: the record joins no block)."""
+    feature = features.get(key.field)
+    if key.transform in ("value", "typo") and feature is not None:
+        return feature.codes
+    return key_values(key, values, features).codes
+
+
+def key_values(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> Encoded:
+    """The key of each record as codes of its distinct values: codes depend on the records
+    encoded together, values do not (what a block is called wherever it is computed)."""
     if key.transform in ("value", "typo"):
         feature = features.get(key.field)
-        return feature.codes if feature is not None else values.text(key.field).codes
+        if feature is not None:
+            return Encoded(feature.codes, pl.Series(feature.values, dtype=pl.String))
+        return values.text(key.field)
     if key.transform == "norm":
-        return values.text(key.field).codes
+        return values.text(key.field)
     if key.transform == "soundex":
-        return values.text(key.field).map(soundex).codes
+        return values.text(key.field).map(soundex)
     if key.transform == "initial":
-        return values.text(key.field).map(lambda text: text.str.head(1)).codes
+        return values.text(key.field).map(lambda text: text.str.head(1))
     raw = values.raw(key.field)
     years = encode(values.dates(key.field).get_column("date").dt.year())
-    return raw.gather(years.codes)
+    return Encoded(raw.gather(years.codes), years.values.cast(pl.String))
 
 
 def key_variants(
@@ -232,12 +249,41 @@ def _expand(members: Index, sizes: Index) -> tuple[Index, Index]:
     return members[first], members[partner]
 
 
-def _refuse(index: int, keys: Sequence[str], count: int, largest: int, max_pairs: int) -> LimitError:
+def too_many_pairs(index: int, keys: Sequence[str], count: int, largest: int, max_pairs: int) -> LimitError:
+    """Blocking rule ``index`` would compare ``count`` pairs, its largest block ``largest`` records."""
     return LimitError(
         f"duplicates: blocking[{index}] [{', '.join(keys)}] would compare "
         f"{count:,} pairs of records, more than max_pairs ({max_pairs:,}); its largest block has "
         f"{largest:,} records with the same key: add a more specific key to that rule "
         "(e.g. a surname's _soundex or a birth date's _year) or raise max_pairs"
+    )
+
+
+def too_many_keys(index: int, keys: Sequence[str], rows: int, max_pairs: int) -> LimitError:
+    """A rule of ``_typo`` keys would build ``rows`` (group, variants) rows."""
+    return LimitError(
+        f"duplicates: blocking[{index}] [{', '.join(keys)}] would build {rows:,} blocking "
+        f"keys (one per set of records with the same values and combination of their _typo "
+        f"variants), more than max_pairs ({max_pairs:,}): combine fewer _typo keys in that rule, "
+        "add an exact key to it, or raise max_pairs"
+    )
+
+
+def too_many_group_pairs(index: int, keys: Sequence[str], count: int, max_pairs: int) -> LimitError:
+    """A rule of ``_typo`` keys whose blocks pair ``count`` groups (each one or more pairs)."""
+    return LimitError(
+        f"duplicates: blocking[{index}] [{', '.join(keys)}] would compare more than max_pairs "
+        f"({max_pairs:,}) pairs of records (its blocks pair {count:,} sets of "
+        "records with the same values): add a more specific key to that rule or raise max_pairs"
+    )
+
+
+def too_many_together(index: int, keys: Sequence[str], added: int, max_pairs: int) -> LimitError:
+    """The rules up to ``index`` together, which adds ``added`` pairs, are over ``max_pairs``."""
+    return LimitError(
+        f"duplicates: the blocking rules together would compare more than max_pairs "
+        f"({max_pairs:,}) pairs of records (blocking[{index}] [{', '.join(keys)}] adds "
+        f"{added:,}); make the rules more specific or raise max_pairs"
     )
 
 
@@ -286,7 +332,7 @@ def candidate_pairs(
             members, sizes = _blocks([codes(key) for key in rule])
             count = _pair_count(sizes)
             if count > max_pairs:
-                raise _refuse(index, names, count, int(sizes.max()), max_pairs)
+                raise too_many_pairs(index, names, count, int(sizes.max()), max_pairs)
             left, right = _expand(members, sizes)
             block = np.full(values.size, -1, dtype=np.int64)
             block[members] = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
@@ -303,11 +349,7 @@ def candidate_pairs(
         left, right = left[new], right[new]
         total += left.size
         if total > max_pairs:
-            raise LimitError(
-                f"duplicates: the blocking rules together would compare more than max_pairs "
-                f"({max_pairs:,}) pairs of records (blocking[{index}] [{', '.join(names)}] adds "
-                f"{left.size:,}); make the rules more specific or raise max_pairs"
-            )
+            raise too_many_together(index, names, int(left.size), max_pairs)
         lefts.append(left)
         rights.append(right)
         stats.append(BlockingStats(keys=names, pairs=count, new_pairs=int(left.size)))
@@ -327,22 +369,13 @@ def _typo_rule(
     try:
         groups = group_pairs(codes, variants, max_pairs)
     except TooManyVariants as error:
-        raise LimitError(
-            f"duplicates: blocking[{index}] [{', '.join(names)}] would build {error.rows:,} blocking "
-            f"keys (one per set of records with the same values and combination of their _typo "
-            f"variants), more than max_pairs ({max_pairs:,}): combine fewer _typo keys in that rule, "
-            "add an exact key to it, or raise max_pairs"
-        ) from None
+        raise too_many_keys(index, names, error.rows, max_pairs) from None
     except OverflowError as error:
         # Refused on the pairs of groups (records with the same values of all keys) that
         # share a block, before any record pair exists: each stands for one or more pairs.
-        raise LimitError(
-            f"duplicates: blocking[{index}] [{', '.join(names)}] would compare more than max_pairs "
-            f"({max_pairs:,}) pairs of records (its blocks pair {int(error.args[0]):,} sets of "
-            "records with the same values): add a more specific key to that rule or raise max_pairs"
-        ) from None
+        raise too_many_group_pairs(index, names, int(error.args[0]), max_pairs) from None
     count = groups.pair_count()
     if count > max_pairs:
-        raise _refuse(index, names, count, groups.largest_group(), max_pairs)
+        raise too_many_pairs(index, names, count, groups.largest_group(), max_pairs)
     left, right = record_pairs(groups)
     return left, right, count

@@ -96,31 +96,43 @@ class Feature(ABC):
     def levels(self, left: Index, right: Index) -> Levels:
         """The agreement level of each pair (``left[i]``, ``right[i]``)."""
 
-    def exact_share(self) -> float | None:
+    def value_counts(self, weights: Floats | None = None) -> Floats:
+        """How many records hold each value (in code order): a record counts once, or
+        ``weights[i]`` times where it stands for that many records (one record per distinct
+        value, with the number of records holding it)."""
+        present = self.codes >= 0
+        return np.bincount(
+            self.codes[present],
+            weights=None if weights is None else weights[present],
+            minlength=len(self.values),
+        ).astype(np.float64)
+
+    def exact_share(self, weights: Floats | None = None) -> float | None:
         """Share of all pairs of records with both values present that agree exactly, from the
-        value frequencies (about the sum of p(v)**2).
+        value frequencies (about the sum of p(v)**2); ``weights`` as in :meth:`value_counts`.
 
         Random sampling sees rare exact agreements (same e-mail, same id) a handful of times
-        at best; the value frequencies give them exactly.
+        at best; the value frequencies give them exactly. Sums are of whole numbers, exact in
+        any order: records counted in any encoding give the same share.
         """
-        present = self.codes[self.codes >= 0]
-        if present.size < 2:
+        counts = self.value_counts(weights)
+        total = float(counts.sum())
+        if total < 2:
             return None
-        counts = np.bincount(present).astype(np.float64)
         counts = counts[counts > 0]
-        total = float(present.size)
         # Pairs of distinct records: a value held by one record cannot agree with itself.
         return float(np.sum(counts * (counts - 1)) / (total * (total - 1)))
 
-    def value_pair_shares(self, budget: int) -> Floats | None:
+    def value_pair_shares(self, budget: int, weights: Floats | None = None) -> Floats | None:
         """Share of each level among all pairs of records with both values present, exactly:
         the level of every pair of distinct values, weighted by how many record pairs hold
         it. None when the level is not a function of the two values or when there are more
-        than ``budget`` value pairs (then random pairs estimate the shares)."""
+        than ``budget`` value pairs (then random pairs estimate the shares). ``weights`` as in
+        :meth:`value_counts`."""
         if not self.by_value:
             return None
         present = np.flatnonzero(self.codes >= 0)
-        counts = np.bincount(self.codes[present], minlength=len(self.values)).astype(np.float64)
+        counts = self.value_counts(weights)
         distinct = np.flatnonzero(counts)
         if distinct.size * (distinct.size - 1) // 2 > budget:
             return None
@@ -129,15 +141,15 @@ class Feature(ABC):
         representative[self.codes[present][::-1]] = present[::-1]
         first, second = np.triu_indices(distinct.size, 1)
         levels = self.levels(representative[distinct[first]], representative[distinct[second]])
-        weights = np.bincount(
+        pairs = np.bincount(
             levels, weights=counts[distinct[first]] * counts[distinct[second]], minlength=self.level_count + 1
         )
-        weights[1] += float(np.sum(counts * (counts - 1) / 2))
-        total = float(weights[1:].sum())
+        pairs[1] += float(np.sum(counts * (counts - 1) / 2))
+        total = float(pairs[1:].sum())
         if total <= 0:
             return None
         shares = np.full(self.level_count + 1, np.nan)
-        shares[1:] = weights[1:] / total
+        shares[1:] = pairs[1:] / total
         return shares
 
     def term_frequencies(self) -> Floats:

@@ -43,7 +43,17 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FellegiSunter", "Patterns", "initial_m", "level_shares", "non_match_u", "patterns_of", "train"]
+__all__ = [
+    "FellegiSunter",
+    "Patterns",
+    "initial_m",
+    "level_shares",
+    "non_match_u",
+    "pattern_codes",
+    "patterns_from_counts",
+    "patterns_of",
+    "train",
+]
 
 Floats = npt.NDArray[np.float64]
 Levels = npt.NDArray[np.int8]
@@ -103,18 +113,43 @@ class FellegiSunter:
 
 def patterns_of(levels: Sequence[Levels], level_counts: Sequence[int]) -> Patterns:
     """Group pairs by their comparison pattern (one integer per pattern, mixed radix)."""
+    code = pattern_codes(levels, level_counts)
+    unique, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
+    return Patterns(
+        levels=_decode(unique, level_counts), counts=counts.astype(np.float64), inverse=inverse.ravel()
+    )
+
+
+def pattern_codes(levels: Sequence[Levels], level_counts: Sequence[int]) -> npt.NDArray[np.int64]:
+    """Each pair's pattern as one integer (the levels in mixed radix)."""
     size = len(levels[0]) if levels else 0
     code = np.zeros(size, dtype=np.int64)
     for level, count in zip(levels, level_counts, strict=True):
         code *= count + 1
         code += level
-    unique, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
-    decoded = np.empty((unique.size, len(levels)), dtype=np.int8)
+    return code
+
+
+def patterns_from_counts(
+    codes: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], level_counts: Sequence[int]
+) -> Patterns:
+    """The patterns of pairs counted elsewhere (``counts[i]`` pairs of pattern ``codes[i]``, a
+    code possibly repeated): what :func:`patterns_of` gives for those pairs, without
+    ``inverse`` (the pairs are not here)."""
+    unique, inverse = np.unique(codes, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=counts, minlength=unique.size)
+    return Patterns(
+        levels=_decode(unique, level_counts), counts=totals.astype(np.float64), inverse=np.empty(0, np.int64)
+    )
+
+
+def _decode(unique: npt.NDArray[np.int64], level_counts: Sequence[int]) -> npt.NDArray[np.int8]:
+    decoded = np.empty((unique.size, len(level_counts)), dtype=np.int8)
     rest = unique.copy()
-    for k in range(len(levels) - 1, -1, -1):
+    for k in range(len(level_counts) - 1, -1, -1):
         decoded[:, k] = rest % (level_counts[k] + 1)
         rest //= level_counts[k] + 1
-    return Patterns(levels=decoded, counts=counts.astype(np.float64), inverse=inverse.ravel())
+    return decoded
 
 
 def initial_m(level_count: int) -> Floats:
@@ -130,10 +165,13 @@ def initial_m(level_count: int) -> Floats:
     return m
 
 
-def level_shares(levels: Levels, level_count: int, exact: float | None) -> Floats:
+def level_shares(
+    levels: Levels, level_count: int, exact: float | None, pairs: Floats | None = None
+) -> Floats:
     """Share of each level among pairs of records with both values present, from the levels of
-    random pairs; the exact level's share from ``exact`` (value frequencies) if given."""
-    counts = np.bincount(levels, minlength=level_count + 1)[1:].astype(np.float64)
+    random pairs (or of patterns, ``pairs[i]`` pairs having ``levels[i]``); the exact level's
+    share from ``exact`` (value frequencies) if given."""
+    counts = np.bincount(levels, weights=pairs, minlength=level_count + 1)[1:].astype(np.float64)
     shares = np.full(level_count + 1, np.nan)
     if exact is None:
         shares[1:] = (counts + U_PSEUDO_COUNT) / (counts.sum() + U_PSEUDO_COUNT * level_count)

@@ -8,7 +8,6 @@ arrays of record positions; nothing loops over records or pairs in Python.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -20,6 +19,7 @@ import polars as pl
 from veracity.errors import FieldError, LimitError
 from veracity.linkage.blocking import (
     BlockingKey,
+    BlockingStats,
     candidate_pairs,
     default_blocking,
     key_candidates,
@@ -29,12 +29,34 @@ from veracity.linkage.clusters import cohesive_pairs, components
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
 from veracity.linkage.features import Feature, SwappedTextFeature, pair_levels, prepare_feature
-from veracity.linkage.model import FellegiSunter, initial_m, level_shares, non_match_u, patterns_of, train
+from veracity.linkage.fit import (
+    Frequencies,
+    fit_model,
+    match_probability,
+    pair_probability,
+    record_frequencies,
+    u_shares,
+)
+from veracity.linkage.model import FellegiSunter, level_shares, patterns_of
 from veracity.linkage.result import ComparisonParameters, DuplicatesResult, LevelParameters
 from veracity.sources.base import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 from veracity.suggest import did_you_mean
 
-__all__ = ["Duplicates", "LinkageSettings", "field_problems", "find_duplicates", "resolve_blocking"]
+__all__ = [
+    "Duplicates",
+    "LinkageSettings",
+    "Matches",
+    "Summary",
+    "explained_limit",
+    "field_problems",
+    "fields_read",
+    "find_duplicates",
+    "has_any_value",
+    "judge",
+    "resolve_blocking",
+    "sample_digest",
+    "sample_draws",
+]
 
 Index = npt.NDArray[np.int64]
 
@@ -77,6 +99,20 @@ def _iso_dates(expr: pl.Expr, field: str) -> pl.Expr:
 
 def _fields_of(spec: Comparison) -> list[str]:
     return [name for name in (spec.field, spec.region_field, spec.swapped_with) if name is not None]
+
+
+def fields_read(
+    compare: Sequence[Comparison], rules: Sequence[Sequence[BlockingKey]]
+) -> tuple[list[str], list[str]]:
+    """The fields the comparisons read (what random pairs are drawn by), and those plus the
+    fields the blocking keys are made of."""
+    compared = list(dict.fromkeys(f for spec in compare for f in _fields_of(spec)))
+    return compared, list(dict.fromkeys([*compared, *(key.field for rule in rules for key in rule)]))
+
+
+def has_any_value(compare: Sequence[Comparison]) -> pl.Expr:
+    """Whether a record can be judged at all: it has a value in some compared field."""
+    return pl.any_horizontal([pl.col(spec.field).is_not_null() for spec in compare])
 
 
 YamlPath = tuple[str | int, ...]
@@ -145,43 +181,47 @@ def resolve_blocking(
     return [[key for key in rule if key is not None] for rule in resolved]
 
 
-def _random_pairs(records: pl.DataFrame, fields: list[str], count: int) -> tuple[Index, Index]:
-    """Pairs of distinct records for estimating u: all of them when there are at most
-    ``count``, else ``count`` drawn at random.
+def sample_digest(records: pl.DataFrame, fields: Sequence[str]) -> pl.Series:
+    """What random pairs are drawn in the order of: a hash of each record's compared values,
+    so that the sample, and with it the model, does not depend on the order of the rows."""
+    return records.select(pl.struct(list(fields)).hash(seed=7)).to_series()
 
-    Draws are made over the records sorted by a hash of their compared values, so that the
-    sample, and with it the model, does not depend on the order of the rows.
-    """
-    n = records.height
+
+def sample_draws(n: int, count: int) -> tuple[Index, Index] | None:
+    """Ranks (in the order of :func:`sample_digest`, then row) of the two records of each of
+    ``count`` random pairs of ``n`` records; None when all pairs are at most ``count`` (then
+    all of them are compared, in row order)."""
     if n * (n - 1) // 2 <= count:
-        left, right = np.triu_indices(n, 1)
-        return left.astype(np.int64), right.astype(np.int64)
-    digest = records.select(pl.struct(fields).hash(seed=7)).to_series().to_numpy()
-    order = np.argsort(digest, kind="stable").astype(np.int64)
+        return None
     rng = np.random.default_rng(SEED)
     first = rng.integers(0, n, count, dtype=np.int64)
     second = rng.integers(0, n - 1, count, dtype=np.int64)
     second += second >= first
-    return order[first], order[second]
+    return first, second
 
 
-def _tf_adjustment(
-    features: Sequence[Feature], model: FellegiSunter, levels: Sequence[npt.NDArray[np.int8]], left: Index
-) -> npt.NDArray[np.float64] | None:
-    """Term-frequency adjustment of the exact level: log(u_exact / tf(value)), so that sharing
-    a rare value counts for more than sharing a common one."""
-    total: npt.NDArray[np.float64] | None = None
-    for k, feature in enumerate(features):
-        if not feature.spec.term_frequency:
-            continue
-        frequencies = feature.term_frequencies()
-        present = max(int((feature.codes >= 0).sum()), 1)
-        exact = np.flatnonzero(levels[k] == 1)
-        if total is None:
-            total = np.zeros(left.size)
-        tf = np.maximum(frequencies[left[exact]], 1.0 / present)
-        total[exact] += math.log(model.u[k][1]) - np.log(tf)
-    return total
+def _random_pairs(records: pl.DataFrame, fields: list[str], count: int) -> tuple[Index, Index]:
+    """Pairs of distinct records for estimating u: all of them when there are at most
+    ``count``, else ``count`` drawn at random (:func:`sample_draws`)."""
+    n = records.height
+    draws = sample_draws(n, count)
+    if draws is None:
+        left, right = np.triu_indices(n, 1)
+        return left.astype(np.int64), right.astype(np.int64)
+    order = np.argsort(sample_digest(records, fields).to_numpy(), kind="stable").astype(np.int64)
+    return order[draws[0]], order[draws[1]]
+
+
+def explained_limit(
+    error: LimitError, settings: LinkageSettings, blocking: Sequence[Sequence[str]]
+) -> LimitError:
+    """A blocking limit's error; where the rule lists no blocking, naming the default rules."""
+    if settings.blocking is not None:
+        return error
+    return LimitError(
+        f"{error}; the rule lists no blocking, and these are its default rules "
+        f"({'; '.join(', '.join(rule) for rule in blocking)}): list blocking rules of your own"
+    )
 
 
 def find_duplicates(
@@ -206,14 +246,12 @@ def find_duplicates(
         raise FieldError(f"duplicates: {problems[0][1]}")
     rules = resolve_blocking(blocking, compare, available)
 
-    compared = list(dict.fromkeys(f for spec in compare for f in _fields_of(spec)))
-    needed = list(dict.fromkeys([*compared, *(key.field for rule in rules for key in rule)]))
-    has_value = pl.any_horizontal([pl.col(spec.field).is_not_null() for spec in compare])
+    compared, needed = fields_read(compare, rules)
+    has_value = has_any_value(compare)
     in_scope = has_value if scope is None else has_value & pl.lit(scope).fill_null(False)
     judged = frame.select(in_scope.alias("judged")).to_series()
     positions = np.flatnonzero(judged.to_numpy())
     records = frame.select(ROW_ID, *needed)[positions]
-    rows = records.get_column(ROW_ID).cast(pl.Int64).to_numpy()
     n = records.height
 
     values = RecordValues(records, parse_date)
@@ -222,12 +260,7 @@ def find_duplicates(
     try:
         candidates = candidate_pairs(rules, values, by_field, settings.max_pairs)
     except LimitError as error:
-        if settings.blocking is not None:
-            raise
-        raise LimitError(
-            f"{error}; the rule lists no blocking, and these are its default rules "
-            f"({'; '.join(', '.join(rule) for rule in blocking)}): list blocking rules of your own"
-        ) from None
+        raise explained_limit(error, settings, blocking) from None
     left, right = candidates.left, candidates.right
     levels = pair_levels(features, left, right)
     level_counts = [feature.level_count for feature in features]
@@ -236,20 +269,12 @@ def find_duplicates(
     sample_size = 0
     sources: list[str] = []
     if settings.u_estimation == "random_pairs":
-        shares = []
-        sample_levels: list[npt.NDArray[np.int8]] | None = None
-        for k, feature in enumerate(features):
-            exact = feature.value_pair_shares(settings.random_pairs)
-            if exact is None:
-                if sample_levels is None:
-                    sample = _random_pairs(records, compared, settings.random_pairs)
-                    sample_size = int(sample[0].size)
-                    sample_levels = pair_levels(features, *sample)
-                exact = level_shares(sample_levels[k], feature.level_count, feature.exact_share())
-                sources.append("random pairs" if sample_size < total_pairs else "all pairs")
-            else:
-                sources.append("all pairs")
-            shares.append(exact)
+
+        def sample() -> tuple[list[npt.NDArray[np.int8]], int]:
+            drawn = _random_pairs(records, compared, settings.random_pairs)
+            return pair_levels(features, *drawn), int(drawn[0].size)
+
+        shares, sources, sample_size = u_shares(features, settings.random_pairs, total_pairs, sample)
         prior_base = max(total_pairs, 1.0)
     else:
         # EM trains u too; it starts from the candidates' level shares, which are mostly
@@ -257,64 +282,89 @@ def find_duplicates(
         shares = [level_shares(level, count, None) for level, count in zip(levels, level_counts, strict=True)]
         sources = ["candidate pairs"] * len(features)
         prior_base = max(float(left.size), 1.0)
-    # One pair in the population is the least an agreement can be seen in.
-    floor = 0.5 / prior_base
-
-    if left.size:
-        patterns = patterns_of(levels, level_counts)
-        model = train(
-            patterns,
-            level_counts,
-            shares,
-            total_pairs=prior_base,
-            u_estimation=settings.u_estimation,
-            floor=floor,
-        )
-        log_odds = model.log_odds([patterns.levels[:, k] for k in range(len(features))])[patterns.inverse]
-        adjustment = _tf_adjustment(features, model, levels, left)
-        if adjustment is not None:
-            log_odds += adjustment
-    else:
-        model = FellegiSunter(
-            m=[initial_m(count) for count in level_counts],
-            u=[non_match_u(share, np.zeros_like(share), 0.0, floor) for share in shares],
-            prior=1.0 / max(prior_base, 1.0),
-            iterations=0,
-            converged=True,
-            u_estimation=settings.u_estimation,
-        )
-        log_odds = np.empty(0)
-    probability = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+    patterns = patterns_of(levels, level_counts) if left.size else None
+    model = fit_model(
+        patterns, level_counts, shares, prior_base=prior_base, u_estimation=settings.u_estimation
+    )
+    probability = (
+        match_probability(model, patterns, features, levels, left) if patterns is not None else np.empty(0)
+    )
 
     matched = np.flatnonzero(probability >= settings.threshold)
+    return judge(
+        data,
+        positions,
+        records,
+        features,
+        model,
+        settings,
+        Matches(left[matched], right[matched], probability[matched], [level[matched] for level in levels]),
+        Summary(n, int(left.size), candidates.stats, sources, sample_size),
+    )
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The candidate pairs at or above the threshold: record positions, probability, levels."""
+
+    left: Index
+    right: Index
+    probability: npt.NDArray[np.float64]
+    levels: list[npt.NDArray[np.int8]]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the report says about the run besides the clusters."""
+
+    records_evaluated: int
+    candidate_pairs: int
+    blocking: list[BlockingStats]
+    #: Where each comparison's u came from, and the random pairs drawn (0: none).
+    u_from: list[str]
+    random_pairs: int
+
+
+def judge(
+    data: LoadedData,
+    positions: Index,
+    records: pl.DataFrame,
+    features: Sequence[Feature],
+    model: FellegiSunter,
+    settings: LinkageSettings,
+    matches: Matches,
+    summary: Summary,
+    frequencies: Frequencies = record_frequencies,
+) -> Duplicates:
+    """Clusters of the matches and every record's verdict: ``records`` (``ROW_ID`` and the
+    fields the features read) are the rows ``positions`` of ``data.frame``, the features
+    prepared over them; ``frequencies`` the term frequencies among all judged records (a
+    distributed run holds only the matched records here)."""
+    frame = data.frame
+    rows = records.get_column(ROW_ID).cast(pl.Int64).to_numpy()
 
     def score(a: Index, b: Index) -> npt.NDArray[np.float64]:
-        pair_log_odds = model.log_odds(levels_of := pair_levels(features, a, b))
-        pair_adjustment = _tf_adjustment(features, model, levels_of, a)
-        if pair_adjustment is not None:
-            pair_log_odds += pair_adjustment
-        return 1.0 / (1.0 + np.exp(-np.clip(pair_log_odds, -700, 700)))
+        return pair_probability(model, features, a, b, frequencies)
 
-    cohesive = cohesive_pairs(left[matched], right[matched], probability[matched], score, settings.cohesion)
-    matches_cut = int(matched.size - np.count_nonzero(cohesive))
-    matched = matched[cohesive]
+    cohesive = cohesive_pairs(matches.left, matches.right, matches.probability, score, settings.cohesion)
+    matches_cut = int(cohesive.size - np.count_nonzero(cohesive))
     result_parts = _clusters(
         data,
         records,
         rows,
         features,
         model,
-        left[matched],
-        right[matched],
-        probability[matched],
-        [level[matched] for level in levels],
+        matches.left[cohesive],
+        matches.right[cohesive],
+        matches.probability[cohesive],
+        [level[cohesive] for level in matches.levels],
     )
     parameters = [
         ComparisonParameters(
             field=feature.spec.field,
             method=feature.spec.method,
             term_frequency=feature.spec.term_frequency,
-            u_from=sources[k],
+            u_from=summary.u_from[k],
             levels=[
                 LevelParameters(label, float(model.m[k][i + 1]), float(model.u[k][i + 1]))
                 for i, label in enumerate(feature.spec.labels())
@@ -324,20 +374,20 @@ def find_duplicates(
     ]
     result = DuplicatesResult(
         threshold=settings.threshold,
-        records_evaluated=n,
-        candidate_pairs=int(left.size),
-        blocking=candidates.stats,
+        records_evaluated=summary.records_evaluated,
+        candidate_pairs=summary.candidate_pairs,
+        blocking=summary.blocking,
         comparisons=parameters,
         prior=model.prior,
         u_estimation=settings.u_estimation,
-        random_pairs=sample_size,
+        random_pairs=summary.random_pairs,
         em_iterations=model.iterations,
         em_converged=model.converged,
         records=result_parts.records,
         pairs=result_parts.pairs,
         cohesion=settings.cohesion,
         matches_cut=matches_cut,
-        record_fields=frame.select(pl.col(ROW_ID).cast(pl.Int64).alias("row"), *available)[
+        record_fields=frame.select(pl.col(ROW_ID).cast(pl.Int64).alias("row"), *data.fields)[
             positions[result_parts.members]
         ],
     )

@@ -26,7 +26,14 @@ import polars as pl
 
 from veracity.linkage.encoding import dense
 
-__all__ = ["GroupPairs", "TooManyVariants", "deletion_variants", "group_pairs", "record_pairs"]
+__all__ = [
+    "GroupPairs",
+    "TooManyVariants",
+    "deletion_variants",
+    "group_pairs",
+    "record_pairs",
+    "variant_hashes",
+]
 
 Index = npt.NDArray[np.int64]
 
@@ -41,7 +48,16 @@ def deletion_variants(values: pl.Series) -> tuple[Index, Index]:
     value with one character deleted. Returns (value position, variant code) rows, one per
     distinct variant of a value. Variant codes are dense codes of a 64-bit hash of the
     variant's text: a collision would only add a candidate pair, which the model then judges."""
-    frame = (
+    frame = variant_hashes(values)
+    codes, _ = dense(frame.get_column("variant").to_numpy())
+    return frame.get_column("value").to_numpy(), codes
+
+
+def variant_hashes(values: pl.Series) -> pl.DataFrame:
+    """``value`` (position in ``values``) and ``variant`` (64-bit hash of the value or of the
+    value with one character deleted), one row per distinct variant of a value: the same
+    text has the same hash wherever it is computed."""
+    return (
         values.cast(pl.String)
         .to_frame("v")
         .with_row_index("value")
@@ -56,8 +72,6 @@ def deletion_variants(values: pl.Series) -> tuple[Index, Index]:
         )
         .unique(maintain_order=True)
     )
-    codes, _ = dense(frame.get_column("variant").to_numpy())
-    return frame.get_column("value").to_numpy(), codes
 
 
 class GroupPairs:

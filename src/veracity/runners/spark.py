@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from veracity._sql_plan import rule_sql_fields
-from veracity.checks.base import ScanCounts, TableOutcome, add_counts, key_columns
+from veracity.checks.base import ScanCounts, add_counts, key_columns
 from veracity.config.loader import Rule
 from veracity.engine import AuditPlan, RunOutput, run_rules
 from veracity.errors import UsageError
@@ -49,6 +49,7 @@ from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from veracity.runners._spark_duplicates import SparseOutcome
     from veracity.runners._spark_sources import SparkData
     from veracity.runners._work import AuditJob, PartitionState
 
@@ -80,11 +81,13 @@ class SparkRunner(Runner):
             job.field_types = prepared.field_types
             step("grouping keys")
             frame = _with_keys(records, job, prepared.cached)
-            tables: dict[str, TableOutcome] = {}
             details: dict[str, Any] = {}
             if job.table_rules:
                 step("checking rules that compare records")
-                tables, details = _run_tables(records, job, data, record_rules)
+                tables = _run_tables(records, job, data, record_rules)
+                details = {
+                    rule_id: found.details for rule_id, found in tables.items() if found.details is not None
+                }
                 frame = _with_tables(spark, frame, job, tables)
             step("checking rules")
             temp = _temporary(request.findings_path) if request.findings_path is not None else None
@@ -281,17 +284,24 @@ def _with_keys(records: DataFrame, job: AuditJob, cached: list[DataFrame]) -> Da
 
 def _run_tables(
     records: DataFrame, job: AuditJob, data: SparkData, record_rules: Sequence[Rule]
-) -> tuple[dict[str, TableOutcome], dict[str, Any]]:
-    """Table checks once over their fields of every record, gathered on the driver (as the
-    chunked audit gathers them), in one :func:`run_rules` call: a check that reads another's
-    outcome (agree_across_sources by duplicates cluster) finds it there."""
+) -> dict[str, SparseOutcome]:
+    """Table checks' outcomes. ``duplicates`` runs on the workers (:mod:`._spark_duplicates`);
+    any other table check once over its fields of every record, gathered on the driver (as the
+    chunked audit gathers them), in one :func:`run_rules` call that is handed the duplicates
+    outcomes: a check that reads another's (agree_across_sources by duplicates cluster) finds
+    it there."""
+    from veracity.runners._spark_duplicates import SparseOutcome, is_duplicates, spark_duplicates
     from veracity.runners._work import LINE, ROW, SOURCE
 
     plan = job.plan
     table_rules = [r for r in record_rules if r.id in job.table_rules]
+    outcomes = {rule.id: spark_duplicates(records, rule, job) for rule in table_rules if is_duplicates(rule)}
+    rest = [rule for rule in table_rules if rule.id not in outcomes]
+    if not rest:
+        return outcomes
     wanted = {
         name
-        for rule in table_rules
+        for rule in rest
         for name in [*rule.params.read_fields(data.fields), *rule_sql_fields([rule])]
         if name in data.fields
     }
@@ -308,14 +318,41 @@ def _run_tables(
         pl.col(LINE).cast(pl.UInt32).alias(LINE_COL),
     )
     loaded = LoadedData(frame, data.infos)
+    supplied = {rule_id: outcome.full(frame.height) for rule_id, outcome in outcomes.items()}
     output = run_rules(
-        loaded, table_rules, plan.context(loaded), plan.key, plan.masks, field_types=job.field_types
+        loaded,
+        rest,
+        plan.context(loaded),
+        plan.key,
+        plan.masks,
+        field_types=job.field_types,
+        tables=supplied,
     )
-    return output.tables, output.details
+    for rule in rest:
+        table = output.tables[rule.id]
+        rows = pl.Series(ROW, range(frame.height), dtype=pl.Int64)
+        columns_of = {
+            ROW: rows,
+            "verdict": table.verdicts.cast(pl.Boolean),
+            "message": table.messages.cast(pl.String)
+            if table.messages is not None
+            else pl.repeat(None, frame.height, dtype=pl.String, eager=True),
+            "cluster": table.cluster_ids.cast(pl.Int64)
+            if table.cluster_ids is not None
+            else pl.repeat(None, frame.height, dtype=pl.Int64, eager=True),
+        }
+        full = pl.DataFrame(columns_of)
+        concerned = full.filter(
+            pl.col("verdict").ne_missing(True)
+            | pl.col("message").is_not_null()
+            | pl.col("cluster").is_not_null()
+        )
+        outcomes[rule.id] = SparseOutcome(concerned, output.details.get(rule.id))
+    return outcomes
 
 
 def _with_tables(
-    spark: SparkSession, frame: DataFrame, job: AuditJob, tables: dict[str, TableOutcome]
+    spark: SparkSession, frame: DataFrame, job: AuditJob, tables: dict[str, SparseOutcome]
 ) -> DataFrame:
     """The table checks' outcomes joined to the records they concern: those whose verdict is
     not True (failed, or not judged) or that carry a message or a cluster; a record not joined
@@ -324,37 +361,26 @@ def _with_tables(
 
     from veracity.runners._work import ROW, VERDICT_STATES, table_prefix
 
-    columns: list[pl.Series] = []
-    concerned = None
+    outcome: pl.DataFrame | None = None
     for slot, rule_id in enumerate(job.table_rules):
         prefix = table_prefix(slot)
-        table = tables[rule_id]
-        rows = table.verdicts.len()
-        if not columns:
-            columns.append(pl.Series(ROW, range(rows), dtype=pl.Int64))
-        verdicts = table.verdicts.cast(pl.Boolean)
-        state = verdicts.replace_strict(
-            {k: v for k, v in VERDICT_STATES.items() if k is not None}, return_dtype=pl.Int8
-        ).fill_null(VERDICT_STATES[None])
-        messages = (
-            table.messages.cast(pl.String)
-            if table.messages is not None
-            else pl.repeat(None, rows, dtype=pl.String, eager=True)
+        mine = tables[rule_id].frame.select(
+            pl.col(ROW).cast(pl.Int64),
+            pl.col("verdict")
+            .cast(pl.Boolean)
+            .replace_strict({k: v for k, v in VERDICT_STATES.items() if k is not None}, return_dtype=pl.Int8)
+            .fill_null(VERDICT_STATES[None])
+            .alias(f"{prefix}state"),
+            pl.col("message").cast(pl.String).alias(f"{prefix}message"),
+            pl.col("cluster").cast(pl.Int64).alias(f"{prefix}cluster"),
         )
-        clusters = (
-            table.cluster_ids.cast(pl.Int64)
-            if table.cluster_ids is not None
-            else pl.repeat(None, rows, dtype=pl.Int64, eager=True)
-        )
-        mine = (state != VERDICT_STATES[True]) | messages.is_not_null() | clusters.is_not_null()
-        concerned = mine if concerned is None else concerned | mine
-        columns += [
-            state.alias(f"{prefix}state"),
-            messages.alias(f"{prefix}message"),
-            clusters.alias(f"{prefix}cluster"),
-        ]
-    assert concerned is not None
-    outcome = pl.DataFrame(columns).filter(concerned)
+        outcome = mine if outcome is None else outcome.join(mine, on=ROW, how="full", coalesce=True)
+    assert outcome is not None
+    # A record another rule concerns passed this one unless listed.
+    outcome = outcome.with_columns(
+        pl.col(f"{table_prefix(slot)}state").fill_null(VERDICT_STATES[True])
+        for slot in range(len(job.table_rules))
+    ).sort(ROW)
     if outcome.height:
         return _joined(frame, spark.createDataFrame(outcome.to_arrow()), int(outcome.estimated_size()))
     return frame.select(

@@ -1,0 +1,410 @@
+"""``duplicates`` on Spark's workers: candidate pairs made block by block after one shuffle per
+blocking rule; the driver gets figures that add up, never every record's fields.
+
+Per blocking rule, one ``mapInArrow`` pass names the blocks each record joins
+(:func:`veracity.linkage.blocks.block_keys`, by value, so that records of different partitions
+meet), the records are shuffled by block, and every partition makes the pairs of the blocks it
+holds (:func:`veracity.linkage.blocks.block_pairs`: each candidate pair once over all blocks
+and rules). :func:`spark_patterns` counts their comparison patterns and each rule's pairs
+(whole numbers that add up in any order: the driver trains the same model as the local
+pipeline), :func:`spark_value_counts` the values of each compared field (u shares, term
+frequencies), and :func:`spark_matches` scores the pairs with the trained model and hands back
+the matches only. Features are prepared once per partition, not once per block.
+
+Each rule's shuffle is made once (:func:`shuffle_rules`) and persisted: the limits
+(:func:`rule_size`), the patterns and the matches read it. :mod:`._spark_duplicates` puts
+these steps together as the ``duplicates`` check.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from veracity.linkage.blocking import BlockingKey
+from veracity.linkage.comparisons import Comparison
+from veracity.linkage.encoding import DateParser, RecordValues
+from veracity.linkage.features import Feature
+from veracity.linkage.fit import Frequencies
+from veracity.linkage.model import FellegiSunter, Patterns
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+__all__ = [
+    "CountedPairs",
+    "RuleBlocks",
+    "RuleSize",
+    "rule_size",
+    "shuffle_rules",
+    "spark_matches",
+    "spark_patterns",
+    "spark_value_counts",
+]
+
+#: Column of the records: the row id (their fields are text columns named as the fields).
+ROW = "__row"
+_BLOCK = "__block"
+_GROUP = "__group"
+#: Kinds of the rows the pairs pass hands back.
+PATTERN, RULE_PAIRS, NEW_PAIRS = "pattern", "rule_pairs", "new_pairs"
+_OUT = {"kind": pl.String, "pattern": pl.Int64, "pairs": pl.Int64}
+
+
+def _records(batches: Iterator[Any], fields: Sequence[str]) -> pl.DataFrame:
+    import pyarrow as pa
+
+    # An empty partition hands over no batch at all (and Arrow needs one for a table).
+    given = list(batches)
+    table = pa.Table.from_batches(given) if given else None
+    frame = (
+        pl.from_arrow(table) if table is not None and table.num_rows else pl.DataFrame(schema=[ROW, *fields])
+    )
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(pl.col(ROW).cast(pl.Int64), *(pl.col(f).cast(pl.String) for f in fields))
+
+
+def _keys_partition(
+    batches: Iterator[Any],
+    *,
+    rule: Sequence[BlockingKey],
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import BLOCK, GROUP, POSITION, block_keys
+    from veracity.linkage.features import prepare_feature
+
+    records = _records(batches, fields)
+    if not records.height:
+        return
+    values = RecordValues(records, parse_date)
+    keyed = {key.field for key in rule}
+    features = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
+    keys = block_keys(rule, values, features)
+    rows = records.get_column(ROW).to_numpy()[keys.get_column(POSITION).to_numpy()]
+    # Spark has no unsigned 64-bit integers: the hash travels as a signed one, bit for bit.
+    blocks = keys.get_column(BLOCK).to_numpy().view(np.int64)
+    groups = keys.get_column(GROUP).to_numpy().view(np.int64)
+    yield pa.RecordBatch.from_pydict({ROW: rows, _BLOCK: blocks, _GROUP: groups})
+
+
+def _pairs_partition(
+    batches: Iterator[Any],
+    *,
+    rules: Sequence[Sequence[BlockingKey]],
+    index: int,
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import block_pairs, pattern_counts
+    from veracity.linkage.features import prepare_feature
+
+    given = list(batches)
+    if not given:
+        return
+    table = pa.Table.from_batches(given)
+    if not table.num_rows:
+        return
+    blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
+    # A record of several blocks held here is compared once; in row order, as locally.
+    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
+    values = RecordValues(records, parse_date)
+    features = [prepare_feature(spec, values) for spec in compare]
+    by_field = {feature.spec.field: feature for feature in features}
+    found = block_pairs(rules, index, blocks, values, by_field)
+    counts = pattern_counts(features, found.left, found.right)
+    # Besides the patterns, what the held blocks add to the rule's stats.
+    stats = pl.DataFrame(
+        {"kind": [RULE_PAIRS, NEW_PAIRS], "pattern": [0, 0], "pairs": [found.rule_pairs, found.left.size]},
+        schema=_OUT,
+    )
+    out = pl.concat([counts.select(pl.lit(PATTERN).alias("kind"), "pattern", "pairs"), stats])
+    yield from out.with_columns(pl.lit(index, pl.Int64).alias("rule")).to_arrow().to_batches()
+
+
+@dataclass(frozen=True)
+class CountedPairs:
+    """What the workers counted: the candidates' patterns and each rule's pair counts."""
+
+    patterns: Patterns
+    #: Per rule: its pairs, and those no earlier rule had (``BlockingStats.pairs``/``new_pairs``).
+    rule_pairs: list[int]
+    new_pairs: list[int]
+
+
+@dataclass(frozen=True)
+class RuleBlocks:
+    """One blocking rule's blocks: ``keyed`` the (row, block, group) of every record's blocks,
+    ``blocks`` the records with their blocks, partitioned by block (the rule's one shuffle).
+    Both persisted: :meth:`unpersist` when done."""
+
+    keyed: DataFrame
+    blocks: DataFrame
+    fields: list[str]
+
+    def unpersist(self) -> None:
+        self.blocks.unpersist()
+        self.keyed.unpersist()
+
+
+def shuffle_rules(
+    records: DataFrame,
+    rules: Sequence[Sequence[BlockingKey]],
+    compare: Sequence[Comparison],
+    parse_date: DateParser,
+) -> list[RuleBlocks]:
+    """Per rule, the blocks each record of ``records`` (``__row`` and the text of the fields
+    the comparisons and keys read) joins, and the records shuffled by block. Lazy: Spark works
+    them out on first use and keeps them."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    fields = [name for name in records.columns if name != ROW]
+    typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
+    shuffled = []
+    for rule in rules:
+        keyed = typed.mapInArrow(
+            functools.partial(
+                _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
+            ),
+            f"`{ROW}` long, `{_BLOCK}` long, `{_GROUP}` long",
+        ).persist(StorageLevel.MEMORY_AND_DISK)
+        blocks = (
+            keyed.drop(_GROUP).join(typed, on=ROW).repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        shuffled.append(RuleBlocks(keyed, blocks, fields))
+    return shuffled
+
+
+@dataclass(frozen=True)
+class RuleSize:
+    """What a blocking rule would compare, known before any pair exists (the figures the local
+    blocking refuses a rule on, :mod:`veracity.linkage.blocking`). For a rule with ``_typo``
+    keys, ``keys`` (rows of groups and their variants) and ``group_pairs`` (pairs of groups
+    sharing a block) come first: a figure left None was not worked out, an earlier one being
+    over the bound."""
+
+    pairs: int | None
+    largest: int
+    keys: int | None = None
+    group_pairs: int | None = None
+
+
+def _first_row(frame: DataFrame) -> tuple[int, ...]:
+    row = frame.first()
+    assert row is not None
+    return tuple(int(value or 0) for value in row)
+
+
+def rule_size(blocks: RuleBlocks, typo: bool, bound: int) -> RuleSize:
+    """The rule's record pairs and largest block (or, with ``_typo`` keys, group) from block
+    sizes counted by Spark; for ``_typo`` keys each figure only while the one before is at
+    most ``bound``."""
+    from pyspark.sql import functions as F
+
+    def pairs_of(column: str) -> Any:
+        # Whole numbers: a double's sum would lose pairs past 2**53.
+        return F.expr(f"sum({column} * ({column} - 1) div 2)")
+
+    if not typo:
+        sizes = blocks.keyed.groupBy(_BLOCK).agg(F.count("*").alias("n"))
+        pairs, largest = _first_row(sizes.agg(pairs_of("n"), F.max("n")))
+        return RuleSize(pairs, largest)
+    groups = blocks.keyed.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
+    within, largest = _first_row(groups.agg(pairs_of("size"), F.max("size")))
+    entries = blocks.keyed.select(_BLOCK, _GROUP).distinct()
+    (keys,) = _first_row(entries.agg(F.count("*")))
+    if keys > bound:
+        return RuleSize(None, largest, keys)
+    shared = entries.groupBy(_BLOCK).agg(F.count("*").alias("n")).filter(F.col("n") > 1)
+    (group_pairs,) = _first_row(shared.agg(pairs_of("n")))
+    if group_pairs > bound:
+        return RuleSize(None, largest, keys, group_pairs)
+    held = entries.join(shared.select(_BLOCK), on=_BLOCK)
+    low = held.select(_BLOCK, F.col(_GROUP).alias("low"))
+    high = held.select(_BLOCK, F.col(_GROUP).alias("high"))
+    paired = low.join(high, on=_BLOCK).filter(F.col("low") < F.col("high")).select("low", "high").distinct()
+    sized = (
+        paired.join(groups.select(F.col(_GROUP).alias("low"), F.col("size").alias("a")), on="low")
+        .join(groups.select(F.col(_GROUP).alias("high"), F.col("size").alias("b")), on="high")
+        .agg(F.sum(F.col("a") * F.col("b")).cast("long"))
+    )
+    (across,) = _first_row(sized)
+    return RuleSize(within + across, largest, keys, group_pairs)
+
+
+def spark_patterns(
+    shuffled: Sequence[RuleBlocks],
+    rules: Sequence[Sequence[BlockingKey]],
+    compare: Sequence[Comparison],
+    parse_date: DateParser,
+    level_counts: Sequence[int],
+) -> CountedPairs:
+    """The patterns of every candidate pair of the first ``len(shuffled)`` rules
+    (:func:`shuffle_rules`), counted on the workers."""
+    from pyspark.sql import functions as F
+
+    from veracity.linkage.model import patterns_from_counts
+
+    counted = []
+    for index, rule_blocks in enumerate(shuffled):
+        fields = rule_blocks.fields
+        pairs = rule_blocks.blocks.mapInArrow(
+            functools.partial(
+                _pairs_partition,
+                rules=rules,
+                index=index,
+                compare=compare,
+                fields=fields,
+                parse_date=parse_date,
+            ),
+            "kind string, pattern long, pairs long, rule long",
+        )
+        counted.append(pairs)
+    union = counted[0]
+    for more in counted[1:]:
+        union = union.unionByName(more)
+    rows = union.groupBy("kind", "rule", "pattern").agg(F.sum("pairs").alias("pairs")).collect()
+    found = [row for row in rows if row["kind"] == PATTERN]
+    codes = np.asarray([row["pattern"] for row in found], dtype=np.int64)
+    counts = np.asarray([row["pairs"] for row in found], dtype=np.int64)
+    per_rule = {(row["kind"], row["rule"]): int(row["pairs"]) for row in rows if row["kind"] != PATTERN}
+    return CountedPairs(
+        patterns_from_counts(codes, counts, level_counts),
+        [per_rule.get((RULE_PAIRS, index), 0) for index in range(len(shuffled))],
+        [per_rule.get((NEW_PAIRS, index), 0) for index in range(len(shuffled))],
+    )
+
+
+def _matches_partition(
+    batches: Iterator[Any],
+    *,
+    rules: Sequence[Sequence[BlockingKey]],
+    index: int,
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+    model: FellegiSunter,
+    frequencies: Mapping[str, Frequencies],
+    threshold: float,
+) -> Iterator[Any]:
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import block_pairs
+    from veracity.linkage.features import pair_levels, prepare_feature
+    from veracity.linkage.fit import match_probability
+    from veracity.linkage.model import patterns_of
+
+    given = list(batches)
+    if not given:
+        return
+    table = pa.Table.from_batches(given)
+    if not table.num_rows:
+        return
+    blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
+    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
+    values = RecordValues(records, parse_date)
+    features = [prepare_feature(spec, values) for spec in compare]
+    found = block_pairs(rules, index, blocks, values, {feature.spec.field: feature for feature in features})
+    if not found.left.size:
+        return
+    levels = pair_levels(features, found.left, found.right)
+    patterns = patterns_of(levels, [feature.level_count for feature in features])
+    probability = match_probability(
+        model,
+        patterns,
+        features,
+        levels,
+        found.left,
+        lambda feature: frequencies[feature.spec.field](feature),
+    )
+    matched = np.flatnonzero(probability >= threshold)
+    rows = records.get_column(ROW).to_numpy()
+    out = pl.DataFrame(
+        {
+            "row_a": rows[found.left[matched]],
+            "row_b": rows[found.right[matched]],
+            "probability": probability[matched],
+            **{f"level_{k}": level[matched].astype(np.int64) for k, level in enumerate(levels)},
+        }
+    )
+    yield from out.to_arrow().to_batches()
+
+
+def spark_matches(
+    shuffled: Sequence[RuleBlocks],
+    rules: Sequence[Sequence[BlockingKey]],
+    compare: Sequence[Comparison],
+    parse_date: DateParser,
+    model: FellegiSunter,
+    frequencies: Mapping[str, Frequencies],
+    threshold: float,
+) -> pl.DataFrame:
+    """The candidate pairs whose match probability is at least ``threshold``, scored on the
+    workers with the model and the term frequencies sent along: ``row_a < row_b``,
+    ``probability`` and ``level_<k>`` per comparison."""
+    matches = [
+        rule_blocks.blocks.mapInArrow(
+            functools.partial(
+                _matches_partition,
+                rules=rules,
+                index=index,
+                compare=compare,
+                fields=rule_blocks.fields,
+                parse_date=parse_date,
+                model=model,
+                frequencies=frequencies,
+                threshold=threshold,
+            ),
+            ", ".join(
+                [
+                    "row_a long",
+                    "row_b long",
+                    "probability double",
+                    *(f"level_{k} long" for k in range(len(compare))),
+                ]
+            ),
+        )
+        for index, rule_blocks in enumerate(shuffled)
+    ]
+    union = matches[0]
+    for more in matches[1:]:
+        union = union.unionByName(more)
+    found = pl.from_arrow(union.toArrow())
+    assert isinstance(found, pl.DataFrame)
+    return found.sort("row_a", "row_b")
+
+
+def spark_value_counts(
+    records: DataFrame, compare: Sequence[Comparison], parse_date: DateParser
+) -> tuple[list[Feature], list[npt.NDArray[np.float64]]]:
+    """Per comparison, its feature over the distinct values of its field and how many records
+    hold each (``groupBy(field).count()``): what :func:`veracity.linkage.fit.u_shares` reads as
+    ``weights``. A comparison that also reads another field (``swapped_with``, ``region_field``)
+    gets it empty: its value frequencies are its own field's; its other shares come from pairs."""
+    from veracity.linkage.features import prepare_feature
+
+    features, weights = [], []
+    for spec in compare:
+        counted = pl.from_arrow(records.groupBy(f"`{spec.field}`").count().toArrow())
+        assert isinstance(counted, pl.DataFrame)
+        extra = [name for name in (spec.swapped_with, spec.region_field) if name is not None]
+        frame = counted.select(
+            pl.col(spec.field).cast(pl.String), *(pl.lit(None, pl.String).alias(name) for name in extra)
+        )
+        features.append(prepare_feature(spec, RecordValues(frame, parse_date)))
+        weights.append(counted.get_column("count").cast(pl.Float64).to_numpy())
+    return features, weights
