@@ -214,6 +214,24 @@ def test_odd_column_names_are_fields_like_any_other(tmp_path: Path) -> None:
     assert (tmp_path / "f.csv").read_text(encoding="utf-8") == f"{header}\n1,x,y,a@x.de\n2,,z,b@x.de\n"
 
 
+def test_headers_yaml_or_rule_ids_cannot_hold_make_a_starter_rule_file_that_passes(tmp_path: Path) -> None:
+    """Each column gets a field name a rule id can be made of, none twice; the names YAML reads
+    as syntax are quoted."""
+    headers = [
+        '"line\nbreak"', "a: b", "- x", "#c", "'q'", '"""dq"""', "{x}", "*ref", "&anc", "!tag", "%p",
+        "@at", "`bt`", "yes", "null", "~", "1e3", "名前", "E-Mail-Adresse", "email", "Straße",
+    ]  # fmt: skip
+    data = tmp_path / "odd.csv"
+    row = ",".join(str(n) for n in range(len(headers)))
+    data.write_text(f"{','.join(headers)}\n{row}\n{row}\n", encoding="utf-8")
+    code, _, stderr = _cli("suggest", str(data), "-o", str(tmp_path / "starter.yaml"))
+    assert code == 0, stderr
+    code, _, stderr = _cli("rules", "check", str(tmp_path / "starter.yaml"))
+    assert code == 0, stderr
+    code, _, stderr = _cli("audit", "--no-progress", "-r", str(tmp_path / "starter.yaml"))
+    assert code == 0, stderr
+
+
 def test_fix_with_the_empty_worklist_of_clean_data_writes_an_unchanged_copy(tmp_path: Path) -> None:
     data = _write(tmp_path, "clean.csv", b"id,name,email\n1,Ana,a@x.de\n")
     commands = _commands(data, tmp_path)

@@ -88,9 +88,18 @@ def test_renames_give_human_headers_snake_case_names() -> None:
         "Code postal": "postal_code",
         "Ort": "ort",
         "Kunden Segment": "kunden_segment",
+        "email": "email_2",  # the role's name is taken: numbered, not left to collide
     }
     # A second column with a role already taken keeps a name of its own.
     assert renames(["E-Mail", "Mail"]) == {"E-Mail": "email", "Mail": "mail"}
+    # Names that snake_case alike are numbered; a name without ASCII letters is a "field".
+    assert renames(["x", "{x}", "X!", "名前", "😀", "Größe"]) == {
+        "{x}": "x_2",
+        "X!": "x_3",
+        "名前": "field",
+        "😀": "field_2",
+        "Größe": "grosse",
+    }
 
 
 CASES = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,8 +54,13 @@ class Suggestion:
     observed: dict[str, tuple[int, int]]
 
 
+#: A field name the rule file can use as it is, and in rule ids (``email-valid``).
+_PLAIN_FIELD = re.compile(r"[a-z0-9][a-z0-9_]*")
+
+
 def renames(columns: Sequence[str]) -> dict[str, str]:
-    """Column -> field name for one source's columns (only those that change)."""
+    """Column -> field name for one source's columns (only those that change): snake_case in
+    ASCII (``field`` for a name without such letters, ``名前``) and unique (``x``, ``x_2``)."""
     used: set[str] = set()
     out: dict[str, str] = {}
     for column in columns:
@@ -62,8 +68,12 @@ def renames(columns: Sequence[str]) -> dict[str, str]:
         name = field_name(column, role)
         if name in used:
             name = field_name(column)
-        if name in used:
-            name = column
+        if not _PLAIN_FIELD.fullmatch(name):
+            name = "field"
+        first, number = name, 1
+        while name in used:
+            number += 1
+            name = f"{first}_{number}"
         used.add(name)
         if name != column:
             out[column] = name
