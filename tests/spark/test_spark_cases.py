@@ -145,7 +145,9 @@ def _write(tmp_path: Path, batch: list[Case]) -> tuple[list[str], list[dict[str,
             if not single:
                 frame = frame.with_columns(pl.lit(f"c{n}").alias(CASE))
             path = tmp_path / f"case{n:03d}-{m}.csv"
-            frame.write_csv(path)
+            # A record whose only value is missing is a blank line, which readers skip: write
+            # it as a quoted empty value (missing alike).
+            frame.write_csv(path, null_value='""' if frame.width == 1 else "")
             paths.append(str(path))
         # The rules the case's rule reads (a duplicates rule's clusters) come first.
         rules += case.get("other_rules", [])
