@@ -71,7 +71,9 @@ def case_files(case: dict[str, Any], directory: Path) -> list[str]:
     paths = []
     for n, table in enumerate(tables):
         path = directory / f"source{n}.csv"
-        pl.DataFrame({k: pl.Series(v, dtype=pl.String) for k, v in table.items()}).write_csv(path)
+        frame = pl.DataFrame({k: pl.Series(v, dtype=pl.String) for k, v in table.items()})
+        # A record whose only value is missing would be a blank line, which readers skip.
+        frame.write_csv(path, null_value='""' if frame.width == 1 else "")
         paths.append(str(path))
     return paths
 
