@@ -78,9 +78,12 @@ _RUN = textwrap.dedent(
 
 def _modules_after(setup: str, args: list[str], cwd: Path) -> set[str]:
     """The modules loaded after ``setup`` ran with ``sys.argv`` = veracity ``args``."""
+    # Standard error is a pipe here; these settings would make rich treat it as a terminal.
+    env = {name: value for name, value in os.environ.items() if name not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     done = subprocess.run(
         [sys.executable, "-c", _RUN.format(setup=setup), json.dumps(args)],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -104,7 +107,8 @@ _AUDIT = ["audit", "-r", "rules.yaml", "tiny.csv"]
         (_CALL_APP, ["--version"], ENGINE + OTHER_COMMANDS),
         (_CALL_APP, ["--help"], ()),
         (_CALL_APP, [*_AUDIT, "-o", "report.txt", "--exit-zero"], OTHER_COMMANDS),
-        (_CALL_APP, [*_AUDIT, "--format", "json", "-o", "r.json"], OTHER_COMMANDS),
+        # A JSON report and a line on standard error (not a terminal) need no rich at all.
+        (_CALL_APP, [*_AUDIT, "--format", "json", "-o", "r.json"], (*OTHER_COMMANDS, "rich")),
     ],
     ids=["import veracity", "import veracity.cli", "--version", "--help", "audit", "audit json"],
 )
@@ -231,4 +235,4 @@ def test_the_app_called_in_process_leaves_the_garbage_collector_alone(tmp_path: 
     result = CliRunner().invoke(app, ["rules", "--help"])
     assert result.exit_code == 0
     assert gc.isenabled()
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen  # nothing frozen (frozen objects freed leave the count)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import sys
@@ -10,40 +9,79 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 
 from veracity._atomic import remove_leftovers, written_any
 from veracity.errors import FieldError, RuleFileError, UsageError, VeracityError
 from veracity.safetext import error_text, scrub_message
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 T = TypeVar("T")
 
 
-class _StderrConsole(Console):
-    """A console whose printed strings are data-safe: file, header and field names reach
-    warnings and errors, so no markup, emoji codes (``:smile:`` in a file name) or highlighting
-    is read from them, and control characters are shown as escapes, never sent raw."""
+class ErrConsole:
+    """Standard error: progress, warnings and errors (stdout carries only the report).
+
+    Messages are plain text, data-safe (:func:`veracity.safetext.error_text`: control
+    characters as escapes, no e-mail address or phone number a file or header name smuggled
+    in). Off a terminal a message is written as rich would write it (no markup, emoji codes or
+    highlighting are read from it, no wrapping), without importing rich: a run that prints a
+    JSON report and a line to standard error needs no layout engine. On a terminal, and for
+    anything but plain strings, rich's console prints (:class:`veracity.cli._consoles.
+    StderrConsole`), so that messages appear above a live progress display."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """rich's console for standard error, made on first use."""
+        if self._console is None:
+            from veracity.cli._consoles import StderrConsole
+
+            self._console = StderrConsole(
+                stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True
+            )
+        return self._console
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether standard error is a terminal, as rich decides it (``FORCE_COLOR`` and
+        ``TTY_COMPATIBLE`` make one of any stream); without those settings and a terminal
+        rich is not asked."""
+        if self._console is None and not _terminal_settings() and not _isatty(sys.stderr):
+            return False
+        return self.console.is_terminal
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        kwargs.update(markup=False, emoji=False, highlight=False)
-        super().print(*(error_text(o) if isinstance(o, str) else o for o in objects), **kwargs)
+        plain = all(isinstance(o, str) for o in objects) and set(kwargs) <= {"markup", "highlight", "emoji"}
+        if not plain or self.is_terminal:
+            self.console.print(*objects, **kwargs)
+            return
+        try:
+            sys.stderr.write(" ".join(error_text(o) for o in objects) + "\n")
+            sys.stderr.flush()
+        except BrokenPipeError:
+            self.console.on_broken_pipe()  # as rich ends a write to a reader that has gone
+
+
+def _terminal_settings() -> bool:
+    return "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False
 
 
 #: Progress, warnings and errors; stdout carries only the report.
-err_console = _StderrConsole(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
-
-
-class StdoutConsole(Console):
-    """Standard output for commands that print with rich. A reader that has gone (``| head -1``)
-    raises BrokenPipeError, which the command group turns into the quiet exit 141; rich's own
-    handling would exit 1, the code of a failed quality gate."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+err_console = ErrConsole()
 
 
 EXIT_OK = 0

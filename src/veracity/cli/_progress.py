@@ -6,6 +6,8 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from veracity.cli._common import ErrConsole
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
@@ -17,7 +19,7 @@ class StageProgress:
     rich's progress display is imported only where it can appear (enabled, on a terminal):
     ``--no-progress`` and a run whose standard error is a file or a pipe do without it."""
 
-    def __init__(self, console: Console, *, enabled: bool, delay: float = 1.0) -> None:
+    def __init__(self, console: Console | ErrConsole, *, enabled: bool, delay: float = 1.0) -> None:
         self._progress: Progress | None = None
         if enabled and console.is_terminal:
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -26,7 +28,7 @@ class StageProgress:
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
                 TimeElapsedColumn(),
-                console=console,
+                console=console.console if isinstance(console, ErrConsole) else console,
                 transient=True,
             )
             self._task = self._progress.add_task("starting", total=None)

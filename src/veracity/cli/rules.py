@@ -17,12 +17,12 @@ from veracity.checks import REGISTRY
 from veracity.checks.base import CheckContext
 from veracity.cli._common import (
     EXIT_ERROR,
-    StdoutConsole,
     err_console,
     error_boundary,
     print_debug_traceback,
     require_stdout,
 )
+from veracity.cli._consoles import StdoutConsole
 from veracity.cli._rules_show import SHOW_FORMATS, render_show, show_table
 from veracity.config import RuleSet, check_fields, compose_rule_file, load_rule_file, settings_from
 from veracity.errors import Location, RuleFileError, UsageError, VeracityError
