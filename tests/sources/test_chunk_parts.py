@@ -98,3 +98,45 @@ def test_a_chunk_is_parsed_in_parts_of_about_part_bytes(
     assert [chunk.data.frame.n_chunks() for chunk in chunks] == [4, 4]
     assert chunks[1].data.frame.get_column("id").to_list() == [f"{i:03d}" for i in range(10, 20)]
     assert chunks[1].data.frame.get_column("__veracity_line").to_list() == list(range(12, 22))
+
+
+def test_a_large_whole_read_keeps_polars_chunks_aligned_and_values_exact(tmp_path: Path) -> None:
+    """polars parses a few megabytes in several chunks; the provenance columns and a field the
+    source lacks are laid out alike (a misaligned frame is copied into one chunk at its next
+    select), and values, blanks and lines are those of a one-chunk read."""
+    rows = [f'{i},n{i % 7} ,"x,\ny {i}"' if i % 11 else f"{i}, ," for i in range(150_000)]
+    path = tmp_path / "big.csv"
+    path.write_text("id,name,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    spec = SourceSpec(str(path), columns={})
+    loaded = load_sources([spec])
+    frame = loaded.frame
+    layouts = {tuple(column.chunk_lengths()) for column in frame.get_columns()}
+    assert len(layouts) == 1
+    assert len(next(iter(layouts))) > 1  # the case this is about: more than one chunk
+    assert frame.get_column("name").null_count() == sum(1 for i in range(150_000) if i % 11 == 0)
+    lines = frame.get_column("__veracity_line").to_list()
+    # A record with a quoted line break takes two lines; the others one.
+    expected, line = [], 2
+    for i in range(150_000):
+        expected.append(line)
+        line += 2 if i % 11 else 1
+    assert lines == expected
+    assert frame.get_column("__veracity_row").to_list() == list(range(150_000))
+    assert frame.get_column("note").gather([1, 11]).to_list() == ["x,\ny 1", None]
+
+
+def test_two_large_sources_number_their_rows_through(tmp_path: Path) -> None:
+    body = "".join(f"{i},v{i}\n" for i in range(120_000))
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("id,value\n" + body, encoding="utf-8")
+    second.write_text("value,id\n" + "".join(f"w{i},{i}\n" for i in range(90_000)), encoding="utf-8")
+    frame = load_sources([SourceSpec(str(first)), SourceSpec(str(second))]).frame
+    assert frame.get_column("__veracity_row").to_list() == list(range(210_000))
+    assert frame.get_column("__veracity_source").to_list() == [0] * 120_000 + [1] * 90_000
+    assert frame.get_column("value").gather([0, 119_999, 120_000, 209_999]).to_list() == [
+        "v0",
+        "v119999",
+        "w0",
+        "w89999",
+    ]
+    assert len({tuple(column.chunk_lengths()) for column in frame.get_columns()}) == 1
