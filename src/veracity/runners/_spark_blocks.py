@@ -79,7 +79,6 @@ def _keys_partition(
     fields: Sequence[str],
     parse_date: DateParser,
 ) -> Iterator[Any]:
-    import pyarrow as pa
 
     from veracity.linkage.blocks import BLOCK, GROUP, POSITION, block_keys
     from veracity.linkage.features import prepare_feature
@@ -91,11 +90,17 @@ def _keys_partition(
     keyed = {key.field for key in rule}
     features = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
     keys = block_keys(rule, values, features)
-    rows = records.get_column(ROW).to_numpy()[keys.get_column(POSITION).to_numpy()]
+    # Each record with its fields once per block it joins: the shuffle by block carries them,
+    # no join by row id is needed.
+    joined = records[keys.get_column(POSITION).to_numpy()]
     # Spark has no unsigned 64-bit integers: the hash travels as a signed one, bit for bit.
-    blocks = keys.get_column(BLOCK).to_numpy().view(np.int64)
-    groups = keys.get_column(GROUP).to_numpy().view(np.int64)
-    yield pa.RecordBatch.from_pydict({ROW: rows, _BLOCK: blocks, _GROUP: groups})
+    out = joined.select(
+        ROW,
+        keys.get_column(BLOCK).reinterpret(signed=True).alias(_BLOCK),
+        keys.get_column(GROUP).reinterpret(signed=True).alias(_GROUP),
+        *fields,
+    )
+    yield from out.to_arrow().to_batches()
 
 
 def _pairs_partition(
@@ -147,8 +152,8 @@ class CountedPairs:
 
 @dataclass(frozen=True)
 class RuleBlocks:
-    """One blocking rule's blocks: ``keyed`` the (row, block, group) of every record's blocks,
-    ``blocks`` the records with their blocks, partitioned by block (the rule's one shuffle).
+    """One blocking rule's blocks: ``keyed`` every record once per block it joins (row, block,
+    group, fields), ``blocks`` the same partitioned by block (the rule's one shuffle).
     Both persisted: :meth:`unpersist` when done."""
 
     keyed: DataFrame
@@ -157,6 +162,10 @@ class RuleBlocks:
 
     def unpersist(self) -> None:
         self.blocks.unpersist()
+        self.keyed.unpersist()
+
+    def release_keys(self) -> None:
+        """``keyed`` is no longer read (the limits are known and ``blocks`` is built)."""
         self.keyed.unpersist()
 
 
@@ -180,11 +189,11 @@ def shuffle_rules(
             functools.partial(
                 _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
             ),
-            f"`{ROW}` long, `{_BLOCK}` long, `{_GROUP}` long",
+            ", ".join(
+                [f"`{ROW}` long, `{_BLOCK}` long, `{_GROUP}` long", *(f"`{n}` string" for n in fields)]
+            ),
         ).persist(StorageLevel.MEMORY_AND_DISK)
-        blocks = (
-            keyed.drop(_GROUP).join(typed, on=ROW).repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK)
-        )
+        blocks = keyed.drop(_GROUP).repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK)
         shuffled.append(RuleBlocks(keyed, blocks, fields))
     return shuffled
 

@@ -240,6 +240,8 @@ def _find(run: _Run, records: DataFrame, job: AuditJob) -> SparseOutcome:
         features, weights = spark_value_counts(run.judged, run.compare, run.parse_date)
         level_counts = [feature.level_count for feature in features]
         counted = _limited(run, shuffled, level_counts)
+        for rule_blocks in shuffled:
+            rule_blocks.release_keys()
         candidates = int(counted.patterns.counts.sum())
         patterns = counted.patterns if candidates else None
         total_pairs = n * (n - 1) / 2
