@@ -71,17 +71,19 @@ def atomic_path(path: StrPath) -> Iterator[Path]:
     exist: creating it would hide typos in ``--output`` paths. A failed write (disk full, a
     read-only file system) becomes a :class:`UsageError` naming the path.
     """
+    given = Path(path)
+    group = _GROUP.get()
+    if given.exists() and not given.is_file() and not given.is_dir():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO a job reads from): renaming a file
+        # over it would replace the device itself, so write to it in place. Checked on the path
+        # as given: /dev/stdout links to /proc/self/fd/1, whose target ("pipe:[...]") is no path.
+        with _write_errors(path, _option_for(given, group)):
+            yield given
+        return
     # Through a symbolic link to the file it names: replacing the link itself would leave the
     # file the user pointed at unchanged.
-    target = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
-    group = _GROUP.get()
+    target = Path(os.path.realpath(path)) if given.is_symlink() else given
     option = _option_for(target, group)
-    if target.exists() and not target.is_file() and not target.is_dir():
-        # A device or pipe (/dev/null, /dev/stdout, a FIFO a job reads from): renaming a file
-        # over it would replace the device itself, so write to it in place.
-        with _write_errors(path, option):
-            yield target
-        return
     temp = _create_temp(path, target, option)
     try:
         with _write_errors(path, option):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -133,6 +135,32 @@ def test_a_device_or_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> No
     assert received == [b"report"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert list(tmp_path.iterdir()) == [fifo]
+
+
+def test_standard_output_through_its_link_is_written_in_place() -> None:
+    """`-o /dev/stdout` in a pipeline: the link leads to /proc/self/fd/1, whose target
+    ("pipe:[...]") is no path, so the report must go to the pipe, not to a temporary file."""
+    script = (
+        "from veracity._atomic import atomic_write; atomic_write('/dev/stdout', 'report through the pipe')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"report through the pipe"
+
+
+def test_a_link_to_a_pipe_is_written_in_place(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "report.txt"
+    link.symlink_to(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    atomic_write(link, "report")
+    reader.join(timeout=10)
+    assert received == [b"report"]
+    assert link.is_symlink()
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_a_group_writes_every_output_or_none(tmp_path: Path) -> None:
