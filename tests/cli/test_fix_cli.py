@@ -157,6 +157,18 @@ def test_outputs_are_checked_before_the_work(tmp_path: Path, output: str, messag
     assert data.read_bytes() == before
 
 
+def test_standard_input_as_data_is_refused_in_one_line(tmp_path: Path) -> None:
+    runner, _, rules, worklist = _prepared(tmp_path)
+    out = tmp_path / "fixed.csv"
+    code, stderr = fix(runner, "-", "-w", str(worklist), "-o", str(out), "-r", str(rules))
+    assert code == 2
+    assert stderr.strip() == (
+        "Error: DATA -: standard input cannot be fixed, since the copy is made from the file the worklist came "
+        "from; save the data to a file, audit that file with --worklist and fix it"
+    )
+    assert not out.exists()
+
+
 def test_a_file_that_is_no_worklist_is_refused(tmp_path: Path) -> None:
     runner, data, rules, _ = _prepared(tmp_path)
     other = tmp_path / "other.csv"

@@ -90,6 +90,11 @@ def fix_command(
         log = changes if changes is not None else output.with_name(f"{output.stem}.changes.csv")
         if log.suffix.lower() != ".csv":
             raise UsageError(f"--changes: {log} must end in .csv")
+        if data == "-":
+            raise UsageError(
+                "DATA -: standard input cannot be fixed, since the copy is made from the file the worklist came "
+                "from; save the data to a file, audit that file with --worklist and fix it"
+            )
         if data is None and not rules.exists():
             raise UsageError(
                 f"give the data the worklist was made from (DATA), or a rule file with its sources ({rules} does not exist)"
