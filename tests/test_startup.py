@@ -182,7 +182,12 @@ _REPORT_GC = textwrap.dedent(
     sys.argv = ["veracity", *json.loads(sys.argv[1])]
     atexit.register(
         lambda: print(
-            json.dumps([gc.isenabled(), gc.get_freeze_count(), os.environ.get("OPENBLAS_NUM_THREADS")]),
+            json.dumps([
+                gc.isenabled(),
+                gc.get_freeze_count(),
+                os.environ.get("OPENBLAS_NUM_THREADS"),
+                os.environ.get("_RJEM_MALLOC_CONF"),
+            ]),
             file=sys.__stderr__,
         )
     )
@@ -191,23 +196,39 @@ _REPORT_GC = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("given", "threads"), [(None, "1"), ("3", "3")], ids=["default", "the user's"])
+_FREED_AT_ONCE = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
+
+@pytest.mark.parametrize(
+    ("given", "chunked", "threads", "allocator"),
+    [
+        (None, False, "1", None),
+        (None, True, "1", _FREED_AT_ONCE),
+        ("3", True, "3", "narenas:2"),
+    ],
+    ids=["whole", "in chunks", "the user's"],
+)
 def test_the_command_runs_with_the_garbage_collector_on(
-    tmp_path: Path, given: str | None, threads: str
+    tmp_path: Path, given: str | None, chunked: bool, threads: str, allocator: str | None
 ) -> None:
     """``python -m veracity`` starts with the cyclic garbage collector off; once the command's
     modules are imported, what the start-up made is frozen and the collector is on for the
     command's own work (a large audit makes cycles that must be collected). OpenBLAS, which
-    numpy loads and veracity never calls, runs one thread unless the user says otherwise."""
+    numpy loads and veracity never calls, runs one thread unless the user says otherwise. In
+    chunks, polars' allocator returns freed pages at once (one chunk's peak does not stack on
+    the last one's freed pages) unless the user configured it; a whole read keeps polars' own."""
     (tmp_path / "tiny.csv").write_text("id,email\n1,a@example.org\n2,\n", encoding="utf-8")
     (tmp_path / "rules.yaml").write_text(
         "version: 1\nrules:\n  - {id: filled, check: not_null, field: email}\n", encoding="utf-8"
     )
-    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    mine = ("OPENBLAS_NUM_THREADS", "_RJEM_MALLOC_CONF")
+    env = {name: value for name, value in os.environ.items() if name not in mine}
     if given is not None:
         env["OPENBLAS_NUM_THREADS"] = given
+        env["_RJEM_MALLOC_CONF"] = "narenas:2"
+    args = [*_AUDIT, "-o", "r.txt", "--exit-zero", *(["--chunk-rows=1000"] if chunked else [])]
     done = subprocess.run(
-        [sys.executable, "-c", _REPORT_GC, json.dumps([*_AUDIT, "-o", "r.txt", "--exit-zero"])],
+        [sys.executable, "-c", _REPORT_GC, json.dumps(args)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -215,10 +236,16 @@ def test_the_command_runs_with_the_garbage_collector_on(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    enabled, frozen, blas_threads = json.loads(done.stderr.strip().splitlines()[-1])
+    enabled, frozen, blas_threads, allocator_conf = json.loads(done.stderr.strip().splitlines()[-1])
     assert enabled is True
     assert frozen > 10_000  # the modules' objects, out of the collector's sight
     assert blas_threads == threads
+    # polars puts its own defaults in front when it loads; jemalloc takes the last of each option.
+    if allocator is None:
+        assert _FREED_AT_ONCE not in (allocator_conf or "")
+    else:
+        assert allocator_conf.endswith(allocator)
+    assert given is None or _FREED_AT_ONCE not in allocator_conf
     assert (tmp_path / "r.txt").is_file()
 
 
