@@ -55,24 +55,6 @@ def versions(python: str, env: Mapping[str, str] | None) -> dict[str, str]:
     return versions
 
 
-def peer_versions(python: str) -> dict[str, str] | None:
-    """Python, polars and pointblank versions in the peers virtualenv, or None when it is
-    missing or lacks them (then the benchmark runs without the peer)."""
-    if not os.access(python, os.X_OK):
-        return None
-    script = (
-        "import json, platform\n"
-        "from importlib.metadata import version\n"
-        "print(json.dumps({'python': platform.python_version(), 'polars': version('polars'),"
-        " 'pointblank': version('pointblank')}))"
-    )
-    done = subprocess.run([python, "-c", script], capture_output=True, text=True)
-    if done.returncode != 0:
-        return None
-    versions: dict[str, str] = json.loads(done.stdout)
-    return versions
-
-
 def source_fingerprint(package_dir: Path) -> str:
     """A hash of every Python file of the veracity package (names and contents)."""
     digest = hashlib.sha256()
