@@ -175,6 +175,12 @@ def audit_chunked(
     itself when ``findings_path`` (``.csv`` or ``.parquet``) is given: masked unless
     ``reveal_values``, atomically, identical to the one-partition audit's file. The result's
     ``findings`` keep each rule's first ``max_samples`` findings.
+
+    polars' allocator keeps the pages a chunk freed for a while, so the next chunk's peak can
+    stack on them. ``veracity audit --chunk-rows`` sets
+    ``_RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0`` before polars loads; from Python,
+    set it in the environment before the first ``import polars`` for the same peak (polars
+    reads it once, when it loads).
     """
     started = _Started()
     step = progress or (lambda _: None)
