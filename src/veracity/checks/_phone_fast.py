@@ -34,36 +34,33 @@ What is decided
       differs from fixed line's). Leading zeros stay part of the national significant number
       (``italian_leading_zero``), so it is the digit string itself.
 
-Regular expressions
-    The metadata's patterns run in polars (Rust ``regex``). They use only digits, classes,
-    groups, alternation, counted repetition and ``$`` (checked when a region's plan is built:
-    anything that does not compile, or uses other syntax, sends that region's numbers to the
-    library). On strings of ASCII digits the two engines then accept the same language, which is
-    all a full match (``fullmatch``) or a prefix test (leading digits) needs; where a match's
-    end matters (national and international prefixes), Rust's leftmost-first semantics pick the
-    same match as Python's backtracking ``re.match``.
+The metadata is read as regular expressions once per region (``_phone_plans``, which says why
+polars' regex engine agrees with the library's there).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 
 import phonenumbers
 import polars as pl
-from phonenumbers import PhoneMetadata
 
 from veracity._cores import spread
+from veracity.checks._phone_plans import (
+    MAX_INPUT_LENGTH,
+    MAX_NSN,
+    MIN_NSN,
+    Plan,
+    any_typed,
+    key_of,
+    known_codes,
+    metadata_of,
+    plan_for,
+    regions_of,
+)
 
 __all__ = ["phone_verdicts"]
-
-#: phonenumberutil's limits (_MAX_INPUT_STRING_LENGTH, _MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN).
-_MAX_INPUT_LENGTH = 250
-_MIN_NSN = 2
-_MAX_NSN = 17
-_NON_GEO = "001"
 
 #: The shape decided completely (see the module docstring). Separators may precede the plus:
 #: _extract_possible_number drops everything before the first plus or digit.
@@ -71,175 +68,16 @@ _SHAPE = r"^[ ().\-/]*\+?[0-9 ().\-/]*$"
 #: What a shaped value holds besides digits (separators and the plus sign).
 _NOT_DIGITS = " ().-/+"
 
-#: Number types in the order _number_type_helper tries them; mobile is added last where its
-#: pattern differs from fixed line's.
-_TYPES = (
-    "premium_rate",
-    "toll_free",
-    "shared_cost",
-    "voip",
-    "personal_number",
-    "pager",
-    "uan",
-    "voicemail",
-    "fixed_line",
-)
-#: Pattern syntax seen in the metadata, and all the fast path accepts: digits, classes, groups,
-#: alternation, repetition, end anchors. Anything else (look-arounds, back references, ...)
-#: makes the region's plan unavailable.
-_PATTERN_SYNTAX = re.compile(r"(?:[0-9|()\[\]\-?*+$]|\\d|\(\?:|\{[0-9]+(?:,[0-9]*)?\})*")
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """One metadata record (a region, or a non-geographic calling code) as polars regexes."""
-
-    country_code: int
-    #: ^(?:general pattern)$, or None when there is none (no number is valid then).
-    general: str | None
-    #: The general description's possible lengths, in metadata order (_test_number_length
-    #: reads the first and last entries as minimum and maximum).
-    lengths: tuple[int, ...]
-    local_lengths: tuple[int, ...]
-    #: One regex over "<NSN length, two digits>:<NSN>" accepting exactly the numbers some
-    #: number type accepts (its possible lengths and pattern), or None when no type can.
-    typed: str | None
-    #: ^(national prefix for parsing): the pattern in one outer group (group 1), or None.
-    national_prefix: str | None
-    #: Groups of the national prefix pattern itself.
-    national_prefix_groups: int
-    #: The transform rule as literal digits (str) and groups of ``national_prefix`` (int), or
-    #: None when there is no rule.
-    transform: tuple[str | int, ...] | None
-    #: ^(international prefix) in one outer group, or None.
-    international_prefix: str | None
-    #: ^(?:leading digits), or None.
-    leading_digits: str | None
-
-
-def _compiles(pattern: str) -> bool:
-    """Whether polars accepts ``pattern`` (the syntax check above admits only constructs it
-    supports, but a regex can still exceed its size limit)."""
-    try:
-        pl.select(pl.lit("").str.contains(pattern))
-    except pl.exceptions.PolarsError:
-        return False
-    return True
-
-
-def _ascii(pattern: str) -> str:
-    """``pattern`` in ASCII mode. ``\\d`` is [0-9] there, which on the ASCII digit strings the
-    fast path matches is the same as Python's Unicode ``\\d``; it compiles several times faster."""
-    return f"(?-u){pattern}"
-
-
-@cache
-def _metadata(key: str) -> PhoneMetadata | None:
-    """A region's metadata, or a non-geographic calling code's (key "001:<code>")."""
-    if key.startswith(_NON_GEO + ":"):
-        return PhoneMetadata.metadata_for_nongeo_region(int(key.split(":")[1]), None)
-    return PhoneMetadata.metadata_for_region(key, None)
-
-
-def _typed_regex(metadata: PhoneMetadata) -> str | None:
-    """The number types _number_type_helper accepts, as one regex over "<length>:<NSN>"."""
-    names = list(_TYPES)
-    if not metadata.same_mobile_and_fixed_line_pattern:
-        names.append("mobile")
-    by_lengths: dict[tuple[int, ...] | None, list[str]] = {}
-    for name in names:
-        desc = getattr(metadata, name)
-        if desc is None or not desc.national_number_pattern:
-            continue  # _match_national_number: no pattern, no match
-        lengths: tuple[int, ...] | None = None
-        if len(desc.possible_length) > 0:  # none listed: any length (_is_number_matching_desc)
-            lengths = tuple(sorted({n for n in desc.possible_length if 0 <= n <= 99}))
-            if not lengths:
-                continue  # only the "no numbers of this type" marker -1
-        by_lengths.setdefault(lengths, []).append(desc.national_number_pattern)
-    if not by_lengths:
-        return None
-    branches = []
-    for lengths, patterns in by_lengths.items():
-        prefix = "[0-9]{2}" if lengths is None else "(?:" + "|".join(f"{n:02d}" for n in lengths) + ")"
-        branches.append(f"{prefix}:(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
-    return "^(?:" + "|".join(branches) + ")$"
-
-
-def _transform_parts(rule: str) -> tuple[str | int, ...] | None:
-    """A transform rule (Python replacement template) as literal digits and group numbers of
-    the plan's wrapped prefix regex; None for anything but digits and \\1-\\9."""
-    if not re.fullmatch(r"(?:[0-9]|\\[1-9](?![0-9]))*", rule):
-        return None
-    return tuple(
-        int(token[1]) + 1 if token.startswith("\\") else token for token in re.findall(r"\\[1-9]|[0-9]", rule)
-    )
-
-
-@cache
-def _plan(key: str) -> _Plan | None:
-    """The plan for a metadata key, or None where the fast path cannot mirror the library."""
-    metadata = _metadata(key)
-    if metadata is None or metadata.general_desc is None or metadata.country_code is None:
-        return None
-    general = metadata.general_desc
-    lengths = tuple(general.possible_length)
-    if not lengths:
-        return None  # _test_number_length would index an empty list
-    npfp = metadata.national_prefix_for_parsing or None
-    rule = metadata.national_prefix_transform_rule or None
-    groups = re.compile(npfp).groups if npfp is not None else 0
-    transform = None
-    if npfp is not None and rule is not None:
-        transform = _transform_parts(rule)
-        if groups == 0 or transform is None:
-            return None  # the library would index an empty groups() tuple / unknown syntax
-    pattern = general.national_number_pattern or None
-    idd = metadata.international_prefix or None
-    leading = metadata.leading_digits or None
-    sources = [pattern, npfp, idd, leading]
-    for name in (*_TYPES, "mobile"):
-        desc = getattr(metadata, name)
-        if desc is not None:
-            sources.append(desc.national_number_pattern)
-    if not all(source is None or _PATTERN_SYNTAX.fullmatch(source) for source in sources):
-        return None
-    typed = _typed_regex(metadata)
-    plan = _Plan(
-        country_code=metadata.country_code,
-        general=_ascii(f"^(?:{pattern})$") if pattern else None,
-        lengths=lengths,
-        local_lengths=tuple(general.possible_length_local_only),
-        typed=_ascii(typed) if typed else None,
-        national_prefix=_ascii(f"^({npfp})") if npfp else None,
-        national_prefix_groups=groups,
-        transform=transform,
-        international_prefix=_ascii(f"^({idd})") if idd else None,
-        leading_digits=_ascii(f"^(?:{leading})") if leading else None,
-    )
-    regexes = (plan.general, plan.typed, plan.national_prefix, plan.international_prefix, plan.leading_digits)
-    return plan if all(_compiles(regex) for regex in regexes if regex is not None) else None
-
-
-@cache
-def _regions_of(country_code: int) -> tuple[str, ...]:
-    return tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()))
-
-
-def _key_of(region: str, country_code: int) -> str:
-    return f"{_NON_GEO}:{country_code}" if region == _NON_GEO else region
-
-
 # ---------------------------------------------------------------------------------------------
 # expressions mirroring single library functions
 
 
-def _full(plan: _Plan, number: pl.Expr) -> pl.Expr:
+def _full(plan: Plan, number: pl.Expr) -> pl.Expr:
     """_match_national_number(number, general_desc, False): the general pattern, whole."""
     return pl.lit(False) if plan.general is None else number.str.contains(plan.general)
 
 
-def _length_result(plan: _Plan, number: pl.Expr) -> pl.Expr:
+def _length_result(plan: Plan, number: pl.Expr) -> pl.Expr:
     """_test_number_length(number, metadata) for type UNKNOWN (the general description)."""
     n = number.str.len_chars()
     return (
@@ -267,7 +105,7 @@ def _run(frame: pl.LazyFrame, steps: _Steps) -> pl.LazyFrame:
     return frame.select(*steps[-1])
 
 
-def _stripped(plan: _Plan, source: str, target: str) -> _Steps:
+def _stripped(plan: Plan, source: str, target: str) -> _Steps:
     """Batches adding column ``target``: the number _maybe_strip_national_prefix_carrier_code
     returns for column ``source`` (carrier codes are irrelevant to validity). Intermediate
     results are columns, so each regex runs once per value."""
@@ -297,23 +135,13 @@ def _stripped(plan: _Plan, source: str, target: str) -> _Steps:
     )
 
 
-@cache
-def _known_codes() -> str:
-    """^(calling codes, shortest first): leftmost-first alternation takes the first one to
-    three digits that are a code, as _extract_country_code tries them (1, 2, then 3 digits)."""
-    codes = sorted(
-        (str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), key=lambda c: (len(c), c)
-    )
-    return _ascii("^(" + "|".join(codes) + ")")
-
-
 def _calling_code(digits: pl.Expr) -> pl.Expr:
     """_extract_country_code: the first one to three digits that are a calling code, or ""
     (none starts with 0, which the library refuses first)."""
     return (
         pl.when(digits.str.starts_with("0"))
         .then(pl.lit(""))
-        .otherwise(digits.str.extract(_known_codes(), 1).fill_null(""))
+        .otherwise(digits.str.extract(known_codes(), 1).fill_null(""))
     )
 
 
@@ -323,35 +151,20 @@ def _typed_key(nsn: pl.Expr) -> pl.Expr:
 
 
 @cache
-def _valid_for(plan: _Plan, column: str) -> pl.Expr:
+def _valid_for(plan: Plan, column: str) -> pl.Expr:
     """_number_type_helper(nsn, metadata) != UNKNOWN, for the NSNs in ``column``."""
     if plan.general is None or plan.typed is None:
         return pl.lit(False)
     nsn = pl.col(column)
     length = nsn.str.len_chars()
+    # Where the types' patterns imply their lengths, no "<length>:<NSN>" key is built (it cost
+    # three times the regex).
+    typed = nsn if plan.typed_nsn is not None else _typed_key(nsn)
     return (
         length.is_in(list(plan.lengths))
         & nsn.str.contains(plan.general)
-        & _typed_key(nsn).str.contains(plan.typed)
+        & typed.str.contains(plan.typed_nsn or plan.typed)
     )
-
-
-@cache
-def _any_typed(code: int) -> str | None:
-    """One regex over "<length>:<NSN>" accepting what a type of any region of the calling code
-    ``code`` accepts (the union of their plans' ``typed``), or None when a region's plan is
-    unavailable (its numbers go to the library) or the union does not compile."""
-    branches = []
-    for region in _regions_of(code):
-        if _metadata(_key_of(region, code)) is None:
-            continue
-        plan = _plan(_key_of(region, code))
-        if plan is None:
-            return None
-        if plan.typed is not None:
-            branches.append(plan.typed.removeprefix("(?-u)"))
-    union = _ascii("(?:" + "|".join(branches) + ")") if branches else _ascii("^$.")
-    return union if _compiles(union) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,7 +178,7 @@ _UNDECIDED = pl.lit(None, dtype=pl.Boolean)
 
 
 @cache
-def _parse_national(plan: _Plan) -> _Steps:
+def _parse_national(plan: Plan) -> _Steps:
     """A number without a usable plus, read with its record region: _maybe_extract_country_code's
     international-prefix and own-calling-code paths."""
     digits = pl.col("digits")
@@ -378,7 +191,7 @@ def _parse_national(plan: _Plan) -> _Steps:
     own_national = _stripped(plan, "_own_rest", "_own_national")
     # TOO_SHORT_AFTER_IDD, or INVALID_COUNTRY_CODE (no plus, so no retry); after parse's retry
     # (a plus with an unknown code) finding no code either, INVALID_COUNTRY_CODE again.
-    failed = (from_idd & ((idd_rest.str.len_chars() <= _MIN_NSN) | (idd_cc == ""))) | (
+    failed = (from_idd & ((idd_rest.str.len_chars() <= MIN_NSN) | (idd_cc == ""))) | (
         ~from_idd & ~own_code & pl.col("retry")
     )
     return (
@@ -425,34 +238,47 @@ def _parse_national(plan: _Plan) -> _Steps:
     )
 
 
+def _settled_nsn(plan: Plan) -> tuple[pl.Expr | str, ...]:
+    """The last batch of the national-number stage, given the columns "national" and "nsn"."""
+    national, nsn = pl.col("national"), pl.col("nsn")
+    # TOO_SHORT_NSN before the prefix is considered, TOO_LONG after.
+    failed = (national.str.len_chars() < MIN_NSN) | ~nsn.str.len_chars().is_between(MIN_NSN, MAX_NSN)
+    return (
+        "row",
+        "nsn",
+        failed.alias("done"),
+        pl.when(failed).then(pl.lit(False)).alias("verdict"),
+        pl.lit(plan.country_code).alias("code"),
+    )
+
+
 @cache
-def _national_number(plan: _Plan) -> _Steps:
+def _national_number(plan: Plan) -> _Steps:
     """parse after the calling code, with the metadata it uses: the national prefix (dropped
     only when the rest has a possible length) and the NSN length limits."""
-    national, candidate, nsn = pl.col("national"), pl.col("_candidate"), pl.col("nsn")
+    national, candidate = pl.col("national"), pl.col("_candidate")
     keep = _length_result(plan, candidate).is_in(["possible", "long"])
-    # TOO_SHORT_NSN before the prefix is considered, TOO_LONG after.
-    failed = (national.str.len_chars() < _MIN_NSN) | ~nsn.str.len_chars().is_between(_MIN_NSN, _MAX_NSN)
     return (
         *_stripped(plan, "national", "_candidate"),
         (pl.when(keep).then(candidate).otherwise(national).alias("nsn"),),
-        (
-            "row",
-            "nsn",
-            failed.alias("done"),
-            pl.when(failed).then(pl.lit(False)).alias("verdict"),
-            pl.lit(plan.country_code).alias("code"),
-        ),
+        _settled_nsn(plan),
     )
+
+
+@cache
+def _unprefixed_number(plan: Plan) -> _Steps:
+    """_national_number for numbers the national prefix pattern does not match at their start:
+    _maybe_strip_national_prefix_carrier_code returns them as they are."""
+    return ((pl.col("national").alias("nsn"),), _settled_nsn(plan))
 
 
 def _is_valid(frame: pl.DataFrame, code: int) -> pl.LazyFrame:
     """is_valid_number: the number's region among its calling code's regions, then its type."""
-    regions = _regions_of(code)
+    regions = regions_of(code)
     if len(regions) == 1:  # region_code_for_number takes it without looking
-        key = _key_of(regions[0], code)
-        plan = _plan(key)
-        if _metadata(key) is None:
+        key = key_of(regions[0], code)
+        plan = plan_for(key)
+        if metadata_of(key) is None:
             verdict: pl.Expr = pl.lit(False)
         else:
             verdict = _UNDECIDED if plan is None else _valid_for(plan, "nsn")
@@ -462,19 +288,20 @@ def _is_valid(frame: pl.DataFrame, code: int) -> pl.LazyFrame:
     # are tried in order on the rows no earlier region claimed.
     settled: list[pl.LazyFrame] = []
     remaining = frame
-    typed = _any_typed(code)
-    if typed is not None:
+    union = any_typed(code)
+    if union is not None:
         # Whichever region claims a number, it is valid only if valid for that region, which
         # needs a type of that region to accept it: a number no type of any region accepts is
         # invalid without trying the regions one by one (random digits mostly are).
-        known = _typed_key(pl.col("nsn")).str.contains(typed)
+        typed, on_nsn = union
+        known = (pl.col("nsn") if on_nsn else _typed_key(pl.col("nsn"))).str.contains(typed)
         remaining = frame.with_columns(_known=known)
         settled.append(remaining.lazy().filter(~pl.col("_known")).select("row", verdict=pl.lit(False)))
         remaining = remaining.filter(pl.col("_known")).drop("_known")
     for region in regions:
-        if _metadata(region) is None:
+        if metadata_of(region) is None:
             continue
-        plan = _plan(region)
+        plan = plan_for(region)
         if plan is None:
             settled.append(remaining.lazy().select("row", verdict=_UNDECIDED))
             return pl.concat(settled)
@@ -496,19 +323,27 @@ def _is_valid(frame: pl.DataFrame, code: int) -> pl.LazyFrame:
 def _per_plan(
     frame: pl.DataFrame,
     by: str,
-    stage: Callable[[_Plan], _Steps],
+    stage: Callable[[Plan], _Steps],
     pieces: list[pl.DataFrame],
+    unprefixed: Callable[[Plan], _Steps] | None = None,
 ) -> list[pl.DataFrame]:
     """``stage`` over each group of rows sharing a metadata key (column ``by``), run together.
-    Rows whose metadata the fast path cannot mirror go to ``pieces`` undecided."""
+    Rows whose metadata the fast path cannot mirror go to ``pieces`` undecided. With
+    ``unprefixed``, rows whose "national" the plan's national prefix does not match (most
+    numbers written with a calling code) take that stage instead, which skips the prefix's
+    groups, transform and length tests that leave such numbers as they are."""
     lazies = []
     # Rows are put back in order at the end (by "row"), so groups may come in any order.
     for (key,), part in frame.partition_by(by, as_dict=True, maintain_order=False).items():
-        plan = _plan(str(key))
+        plan = plan_for(str(key))
         if plan is None:
             pieces.append(part.select("row", verdict=_UNDECIDED))
-        else:
+        elif unprefixed is None or plan.national_prefix is None:
             lazies.append(_run(part.lazy(), stage(plan)))
+        else:
+            prefixed = part.select(pl.col("national").str.contains(plan.national_prefix)).to_series()
+            lazies.append(_run(part.filter(prefixed).lazy(), stage(plan)))
+            lazies.append(_run(part.filter(~prefixed).lazy(), unprefixed(plan)))
     return pl.collect_all(lazies)
 
 
@@ -530,7 +365,7 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
         ascii_shape=value.str.contains(_SHAPE),
     )
     # Each "early" condition means False; a value meeting none of them is judged further.
-    too_long = value.str.len_chars() > _MAX_INPUT_LENGTH
+    too_long = value.str.len_chars() > MAX_INPUT_LENGTH
     no_region = (region == "") & ~pl.col("plus")
 
     # Values of the usual shape (most of them). "digits" is the value without separators and
@@ -595,7 +430,7 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
     # parse's metadata from here on: the calling code's main region (region_code_for_country_code),
     # or the record region's when no code was found.
     main_keys = {
-        str(code): _key_of(_regions_of(code)[0], code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+        str(code): key_of(regions_of(code)[0], code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
     }
     keyed = pl.concat(parsed).select(
         "row",
@@ -604,7 +439,7 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
         .then(region)
         .otherwise(pl.col("cc").replace_strict(main_keys, default=None, return_dtype=pl.String)),
     )
-    outs = _per_plan(keyed, "key", _national_number, pieces)
+    outs = _per_plan(keyed, "key", _national_number, pieces, _unprefixed_number)
     if outs:
         out = pl.concat(outs)
         pieces.append(out.filter(pl.col("done")).select("row", "verdict"))
