@@ -3,6 +3,8 @@ what trying every ISO format on every value reads (the reference below)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -97,3 +99,65 @@ def test_agrees_with_the_reference_on_written_timestamps(moment, separator, time
 def test_a_declared_format_still_refuses_surrounding_whitespace() -> None:
     frame = pl.DataFrame({"v": ["01.03.2024", " 01.03.2024"]})
     assert frame.select(parse_date(pl.col("v"), "%d.%m.%Y")).to_series().to_list()[1] is None
+
+
+def _days(values: list[str]) -> pl.DataFrame:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    return frame.select(
+        pl.col("v"), new=parse_iso_date(pl.col("v")).cast(pl.Int32), old=reference(pl.col("v")).cast(pl.Int32)
+    )
+
+
+# Leap-year rules at their edges: years 0 and 400 are leap years, 100 and 1900 not.
+_YEARS = ("0000", "0004", "0100", "0400", "1900", "2000", "2023", "2024", "2100", "9999")
+
+
+@pytest.mark.parametrize("separator", ["-", ""])
+def test_every_month_and_day_number_reads_as_trying_every_format_reads(separator: str) -> None:
+    """The calendar in the regular expression against chrono's: every two-digit month and day."""
+    values = [
+        f"{y}{separator}{m:02d}{separator}{d:02d}" for y in _YEARS for m in range(100) for d in range(100)
+    ]
+    out = _days(values)
+    assert out.filter(pl.col("new").ne_missing(pl.col("old"))).height == 0
+    assert out.get_column("new").null_count() < len(values)  # the sweep holds real dates
+
+
+@pytest.mark.parametrize("separator", ["T", " "])
+def test_every_hour_minute_and_second_number_reads_as_trying_every_format_reads(separator: str) -> None:
+    """Hours, minutes and seconds at and past their limits (second 60 is a leap second: 23:59:60
+    is the next day), on the last day of a year."""
+    times = [f"{h:02d}:{m:02d}" for h in range(100) for m in range(100)]
+    values = [f"2024-12-31{separator}{t}{s}" for t in times for s in ("", ":00", ":59", ":60", ":61", ":99")]
+    out = _days(values)
+    assert out.filter(pl.col("new").ne_missing(pl.col("old"))).height == 0
+    next_day = out.filter(pl.col("v") == f"2024-12-31{separator}23:59:60").get_column("new").to_list()
+    assert next_day == [(date(2025, 1, 1) - date(1970, 1, 1)).days]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 9999),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.sampled_from(["", "T", " "]),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.sampled_from(["", ":00", ":59", ":60", ":61"]),
+        ),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_agrees_with_the_reference_on_any_digits_in_the_common_shapes(
+    parts: list[tuple[int, int, int, str, int, int, str]],
+) -> None:
+    values = [
+        f"{y:04d}-{m:02d}-{d:02d}" + (f"{sep}{h:02d}:{mi:02d}{sec}" if sep else "")
+        for y, m, d, sep, h, mi, sec in parts
+    ]
+    values += [f"{y:04d}{m:02d}{d:02d}" for y, m, d, *_ in parts]
+    out = _days(values)
+    assert out.filter(pl.col("new").ne_missing(pl.col("old"))).to_dicts() == []
