@@ -9,7 +9,7 @@ from pydantic import Field
 
 from veracity.checks.base import CheckContext, CheckParams, register
 from veracity.checks.typed import field_dates
-from veracity.text.dates import DateFormat
+from veracity.text.dates import DateFormat, parse_iso_date
 from veracity.vocabulary import Dimension
 
 
@@ -40,6 +40,16 @@ def _consent_parts(params: ConsentParams, ctx: CheckContext) -> tuple[pl.Expr, p
     opted_in = ctx.parse_bool(pl.col(params.opt_in_field))
     too_old = parsed < _oldest(ctx, params.max_age_days) if params.max_age_days is not None else pl.lit(False)
     return value, parsed, opted_in, too_old
+
+
+def _opted_in_dates(params: ConsentParams, ctx: CheckContext, opted_in: pl.Expr) -> pl.Expr:
+    """The consent dates of the records that opted in (null elsewhere): only those are judged.
+
+    ISO dates are parsed record by record, so the others are masked out before the parse and
+    cost nothing; a declared format is parsed once per distinct value of the whole field."""
+    if (params.format or ctx.date_formats.get(params.field)) is not None:
+        return field_dates(ctx, params.field, params.format)
+    return parse_iso_date(pl.when(opted_in).then(pl.col(params.field)))
 
 
 def _unknown_opt_in(params: ConsentParams, opted_in: pl.Expr) -> pl.Expr:
@@ -96,7 +106,9 @@ def consent(params: ConsentParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: consent-recorded, check: consent, field: consent_date, opt_in_field: marketing_opt_in}
     """
-    _, parsed, opted_in, _ = _consent_parts(params, ctx)
+    # The opt-in is read once, as a column of the pass, wherever the verdict reads it.
+    opted_in = ctx.staged(("yes/no", params.opt_in_field), ctx.parse_bool(pl.col(params.opt_in_field)))
+    parsed = _opted_in_dates(params, ctx, opted_in)
     unknown = _unknown_opt_in(params, opted_in)
     # One comparison reads the parsed date once; a missing or unreadable date makes it null,
     # which fails.
