@@ -46,3 +46,20 @@ def test_each_record_points_at_the_first_record_of_its_key(keys: list[str | None
             patch.setattr(keys_module, "key_hash", lambda key: key.hash(1) % 2)
         frame = key_frame(_data(keys), pl.col("id"))
     assert frame.rows() == _expected(keys)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.integers(min_value=0, max_value=2**64 - 1) | st.integers(min_value=0, max_value=5), max_size=60
+    )
+)
+def test_repeated_hashes_are_those_polars_calls_duplicated(hashes: list[int]) -> None:
+    series = pl.Series(hashes, dtype=pl.UInt64)
+    repeated = keys_module._repeated(series.to_numpy())
+    duplicated = series.is_duplicated()
+    if duplicated.any():
+        assert repeated is not None
+        assert repeated.to_list() == duplicated.to_list()
+    else:
+        assert repeated is None

@@ -30,6 +30,18 @@ def key_hash(key: pl.Expr) -> pl.Expr:
     return key.hash(_HASH_SEED)
 
 
+def _repeated(hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> pl.Series | None:
+    """Which of ``hashes`` occur more than once (a boolean mask), None when none does. Sorting
+    the 8-byte hashes and comparing neighbours finds the repeated ones for a tenth of the CPU of
+    ``is_duplicated``'s hash table (a million: about 0.01 s against 0.1 s); the mask is then a
+    look-up in the few repeated values."""
+    ordered = np.sort(hashes)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not twice.size:
+        return None
+    return pl.Series(hashes).is_in(pl.Series(np.unique(twice)).implode())
+
+
 def key_frame(data: LoadedData, key: pl.Expr) -> pl.DataFrame:
     """The key columns (:func:`veracity.checks.base.key_columns`) of one whole partition,
     whose ``ROW_ID`` is each record's position.
@@ -42,8 +54,8 @@ def key_frame(data: LoadedData, key: pl.Expr) -> pl.DataFrame:
     """
     frame = data.frame
     names = key_columns(key)
-    repeated = frame.select(key_hash(key).is_duplicated()).to_series()
-    if not repeated.any():
+    repeated = _repeated(frame.select(key_hash(key)).to_series().to_numpy())
+    if repeated is None:
         return pl.DataFrame(
             [
                 pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True).alias(names[0]),
@@ -98,10 +110,12 @@ class KeyIndex:
 
     def settle(self) -> None:
         """After the pre-pass: keep the rows that may have an equal key elsewhere."""
-        hashes = pl.Series(np.concatenate(self._hashes) if self._hashes else np.zeros(0, dtype=np.uint64))
+        hashes = np.concatenate(self._hashes) if self._hashes else np.zeros(0, dtype=np.uint64)
         rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.uint32)
         self._hashes, self._rows = [], []
-        self._candidates = np.sort(rows[hashes.is_duplicated().to_numpy()]).astype(np.int64)
+        repeated = _repeated(hashes)
+        candidates = np.zeros(0, dtype=np.uint32) if repeated is None else rows[repeated.to_numpy()]
+        self._candidates = np.sort(candidates).astype(np.int64)
 
     def judge(self, frame: pl.DataFrame, start: int) -> list[pl.Series]:
         """Main pass, partitions in order: the key columns of a partition's records."""
