@@ -19,6 +19,8 @@ import email_validator
 import polars as pl
 import pytest
 from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import veracity.checks.validity as validity
 from tests.checks.conftest import verdicts
@@ -245,12 +247,7 @@ def email_disagreements(
     return wrong, len(decided)
 
 
-@pytest.mark.parametrize("usual_first", [True, False], ids=["usual-shape-first", "rule-by-rule"])
-def test_fast_path_agrees_with_the_library_on_a_seeded_slice(
-    usual_first: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Both ways of judging a column: the usual shape picked out first, or every value rule by rule.
-    monkeypatch.setattr(_email_fast, "_mostly_usual", lambda values: usual_first)
+def test_fast_path_agrees_with_the_library_on_a_seeded_slice() -> None:
     values = generate_emails(20240630, SLICE)
     wrong, decided = email_disagreements(values)
     assert not wrong, wrong[:10]
@@ -261,29 +258,49 @@ def test_fast_path_agrees_with_the_library_on_a_seeded_slice(
     assert SLICE - decided > SLICE * 0.05
 
 
-def test_both_ways_of_judging_a_column_give_the_same_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+def _every_rule(values: pl.Series) -> list[bool | None]:
+    """Every value judged rule by rule (``_full_verdict``), the shortcuts of the usual shape and
+    of plain malformed values not taken."""
+    special = "|".join(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
+    parts = pl.col("value").str.splitn("@", 2)
+    frame = values.to_frame("value").with_columns(
+        local=parts.struct.field("field_0"), domain=parts.struct.field("field_1")
+    )
+    return frame.select(_email_fast._full_verdict(special)).to_series().to_list()
+
+
+def test_the_shortcuts_give_the_verdicts_of_every_rule() -> None:
     values = pl.Series([*generate_emails(7, 20_000), None], dtype=pl.String)
-    ways = []
-    for usual_first in (True, False):
-        monkeypatch.setattr(_email_fast, "_mostly_usual", lambda values, first=usual_first: first)
-        ways.append(email_verdicts(values).to_list())
-    assert ways[0] == ways[1]
+    assert email_verdicts(values).to_list() == _every_rule(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet='ab.-@_"< \té1', max_size=12) | st.none(), max_size=40))
+def test_a_plain_value_not_of_the_usual_shape_is_invalid_by_every_rule(values: list[str | None]) -> None:
+    series = pl.Series(values, dtype=pl.String)
+    assert email_verdicts(series).to_list() == _every_rule(series)
 
 
 @pytest.mark.parametrize(
-    ("valid_share", "usual_first"), [(0.0, False), (0.3, False), (0.5, True), (0.95, True), (1.0, True)]
+    ("value", "rule_by_rule"),
+    [
+        ("user@@example", False),  # plain, not of the usual shape: invalid outright
+        ("user@example", False),
+        (" user@example.com", False),
+        ("user@example.com ", False),
+        ("user@ex_ample.com", False),
+        ("user", False),
+        ('"john doe"@example.com', True),  # quoted: may be valid
+        ("John <john@example.com>", True),  # display name
+        ("jörg@example.de", True),  # non-ASCII
+        ("user@xn--bcher-kva.de", True),  # "--": the library's
+        ("user@ex--ample.c_m", True),
+        (None, True),
+    ],
 )
-def test_the_usual_shape_is_picked_out_first_when_most_values_have_it(
-    valid_share: float, usual_first: bool
-) -> None:
-    count = 30_000
-    usual = int(count * valid_share)
-    values = pl.Series(
-        [f"user{i}@example.com" if i % count < usual else f"user{i}@@example" for i in range(count)],
-        dtype=pl.String,
-    ).shuffle(seed=1)
-    assert _email_fast._mostly_usual(values) is usual_first
-    assert _email_fast._mostly_usual(pl.Series([None, None], dtype=pl.String)) is False
+def test_which_values_are_judged_rule_by_rule(value: str | None, rule_by_rule: bool) -> None:
+    series = pl.Series([value], dtype=pl.String)
+    assert series.to_frame("value").select(_email_fast._rule_by_rule(pl.col("value"))).item() is rule_by_rule
 
 
 def test_realistic_addresses_are_decided_by_the_fast_path() -> None:
