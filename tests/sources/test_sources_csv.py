@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from loader_helpers import Writer, lines, load_bytes, load_one, values
 
 from veracity.errors import SourceError
-from veracity.sources import SourceSpec, _chunks_csv, load_sources
+from veracity.sources import SourceSpec, _whole_csv, load_sources
 from veracity.sources._table import Table
 from veracity.sources.base import Format, ReadOptions
 
@@ -260,12 +260,84 @@ def test_assuming_utf8_reads_like_checking_first(
         def read(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
             return original(raw, fmt, options, display, assume_utf8=assume and assume_utf8)
 
-        original = _chunks_csv._read_delimited
-        with patch.object(_chunks_csv, "_read_delimited", read):
+        original = _whole_csv._read_delimited
+        with patch.object(_whole_csv, "_read_delimited", read):
             try:
-                table = _chunks_csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
+                table = _whole_csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
             except SourceError as error:
                 return str(error)
         return table.encoding, table.frame.rows(), table.positions.tolist()
 
     assert outcome(assume=True) == outcome(assume=False)
+
+
+_RAW_CELLS = st.sampled_from(
+    [
+        b"",
+        b"a",
+        b"b c",
+        b"\t",
+        b"\x00",
+        b"\r",
+        b"x\ry",
+        b'"a\r\nb"',
+        b'"x\ry"',
+        b'"q""x"',
+        b'"a,b"',
+        b"a,b",
+        b"\xe9",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    header=st.lists(_RAW_CELLS, min_size=1, max_size=3),
+    rows=st.lists(st.lists(_RAW_CELLS, min_size=1, max_size=3), max_size=4),
+    breaks=st.lists(st.sampled_from([b"\n", b"\r\n", b"\r", b"\n\n", b"\n \n"]), min_size=5, max_size=5),
+    last=st.booleans(),
+)
+def test_bytes_read_as_read_like_prepared_text(
+    header: list[bytes], rows: list[list[bytes]], breaks: list[bytes], last: bool
+) -> None:
+    """Bytes scanned as read (NUL bytes and lone CRs found by the scan's own comparison) give
+    the values, lines, encoding or refusal that testing for NULs and preparing the line breaks
+    first gives: CRLF, lone CRs inside and outside quotes, NULs, blank lines, ragged records."""
+    names = [b"h%d" % i + cell for i, cell in enumerate(header)]
+    records = [b",".join(names), *(b",".join(row) for row in rows)]
+    raw = b"".join(record + brk for record, brk in zip(records, breaks, strict=False))
+    if not last:
+        raw = raw.removesuffix(breaks[len(records) - 1])
+
+    def outcome(as_read: bool) -> object:
+        def never(*_: object) -> None:
+            return None
+
+        with patch.object(_whole_csv, "_read_as_read", _whole_csv._read_as_read if as_read else never):
+            try:
+                table = _whole_csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
+            except SourceError as error:
+                return str(error)
+        return (
+            table.encoding,
+            table.delimiter,
+            table.frame.columns,
+            table.frame.rows(),
+            table.positions.tolist(),
+        )
+
+    assert outcome(as_read=True) == outcome(as_read=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"a,b\r\n1,2\r\n3,4\r\n", [("1", "2"), ("3", "4")]),
+        (b'a,b\n1,"x\r\ny"\n3,4\n', [("1", "x\r\ny"), ("3", "4")]),
+    ],
+)
+def test_crlf_text_is_read_as_read(raw: bytes, expected: list[tuple[str, str]]) -> None:
+    """CRLF line breaks, and a CR before LF inside quotes, need no preparation: such text is
+    read in the one scan (the path that saves two passes over the bytes)."""
+    assert _whole_csv._read_as_read(raw, "csv", ReadOptions(), "x.csv") is not None
+    assert values(load_bytes(raw)) == expected

@@ -262,3 +262,24 @@ def test_delimiters_per_segment_count_those_outside_quotes(text: str, parity: in
     np.equal(buf, ord(","), out=hits[: buf.size])
     got = _lines.delimiters_per_segment(hits, segments, quotes, parity)
     assert got.tolist() == _delimiters_outside_quotes(raw, segments.tolist(), parity)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.binary(max_size=40).map(lambda raw: bytes(b'ab,"\n\r\t\x00 \x0b'[b % 10] for b in raw)),
+    st.sampled_from([-1, 10, 13, 97]),
+)
+def test_line_feeds_are_the_lfs_of_text_without_nul_or_lone_cr(raw: bytes, following: int) -> None:
+    """The LFs of bytes as read, found in the comparison that also finds NUL bytes and CRs: a NUL,
+    or a CR not followed by LF (the byte after the block counts for the last), asks for the
+    text's preparation instead; tabs and other control bytes are text."""
+    after = [*raw[1:], following][: len(raw)]
+    unprepared = 0 in raw or any(byte == 13 and nxt != 10 for byte, nxt in zip(raw, after, strict=True))
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    scratch = np.empty(len(raw) + 1, dtype=np.bool_)
+    if unprepared:
+        with pytest.raises(_lines.Unprepared):
+            _lines.line_feeds(buf, following, scratch)
+    else:
+        expected = [i for i, byte in enumerate(raw) if byte == 10]
+        assert _lines.line_feeds(buf, following, scratch).tolist() == expected

@@ -7,7 +7,7 @@ needs, notes the line of every data record, the byte range of every blank record
 each chunk of ``chunk_rows`` data records starts. A chunk is then parsed by polars from its
 byte range, blank records cut out, without the header (columns are named after the parse).
 
-The whole-file read (:func:`read_delimited`) is the case of one chunk over text held in
+The whole-file read (``_whole_csv.read_delimited``) is the case of one chunk over text held in
 memory: the text is decoded first (any encoding, UTF-16 and Shift-JIS included), and polars
 parses it on a thread while the scan runs, so the parse is used as it is unless blank records
 must be cut out first (rare). A file read in chunks is read from disk twice (the scan, then
@@ -53,9 +53,7 @@ from veracity.sources._csv import (
 from veracity.sources._detect import (
     StreamEncoding,
     choose_encoding,
-    decode,
     guess_encoding,
-    is_utf8,
     nul_error,
     refused_in_chunks,
     sample_text,
@@ -68,10 +66,12 @@ from veracity.sources._lines import (
     Bytes,
     Ints,
     QuoteCheck,
+    Unprepared,
     delimiters_per_segment,
     field_counts,
     has_text_in,
     is_mac,
+    line_feeds,
     lone_crs,
     offsets_of,
     scan,
@@ -79,11 +79,11 @@ from veracity.sources._lines import (
     without_ranges,
 )
 from veracity.sources._pieces import Piece, Reader
-from veracity.sources._table import Table, check_header, empty_file, no_data_rows, refuse_data_header
+from veracity.sources._table import check_header, empty_file, no_data_rows, refuse_data_header
 from veracity.sources._text import File, Memory, Text
 from veracity.sources.base import Format, ReadOptions
 
-__all__ = ["Delimited", "read_delimited"]
+__all__ = ["Delimited"]
 
 #: Bytes per block of the scan: large enough for numpy to run at memory speed, small enough
 #: that the scan's temporary arrays (a few bytes per input byte) stay far below a chunk.
@@ -114,43 +114,6 @@ _QUOTE = ord('"')
 #: No offsets: a block without quotes.
 _NONE: Ints = np.zeros(0, dtype=np.int64)
 _NONE.setflags(write=False)
-_BOM_PREFIXES = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-
-
-def read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str) -> Table:
-    """The whole text as one chunk: String columns named as in the header, each row's line."""
-    # UTF-8 is assumed at first: polars validates every value it parses, and the header is
-    # decoded strictly, which covers every byte but blank lines' ASCII whitespace. Checking
-    # the text beforehand would be one more pass over it.
-    try:
-        return _read_delimited(raw, fmt, options, display, assume_utf8=True)
-    except UnicodeDecodeError:  # the header of text taken for UTF-8 unchecked
-        pass
-    except SourceError:
-        # A refusal of text taken for UTF-8 unchecked: the encoding comes first, as when read
-        # in chunks.
-        if options.encoding is None and not raw.startswith(_BOM_PREFIXES) and not is_utf8(raw):
-            return _read_delimited(raw, fmt, options, display, assume_utf8=False)
-        raise
-    return _read_delimited(raw, fmt, options, display, assume_utf8=False)
-
-
-def _read_delimited(raw: bytes, fmt: Format, options: ReadOptions, display: str, assume_utf8: bool) -> Table:
-    decoded = decode(raw, options.encoding, display, assume_utf8=assume_utf8)
-    text = universal_newlines(decoded.text, is_mac(decoded.text))
-    encoding = StreamEncoding(name=decoded.encoding, confidence=decoded.confidence)
-    reader = Delimited(Memory(text), fmt, options, display, None, encoding)
-    piece = next(reader.pieces(list(range(len(reader.names)))))
-    return Table(
-        frame=piece.frame,
-        positions=piece.positions,
-        position_kind="line",
-        original_types=reader.original_types,
-        encoding=reader.encoding,
-        delimiter=reader.delimiter,
-        encoding_confidence=reader.encoding_confidence,
-        ascii=piece.ascii,
-    )
 
 
 @dataclass
@@ -210,7 +173,12 @@ class Delimited(Reader):
         chunk_rows: int | None,
         encoding: StreamEncoding,
         hasher: Callable[[bytes], object] | None = None,
+        *,
+        unprepared: bool = False,
     ) -> None:
+        """``unprepared``: the text in memory is the file's bytes as read, not yet tested for NUL
+        bytes and lone CRs; :class:`Unprepared` is raised if it holds either (or is a TSV, whose
+        tabs the test would list)."""
         self._display = display
         self._chunk_rows = chunk_rows
         self._encoding = encoding
@@ -218,6 +186,9 @@ class Delimited(Reader):
         self.position_kind = "line"
         self.size = text.size
         self._head = self._read_head(text, fmt, options)
+        self._unprepared = unprepared
+        if unprepared and (self._head.mac or self._head.delimiter == "\t"):
+            raise Unprepared
         early: Future[pl.DataFrame | None] | None = None
         with ThreadPoolExecutor(max_workers=1) as parser:
             if isinstance(text, Memory) and self._head.width <= MAX_COLUMNS:
@@ -327,7 +298,11 @@ class Delimited(Reader):
                 # (bytes.find is a memchr: a text without quotes costs no pass to list them.)
                 quoted = text.text.find(b'"', state.offset, stop) >= 0
                 quotes = offsets_of(arr, _QUOTE, scratch) if quoted else _NONE
-                self._block(state, arr, quotes, offsets_of(arr, _NEWLINE, scratch), scratch)
+                if self._unprepared:
+                    newlines = line_feeds(arr, text.text[stop] if stop < text.size else -1, scratch)
+                else:
+                    newlines = offsets_of(arr, _NEWLINE, scratch)
+                self._block(state, arr, quotes, newlines, scratch)
                 state.offset += arr.size
                 continue
             block = text.read(state.offset, state.offset + _BLOCK)

@@ -102,7 +102,7 @@ def decode(raw: bytes, given: str | None, display: str, *, assume_utf8: bool = F
     UTF-8 input is passed through untouched so that large files are not copied twice. With
     ``assume_utf8``, text without a byte-order mark or a given encoding is taken to be UTF-8
     without checking: for a caller whose parser validates every byte itself (see
-    ``_chunks_csv.read_delimited``), which calls again without it when the parser refuses the text.
+    ``_whole_csv.read_delimited``), which calls again without it when the parser refuses the text.
     Text that is not UTF-8 goes to :func:`guess_encoding`; a guess that is unsure, or a text
     that is UTF-8 but for a few bytes, is refused rather than read in a wrong encoding.
     """

@@ -29,11 +29,13 @@ __all__ = [
     "QuoteCheck",
     "QuoteProblem",
     "Records",
+    "Unprepared",
     "delimiters_per_segment",
     "each_block",
     "field_counts",
     "has_text_in",
     "is_mac",
+    "line_feeds",
     "lone_crs",
     "offsets_of",
     "positions_of",
@@ -239,6 +241,44 @@ def offsets_of(arr: Bytes, byte: int, scratch: Mask) -> Ints:
     mask = scratch[: arr.size]
     np.equal(arr, byte, out=mask)
     return _as_ints(np.flatnonzero(mask))
+
+
+class Unprepared(Exception):
+    """Text taken as it was read holds a NUL byte or a lone CR: it must be tested for NULs and
+    given universal line breaks before it is scanned (see ``line_feeds``)."""
+
+
+#: Bytes below this are control characters: LF, CR and NUL among them, and in text they are rare.
+_CONTROLS = 14
+
+
+def line_feeds(arr: Bytes, following: int, scratch: Mask) -> Ints:
+    """Offsets of the LFs in ``arr``, for text that has not been tested for NUL bytes and lone
+    CRs (``following`` is the byte after ``arr``, -1 at the end of the text): raises
+    :class:`Unprepared` if it holds either.
+
+    One comparison finds every byte below 14, LF, CR and NUL among them, at the cost of
+    finding the LFs alone; the few others are looked at one by one. A CR followed by LF (a
+    CRLF line break) is text as it is; any other CR, inside quotes or not, asks for the text's
+    preparation (``universal_newlines``), as does a NUL byte (the encoding decision refuses it).
+    """
+    mask = scratch[: arr.size]
+    np.less(arr, _CONTROLS, out=mask)
+    found = _as_ints(np.flatnonzero(mask))
+    values = arr[found]
+    feeds = values == _NEWLINE
+    if feeds.all():
+        return found
+    if (values == 0).any():
+        raise Unprepared
+    crs = found[values == _CR]
+    if crs.size:
+        after = np.full(crs.size, following, dtype=np.int64)
+        inner = crs + 1 < arr.size
+        after[inner] = arr[crs[inner] + 1]
+        if (after != _NEWLINE).any():
+            raise Unprepared
+    return _as_ints(found[feeds])
 
 
 def has_text_in(arr: Bytes, starts: Ints, stops: Ints) -> Mask:

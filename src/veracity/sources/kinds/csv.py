@@ -3,10 +3,11 @@ memory (standard input, a named pipe, an audit without chunks)."""
 
 from __future__ import annotations
 
-from veracity.sources._chunks_csv import Delimited, read_delimited
+from veracity.sources._chunks_csv import Delimited
 from veracity.sources._files import FileKind
 from veracity.sources._input import is_stream, readable_path
 from veracity.sources._table import Table
+from veracity.sources._whole_csv import read_delimited
 from veracity.sources.base import ReadOptions, SourceSpec
 from veracity.sources.registry import OpenContext, Opened, register
 
