@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veracity.text.dates import parse_date, parse_iso_date
+from veracity.text.dates import is_iso_date, parse_date, parse_iso_date
 
 _SHAPE = (
     r"^(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -40,8 +40,12 @@ def _both(values: list[str | None]) -> tuple[list[object], list[object]]:
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
     # Days since 1970 (Python's date cannot hold year 0, which chrono reads).
     out = frame.select(
-        new=parse_iso_date(pl.col("v")).cast(pl.Int32), old=reference(pl.col("v")).cast(pl.Int32)
+        new=parse_iso_date(pl.col("v")).cast(pl.Int32),
+        old=reference(pl.col("v")).cast(pl.Int32),
+        is_date=is_iso_date(pl.col("v")),
     )
+    # Whether a value is a date, told without reading it, agrees with reading it.
+    assert out.get_column("is_date").to_list() == out.get_column("new").is_not_null().to_list()
     return out.get_column("new").to_list(), out.get_column("old").to_list()
 
 
@@ -103,9 +107,14 @@ def test_a_declared_format_still_refuses_surrounding_whitespace() -> None:
 
 def _days(values: list[str]) -> pl.DataFrame:
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    return frame.select(
-        pl.col("v"), new=parse_iso_date(pl.col("v")).cast(pl.Int32), old=reference(pl.col("v")).cast(pl.Int32)
+    out = frame.select(
+        pl.col("v"),
+        new=parse_iso_date(pl.col("v")).cast(pl.Int32),
+        old=reference(pl.col("v")).cast(pl.Int32),
+        is_date=is_iso_date(pl.col("v")),
     )
+    assert out.filter(pl.col("is_date") != pl.col("new").is_not_null()).height == 0
+    return out.drop("is_date")
 
 
 # Leap-year rules at their edges: years 0 and 400 are leap years, 100 and 1900 not.

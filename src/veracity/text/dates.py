@@ -46,6 +46,7 @@ def _calendar_day(sep: str) -> str:
 # not match is not a date in any ISO format.
 _DASHED = rf"^{_calendar_day('-')}(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::(?:[0-5][0-9]|60))?)?$"
 _COMPACT = rf"^{_calendar_day('')}$"
+_COMMON_LENGTHS = [8, 10, 16, 19]
 
 
 def parse_iso_date(expr: pl.Expr) -> pl.Expr:
@@ -81,7 +82,13 @@ def parse_iso_date(expr: pl.Expr) -> pl.Expr:
     leap = pl.when(length == 19).then(text).str.ends_with("23:59:60").fill_null(False)
     # Days since 1970 as integers: the leap second's next day without a second date column.
     day = (day.cast(pl.Int32) + leap.cast(pl.Int32)).cast(pl.Date)
-    rest = pl.when(~length.is_in([8, 10, 16, 19])).then(text)
+    return pl.coalesce(day, _other_shapes(text, length))
+
+
+def _other_shapes(text: pl.Expr, length: pl.Expr) -> pl.Expr:
+    """The date of a value of the ISO shape whose length is none of the common ones (fractions
+    of a second, UTC offsets), trying each remaining format in turn; null for the others."""
+    rest = pl.when(~length.is_in(_COMMON_LENGTHS)).then(text)
     candidates = [
         *(
             rest.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
@@ -94,7 +101,18 @@ def parse_iso_date(expr: pl.Expr) -> pl.Expr:
             for fmt in _AWARE_DATETIME_FORMATS
         ),
     ]
-    return pl.coalesce(day, pl.when(rest.str.contains(_ISO_SHAPE)).then(pl.coalesce(candidates)))
+    return pl.when(rest.str.contains(_ISO_SHAPE)).then(pl.coalesce(candidates))
+
+
+def is_iso_date(expr: pl.Expr) -> pl.Expr:
+    """Whether :func:`parse_iso_date` reads a date from the text (False for a missing value),
+    without reading the date where the regular expressions alone decide it: the common shapes,
+    for a failing record's message, say."""
+    text = expr.cast(pl.String)
+    length = text.str.len_bytes()
+    dashed = pl.when(length.is_in([10, 16, 19])).then(text).str.contains(_DASHED)
+    compact = pl.when(length == 8).then(text).str.contains(_COMPACT)
+    return pl.coalesce(dashed, compact, _other_shapes(text, length).is_not_null()).fill_null(False)
 
 
 def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:
