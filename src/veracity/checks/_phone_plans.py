@@ -26,6 +26,7 @@ Number types without their length lists
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -213,13 +214,17 @@ def key_of(region: str, country_code: int) -> str:
 
 
 @cache
-def known_codes() -> str:
-    """^(calling codes, shortest first): leftmost-first alternation takes the first one to
-    three digits that are a code, as _extract_country_code tries them (1, 2, then 3 digits)."""
-    codes = sorted(
-        (str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), key=lambda c: (len(c), c)
-    )
-    return _ascii("^(" + "|".join(codes) + ")")
+def code_table() -> dict[str, str]:
+    """Every string of up to three digits -> the calling code _extract_country_code takes from a
+    number starting with it: the first of its one, two and three leading digits that is a code
+    (none starts with 0, which the library refuses first), else ""."""
+    codes = {str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE}
+    table = {}
+    for length in range(4):
+        for digits in itertools.product("0123456789", repeat=length):
+            start = "".join(digits)
+            table[start] = next((start[:n] for n in range(1, length + 1) if start[:n] in codes), "")
+    return table
 
 
 @cache
