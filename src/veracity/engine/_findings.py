@@ -104,17 +104,24 @@ def row_findings(
         ]
     )
     paths = {s.index: s.path for s in data.sources}
+    # One source (the usual audit): its path is a constant, not gathered and looked up per finding.
+    (path,) = paths.values() if len(paths) == 1 else (None,)
     picked = data.frame.select(
-        SOURCE_COL,
+        *([] if path is not None else [SOURCE_COL]),
         LINE_COL,
         (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
     )[rows]
+    source = (
+        pl.lit(path, dtype=pl.String)
+        if path is not None
+        else pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String)
+    )
     return (
         pl.concat([rule_table[rule_at], picked], how="horizontal")
         .with_columns(messages.alias("message"), values.alias("value"), clusters.alias("cluster_id"))
         .select(
             *_COMMON,
-            pl.col(SOURCE_COL).replace_strict(paths, return_dtype=pl.String).alias("source"),
+            source.alias("source"),
             pl.col(LINE_COL).alias("line"),
             "record_key",
             "message",
