@@ -6,14 +6,14 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import veracity
 from veracity.checks import Dimension
 from veracity.config import rule_set_from_objects
 from veracity.errors import FieldError
-from veracity.results import DimensionScore, RuleState, Status
+from veracity.results import DimensionScore, RecordScores, RuleState, Status
 from veracity.scoring import (
     OTHER_SEGMENT,
     decide_gate,
@@ -340,3 +340,38 @@ def test_segments_leave_unevaluated_rules_out_and_ignore_min_evaluated() -> None
     assert by_value["DE"].rules[0].status is Status.PASS  # 2 evaluated, fewer than 3: no matter
     assert by_value["US"].score is None
     assert by_value["US"].rules[0].status is Status.NOT_EVALUATED
+
+
+def _score_records_reference(scores: pl.Series, bins: int = 10) -> RecordScores:
+    """score_records as it was written first: each quantile sorts, the bins are value counts."""
+    present = scores.drop_nulls()
+    if present.is_empty():
+        return RecordScores(scores.len(), None, None, None, None, None, None, [])
+    width = 100.0 / bins
+    bin_index = (present / width).floor().clip(0, bins - 1).cast(pl.Int32)
+    counts = bin_index.value_counts().sort(bin_index.name)
+    by_bin = dict(
+        zip(counts.get_column(bin_index.name).to_list(), counts.get_column("count").to_list(), strict=True)
+    )
+    return RecordScores(
+        records=scores.len(),
+        mean=float(present.mean()),  # type: ignore[arg-type]
+        minimum=float(present.min()),  # type: ignore[arg-type]
+        p10=float(present.quantile(0.10, interpolation="linear") or 0.0),
+        p25=float(present.quantile(0.25, interpolation="linear") or 0.0),
+        median=float(present.quantile(0.5, interpolation="linear") or 0.0),
+        perfect_share=float((present == 100.0).sum()) / present.len(),
+        histogram=[(i * width, (i + 1) * width, int(by_bin.get(i, 0))) for i in range(bins)],
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.floats(0, 100), st.sampled_from([0.0, 50.0, 100.0, 99.99])), max_size=200
+    ),
+    st.sampled_from([10, 4, 1]),
+)
+def test_record_score_summary_equals_sorting_for_each_quantile(values: list[float | None], bins: int) -> None:
+    scores = pl.Series("score", values, dtype=pl.Float64)
+    assert score_records(scores, bins) == _score_records_reference(scores, bins)
