@@ -3,11 +3,13 @@ by rule (the engine's order) or interleaved."""
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veracity.reports.findings import _first_per_rule
+from veracity.reports.findings import _first_per_rule, rule_runs
 
 _RULES = st.lists(st.sampled_from(["a", "b", "c", None]), max_size=40)
 
@@ -28,3 +30,11 @@ def test_first_findings_per_rule_in_order(rules: list[str | None], per_rule: int
         if seen[rule] <= per_rule:
             expected.append(row)
     assert kept == expected
+
+
+@settings(deadline=None)
+@given(rules=_RULES)
+def test_rule_runs_are_the_runs_of_one_rule_id(rules: list[str | None]) -> None:
+    frame = pl.DataFrame({"rule": rules}, schema={"rule": pl.String})
+    expected = [(len(list(run)), str(rule)) for rule, run in itertools.groupby(rules)]
+    assert rule_runs(frame) == expected
