@@ -1,0 +1,133 @@
+"""CPU of the three longest steps of building the checks, one tree against another.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/building.py --src /tmp/before/src --src /tmp/after/src --runs 5
+
+For each shape (``--shapes``, default the contact shapes and all-distinct) the phone fast path
+(``phone_verdicts`` on the phone column, with each record's region as the ``phone`` check reads
+it), the e-mail fast path (``email_verdicts`` on the e-mail column) and the ``unique`` key
+grouping (``key_frame`` on each of the shape's ``unique`` keys) are timed in CPU seconds (every
+thread of the process), in a fresh interpreter per tree and round, trees alternating within a
+round; the table gives the median of the rounds. Each run first does every step once untimed
+(the phone metadata's regexes are compiled then). The verdicts and key groups of every tree are
+compared with the first tree's: any difference is printed and makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data"
+SHAPES = ("contacts-random", "contacts-invalid", "all-distinct")
+STEPS = ("phone", "e-mail", "unique")
+
+
+def _one_run(shape: str, out: Path) -> None:
+    """In the tree on PYTHONPATH: time each step on one shape, write verdicts and times."""
+    import polars as pl
+    import yaml
+
+    from veracity._cores import spread
+    from veracity.checks._email_fast import email_verdicts
+    from veracity.checks._phone_fast import phone_verdicts
+    from veracity.checks.uniqueness import UniqueParams, _key
+    from veracity.engine._keys import key_frame
+    from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
+    from veracity.text.countries import lookup_expr
+    from veracity.text.phones import PHONE_REGIONS
+
+    rules = yaml.safe_load((DATA / f"shape-{shape}.rules.yaml").read_text())["rules"]
+    phone = next(rule for rule in rules if rule["check"] == "phone")
+    email = next(rule for rule in rules if rule["check"] == "email")
+    keys = [
+        _key(
+            UniqueParams(fields=rule["fields"], **{k: rule[k] for k in ("trim", "ignore_case") if k in rule})
+        )
+        for rule in rules
+        if rule["check"] == "unique"
+    ]
+    frame = pl.read_csv(DATA / f"shape-{shape}.csv", infer_schema=False)
+    count = frame.height
+    frame = spread(
+        frame.with_columns(
+            pl.int_range(count, dtype=pl.UInt32).alias(ROW_ID),
+            pl.lit(0, dtype=pl.UInt16).alias(SOURCE_COL),
+            (pl.int_range(count, dtype=pl.UInt32) + 2).alias(LINE_COL),
+        )
+    )
+    region = pl.lit("", dtype=pl.String)
+    if phone.get("region_field"):
+        region = lookup_expr(pl.col(phone["region_field"]), PHONE_REGIONS, phone.get("default_region") or "")
+    pairs = frame.select(pl.col(phone["field"]).alias("value"), region.alias("region"))
+    data = LoadedData(frame, [])
+    steps = {
+        "phone": lambda: phone_verdicts(pairs.get_column("value"), pairs.get_column("region")).to_frame("v"),
+        "e-mail": lambda: email_verdicts(frame.get_column(email["field"])).to_frame("v"),
+        "unique": lambda: pl.concat([key_frame(data, key) for key in keys], how="horizontal"),
+    }
+    times = {}
+    for name, step in steps.items():
+        step().write_parquet(out / f"{name}.parquet")
+        start = time.process_time()
+        step()
+        times[name] = time.process_time() - start
+    (out / "times.json").write_text(json.dumps(times))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--src", action="append", type=Path, required=True, help="a tree's src directory (repeat)"
+    )
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--one-run", nargs=2, metavar=("SHAPE", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_run:
+        _one_run(args.one_run[0], Path(args.one_run[1]))
+        return 0
+    import polars as pl
+
+    differences = 0
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    print("| shape | step | " + " | ".join(f"CPU: {src}" for src in args.src) + " |")
+    print("| --- | --- | " + " | ".join("---:" for _ in args.src) + " |")
+    for shape in args.shapes:
+        spent: dict[tuple[int, str], list[float]] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for run in range(args.runs):
+                for index, src in enumerate(args.src):
+                    out = Path(tmp) / f"{index}-{run}"
+                    out.mkdir()
+                    env = {**os.environ, "PYTHONPATH": str(src.resolve())}
+                    subprocess.run(
+                        [sys.executable, __file__, "--src", str(src), "--one-run", shape, str(out)],
+                        env=env,
+                        check=True,
+                    )
+                    for step, seconds in json.loads((out / "times.json").read_text()).items():
+                        spent.setdefault((index, step), []).append(seconds)
+                    for step in STEPS:
+                        first = pl.read_parquet(Path(tmp) / f"0-{run}" / f"{step}.parquet")
+                        if not pl.read_parquet(out / f"{step}.parquet").equals(first):
+                            print(f"DIFFERENT: {shape} {step}: {src} against {args.src[0]}")
+                            differences += 1
+        for step in STEPS:
+            cells = [f"{statistics.median(spent[(index, step)]):.3f} s" for index in range(len(args.src))]
+            print(f"| {shape} | {step} | " + " | ".join(cells) + " |", flush=True)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
