@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -14,6 +15,7 @@ from loader_helpers import Writer, lines, load_bytes, load_one, values
 
 from veracity.errors import SourceError
 from veracity.sources import SourceSpec, _whole_csv, load_sources
+from veracity.sources._chunks_csv import Delimited
 from veracity.sources._table import Table
 from veracity.sources.base import Format, ReadOptions
 
@@ -341,3 +343,74 @@ def test_crlf_text_is_read_as_read(raw: bytes, expected: list[tuple[str, str]]) 
     read in the one scan (the path that saves two passes over the bytes)."""
     assert _whole_csv._read_as_read(raw, "csv", ReadOptions(), "x.csv") is not None
     assert values(load_bytes(raw)) == expected
+
+
+_LEAN_CELLS = st.sampled_from([b"", b"a", b" ", b"a,b", b'"a,b"', b'"x\ny"', b'"q""x"', b'""', b"\t"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    width=st.integers(1, 3),
+    rows=st.lists(st.lists(_LEAN_CELLS, min_size=0, max_size=4), max_size=5),
+    breaks=st.lists(st.sampled_from([b"\n", b"\r\n", b"\n\n", b"\n  \n"]), min_size=6, max_size=6),
+    last=st.sampled_from([b"", b"\n", b",", b",,", b'""', b",\n"]),
+)
+def test_lean_scan_reads_like_the_full_scan(
+    width: int, rows: list[list[bytes]], breaks: list[bytes], last: bytes
+) -> None:
+    """The scan that counts a text's delimiters only in total, proving each record's fields
+    with polars' parse after, gives the values, lines or refusal (its line, its field count)
+    of the scan that counts every record's fields: ragged records anywhere, a last record
+    ending in a delimiter with no line break after it, blank lines, quoted delimiters and line
+    breaks."""
+    header = b",".join(b"h%d" % i for i in range(width))
+    records = [header, *(b",".join(row) for row in rows)]
+    raw = b"".join(record + brk for record, brk in zip(records, breaks, strict=False)).rstrip(b"\n") + last
+
+    def outcome(lean: bool) -> object:
+        holds = Delimited._lean_holds if lean else (lambda *_: False)
+        with patch.object(Delimited, "_lean_holds", holds):
+            try:
+                table = _whole_csv.read_delimited(raw, "csv", ReadOptions(), "x.csv")
+            except SourceError as error:
+                return str(error)
+        return table.frame.columns, table.frame.rows(), table.positions.tolist()
+
+    assert outcome(lean=True) == outcome(lean=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "scans"),
+    [
+        (b"a,b\n1,2\n3,4\n", [("1", "2"), ("3", "4")], [True]),
+        (b'a,b\n1,"x,\ny"\r\n3,4', [("1", "x,\ny"), ("3", "4")], [True]),
+        (b"a,b\n1,2\n\n3,4\n", [("1", "2"), ("3", "4")], [True, False]),
+        (b"a\n1\n2\n", [("1",), ("2",)], [False]),
+        # Refused: read again the long way, which gives the refusal its place.
+        (b"a,b\n1,2\n3,4,", "x.csv:3: record has 3 fields, the header has 2", [True, False] * 2),
+        (b"a,b\n1,2,\n3\n", "x.csv:2: record has 3 fields, the header has 2", [True, False] * 2),
+        # One field missing and, in a last record without a line break, one too many: the
+        # total is right and polars takes both; the last record is counted on its own.
+        (b"a,b\n1\n3,4,", "x.csv:2: record has 1 field, the header has 2", [True, False] * 2),
+    ],
+)
+def test_lean_scan_is_taken_only_where_it_proves_the_records(
+    raw: bytes, expected: object, scans: list[bool]
+) -> None:
+    """One pass for plain text; a second, full one for blank records, none lean for a
+    one-column header, and a full one for a record polars would take with fields missing or
+    one too many (its refusal unchanged)."""
+    seen: list[bool] = []
+    original = Delimited._scan
+
+    def scan(self: Delimited, text: Any, hasher: Any, lean: bool = False) -> Any:
+        seen.append(lean)
+        return original(self, text, hasher, lean)
+
+    with patch.object(Delimited, "_scan", scan):
+        try:
+            outcome: object = values(load_bytes(raw))
+        except SourceError as error:
+            outcome = str(error).replace("<stdin>", "x.csv").split(" (split")[0]
+    assert outcome == expected
+    assert seen == scans

@@ -67,6 +67,7 @@ from veracity.sources._lines import (
     Ints,
     QuoteCheck,
     Unprepared,
+    delimiters_outside_quotes,
     delimiters_per_segment,
     field_counts,
     has_text_in,
@@ -158,6 +159,8 @@ class _Scan:
     utf8_line: int = 0  # and its line
     bad_byte: int | None = None  # line of the first byte the given single-byte codec lacks
     high: list[int] = field(default_factory=list)  # offsets of the first non-ASCII bytes
+    lean: bool = False  # records' fields taken to be the header's, proven after (see _lean)
+    total: int = 0  # delimiters outside quotes in the whole text, in a lean scan
 
 
 class Delimited(Reader):
@@ -195,7 +198,10 @@ class Delimited(Reader):
                 # polars parses the text while its structure is checked: the parse is used as
                 # it is unless blank records must be cut out first, and dropped if checks fail.
                 early = parser.submit(parse_text, text.text, self._head.delimiter)
-            state = self._scan(text, hasher)
+            lean = early is not None and self._head.header == 0 and self._head.width > 1
+            state = self._scan(text, hasher, lean)
+            if lean and not self._lean_holds(state, text, early):
+                state = self._scan(text, hasher, lean=False)
             self._check(state, text)
             self.rows = state.data
             self._bounds = [*state.bounds, text.size]
@@ -279,10 +285,10 @@ class Delimited(Reader):
         header_bytes = buf[records.starts[header] : records.ends[header]].tobytes()
         return _Head(header, int(records.lines[header]), header_bytes, delimiter, width, comment, mac)
 
-    def _scan(self, text: Text, hasher: Callable[[bytes], object] | None) -> _Scan:
+    def _scan(self, text: Text, hasher: Callable[[bytes], object] | None, lean: bool = False) -> _Scan:
         """One pass over the text: hash, encoding facts, records, structure, chunk bounds."""
         encoding = self._encoding
-        state = _Scan(quotes=QuoteCheck(ord(self._head.delimiter)))
+        state = _Scan(quotes=QuoteCheck(ord(self._head.delimiter)), lean=lean)
         decoder = codecs.getincrementaldecoder("utf-8")()
         check_utf8 = encoding.validate or encoding.detect
         rejected = undecodable_bytes(encoding.transcode) if encoding.transcode else None
@@ -381,10 +387,16 @@ class Delimited(Reader):
         segments[1:] = terminators + 1
         hits = scratch[: size + 1]
         np.equal(arr, ord(self._head.delimiter), out=hits[:size])
-        counts = delimiters_per_segment(hits, segments, quotes if quoted else None, state.parity)
-        counts[0] += state.delimiters
-        texty = self._texty(arr, segments, terminators, counts)
-        texty[0] |= state.text
+        if state.lean:
+            # Every record taken to have the header's fields (and so text): see _lean_holds.
+            state.total += delimiters_outside_quotes(hits, quotes if quoted else None, state.parity)
+            counts = np.full(closed + 1, self._head.width - 1, dtype=np.int64)
+            texty = np.ones(closed + 1, dtype=np.bool_)
+        else:
+            counts = delimiters_per_segment(hits, segments, quotes if quoted else None, state.parity)
+            counts[0] += state.delimiters
+            texty = self._texty(arr, segments, terminators, counts)
+            texty[0] |= state.text
         if closed:
             starts = offset + segments[:-1]
             starts[0] = state.start
@@ -408,6 +420,33 @@ class Delimited(Reader):
         state.newlines += newlines.size
         if size:
             state.last = int(arr[-1])
+
+    def _lean_holds(self, state: _Scan, text: Text, parse: Future[pl.DataFrame | None] | None) -> bool:
+        """Whether a lean scan's records are what the full scan would find: each with the
+        header's number of fields, and no blank one (else the text is scanned again in full).
+
+        polars refuses a record with more fields than the header, but for a last record that
+        ends in one delimiter and no line break (that one is counted here). No record has more,
+        then, and if the delimiters outside quotes number the header's width less one times
+        the records, the header's included, none has fewer: none is ragged, none blank (a blank
+        record has none), unless the header is one field (then the full scan runs).
+        """
+        if not isinstance(text, Memory) or parse is None:  # (a lean scan is of text in memory)
+            return False
+        parsed = parse.result()
+        if parsed is None or parsed.height != state.data or state.blank_starts:
+            return False
+        width, size = self._head.width, text.size
+        if state.total != (width - 1) * (state.data + 1):
+            return False
+        if state.start >= size:  # the text ends with a line break
+            return True
+        tail: Bytes = np.frombuffer(text.text, np.uint8, size - state.start, state.start)
+        quotes = np.flatnonzero(tail == _QUOTE).astype(np.int64)
+        return (
+            int(field_counts(tail, np.zeros(1, dtype=np.int64), quotes, ord(self._head.delimiter))[0])
+            == width
+        )
 
     def _texty(self, arr: Bytes, segments: Ints, terminators: Ints, counts: Ints) -> npt.NDArray[np.bool_]:
         """Per segment: whether it has a byte besides ASCII whitespace. Only needed (and only

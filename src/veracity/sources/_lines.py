@@ -30,6 +30,7 @@ __all__ = [
     "QuoteProblem",
     "Records",
     "Unprepared",
+    "delimiters_outside_quotes",
     "delimiters_per_segment",
     "each_block",
     "field_counts",
@@ -191,17 +192,34 @@ def delimiters_per_segment(hits: Mask, segments: Ints, quotes: Ints | None, pari
     flags = hits.view(np.uint8)
     counts = segment_sums(flags, segments)
     if quotes is not None:
-        # Delimiters inside quotes (from an opening quote to its closing one, or from the
-        # block's start when it opens inside quotes) are text.
-        spans = quotes
-        if parity:
-            spans = quotes[1:] if quotes.size and quotes[0] == 0 else _as_ints(np.concatenate(([0], quotes)))
-        # (Only the quoted spans' sums are used: the text between them may be long.)
-        inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
+        spans, inside = _quoted_sums(flags, quotes, parity)
         if inside.any():
             owners = np.searchsorted(segments, spans[0::2], side="right") - 1
             counts -= np.bincount(owners, weights=inside, minlength=segments.size).astype(np.int64)
     return counts
+
+
+def delimiters_outside_quotes(hits: Mask, quotes: Ints | None, parity: int) -> int:
+    """All the delimiters outside quotes of a block: ``delimiters_per_segment`` of one segment,
+    the whole block, counted without summing the text between quotes piece by piece."""
+    size = hits.size - 1
+    hits[size] = False
+    total = int(np.count_nonzero(hits[:size]))
+    if quotes is None:
+        return total
+    return total - int(_quoted_sums(hits.view(np.uint8), quotes, parity)[1].sum())
+
+
+def _quoted_sums(flags: Bytes, quotes: Ints, parity: int) -> tuple[Ints, Ints]:
+    """The quoted spans' starts and ends, one after the other (from an opening quote to its
+    closing one, or from the block's start when it opens inside quotes), and the sum of
+    ``flags`` over each span: delimiters there are text."""
+    spans = quotes
+    if parity:
+        spans = quotes[1:] if quotes.size and quotes[0] == 0 else _as_ints(np.concatenate(([0], quotes)))
+    # (Only the quoted spans' sums are used: the text between them may be long.)
+    inside = segment_sums(flags, spans, every=2)[0::2] if spans.size else spans
+    return spans, _as_ints(inside)
 
 
 #: Longest piece summed in 8 bits: a sum of 0/1 flags over at most 255 bytes cannot wrap.
