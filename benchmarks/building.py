@@ -37,16 +37,16 @@ def _one_run(shape: str, out: Path) -> None:
     import polars as pl
     import yaml
 
-    from veracity._cores import spread
+    from veracity._api import load_data, load_rules
     from veracity.checks._email_fast import email_verdicts
     from veracity.checks._phone_fast import phone_verdicts
     from veracity.checks.uniqueness import UniqueParams, _key
     from veracity.engine._keys import key_frame
-    from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
     from veracity.text.countries import lookup_expr
     from veracity.text.phones import PHONE_REGIONS
 
-    rules = yaml.safe_load((DATA / f"shape-{shape}.rules.yaml").read_text())["rules"]
+    rules_path = DATA / f"shape-{shape}.rules.yaml"
+    rules = yaml.safe_load(rules_path.read_text())["rules"]
     phone = next(rule for rule in rules if rule["check"] == "phone")
     email = next(rule for rule in rules if rule["check"] == "email")
     keys = [
@@ -56,20 +56,13 @@ def _one_run(shape: str, out: Path) -> None:
         for rule in rules
         if rule["check"] == "unique"
     ]
-    frame = pl.read_csv(DATA / f"shape-{shape}.csv", infer_schema=False)
-    count = frame.height
-    frame = spread(
-        frame.with_columns(
-            pl.int_range(count, dtype=pl.UInt32).alias(ROW_ID),
-            pl.lit(0, dtype=pl.UInt16).alias(SOURCE_COL),
-            (pl.int_range(count, dtype=pl.UInt32) + 2).alias(LINE_COL),
-        )
-    )
+    # The records as the audit holds them (its reader lays every column out alike).
+    data = load_data(DATA / f"shape-{shape}.csv", load_rules(rules_path))
+    frame = data.frame
     region = pl.lit("", dtype=pl.String)
     if phone.get("region_field"):
         region = lookup_expr(pl.col(phone["region_field"]), PHONE_REGIONS, phone.get("default_region") or "")
     pairs = frame.select(pl.col(phone["field"]).alias("value"), region.alias("region"))
-    data = LoadedData(frame, [])
     steps = {
         "phone": lambda: phone_verdicts(pairs.get_column("value"), pairs.get_column("region")).to_frame("v"),
         "e-mail": lambda: email_verdicts(frame.get_column(email["field"])).to_frame("v"),
