@@ -62,59 +62,73 @@ class SparkRunner(Runner):
     summary = "on Apache Spark: --spark-master, or the active session"
 
     def run(self, request: AuditRequest) -> RunnerOutput:
-        from veracity.runners._spark_sources import read_sources, start_session
+        from veracity.runners._spark_sources import start_session
 
         _need_arrow()
         step = request.progress
         step("starting Spark")
         spark = start_session(request.options.get("master"))
-        step("reading sources with Spark")
-        markers = tuple(request.rule_set.model.null_markers)
-        data = read_sources(spark, request.specs, request.base_dir, markers)
-        skeleton = data.skeleton()
-        plan = request.plan(skeleton)
-        job = _job(plan, data, request, markers)
-        record_rules = [r for r in plan.rules if r.check.reads != "dataset"]
-        step("preparing records")
-        records, prepared = _prepare(data.frame, job, record_rules, plan)
         try:
-            job.field_types = prepared.field_types
-            step("grouping keys")
-            frame = _with_keys(records, job, prepared.cached)
-            details: dict[str, Any] = {}
-            if job.table_rules:
-                step("checking rules that compare records")
-                tables = _run_tables(records, job, data, record_rules)
-                details = {
-                    rule_id: found.details for rule_id, found in tables.items() if found.details is not None
-                }
-                frame = _with_tables(spark, frame, job, tables)
-            step("checking rules")
-            temp = _temporary(request.findings_path) if request.findings_path is not None else None
-            try:
-                states = _main_pass(frame, job, temp)
-                step("merging partitions")
-                output, dataset_findings = _merge(states, plan, job, skeleton, details)
-                if temp is not None and request.findings_path is not None:
-                    step("writing findings")
-                    if dataset_findings.height:
-                        _append_findings(spark, dataset_findings, job, temp)
-                    _put_in_place(temp, request.findings_path)
-            except BaseException:
-                if temp is not None:
-                    _remove(temp)
+            return _audit(spark, request)
+        except Exception as exc:
+            from veracity.runners._spark_errors import is_spark_error, spark_failure
+
+            # A failed Spark job (a task's error, the JVM out of memory, Spark Connect) is one
+            # line; veracity's own errors and bugs pass as they are.
+            if not is_spark_error(exc):
                 raise
-        finally:
-            for cached in prepared.cached:
-                cached.unpersist()
-        for info in data.infos:
-            for column in info.columns:
-                column.missing_replaced = sum(
-                    n
-                    for (src, name), n in prepared.missing.items()
-                    if src == info.index and name == column.field
-                )
-        return RunnerOutput(output, data.infos, skeleton, findings_written=request.findings_path is not None)
+            raise spark_failure(exc) from exc
+
+
+def _audit(spark: SparkSession, request: AuditRequest) -> RunnerOutput:
+    from veracity.runners._spark_sources import read_sources
+
+    step = request.progress
+    step("reading sources with Spark")
+    markers = tuple(request.rule_set.model.null_markers)
+    data = read_sources(spark, request.specs, request.base_dir, markers)
+    skeleton = data.skeleton()
+    plan = request.plan(skeleton)
+    job = _job(plan, data, request, markers)
+    record_rules = [r for r in plan.rules if r.check.reads != "dataset"]
+    step("preparing records")
+    records, prepared = _prepare(data.frame, job, record_rules, plan)
+    try:
+        job.field_types = prepared.field_types
+        step("grouping keys")
+        frame = _with_keys(records, job, prepared.cached)
+        details: dict[str, Any] = {}
+        if job.table_rules:
+            step("checking rules that compare records")
+            tables = _run_tables(records, job, data, record_rules)
+            details = {
+                rule_id: found.details for rule_id, found in tables.items() if found.details is not None
+            }
+            frame = _with_tables(spark, frame, job, tables)
+        step("checking rules")
+        temp = _temporary(request.findings_path) if request.findings_path is not None else None
+        try:
+            states = _main_pass(frame, job, temp)
+            step("merging partitions")
+            output, dataset_findings = _merge(states, plan, job, skeleton, details)
+            if temp is not None and request.findings_path is not None:
+                step("writing findings")
+                if dataset_findings.height:
+                    _append_findings(spark, dataset_findings, job, temp)
+                _put_in_place(temp, request.findings_path)
+        except BaseException:
+            if temp is not None:
+                _remove(temp)
+            raise
+    finally:
+        for cached in prepared.cached:
+            cached.unpersist()
+    for info in data.infos:
+        for column in info.columns:
+            column.missing_replaced = sum(
+                n for (src, name), n in prepared.missing.items() if src == info.index and name == column.field
+            )
+    return RunnerOutput(output, data.infos, skeleton, findings_written=request.findings_path is not None)
 
 
 def _need_arrow() -> None:
@@ -202,7 +216,7 @@ def _prepare(
         ]
     )
     prepared = frame.mapInArrow(functools.partial(prepare_partition, job=job, counted=counted), schema)
-    prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK)
+    prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     totals = TypeCounts(counted, plan.booleans)
     missing: dict[tuple[int, str], int] = {}
     try:
@@ -267,7 +281,7 @@ def _with_keys(records: DataFrame, job: AuditJob, cached: list[DataFrame]) -> Da
             .select(ROW, F.lit(False).alias(f"{prefix}first"), f"{prefix}source", f"{prefix}line")
         )
         # Few as a rule (the key's duplicates): counted, then broadcast to the main pass.
-        later = later.persist(StorageLevel.MEMORY_AND_DISK)
+        later = later.persist(StorageLevel.MEMORY_AND_DISK_DESER)
         cached.append(later)
         count = later.count()
         if count:
@@ -402,7 +416,7 @@ def _main_pass(frame: DataFrame, job: AuditJob, findings_path: str | None) -> li
     schema = _arrow_schema({**job.findings_schema, PAYLOAD: pl.Binary})
     audited = frame.mapInArrow(functools.partial(audit_partition, job=job), schema)
     if findings_path is not None:
-        audited = audited.persist(StorageLevel.MEMORY_AND_DISK)
+        audited = audited.persist(StorageLevel.MEMORY_AND_DISK_DESER)
         _write_findings(audited.filter(F.col(PAYLOAD).isNull()).drop(PAYLOAD), findings_path)
     try:
         rows = audited.filter(F.col(PAYLOAD).isNotNull()).select(PAYLOAD).collect()
