@@ -42,7 +42,7 @@ __all__ = [
     "CountedPairs",
     "RuleBlocks",
     "RuleSize",
-    "rule_size",
+    "rule_sizes",
     "shuffle_rules",
     "spark_matches",
     "spark_patterns",
@@ -152,21 +152,16 @@ class CountedPairs:
 
 @dataclass(frozen=True)
 class RuleBlocks:
-    """One blocking rule's blocks: ``keyed`` every record once per block it joins (row, block,
-    group, fields), ``blocks`` the same partitioned by block (the rule's one shuffle).
-    Both persisted: :meth:`unpersist` when done."""
+    """One blocking rule's blocks: every record once per block it joins (row, block, the
+    fields; for a ``_typo`` rule also its group), partitioned by block (the rule's one
+    shuffle) and persisted: :meth:`unpersist` when done."""
 
-    keyed: DataFrame
     blocks: DataFrame
     fields: list[str]
+    typo: bool
 
     def unpersist(self) -> None:
         self.blocks.unpersist()
-        self.keyed.unpersist()
-
-    def release_keys(self) -> None:
-        """``keyed`` is no longer read (the limits are known and ``blocks`` is built)."""
-        self.keyed.unpersist()
 
 
 def shuffle_rules(
@@ -177,7 +172,8 @@ def shuffle_rules(
 ) -> list[RuleBlocks]:
     """Per rule, the blocks each record of ``records`` (``__row`` and the text of the fields
     the comparisons and keys read) joins, and the records shuffled by block. Lazy: Spark works
-    them out on first use and keeps them."""
+    them out on first use and keeps them. Only the shuffled records are kept: the sizes, the
+    patterns and the matches all read them, partitioned by block as they are."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -185,6 +181,7 @@ def shuffle_rules(
     typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
     shuffled = []
     for rule in rules:
+        typo = any(key.transform == "typo" for key in rule)
         keyed = typed.mapInArrow(
             functools.partial(
                 _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
@@ -192,9 +189,11 @@ def shuffle_rules(
             ", ".join(
                 [f"`{ROW}` long, `{_BLOCK}` long, `{_GROUP}` long", *(f"`{n}` string" for n in fields)]
             ),
-        ).persist(StorageLevel.MEMORY_AND_DISK)
-        blocks = keyed.drop(_GROUP).repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK)
-        shuffled.append(RuleBlocks(keyed, blocks, fields))
+        )
+        # Only a _typo rule's sizes read the groups (records with the same key values).
+        kept = keyed if typo else keyed.drop(_GROUP)
+        blocks = kept.repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK_DESER)
+        shuffled.append(RuleBlocks(blocks, fields, typo))
     return shuffled
 
 
@@ -203,8 +202,8 @@ class RuleSize:
     """What a blocking rule would compare, known before any pair exists (the figures the local
     blocking refuses a rule on, :mod:`veracity.linkage.blocking`). For a rule with ``_typo``
     keys, ``keys`` (rows of groups and their variants) and ``group_pairs`` (pairs of groups
-    sharing a block) come first: a figure left None was not worked out, an earlier one being
-    over the bound."""
+    sharing a block) come first: ``pairs`` is None when either is over the bound (its pairs
+    were not worked out)."""
 
     pairs: int | None
     largest: int
@@ -212,47 +211,105 @@ class RuleSize:
     group_pairs: int | None = None
 
 
-def _first_row(frame: DataFrame) -> tuple[int, ...]:
-    row = frame.first()
-    assert row is not None
-    return tuple(int(value or 0) for value in row)
+_SIZES = "rule long, pairs long, largest long, keys long, group_pairs long"
 
 
-def rule_size(blocks: RuleBlocks, typo: bool, bound: int) -> RuleSize:
-    """The rule's record pairs and largest block (or, with ``_typo`` keys, group) from block
-    sizes counted by Spark; for ``_typo`` keys each figure only while the one before is at
-    most ``bound``."""
+def _pairs_of(column: str) -> Any:
     from pyspark.sql import functions as F
 
-    def pairs_of(column: str) -> Any:
-        # Whole numbers: a double's sum would lose pairs past 2**53.
-        return F.expr(f"sum({column} * ({column} - 1) div 2)")
+    # Whole numbers: a double's sum would lose pairs past 2**53.
+    return F.expr(f"coalesce(sum({column} * ({column} - 1) div 2), 0)")
 
-    if not typo:
-        sizes = blocks.keyed.groupBy(_BLOCK).agg(F.count("*").alias("n"))
-        pairs, largest = _first_row(sizes.agg(pairs_of("n"), F.max("n")))
-        return RuleSize(pairs, largest)
-    groups = blocks.keyed.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
-    within, largest = _first_row(groups.agg(pairs_of("size"), F.max("size")))
-    entries = blocks.keyed.select(_BLOCK, _GROUP).distinct()
-    (keys,) = _first_row(entries.agg(F.count("*")))
-    if keys > bound:
-        return RuleSize(None, largest, keys)
+
+def _size_row(index: int, blocks: RuleBlocks) -> DataFrame:
+    """One row of the rule's figures. The records are partitioned by block already: counting
+    per block (and a ``_typo`` rule's distinct (block, group) entries) needs no shuffle; a
+    ``_typo`` rule's group sizes shuffle its (row, group) pairs."""
+    from pyspark.sql import functions as F
+
+    frame = blocks.blocks
+    if not blocks.typo:
+        sizes = frame.groupBy(_BLOCK).agg(F.count("*").alias("n"))
+        return sizes.agg(
+            F.lit(index).cast("long").alias("rule"),
+            _pairs_of("n").alias("pairs"),
+            F.coalesce(F.max("n"), F.lit(0)).cast("long").alias("largest"),
+            F.lit(None).cast("long").alias("keys"),
+            F.lit(None).cast("long").alias("group_pairs"),
+        )
+    groups = frame.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
+    within = groups.agg(
+        F.lit(index).cast("long").alias("rule"),
+        _pairs_of("size").alias("pairs"),
+        F.coalesce(F.max("size"), F.lit(0)).cast("long").alias("largest"),
+    )
+    per_block = frame.select(_BLOCK, _GROUP).distinct().groupBy(_BLOCK).agg(F.count("*").alias("n"))
+    entries = per_block.agg(
+        F.lit(index).cast("long").alias("rule"),
+        F.coalesce(F.sum("n"), F.lit(0)).cast("long").alias("keys"),
+        _pairs_of("n").alias("group_pairs"),
+    )
+    return within.join(entries, on="rule")
+
+
+def _across(index: int, blocks: RuleBlocks) -> DataFrame:
+    """The record pairs of a ``_typo`` rule across its groups: the size products of every pair
+    of groups that share a block (made once each however many blocks they share)."""
+    from pyspark.sql import functions as F
+
+    frame = blocks.blocks
+    groups = frame.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
+    entries = frame.select(_BLOCK, _GROUP).distinct()
     shared = entries.groupBy(_BLOCK).agg(F.count("*").alias("n")).filter(F.col("n") > 1)
-    (group_pairs,) = _first_row(shared.agg(pairs_of("n")))
-    if group_pairs > bound:
-        return RuleSize(None, largest, keys, group_pairs)
     held = entries.join(shared.select(_BLOCK), on=_BLOCK)
     low = held.select(_BLOCK, F.col(_GROUP).alias("low"))
     high = held.select(_BLOCK, F.col(_GROUP).alias("high"))
     paired = low.join(high, on=_BLOCK).filter(F.col("low") < F.col("high")).select("low", "high").distinct()
-    sized = (
+    return (
         paired.join(groups.select(F.col(_GROUP).alias("low"), F.col("size").alias("a")), on="low")
         .join(groups.select(F.col(_GROUP).alias("high"), F.col("size").alias("b")), on="high")
-        .agg(F.sum(F.col("a") * F.col("b")).cast("long"))
+        .agg(F.lit(index).cast("long").alias("rule"), F.coalesce(F.sum(F.col("a") * F.col("b")), F.lit(0)))
+        .toDF("rule", "pairs")
     )
-    (across,) = _first_row(sized)
-    return RuleSize(within + across, largest, keys, group_pairs)
+
+
+def _union(frames: Sequence[DataFrame]) -> DataFrame:
+    union = frames[0]
+    for more in frames[1:]:
+        union = union.unionByName(more)
+    return union
+
+
+def rule_sizes(shuffled: Sequence[RuleBlocks], bound: int) -> list[RuleSize]:
+    """Every rule's record pairs and largest block (or, with ``_typo`` keys, group) from block
+    sizes counted by Spark, in one job for all rules; a ``_typo`` rule's pairs across its groups
+    in a second one, only for the rules whose keys and pairs of groups are at most ``bound``
+    (a pair of groups is a row of that job)."""
+    if not shuffled:
+        return []
+    rows = {
+        int(row["rule"]): row for row in _union([_size_row(n, b) for n, b in enumerate(shuffled)]).collect()
+    }
+    sizes = [
+        RuleSize(int(rows[n]["pairs"]), int(rows[n]["largest"]))
+        if not blocks.typo
+        else RuleSize(None, int(rows[n]["largest"]), int(rows[n]["keys"]), int(rows[n]["group_pairs"]))
+        for n, blocks in enumerate(shuffled)
+    ]
+    sized = [
+        n
+        for n, size in enumerate(sizes)
+        if size.keys is not None and size.keys <= bound and (size.group_pairs or 0) <= bound
+    ]
+    if sized:
+        across = {
+            int(row["rule"]): int(row["pairs"])
+            for row in _union([_across(n, shuffled[n]) for n in sized]).collect()
+        }
+        for n in sized:
+            within = int(rows[n]["pairs"])
+            sizes[n] = RuleSize(within + across[n], sizes[n].largest, sizes[n].keys, sizes[n].group_pairs)
+    return sizes
 
 
 def spark_patterns(
@@ -283,10 +340,7 @@ def spark_patterns(
             "kind string, pattern long, pairs long, rule long",
         )
         counted.append(pairs)
-    union = counted[0]
-    for more in counted[1:]:
-        union = union.unionByName(more)
-    rows = union.groupBy("kind", "rule", "pattern").agg(F.sum("pairs").alias("pairs")).collect()
+    rows = _union(counted).groupBy("kind", "rule", "pattern").agg(F.sum("pairs").alias("pairs")).collect()
     found = [row for row in rows if row["kind"] == PATTERN]
     codes = np.asarray([row["pattern"] for row in found], dtype=np.int64)
     counts = np.asarray([row["pairs"] for row in found], dtype=np.int64)
@@ -389,10 +443,7 @@ def spark_matches(
         )
         for index, rule_blocks in enumerate(shuffled)
     ]
-    union = matches[0]
-    for more in matches[1:]:
-        union = union.unionByName(more)
-    found = pl.from_arrow(union.toArrow())
+    found = pl.from_arrow(_union(matches).toArrow())
     assert isinstance(found, pl.DataFrame)
     return found.sort("row_a", "row_b")
 
@@ -401,18 +452,34 @@ def spark_value_counts(
     records: DataFrame, compare: Sequence[Comparison], parse_date: DateParser
 ) -> tuple[list[Feature], list[npt.NDArray[np.float64]]]:
     """Per comparison, its feature over the distinct values of its field and how many records
-    hold each (``groupBy(field).count()``): what :func:`veracity.linkage.fit.u_shares` reads as
-    ``weights``. A comparison that also reads another field (``swapped_with``, ``region_field``)
-    gets it empty: its value frequencies are its own field's; its other shares come from pairs."""
+    hold each (``groupBy(field).count()``, every comparison's in one job): what
+    :func:`veracity.linkage.fit.u_shares` reads as ``weights``. A comparison that also reads
+    another field (``swapped_with``, ``region_field``) gets it empty: its value frequencies are
+    its own field's; its other shares come from pairs."""
+    from pyspark.sql import functions as F
+
     from veracity.linkage.features import prepare_feature
 
+    if not compare:
+        return [], []
+    values = _union(
+        [
+            records.select(
+                F.lit(k).cast("int").alias("comparison"),
+                F.col(f"`{spec.field}`").cast("string").alias("value"),
+            )
+            for k, spec in enumerate(compare)
+        ]
+    )
+    counted_all = pl.from_arrow(values.groupBy("comparison", "value").count().toArrow())
+    assert isinstance(counted_all, pl.DataFrame)
     features, weights = [], []
-    for spec in compare:
-        counted = pl.from_arrow(records.groupBy(f"`{spec.field}`").count().toArrow())
-        assert isinstance(counted, pl.DataFrame)
+    for k, spec in enumerate(compare):
+        counted = counted_all.filter(pl.col("comparison") == k)
         extra = [name for name in (spec.swapped_with, spec.region_field) if name is not None]
         frame = counted.select(
-            pl.col(spec.field).cast(pl.String), *(pl.lit(None, pl.String).alias(name) for name in extra)
+            pl.col("value").cast(pl.String).alias(spec.field),
+            *(pl.lit(None, pl.String).alias(name) for name in extra),
         )
         features.append(prepare_feature(spec, RecordValues(frame, parse_date)))
         weights.append(counted.get_column("count").cast(pl.Float64).to_numpy())

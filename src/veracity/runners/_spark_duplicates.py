@@ -67,7 +67,7 @@ from veracity.runners._spark_blocks import (
     CountedPairs,
     RuleBlocks,
     RuleSize,
-    rule_size,
+    rule_sizes,
     shuffle_rules,
     spark_matches,
     spark_patterns,
@@ -206,7 +206,7 @@ def spark_duplicates(records: DataFrame, rule: Rule, job: AuditJob) -> SparseOut
         ),
         schema,
     )
-    marked = marked.persist(StorageLevel.MEMORY_AND_DISK)
+    marked = marked.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
         unjudged = [row[ROW] for row in marked.filter(~F.col(_JUDGED)).select(ROW).collect()]
         judged = marked.filter(F.col(_JUDGED)).drop(_JUDGED)
@@ -240,8 +240,6 @@ def _find(run: _Run, records: DataFrame, job: AuditJob) -> SparseOutcome:
         features, weights = spark_value_counts(run.judged, run.compare, run.parse_date)
         level_counts = [feature.level_count for feature in features]
         counted = _limited(run, shuffled, level_counts)
-        for rule_blocks in shuffled:
-            rule_blocks.release_keys()
         candidates = int(counted.patterns.counts.sum())
         patterns = counted.patterns if candidates else None
         total_pairs = n * (n - 1) / 2
@@ -300,8 +298,7 @@ def _limited(run: _Run, shuffled: Sequence[RuleBlocks], level_counts: Sequence[i
     bound = run.settings.max_pairs
     refused: LimitError | None = None
     upto = len(run.rules)
-    for index, rule in enumerate(run.rules):
-        size = rule_size(shuffled[index], any(key.transform == "typo" for key in rule), bound)
+    for index, (rule, size) in enumerate(zip(run.rules, rule_sizes(shuffled, bound), strict=True)):
         refused = _refusal(index, [key.name for key in rule], size, bound)
         if refused is not None:
             upto = index
