@@ -82,3 +82,20 @@ def test_date_rules_on_one_field_share_one_parse(
         # A declared format is parsed once per distinct value and looked up per record, once.
         assert _parses(plans[0]) == 0
         assert plans[0].count("replace_strict") == 1
+
+
+def test_a_field_only_the_date_check_reads_is_told_dates_without_reading_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ``date`` check's verdict reads the regular expressions' columns of the ISO parse, not
+    the dates: alone on a field, its plan holds no parse of the common shapes (``%Y-%m-%d``,
+    ``%Y%m%d``), only the other shapes' formats; with a rule that reads the dates, one parse."""
+    (alone,) = _one_pass_plans(DATE_RULES[:1], {"is-date": 1}, monkeypatch)
+    assert "%Y-%m-%d" not in alone.replace("%Y-%m-%dT", "").replace("%Y-%m-%d %", "")
+    assert "%Y%m%d" not in alone
+    (both,) = _one_pass_plans(DATE_RULES[:3:2], {"is-date": 1, "fresh": 2}, monkeypatch)
+    one = _parses(
+        pl.LazyFrame({"updated": ["x"]}).select(parse_date(pl.col("updated"))).explain(optimized=False)
+    )
+    assert _parses(both) == one
+    assert _parses(alone) < one

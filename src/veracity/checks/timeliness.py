@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from veracity.checks.base import CheckContext, FieldParams, register
 from veracity.checks.typed import field_dates
-from veracity.text.dates import DateFormat, is_iso_date
+from veracity.text.dates import DateFormat, is_iso_date, is_iso_date_from, iso_date_from, iso_parts
 from veracity.vocabulary import Dimension
 
 #: A bound on ``days`` (some 2,700 years) that keeps the cut-off date inside the calendar.
@@ -72,7 +72,25 @@ def verdict_dates(ctx: CheckContext, field: str, fmt: str | None) -> pl.Expr:
     ``not_in_future`` on one field, say) shares one parse. Not for messages, which are worked
     out on the failing records from the data's own fields (:func:`dated_message`)."""
     fmt = fmt or ctx.date_formats.get(field)
+    if fmt is None:
+        proven, other = _staged_iso_parts(ctx, field)
+        return ctx.staged(("dates", field, fmt), iso_date_from(pl.col(field), proven, other))
     return ctx.staged(("dates", field, fmt), field_dates(ctx, field, fmt))
+
+
+def verdict_is_date(ctx: CheckContext, field: str, fmt: str | None) -> pl.Expr:
+    """Whether the field's value is a date, for a rule's verdict: for ISO dates the columns
+    :func:`verdict_dates` reads its dates from, so a field only the ``date`` check reads is
+    never read as dates, and one other rules read too is still judged once."""
+    if (fmt or ctx.date_formats.get(field)) is None:
+        return is_iso_date_from(*_staged_iso_parts(ctx, field))
+    return verdict_dates(ctx, field, fmt).is_not_null()
+
+
+def _staged_iso_parts(ctx: CheckContext, field: str) -> tuple[pl.Expr, pl.Expr]:
+    """The field's :func:`iso_parts` as columns the engine works out once."""
+    proven, other = iso_parts(pl.col(field))
+    return ctx.staged(("iso proven", field), proven), ctx.staged(("iso other shapes", field), other)
 
 
 def within_days(ctx: CheckContext, field: str, fmt: str | None, days: int) -> pl.Expr:

@@ -15,7 +15,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from veracity.checks.base import CheckContext, FieldParams, register
-from veracity.checks.timeliness import verdict_dates
+from veracity.checks.timeliness import verdict_dates, verdict_is_date
 from veracity.checks.typed import field_dates
 from veracity.text.dates import validate_format
 from veracity.vocabulary import Dimension
@@ -288,7 +288,7 @@ def date_(params: DateParams, ctx: CheckContext) -> pl.Expr:
     Example
         - {id: signup-date-format, check: date, field: signup_date, format: '%d.%m.%Y'}
     """
-    return verdict_dates(ctx, params.field, params.format).is_not_null()
+    return verdict_is_date(ctx, params.field, params.format)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -194,8 +194,8 @@ def run_rules(
     if key_table.width:
         plan = plan.with_columns(key_table.get_columns())
     staged = ctx.staged_columns()
-    if staged:
-        plan = plan.with_columns(staged)
+    for layer in _layers(staged):
+        plan = plan.with_columns(layer)
     plan = plan.with_columns(raw_stage)
     if typing:
         plan = plan.with_columns(typing)
@@ -315,6 +315,20 @@ def run_rules(
         details=details,
         tables=finals,
     )
+
+
+def _layers(staged: Sequence[pl.Expr]) -> list[list[pl.Expr]]:
+    """The staged columns in layers, each after the layers of the staged columns it reads (a
+    field's dates read its columns of ISO parts); one layer's columns are worked out side by
+    side. A staged column is asked for after those it reads, so one pass in order suffices."""
+    depth: dict[str, int] = {}
+    layers: list[list[pl.Expr]] = []
+    for column in staged:
+        level = max((depth[name] + 1 for name in column.meta.root_names() if name in depth), default=0)
+        depth[column.meta.output_name()] = level
+        layers.extend([] for _ in range(level + 1 - len(layers)))
+        layers[level].append(column)
+    return layers
 
 
 def _cluster_order(rules: Sequence[Rule]) -> list[Rule]:

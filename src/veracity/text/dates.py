@@ -62,27 +62,46 @@ def parse_iso_date(expr: pl.Expr) -> pl.Expr:
     as the first second of the next minute: ``23:59:60`` is the next day, as chrono reads it.
 
     Values of other lengths (fractions of a second, UTC offsets) are tried against the
-    remaining formats in turn. Every sub-expression appears once or is a length, so the parse
-    stays cheap where it is evaluated without common-subexpression elimination (an eager
-    ``select``).
+    remaining formats in turn. The regular expressions' verdict is read twice (dashed and
+    compact values); the engine works it out once, as a column (:func:`iso_parts`).
     """
+    proven, other = iso_parts(expr)
+    return iso_date_from(expr, proven, other)
+
+
+def iso_parts(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """What reading ISO dates (:func:`iso_date_from`) and telling them apart
+    (:func:`is_iso_date_from`) share: whether a value of a common length is a real day and time
+    (True or False; null at other lengths and where the value is missing), and the date of a
+    value of another length (null elsewhere). The engine works each out once per field."""
     text = expr.cast(pl.String)
     length = text.str.len_bytes()
-    dashed = pl.when(pl.when(length.is_in([10, 16, 19])).then(text).str.contains(_DASHED)).then(
-        # Masked before the slice: a date alone is read as it is.
-        pl.when(length == 10).then(text).otherwise(pl.when(length > 10).then(text).str.head(10))
+    proven = pl.coalesce(
+        pl.when(length.is_in([10, 16, 19])).then(text).str.contains(_DASHED),
+        pl.when(length == 8).then(text).str.contains(_COMPACT),
     )
-    compact = pl.when(length == 8).then(text)
+    return proven, _other_shapes(text, length)
+
+
+def iso_date_from(expr: pl.Expr, proven: pl.Expr, other: pl.Expr) -> pl.Expr:
+    """The dates of :func:`parse_iso_date`, from the text and its :func:`iso_parts`."""
+    text = expr.cast(pl.String)
+    length = text.str.len_bytes()
+    # Masked before the slice: a date alone is read as it is.
+    head = pl.when(length == 10).then(text).otherwise(pl.when(length > 10).then(text).str.head(10))
     day = pl.coalesce(
-        dashed.str.to_date("%Y-%m-%d", strict=False, cache=False),
-        pl.when(compact.str.contains(_COMPACT))
-        .then(compact)
-        .str.to_date("%Y%m%d", strict=False, cache=False),
+        pl.when(proven & (length != 8)).then(head).str.to_date("%Y-%m-%d", strict=False, cache=False),
+        pl.when(proven & (length == 8)).then(text).str.to_date("%Y%m%d", strict=False, cache=False),
     )
     leap = pl.when(length == 19).then(text).str.ends_with("23:59:60").fill_null(False)
     # Days since 1970 as integers: the leap second's next day without a second date column.
     day = (day.cast(pl.Int32) + leap.cast(pl.Int32)).cast(pl.Date)
-    return pl.coalesce(day, _other_shapes(text, length))
+    return pl.coalesce(day, other)
+
+
+def is_iso_date_from(proven: pl.Expr, other: pl.Expr) -> pl.Expr:
+    """Whether :func:`parse_iso_date` reads a date, from the text's :func:`iso_parts`."""
+    return pl.coalesce(proven, other.is_not_null()).fill_null(False)
 
 
 def _other_shapes(text: pl.Expr, length: pl.Expr) -> pl.Expr:
@@ -107,12 +126,8 @@ def _other_shapes(text: pl.Expr, length: pl.Expr) -> pl.Expr:
 def is_iso_date(expr: pl.Expr) -> pl.Expr:
     """Whether :func:`parse_iso_date` reads a date from the text (False for a missing value),
     without reading the date where the regular expressions alone decide it: the common shapes,
-    for a failing record's message, say."""
-    text = expr.cast(pl.String)
-    length = text.str.len_bytes()
-    dashed = pl.when(length.is_in([10, 16, 19])).then(text).str.contains(_DASHED)
-    compact = pl.when(length == 8).then(text).str.contains(_COMPACT)
-    return pl.coalesce(dashed, compact, _other_shapes(text, length).is_not_null()).fill_null(False)
+    for a failing record's message or the ``date`` check's verdict, say."""
+    return is_iso_date_from(*iso_parts(expr))
 
 
 def parse_date(expr: pl.Expr, fmt: str | None = None) -> pl.Expr:
