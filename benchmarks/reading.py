@@ -8,9 +8,12 @@ Usage (from the repository root)::
 the structure is scanned, the SHA-256 on another), so their CPU times cannot be told apart
 inside one read. Here each step runs alone, in this order, on the same bytes: the bare
 ``pl.read_csv`` of the file (the yardstick), reading the bytes, the SHA-256, polars' parse of the
-bytes, the structure scan (record boundaries, lines, field counts, quotes, blank records), blank
-values and null markers, and then the whole ``load_sources`` as the audit runs it (its CPU is
-less than the steps' sum only by what a step does twice here). Prints the minimum CPU seconds
+bytes, the structure scan as the audit runs it (record boundaries, lines, quotes, NUL bytes and
+lone CRs, the delimiters counted per block: ``_chunks_csv.Delimited._lean_holds``), the full
+structure scan that counts every record's fields (what a text whose records the lean scan cannot
+prove gets, blank records or a one-column header among them), the NUL and lone-CR tests a text
+holding either gets first, blank values and null markers, and then the whole ``load_sources`` as
+the audit runs it (its CPU is less than the steps' sum only by what a step does twice here). Prints the minimum CPU seconds
 of each step over the rounds (the machine's load only ever adds) and the ratios to the bare
 read.
 """
@@ -31,6 +34,7 @@ from veracity.sources._chunks import blanks_to_null
 from veracity.sources._chunks_csv import Delimited
 from veracity.sources._csv import parse_text
 from veracity.sources._detect import StreamEncoding
+from veracity.sources._lines import is_mac, universal_newlines
 from veracity.sources._text import Memory
 from veracity.sources.base import ReadOptions
 
@@ -45,9 +49,15 @@ def _steps(path: Path, spent: dict[str, float]) -> None:
     """Each step of the read alone, on the same bytes (dropped when this returns)."""
     spent["read the bytes"], raw = _cpu(path.read_bytes)
     spent["SHA-256"], _ = _cpu(lambda: hashlib.sha256(raw).hexdigest())
-    reader = Delimited(Memory(raw), "csv", ReadOptions(), str(path), None, StreamEncoding(name="utf-8"))
+    utf8 = StreamEncoding(name="utf-8")
+    reader = Delimited(Memory(raw), "csv", ReadOptions(), str(path), None, utf8, unprepared=True)
     spent["polars' parse of the bytes"], frame = _cpu(lambda: parse_text(raw, reader.delimiter))
-    spent["structure scan"], _ = _cpu(lambda: reader._scan(Memory(raw), None))
+    spent["structure scan (lean, as read)"], _ = _cpu(lambda: reader._scan(Memory(raw), None, lean=True))
+    full = Delimited(Memory(raw), "csv", ReadOptions(), str(path), None, utf8)
+    spent["structure scan (every record's fields)"], _ = _cpu(lambda: full._scan(Memory(raw), None))
+    spent["NUL and lone-CR tests"], _ = _cpu(
+        lambda: (raw.find(b"\x00"), universal_newlines(raw, is_mac(raw)))
+    )
     plain = raw.isascii()
     spent["blank values"], _ = _cpu(lambda: blanks_to_null(frame, frame.columns, (), ascii=plain))
 

@@ -86,9 +86,11 @@ from veracity.sources.base import Format, ReadOptions
 
 __all__ = ["Delimited"]
 
-#: Bytes per block of the scan: large enough for numpy to run at memory speed, small enough
-#: that the scan's temporary arrays (a few bytes per input byte) stay far below a chunk.
-_BLOCK = 32 << 20
+#: Bytes per block of the scan: small enough that a block and its masks stay in a core's L2
+#: cache (2 MiB here) from one comparison to the next, so that only the first reads memory
+#: (32 MiB blocks took 0.95 s of CPU to scan 1.2 GB of free text, 1 MiB blocks 0.56 s; half a
+#: MiB no less), large enough that numpy's calls per block cost little.
+_BLOCK = 1 << 20
 #: The header and the delimiter sample are detected on a prefix of the text that grows from
 #: this size until it holds them; for a file read in chunks it stops growing at the cap
 #: (records of megabytes each).
