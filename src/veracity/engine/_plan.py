@@ -279,13 +279,16 @@ def run_rules(
         if rule.id in messages:
             explain = messages[rule.id]
             reads = list(dict.fromkeys([ROW_ID, *explain.meta.root_names()]))
-            inputs = data.frame.select(c for c in reads if c not in key_table.columns)[failing]
+            # Filtered by the mask, not gathered by row: a filter keeps long strings where they
+            # are (117,049 notes of 2 KB: 0.002 s against 0.08 s), and a lazy select works out
+            # a sub-expression the message reads twice once.
+            inputs = data.frame.select(c for c in reads if c not in key_table.columns).filter(mask)
             keyed = [c for c in reads if c in key_table.columns]
             if keyed:
-                inputs = inputs.hstack(key_table.select(keyed)[failing].get_columns())
-            texts = inputs.select(explain).to_series()
+                inputs = inputs.hstack(key_table.select(keyed).filter(mask).get_columns())
+            texts = inputs.lazy().select(explain).collect().to_series()
         cluster = by_name[_cluster(rule)].filter(mask) if _cluster(rule) in by_name else None
-        failures.append(Failed(rule, failing, texts, cluster))
+        failures.append(Failed(rule, failing, mask, texts, cluster))
     if failures:
         pieces.append(row_findings(data, failures, key, kinds))
 
