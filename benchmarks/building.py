@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/building.py --src /tmp/before/src --src /tmp/after/src --runs 5
+    PYTHONPATH=src .venv/bin/python benchmarks/building.py --accepted-rejected --runs 5
 
 For each shape (``--shapes``, default the contact shapes and all-distinct) the phone fast path
 (``phone_verdicts`` on the phone column, with each record's region as the ``phone`` check reads
@@ -12,6 +13,11 @@ thread of the process), in a fresh interpreter per tree and round, trees alterna
 round; the table gives the median of the rounds. Each run first does every step once untimed
 (the phone metadata's regexes are compiled then). The verdicts and key groups of every tree are
 compared with the first tree's: any difference is printed and makes the exit status 1.
+
+``--accepted-rejected`` instead times, in this interpreter (the tree on PYTHONPATH), each fast
+path on as many values it accepts as values it rejects, drawn from contacts-random and
+contacts-invalid together (phones: only numbers written "+" and digits, so that both halves take
+the whole parse), median of ``--runs``: no step should cost more for a rejected value.
 """
 
 from __future__ import annotations
@@ -77,11 +83,57 @@ def _one_run(shape: str, out: Path) -> None:
     (out / "times.json").write_text(json.dumps(times))
 
 
+def _accepted_rejected(runs: int) -> None:
+    import polars as pl
+
+    from veracity.checks._email_fast import email_verdicts
+    from veracity.checks._phone_fast import phone_verdicts
+    from veracity.text.countries import lookup_expr
+    from veracity.text.phones import PHONE_REGIONS
+
+    columns = ["email", "phone", "country"]
+    shapes = ("contacts-random", "contacts-invalid")
+    records = pl.concat(
+        [pl.read_csv(DATA / f"shape-{shape}.csv", columns=columns, infer_schema=False) for shape in shapes]
+    ).drop_nulls()
+    regions = records.select(lookup_expr(pl.col("country"), PHONE_REGIONS, "")).to_series()
+    emails = records.get_column("email")
+    email_ok = email_verdicts(emails)
+    phones = pl.DataFrame({"value": records.get_column("phone"), "region": regions})
+    phone_ok = phone_verdicts(phones.get_column("value"), regions)
+    halves = {
+        "e-mail": (emails.filter(email_ok.fill_null(False)), emails.filter(~email_ok.fill_null(True))),
+        "phone": (
+            phones.filter(phone_ok.fill_null(False)),
+            phones.filter(~phone_ok.fill_null(True) & pl.col("value").str.contains(r"^\+[0-9 ]+$")),
+        ),
+    }
+
+    def judge(part: pl.Series | pl.DataFrame) -> None:
+        if isinstance(part, pl.Series):
+            email_verdicts(part)
+        else:
+            phone_verdicts(part.get_column("value"), part.get_column("region"))
+
+    print("| fast path | values each | accepted: CPU | rejected: CPU |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, (accepted, rejected) in halves.items():
+        count = min(len(accepted), len(rejected), 500_000)
+        accepted, rejected = accepted.sample(count, seed=1), rejected.sample(count, seed=1)
+        spent: dict[int, list[float]] = {0: [], 1: []}
+        for _ in range(runs):
+            for index, part in enumerate((accepted, rejected)):
+                start = time.process_time()
+                judge(part)
+                spent[index].append(time.process_time() - start)
+        cells = " | ".join(f"{statistics.median(spent[index]):.3f} s" for index in (0, 1))
+        print(f"| {name} | {count:,} | {cells} |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--src", action="append", type=Path, required=True, help="a tree's src directory (repeat)"
-    )
+    parser.add_argument("--src", action="append", type=Path, help="a tree's src directory (repeat)")
+    parser.add_argument("--accepted-rejected", action="store_true", help="accepted against rejected values")
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--one-run", nargs=2, metavar=("SHAPE", "OUT"), help=argparse.SUPPRESS)
@@ -89,6 +141,11 @@ def main() -> int:
     if args.one_run:
         _one_run(args.one_run[0], Path(args.one_run[1]))
         return 0
+    if args.accepted_rejected:
+        _accepted_rejected(args.runs)
+        return 0
+    if not args.src:
+        parser.error("give --src at least once (or --accepted-rejected)")
     import polars as pl
 
     differences = 0
