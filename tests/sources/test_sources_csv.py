@@ -15,6 +15,7 @@ from loader_helpers import Writer, lines, load_bytes, load_one, values
 
 from veracity.errors import SourceError
 from veracity.sources import SourceSpec, _whole_csv, load_sources
+from veracity.sources._chunks import prepare
 from veracity.sources._chunks_csv import Delimited
 from veracity.sources._table import Table
 from veracity.sources.base import Format, ReadOptions
@@ -414,3 +415,29 @@ def test_lean_scan_is_taken_only_where_it_proves_the_records(
             outcome = str(error).replace("<stdin>", "x.csv").split(" (split")[0]
     assert outcome == expected
     assert seen == scans
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"id,name\n1,a\n2,b\n", id="plain"),
+        pytest.param(b"id,name\n1,a\n\n2,b\n", id="blank record: scanned twice"),
+        pytest.param(b"id,name\r1,a\n2,b\n", id="lone CR: prepared first"),
+        pytest.param("id,name\n1,Müller\n".encode("cp1252"), id="cp1252"),
+        pytest.param(b"\xef\xbb\xbfid,name\n1,a\n", id="byte-order mark"),
+        pytest.param(b"id\n" + b"x" * (3 << 20) + b"\n2\n", id="records over several blocks"),
+    ],
+)
+@pytest.mark.parametrize("chunk_rows", [None, 1])
+def test_sha256_is_of_the_bytes_whichever_way_they_are_read(
+    write: Writer, content: bytes, chunk_rows: int | None
+) -> None:
+    """The fingerprint is the file's SHA-256 whether its text was scanned once or twice, decoded
+    or given universal line breaks first, or read in chunks."""
+    path = write("people.csv", content)
+    info = load_sources([SourceSpec(path=str(path))]).sources[0]
+    assert info.sha256 == hashlib.sha256(content).hexdigest()
+    if chunk_rows is not None:
+        spec = SourceSpec(path=str(path))
+        chunked = prepare([spec], chunk_rows=chunk_rows, base_dir=None, null_markers=(), stdin=None)
+        assert chunked.infos[0].sha256 == info.sha256
