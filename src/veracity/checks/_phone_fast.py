@@ -65,6 +65,8 @@ __all__ = ["phone_verdicts"]
 #: The shape decided completely (see the module docstring). Separators may precede the plus:
 #: _extract_possible_number drops everything before the first plus or digit.
 _SHAPE = r"^[ ().\-/]*\+?[0-9 ().\-/]*$"
+#: The simplest of these shapes: a plus (or none) and digits, maybe spaced.
+_SIMPLE = r"^\+?[0-9 ]*$"
 #: What a shaped value holds besides digits (separators and the plus sign).
 _NOT_DIGITS = " ().-/+"
 
@@ -359,8 +361,11 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
     frame = spread(frame.with_row_index("row")).with_columns(
         region.fill_null(""),
         plus=value.str.contains("+", literal=True),
-        ascii_shape=value.str.contains(_SHAPE),
+        simple=value.str.contains(_SIMPLE),
     )
+    # The shape is tested only where the simplest one does not hold (a missing value is in
+    # neither part: its shape is null).
+    rest = frame.filter(~pl.col("simple")).with_columns(ascii_shape=value.str.contains(_SHAPE))
     # Each "early" condition means False; a value meeting none of them is judged further.
     too_long = value.str.len_chars() > MAX_INPUT_LENGTH
     no_region = (region == "") & ~pl.col("plus")
@@ -369,8 +374,18 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
     # plus signs: for these, exactly the digits parse reads, so it also counts them.
     digit_count = pl.col("digits").str.len_bytes()
     shaped = (
-        frame.filter(pl.col("ascii_shape"))
-        .with_columns(digits=value.str.replace_many(list(_NOT_DIGITS), [""] * len(_NOT_DIGITS)))
+        pl.concat(
+            [
+                # A plus and digits, spaced: its digits for half the CPU of removing every separator.
+                frame.filter(pl.col("simple")).with_columns(
+                    digits=value.str.replace_all(" ", "", literal=True).str.strip_chars_start("+")
+                ),
+                rest.filter(pl.col("ascii_shape"))
+                .drop("ascii_shape")
+                .with_columns(digits=value.str.replace_many(list(_NOT_DIGITS), [""] * len(_NOT_DIGITS))),
+            ]
+        )
+        .drop("simple")
         .with_columns(
             early=pl.when(too_long | (digit_count < 2) | no_region).then(pl.lit(False)),
             shaped=((digit_count >= 3) & ((region == "") | region.is_in(supported))).fill_null(False),
@@ -378,7 +393,7 @@ def phone_verdicts(values: pl.Series, regions: pl.Series) -> pl.Series:
     )
     # Anything else is decided only when an early condition says False; the fast path does not
     # parse it. (An ASCII value has one byte per character; "＋" is the full-width plus.)
-    other = frame.filter(~pl.col("ascii_shape")).with_columns(
+    other = rest.filter(~pl.col("ascii_shape")).with_columns(
         early=pl.when(
             too_long
             | ((value.str.len_bytes() == value.str.len_chars()) & ~value.str.contains("[0-9][^0-9]*[0-9]"))
