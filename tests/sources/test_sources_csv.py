@@ -385,7 +385,8 @@ def test_lean_scan_reads_like_the_full_scan(
     [
         (b"a,b\n1,2\n3,4\n", [("1", "2"), ("3", "4")], [True]),
         (b'a,b\n1,"x,\ny"\r\n3,4', [("1", "x,\ny"), ("3", "4")], [True]),
-        (b"a,b\n1,2\n\n3,4\n", [("1", "2"), ("3", "4")], [True, False]),
+        (b"a,b\n1,2\n\n3,4\r\n\r\n", [("1", "2"), ("3", "4")], [True]),
+        (b"a,b\n1,2\n  \n3,4\n", [("1", "2"), ("3", "4")], [True, False]),
         (b"a\n1\n2\n", [("1",), ("2",)], [False]),
         # Refused: read again the long way, which gives the refusal its place.
         (b"a,b\n1,2\n3,4,", "x.csv:3: record has 3 fields, the header has 2", [True, False] * 2),
@@ -398,9 +399,9 @@ def test_lean_scan_reads_like_the_full_scan(
 def test_lean_scan_is_taken_only_where_it_proves_the_records(
     raw: bytes, expected: object, scans: list[bool]
 ) -> None:
-    """One pass for plain text; a second, full one for blank records, none lean for a
-    one-column header, and a full one for a record polars would take with fields missing or
-    one too many (its refusal unchanged)."""
+    """One pass for plain text and empty lines; a second, full one for a blank record of
+    spaces, none lean for a one-column header, and a full one for a record polars would take
+    with fields missing or one too many (its refusal unchanged)."""
     seen: list[bool] = []
     original = Delimited._scan
 

@@ -425,18 +425,21 @@ class Delimited(Reader):
 
     def _lean_holds(self, state: _Scan, text: Text, parse: Future[pl.DataFrame | None] | None) -> bool:
         """Whether a lean scan's records are what the full scan would find: each with the
-        header's number of fields, and no blank one (else the text is scanned again in full).
+        header's number of fields but empty ones (else the text is scanned again in full).
 
         polars refuses a record with more fields than the header, but for a last record that
         ends in one delimiter and no line break (that one is counted here). No record has more,
         then, and if the delimiters outside quotes number the header's width less one times
-        the records, the header's included, none has fewer: none is ragged, none blank (a blank
-        record has none), unless the header is one field (then the full scan runs).
+        the records that are not empty (the lean scan's blank ones), the header's included, none
+        has fewer: none is ragged, none blank but the empty ones (a blank record has no
+        delimiter), unless the header is one field (then the full scan runs). polars reads an
+        empty line as a row.
         """
         if not isinstance(text, Memory) or parse is None:  # (a lean scan is of text in memory)
             return False
         parsed = parse.result()
-        if parsed is None or parsed.height != state.data or state.blank_starts:
+        empty = sum(starts.size for starts in state.blank_starts)
+        if parsed is None or parsed.height != state.data + empty:
             return False
         width, size = self._head.width, text.size
         if state.total != (width - 1) * (state.data + 1):
