@@ -14,7 +14,7 @@ from veracity.checks.base import DatasetOutcome
 from veracity.config.loader import Rule
 from veracity.sources import LINE_COL, SOURCE_COL, LoadedData
 
-__all__ = ["FINDINGS_SCHEMA", "Failed", "dataset_findings", "row_findings"]
+__all__ = ["FINDINGS_SCHEMA", "Failed", "dataset_findings", "failing_rows", "row_findings"]
 
 FINDINGS_SCHEMA = {
     "rule": pl.String,
@@ -57,6 +57,21 @@ class Failed:
     clusters: pl.Series | None
 
 
+def failing_rows(frame: pl.DataFrame, rows: pl.Series, mask: pl.Series) -> pl.DataFrame:
+    """``frame``'s records at ``rows`` (positions, ascending), ``mask`` marking the same records.
+
+    Filtered by the mask or gathered by position, whichever costs less: a filter reads the
+    whole mask but keeps strings where they are (about 3 to 7 ns a record of the table), a
+    gather costs per record taken, about 20 ns plus a third of a nanosecond per byte it copies.
+    117,049 notes of 2 KB: filtered in 0.002 s, gathered in 0.08 s; 7,500 short values of a
+    million: gathered in a fraction of a millisecond, filtered in several. The same records in
+    the same order either way."""
+    per_record = frame.estimated_size() / max(frame.height, 1)
+    if rows.len() * (20 + per_record / 3) >= 5 * mask.len():
+        return frame.filter(mask)
+    return frame[rows]
+
+
 def row_findings(
     data: LoadedData, failures: Sequence[Failed], key: str | None, kinds: Mapping[str, str]
 ) -> pl.DataFrame:
@@ -65,9 +80,8 @@ def row_findings(
 
     Every step is a gather, a filter or a concatenation of whole columns: a rule's constant
     columns are gathered from a table of one row per rule, its records' provenance and values
-    filtered by its mask (a filter keeps strings where they are; a gather by row costs five to
-    fifty times as much, most for long text); nothing is worked out per finding in Python (a
-    rule file's failures may be most of the records).
+    taken by :func:`failing_rows`; nothing is worked out per finding in Python (a rule file's
+    failures may be most of the records).
     """
     sizes = [failed.rows.len() for failed in failures]
     primaries = [failed.rule.fields[0] if failed.rule.fields else None for failed in failures]
@@ -97,11 +111,12 @@ def row_findings(
             for failed, size in zip(failures, sizes, strict=True)
         ]
     )
-    # Each failing record's value of its rule's primary field: filtered by the rule's mask, a
-    # tenth of a gather's cost (a filter keeps the strings where they are).
+    # Each failing record's value of its rule's primary field.
     values = pl.concat(
         [
-            data.frame.get_column(primary).cast(pl.String).filter(failed.mask)
+            failing_rows(
+                data.frame.get_column(primary).cast(pl.String).to_frame(), failed.rows, failed.mask
+            ).to_series()
             if primary
             else pl.repeat(None, size, dtype=pl.String, eager=True)
             for failed, primary, size in zip(failures, primaries, sizes, strict=True)
@@ -115,7 +130,7 @@ def row_findings(
         LINE_COL,
         (pl.col(key) if key else pl.lit(None, dtype=pl.String)).alias("record_key"),
     )
-    picked = pl.concat([provenance.filter(failed.mask) for failed in failures]).rechunk()
+    picked = pl.concat([failing_rows(provenance, failed.rows, failed.mask) for failed in failures]).rechunk()
     source = (
         pl.lit(path, dtype=pl.String)
         if path is not None
