@@ -169,11 +169,14 @@ def shuffle_rules(
     rules: Sequence[Sequence[BlockingKey]],
     compare: Sequence[Comparison],
     parse_date: DateParser,
+    count: int | None = None,
 ) -> list[RuleBlocks]:
     """Per rule, the blocks each record of ``records`` (``__row`` and the text of the fields
     the comparisons and keys read) joins, and the records shuffled by block. Lazy: Spark works
     them out on first use and keeps them. Only the shuffled records are kept: the sizes, the
-    patterns and the matches all read them, partitioned by block as they are."""
+    patterns and the matches all read them, partitioned by block as they are. ``count``, the
+    number of records, sizes the partitions (:func:`block_partitions`); without it, Spark's
+    ``spark.sql.shuffle.partitions``."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -192,9 +195,29 @@ def shuffle_rules(
         )
         # Only a _typo rule's sizes read the groups (records with the same key values).
         kept = keyed if typo else keyed.drop(_GROUP)
-        blocks = kept.repartition(_BLOCK).persist(StorageLevel.MEMORY_AND_DISK_DESER)
+        by_block = (
+            kept.repartition(_BLOCK)
+            if count is None
+            else kept.repartition(block_partitions(records, count, rule), _BLOCK)
+        )
+        blocks = by_block.persist(StorageLevel.MEMORY_AND_DISK_DESER)
         shuffled.append(RuleBlocks(blocks, fields, typo))
     return shuffled
+
+
+#: Records a partition of blocks holds, about: every partition is a Python task per pass (its
+#: comparisons prepared once), so a few large ones cost less than Spark's 200 small ones.
+ROWS_PER_PARTITION = 500_000
+#: The blocks a record joins per ``_typo`` key, about (a 7-letter value and its deletions).
+TYPO_VARIANTS = 8
+
+
+def block_partitions(records: DataFrame, count: int, rule: Sequence[BlockingKey]) -> int:
+    """How many partitions a rule's blocks are spread over: about :data:`ROWS_PER_PARTITION`
+    rows each (a record is a row per block it joins), and at least one per core."""
+    copies = int(TYPO_VARIANTS ** sum(key.transform == "typo" for key in rule))
+    cores = int(records.sparkSession.sparkContext.defaultParallelism)
+    return max(cores, -(-count * copies // ROWS_PER_PARTITION))
 
 
 @dataclass(frozen=True)

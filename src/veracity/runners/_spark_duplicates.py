@@ -234,7 +234,11 @@ def _find(run: _Run, records: DataFrame, job: AuditJob) -> SparseOutcome:
     settings = run.settings
     n = run.judged.count()
     shuffled = shuffle_rules(
-        run.judged.select(ROW, *(f"`{f}`" for f in run.needed)), run.rules, run.compare, run.parse_date
+        run.judged.select(ROW, *(f"`{f}`" for f in run.needed)),
+        run.rules,
+        run.compare,
+        run.parse_date,
+        count=n,
     )
     try:
         features, weights = spark_value_counts(run.judged, run.compare, run.parse_date)
