@@ -5,7 +5,6 @@ with these plans: each region's (or non-geographic calling code's) general patte
 types, national and international prefixes and leading digits, written so that polars' regex
 engine accepts exactly what the library's ``re`` patterns accept on the inputs they are run on.
 
-
 Regular expressions
     The metadata's patterns run in polars (Rust ``regex``). They use only digits, classes,
     groups, alternation, counted repetition and ``$`` (checked when a region's plan is built:
