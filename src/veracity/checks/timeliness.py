@@ -73,8 +73,7 @@ def verdict_dates(ctx: CheckContext, field: str, fmt: str | None) -> pl.Expr:
     out on the failing records from the data's own fields (:func:`dated_message`)."""
     fmt = fmt or ctx.date_formats.get(field)
     if fmt is None:
-        proven, other = _staged_iso_parts(ctx, field)
-        return ctx.staged(("dates", field, fmt), iso_date_from(pl.col(field), proven, other))
+        return ctx.staged(("dates", field, fmt), iso_date_from(pl.col(field), *_staged_iso_parts(ctx, field)))
     return ctx.staged(("dates", field, fmt), field_dates(ctx, field, fmt))
 
 
@@ -87,10 +86,14 @@ def verdict_is_date(ctx: CheckContext, field: str, fmt: str | None) -> pl.Expr:
     return verdict_dates(ctx, field, fmt).is_not_null()
 
 
-def _staged_iso_parts(ctx: CheckContext, field: str) -> tuple[pl.Expr, pl.Expr]:
+def _staged_iso_parts(ctx: CheckContext, field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """The field's :func:`iso_parts` as columns the engine works out once."""
-    proven, other = iso_parts(pl.col(field))
-    return ctx.staged(("iso proven", field), proven), ctx.staged(("iso other shapes", field), other)
+    dashed, compact, other = iso_parts(pl.col(field))
+    return (
+        ctx.staged(("iso dashed", field), dashed),
+        ctx.staged(("iso compact", field), compact),
+        ctx.staged(("iso other shapes", field), other),
+    )
 
 
 def within_days(ctx: CheckContext, field: str, fmt: str | None, days: int) -> pl.Expr:

@@ -62,36 +62,35 @@ def parse_iso_date(expr: pl.Expr) -> pl.Expr:
     as the first second of the next minute: ``23:59:60`` is the next day, as chrono reads it.
 
     Values of other lengths (fractions of a second, UTC offsets) are tried against the
-    remaining formats in turn. The regular expressions' verdict is read twice (dashed and
-    compact values); the engine works it out once, as a column (:func:`iso_parts`).
+    remaining formats in turn. Every regular expression is read once, so the parse stays cheap
+    where polars does not merge repeated sub-expressions (conditions, an eager ``select``).
     """
-    proven, other = iso_parts(expr)
-    return iso_date_from(expr, proven, other)
+    return iso_date_from(expr, *iso_parts(expr))
 
 
-def iso_parts(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def iso_parts(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """What reading ISO dates (:func:`iso_date_from`) and telling them apart
-    (:func:`is_iso_date_from`) share: whether a value of a common length is a real day and time
-    (True or False; null at other lengths and where the value is missing), and the date of a
-    value of another length (null elsewhere). The engine works each out once per field."""
+    (:func:`is_iso_date_from`) share: whether a dashed value of a common length (10, 16, 19) is
+    a real day and time, the same for eight digits (True or False; null at other lengths and
+    where the value is missing), and the date of a value of another length (null elsewhere).
+    The engine works each out once per field. Each is read once by either function: polars
+    does not work out a condition read twice once."""
     text = expr.cast(pl.String)
     length = text.str.len_bytes()
-    proven = pl.coalesce(
-        pl.when(length.is_in([10, 16, 19])).then(text).str.contains(_DASHED),
-        pl.when(length == 8).then(text).str.contains(_COMPACT),
-    )
-    return proven, _other_shapes(text, length)
+    dashed = pl.when(length.is_in([10, 16, 19])).then(text).str.contains(_DASHED)
+    compact = pl.when(length == 8).then(text).str.contains(_COMPACT)
+    return dashed, compact, _other_shapes(text, length)
 
 
-def iso_date_from(expr: pl.Expr, proven: pl.Expr, other: pl.Expr) -> pl.Expr:
+def iso_date_from(expr: pl.Expr, dashed: pl.Expr, compact: pl.Expr, other: pl.Expr) -> pl.Expr:
     """The dates of :func:`parse_iso_date`, from the text and its :func:`iso_parts`."""
     text = expr.cast(pl.String)
     length = text.str.len_bytes()
     # Masked before the slice: a date alone is read as it is.
     head = pl.when(length == 10).then(text).otherwise(pl.when(length > 10).then(text).str.head(10))
     day = pl.coalesce(
-        pl.when(proven & (length != 8)).then(head).str.to_date("%Y-%m-%d", strict=False, cache=False),
-        pl.when(proven & (length == 8)).then(text).str.to_date("%Y%m%d", strict=False, cache=False),
+        pl.when(dashed).then(head).str.to_date("%Y-%m-%d", strict=False, cache=False),
+        pl.when(compact).then(text).str.to_date("%Y%m%d", strict=False, cache=False),
     )
     leap = pl.when(length == 19).then(text).str.ends_with("23:59:60").fill_null(False)
     # Days since 1970 as integers: the leap second's next day without a second date column.
@@ -99,9 +98,9 @@ def iso_date_from(expr: pl.Expr, proven: pl.Expr, other: pl.Expr) -> pl.Expr:
     return pl.coalesce(day, other)
 
 
-def is_iso_date_from(proven: pl.Expr, other: pl.Expr) -> pl.Expr:
+def is_iso_date_from(dashed: pl.Expr, compact: pl.Expr, other: pl.Expr) -> pl.Expr:
     """Whether :func:`parse_iso_date` reads a date, from the text's :func:`iso_parts`."""
-    return pl.coalesce(proven, other.is_not_null()).fill_null(False)
+    return pl.coalesce(dashed, compact, other.is_not_null()).fill_null(False)
 
 
 def _other_shapes(text: pl.Expr, length: pl.Expr) -> pl.Expr:
