@@ -165,7 +165,11 @@ def test_escaping(raw: str, data: str, prop: str) -> None:
     assert github.escape_property(raw) == prop
 
 
-_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=25)
+# Text a polars column can hold: hypothesis draws lone surrogates unless told not to, and polars
+# (UTF-8) would turn one into U+FFFD, so the findings would no longer name the rule drawn.
+_TEXT = st.text(
+    st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",)), max_size=25
+)
 _BASE = build_result(started_at="2024-06-30T00:00:00Z")
 
 

@@ -188,7 +188,11 @@ def test_revealed_control_characters_keep_the_xml_valid(audit_result: AuditResul
 # Any text at all: every control character, U+FFFE/U+FFFF and, where no polars column has to
 # hold it (polars strings are UTF-8), lone surrogates; XML 1.0 can carry none of these, not
 # even as character references.
-_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=30)
+# Text a polars column can hold: hypothesis draws lone surrogates unless told not to, and polars
+# (UTF-8) would turn one into U+FFFD, so the findings would no longer name the rule drawn.
+_TEXT = st.text(
+    st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",)), max_size=30
+)
 _ANY_TEXT = st.text(
     st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=30
 )
