@@ -8,7 +8,7 @@ Audits one in-memory table of ``--rows`` records (a key and ``--rules`` numeric 
 random values) with one ``range`` rule per field whose maximum fails a chosen share of the
 records: 0 %, 1 %, 10 %, 50 % and 100 %, so the one-pass plan reads the same values each time
 and only the failures change. CPU seconds (every thread) of each step after the plan, timed by
-wrapping the engine's functions as ``stages.py`` does: the rest of the engine's pass (counts,
+wrapping the engine's functions as ``stages.py`` does (``step_clocks.py``): the rest of the engine's pass (counts,
 each failing rule's rows), the findings (one row per failing record and rule), the record
 scores, and scoring with the JSON report. The engine's per-table part is what the 0 % row
 spends; what each further finding costs is the slope between the rows. Medians of ``--runs``;
@@ -20,66 +20,26 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import numpy as np
 import polars as pl
+from step_clocks import (
+    BUILDING,
+    ENGINE,
+    FINDINGS,
+    ONE_PASS,
+    READING,
+    RECORD_SCORES,
+    StepClocks,
+    instrument_engine,
+)
 
 import veracity
-import veracity._api
-import veracity.engine._plan as plan
-import veracity.engine._runner
 from veracity.reports import render
-from veracity.sources import ROW_ID
 
 SHARES = (0.0, 0.01, 0.1, 0.5, 1.0)
-BUSY: dict[str, float] = {}
-
-
-def _timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.process_time()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            BUSY[label] = BUSY.get(label, 0.0) + time.process_time() - started
-
-    return timed
-
-
-def _timed_building(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The engine's concurrent build, from its start to the last check built (CPU of every thread)."""
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.process_time()
-        built, grouped = func(*args, **kwargs)
-        for future in [*built.values(), *grouped]:
-            future.result()
-        BUSY["building the checks"] = BUSY.get("building the checks", 0.0) + time.process_time() - started
-        return built, grouped
-
-    return timed
-
-
-def _instrument() -> None:
-    veracity._api.load_data = _timed("reading", veracity._api.load_data)  # type: ignore[attr-defined]
-    plan._built = _timed_building(plan._built)
-    plan.run_rules = _timed("engine", plan.run_rules)
-    veracity.engine._runner.run_rules = plan.run_rules
-    plan.row_findings = _timed("findings", plan.row_findings)
-    plan._record_scores = _timed("record scores", plan._record_scores)
-    collect = pl.LazyFrame.collect
-
-    def timed_collect(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:
-        started = time.process_time()
-        frame: pl.DataFrame = collect(self, *args, **kwargs)
-        if frame.columns[:1] == [ROW_ID] and len(frame.columns) > 1:  # the one pass
-            BUSY["one-pass plan"] = BUSY.get("one-pass plan", 0.0) + time.process_time() - started
-        return frame
-
-    pl.LazyFrame.collect = timed_collect  # type: ignore[method-assign, assignment]
+CLOCKS = StepClocks()
 
 
 def _table(rows: int, fields: int) -> pl.DataFrame:
@@ -97,7 +57,7 @@ def main() -> int:
     parser.add_argument("--rules", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    _instrument()
+    instrument_engine(CLOCKS)
     frame = _table(args.rows, args.rules)
     render(
         veracity.audit(frame.head(1000), [{"id": "r", "check": "range", "field": "v0", "max": 10}]), "json"
@@ -122,18 +82,20 @@ def main() -> int:
         spent: dict[str, list[float]] = {step: [] for step in steps}
         findings = 0
         for _ in range(args.runs):
-            BUSY.clear()
+            CLOCKS.clear()
             started = time.process_time()
             result = veracity.audit(frame, rules, as_of=date(2026, 11, 1))
             render(result, "json")
             total = time.process_time() - started
             findings = result.findings.height
-            engine = BUSY.pop("engine")
-            inner = ("building the checks", "one-pass plan", "findings", "record scores")
-            BUSY["rest of the engine's pass"] = engine - sum(BUSY.get(name, 0.0) for name in inner)
-            BUSY["scoring, JSON report"] = total - engine - BUSY.get("reading", 0.0)
+            engine = CLOCKS.cpu.pop(ENGINE)
+            inner = (BUILDING, ONE_PASS, FINDINGS, RECORD_SCORES)
+            CLOCKS.cpu["rest of the engine's pass"] = engine - sum(
+                CLOCKS.cpu.get(name, 0.0) for name in inner
+            )
+            CLOCKS.cpu["scoring, JSON report"] = total - engine - CLOCKS.cpu.get(READING, 0.0)
             for step in steps:
-                spent[step].append(BUSY.get(step, 0.0))
+                spent[step].append(CLOCKS.cpu.get(step, 0.0))
         medians = {step: statistics.median(values) for step, values in spent.items()}
         after = sum(medians[step] for step in steps[1:])
         base = after if base is None else base

@@ -24,49 +24,41 @@ import argparse
 import contextlib
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 STARTED = time.perf_counter()
 
-import polars as pl  # noqa: E402
+import polars  # noqa: E402, F401  (imported here to time its import apart)
 
 IMPORTED_POLARS = time.perf_counter()
 CPU_POLARS = time.process_time()
 
-import veracity._api  # noqa: E402
+from step_clocks import (  # noqa: E402
+    BUILDING,
+    ENGINE,
+    FINDINGS,
+    ONE_PASS,
+    READING,
+    RECORD_SCORES,
+    StepClocks,
+    instrument_engine,
+)
+
 import veracity.checks.base  # noqa: E402
 import veracity.checks.validity  # noqa: E402
 import veracity.cli  # noqa: E402
 import veracity.engine._keys  # noqa: E402
 import veracity.engine._plan  # noqa: E402
-import veracity.engine._runner  # noqa: E402
-from veracity.sources import ROW_ID  # noqa: E402
 
 IMPORTED = time.perf_counter()
 CPU_IMPORTED = time.process_time()
 ROOT = Path(__file__).resolve().parent.parent
-SPENT: dict[str, float] = {}
-#: CPU seconds (all threads) per step.
-BUSY: dict[str, float] = {}
+CLOCKS = StepClocks()
 #: Wall seconds of the work inside building the checks (overlapping).
 INSIDE: dict[str, float] = {}
-
-
-def _timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        start, cpu = time.perf_counter(), time.process_time()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            SPENT[label] = SPENT.get(label, 0.0) + time.perf_counter() - start
-            BUSY[label] = BUSY.get(label, 0.0) + time.process_time() - cpu
-
-    return timed
 
 
 def _inside(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,56 +72,15 @@ def _inside(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return timed
 
 
-def _timed_building(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The engine's concurrent build: from its start to the last check or key group done."""
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        start, cpu = time.perf_counter(), time.process_time()
-        built, grouped = func(*args, **kwargs)
-        futures = [*built.values(), *grouped]
-        lock = threading.Lock()
-        pending = [len(futures)]
-
-        def done(_: Future[Any]) -> None:
-            with lock:
-                pending[0] -= 1
-                if not pending[0]:
-                    SPENT["building checks"] = time.perf_counter() - start
-                    BUSY["building checks"] = time.process_time() - cpu
-
-        for future in futures:
-            future.add_done_callback(done)
-        return built, grouped
-
-    return timed
-
-
 def _instrument() -> None:
-    api, validity = veracity._api, veracity.checks.validity
-    api.load_data = _timed("reading", api.load_data)
-    plan = veracity.engine._plan
-    plan._built = _timed_building(plan._built)
-    plan.run_rules = _timed("engine", plan.run_rules)
-    veracity.engine._runner.run_rules = plan.run_rules
-    plan.row_findings = _timed("findings", plan.row_findings)
-    plan._record_scores = _timed("record scores", plan._record_scores)
+    instrument_engine(CLOCKS, one_pass_min_rows=100_001)
+    plan, validity = veracity.engine._plan, veracity.checks.validity
     validity._phone_verdicts = _inside("phone verdicts", validity._phone_verdicts)
     validity._email_verdicts = _inside("e-mail verdicts", validity._email_verdicts)
     plan.key_frame = _inside("unique", veracity.engine._keys.key_frame)  # type: ignore[attr-defined]
     context = veracity.checks.base.CheckContext
     context.distinct = _inside("distinct values", context.distinct)  # type: ignore[method-assign]
     context._per_distinct_value = _inside("dates, yes/no", context._per_distinct_value)  # type: ignore[method-assign]
-    collect = pl.LazyFrame.collect
-
-    def timed_collect(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:
-        start, cpu = time.perf_counter(), time.process_time()
-        frame: pl.DataFrame = collect(self, *args, **kwargs)
-        if frame.height > 100_000 and frame.columns[:1] == [ROW_ID]:  # the one pass: a column per rule
-            SPENT["one-pass plan"] = SPENT.get("one-pass plan", 0.0) + time.perf_counter() - start
-            BUSY["one-pass plan"] = BUSY.get("one-pass plan", 0.0) + time.process_time() - cpu
-        return frame
-
-    pl.LazyFrame.collect = timed_collect  # type: ignore[method-assign, assignment]
 
 
 def main() -> int:
@@ -153,30 +104,25 @@ def main() -> int:
         with contextlib.suppress(SystemExit):  # the CLI exits with its code
             veracity.cli.app()
         run, run_cpu = time.perf_counter() - start, time.process_time() - cpu
-    order = (
-        "reading",
-        "building checks",
-        "one-pass plan",
-        "rest of the engine's pass",
-        "findings",
-        "record scores",
-    )
+    rest = "rest of the engine's pass"
+    order = (READING, BUILDING, ONE_PASS, rest, FINDINGS, RECORD_SCORES)
+    spent, busy = CLOCKS.wall, CLOCKS.cpu
     # The engine's own time is what its parts leave (building ran while it waited).
-    parts = ("building checks", "one-pass plan", "findings", "record scores")
-    engine = (SPENT.pop("engine"), BUSY.pop("engine"))
-    SPENT[order[3]] = engine[0] - sum(SPENT.get(name, 0.0) for name in parts)
-    BUSY[order[3]] = engine[1] - sum(BUSY.get(name, 0.0) for name in parts)
+    parts = (BUILDING, ONE_PASS, FINDINGS, RECORD_SCORES)
+    engine = (spent.pop(ENGINE), busy.pop(ENGINE))
+    spent[rest] = engine[0] - sum(spent.get(name, 0.0) for name in parts)
+    busy[rest] = engine[1] - sum(busy.get(name, 0.0) for name in parts)
     steps = {
         "import polars": (IMPORTED_POLARS - STARTED, CPU_POLARS),
         "import veracity": (IMPORTED - IMPORTED_POLARS, CPU_IMPORTED - CPU_POLARS),
-        **{name: (SPENT[name], BUSY[name]) for name in order if name in SPENT},
+        **{name: (spent[name], busy[name]) for name in order if name in spent},
     }
-    steps["rest"] = (run - sum(SPENT.values()), run_cpu - sum(BUSY.values()))
+    steps["rest"] = (run - sum(spent.values()), run_cpu - sum(busy.values()))
     width = max(len(name) for name in [*steps, *INSIDE]) + 2
     print(f"{'step':<{width}}  {'wall':>8}  {'CPU':>8}")
     for name, (seconds, busy) in steps.items():
         print(f"{name:<{width}}  {seconds:6.2f} s  {busy:6.2f} s")
-        if name == "building checks":
+        if name == BUILDING:
             for part, part_seconds in INSIDE.items():
                 print(f"  {part:<{width - 2}}  {part_seconds:6.2f} s")
     print(f"{'total':<{width}}  {time.perf_counter() - STARTED:6.2f} s  {time.process_time():6.2f} s")
