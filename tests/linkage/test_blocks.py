@@ -58,8 +58,9 @@ def _rules(names: list[list[str]]) -> list[list[BlockingKey]]:
     return resolve_blocking(names, COMPARE, ["first_name", "last_name", "email", "phone", "birth_date"])
 
 
+@pytest.mark.parametrize("shuffled", [True, False], ids=["members as shuffled", "members worked out"])
 @pytest.mark.parametrize("name", list(RULES))
-def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str) -> None:
+def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str, shuffled: bool) -> None:
     records = _records()
     rules = _rules(RULES[name])
     values, by_field, features = _prepared(records)
@@ -80,7 +81,13 @@ def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str) -> No
             positions = part.get_column(POSITION).unique().sort().to_numpy()
             part_values, part_fields, part_features = _prepared(records[positions])
             held = part.get_column(BLOCK).unique().to_numpy()
-            found = block_pairs(rules, index, held, part_values, part_fields)
+            # Spark's workers pass the members the shuffle brought; without them they are worked out.
+            members = part.select(
+                pl.Series(POSITION, np.searchsorted(positions, part.get_column(POSITION).to_numpy())), BLOCK
+            )
+            found = block_pairs(
+                rules, index, held, part_values, part_fields, members=members if shuffled else None
+            )
             lefts.append(positions[found.left])
             rights.append(positions[found.right])
             counts.append(pattern_counts(part_features, found.left, found.right))

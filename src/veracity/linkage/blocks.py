@@ -32,7 +32,7 @@ import numpy.typing as npt
 import polars as pl
 
 from veracity.linkage.blocking import BlockingKey, candidate_pairs, key_values
-from veracity.linkage.encoding import RecordValues
+from veracity.linkage.encoding import Encoded, RecordValues
 from veracity.linkage.features import Feature, pair_levels
 from veracity.linkage.model import pattern_codes
 from veracity.linkage.typo import variant_hashes
@@ -48,22 +48,89 @@ GROUP = "group"
 _SEED = 0xB10C
 
 
-def _key_rows(key: BlockingKey, values: RecordValues, features: Mapping[str, Feature]) -> pl.DataFrame:
-    """(position, value, text) rows of the records that have the key: ``value`` the key's text,
-    or for a ``_typo`` key one row per variant hash; ``text`` the key's text."""
-    encoded = key_values(key, values, features)
-    present = np.flatnonzero(encoded.codes >= 0)
-    rows = pl.DataFrame(
-        {POSITION: present, "code": encoded.codes[present]}, schema=[(POSITION, pl.Int64), ("code", pl.Int64)]
-    )
-    text = encoded.values.cast(pl.String)
-    if key.transform == "typo":
-        variants = variant_hashes(encoded.values).rename({"value": "code"})
-        return rows.join(variants, on="code", how="inner").select(
-            POSITION, pl.col("variant").alias("value"), pl.lit(text).gather(pl.col("code")).alias("text")
-        )
-    shown = text.gather(encoded.codes[present])
-    return rows.select(POSITION, shown.alias("value"), shown.alias("text"))
+class _Keys:
+    """The keys of the records given, each worked out once: codes, texts and variant rows."""
+
+    def __init__(self, values: RecordValues, features: Mapping[str, Feature]) -> None:
+        self.values, self.features = values, features
+        self._encoded: dict[str, Encoded] = {}
+        self._rows: dict[str, pl.DataFrame] = {}
+
+    def encoded(self, key: BlockingKey) -> Encoded:
+        if key.name not in self._encoded:
+            self._encoded[key.name] = key_values(key, self.values, self.features)
+        return self._encoded[key.name]
+
+    def rows(self, key: BlockingKey) -> pl.DataFrame:
+        """(position, value, text) rows of the records that have the key: ``value`` the key's
+        text, or for a ``_typo`` key one row per variant hash; ``text`` the key's text."""
+        if key.name not in self._rows:
+            encoded = self.encoded(key)
+            present = np.flatnonzero(encoded.codes >= 0)
+            rows = pl.DataFrame(
+                {POSITION: present, "code": encoded.codes[present]},
+                schema=[(POSITION, pl.Int64), ("code", pl.Int64)],
+            )
+            text = encoded.values.cast(pl.String)
+            if key.transform == "typo":
+                variants = variant_hashes(encoded.values).rename({"value": "code"})
+                found = rows.join(variants, on="code", how="inner").select(
+                    POSITION,
+                    pl.col("variant").alias("value"),
+                    pl.lit(text).gather(pl.col("code")).alias("text"),
+                )
+            else:
+                shown = text.gather(encoded.codes[present])
+                found = rows.select(POSITION, shown.alias("value"), shown.alias("text"))
+            self._rows[key.name] = found
+        return self._rows[key.name]
+
+    def shared(self, rule: Sequence[BlockingKey], left: Index, right: Index) -> pl.DataFrame:
+        """Per pair (``k0``, ``k1``, ...: one column per key of ``rule``) what its two records
+        share: for a ``_typo`` key the smallest variant hash both have, for any other key the
+        value; null where they share none. A pair shares a block of the rule where no column is
+        null, and that block (:func:`_block_of` of the columns) is its canonical one."""
+        columns = []
+        for k, key in enumerate(rule):
+            if key.transform == "typo":
+                rows = self.rows(key).select(POSITION, "value")
+                pairs = pl.DataFrame({"pair": np.arange(left.size), "a": left, "b": right})
+                by_a = pairs.join(rows.rename({POSITION: "a"}), on="a")
+                smallest = (
+                    by_a.join(rows.rename({POSITION: "b"}), on=["b", "value"], how="semi")
+                    .group_by("pair")
+                    .agg(pl.col("value").min())
+                )
+                value = (
+                    pairs.select("pair")
+                    .join(smallest, on="pair", how="left")
+                    .sort("pair")
+                    .get_column("value")
+                )
+            else:
+                encoded = self.encoded(key)
+                a, b = encoded.codes[left], encoded.codes[right]
+                same = (a >= 0) & (a == b)
+                text = encoded.values.cast(pl.String)
+                value = (
+                    pl.select(pl.when(pl.Series(same)).then(text.gather(np.where(same, a, 0)))).to_series()
+                    if same.any()
+                    else pl.Series(values=[None] * left.size, dtype=pl.String)
+                )
+            columns.append(value.alias(f"k{k}"))
+        return pl.DataFrame(columns)
+
+    def share(self, rule: Sequence[BlockingKey], left: Index, right: Index) -> npt.NDArray[np.bool_]:
+        """Whether each pair shares a block of ``rule`` (every key equal, each ``_typo`` key
+        sharing a variant): whether the rule pairs the two records."""
+        if all(key.transform != "typo" for key in rule):
+            together = np.ones(left.size, dtype=bool)
+            for key in rule:
+                codes = self.encoded(key).codes
+                together &= (codes[left] >= 0) & (codes[left] == codes[right])
+            return together
+        shared = self.shared(rule, left, right)
+        return shared.select(pl.all_horizontal(pl.all().is_not_null())).to_series().to_numpy()
 
 
 def _block_of(width: int) -> pl.Expr:
@@ -78,9 +145,13 @@ def block_keys(
     hash of the key texts: records with the same values of all keys, which a ``_typo`` rule
     pairs as one). Two keys' values sharing a hash would only put two blocks into one group,
     whose pairs :func:`block_pairs` tells apart."""
+    return _block_keys(rule, _Keys(values, features))
+
+
+def _block_keys(rule: Sequence[BlockingKey], keys: _Keys) -> pl.DataFrame:
     frame: pl.DataFrame | None = None
     for k, key in enumerate(rule):
-        rows = _key_rows(key, values, features).rename({"value": f"k{k}", "text": f"t{k}"})
+        rows = keys.rows(key).rename({"value": f"k{k}", "text": f"t{k}"})
         frame = rows if frame is None else frame.join(rows, on=POSITION, how="inner")
     assert frame is not None
     group = pl.struct([f"t{k}" for k in range(len(rule))]).hash(seed=_SEED).alias(GROUP)
@@ -105,51 +176,60 @@ def block_pairs(
     blocks: npt.NDArray[np.uint64],
     values: RecordValues,
     features: Mapping[str, Feature],
+    *,
+    members: pl.DataFrame | None = None,
 ) -> BlockPairs:
     """The pairs that rule ``index`` adds to the earlier rules among ``values``' records: the
     records of ``blocks`` (groups of :func:`block_keys`; a record of several of them given
     once). A pair is kept where its canonical block is one of ``blocks``: over all groups of all
-    rules every candidate pair comes once."""
-    unlimited = int(np.iinfo(np.int64).max)
-    found = candidate_pairs(rules[: index + 1], values, features, max_pairs=unlimited)
-    added = found.stats[-1].new_pairs
-    left, right = found.left[found.left.size - added :], found.right[found.right.size - added :]
+    rules every candidate pair comes once. ``members``, the (``position``, ``block``) rows of
+    the held blocks where the caller has them (a shuffle by block brings them), saves working
+    out the blocks again.
+
+    The work follows the blocks held, not the records: a ``_typo`` rule's records hold other
+    blocks too (held elsewhere), so its pairs are made from the held blocks' members only; an
+    earlier rule is asked of each pair (does it pair these two records?) instead of making all
+    of its own pairs among the records.
+    """
     rule = rules[index]
-    if not any(key.transform == "typo" for key in rule):
+    keys = _Keys(values, features)
+    if all(key.transform != "typo" for key in rule):
         # Blocks of exact keys do not overlap: the records given hold whole blocks only.
-        return BlockPairs(left, right, found.stats[-1].pairs)
-    keep = np.isin(_canonical(rule, left, right, values, features), blocks)
-    own = candidate_pairs([rule], values, features, max_pairs=unlimited)
-    rule_pairs = int(
-        np.count_nonzero(np.isin(_canonical(rule, own.left, own.right, values, features), blocks))
+        own = candidate_pairs([rule], values, features, max_pairs=int(np.iinfo(np.int64).max))
+        left, right, rule_pairs = own.left, own.right, own.stats[0].pairs
+    else:
+        left, right = _held_pairs(rule, blocks, keys, members)
+        rule_pairs = left.size
+    new = np.ones(left.size, dtype=bool)
+    for earlier in rules[:index]:
+        if new.any():
+            new[new] = ~keys.share(earlier, left[new], right[new])
+    return BlockPairs(left[new], right[new], rule_pairs)
+
+
+def _held_pairs(
+    rule: Sequence[BlockingKey], blocks: npt.NDArray[np.uint64], keys: _Keys, members: pl.DataFrame | None
+) -> tuple[Index, Index]:
+    """The pairs of a ``_typo`` rule whose canonical block is one of ``blocks``, in the order
+    of their records: the held blocks' members paired (a pair once however many it shares),
+    those that share every key kept where their canonical block is held here."""
+    if members is None:
+        held = pl.Series(blocks, dtype=pl.UInt64)
+        members = _block_keys(rule, keys).filter(pl.col(BLOCK).is_in(held)).select(POSITION, BLOCK)
+    pairs = (
+        members.join(members.rename({POSITION: "right"}), on=BLOCK)
+        .filter(pl.col(POSITION) < pl.col("right"))
+        .select(pl.col(POSITION).alias("left"), "right")
+        .unique()
+        .sort("left", "right")
     )
-    return BlockPairs(left[keep], right[keep], rule_pairs)
-
-
-def _canonical(
-    rule: Sequence[BlockingKey],
-    left: Index,
-    right: Index,
-    values: RecordValues,
-    features: Mapping[str, Feature],
-) -> npt.NDArray[np.uint64]:
-    """The block of each pair of the rule: for a ``_typo`` key the smallest variant hash the
-    two records share, for any other key the value they share."""
-    pairs = pl.DataFrame({"pair": np.arange(left.size), "a": left, "b": right})
-    columns = []
-    for k, key in enumerate(rule):
-        rows = _key_rows(key, values, features).drop("text")
-        by_a = pairs.join(rows.rename({POSITION: "a"}), on="a")
-        shared = (
-            by_a.join(rows.rename({POSITION: "b"}), on=["b", "value"], how="semi")
-            .group_by("pair")
-            .agg(pl.col("value").min())
-            if key.transform == "typo"
-            else by_a.select("pair", "value")
-        )
-        value = pairs.select("pair").join(shared, on="pair", how="left").sort("pair").get_column("value")
-        columns.append(value.alias(f"k{k}"))
-    return pl.DataFrame(columns).select(_block_of(len(rule))).to_series().to_numpy()
+    left, right = pairs.get_column("left").to_numpy(), pairs.get_column("right").to_numpy()
+    shared = keys.shared(rule, left, right)
+    # Two blocks' key values sharing a hash would pair records that share no key: dropped here.
+    together = shared.select(pl.all_horizontal(pl.all().is_not_null())).to_series().to_numpy()
+    canonical = shared.filter(pl.Series(together)).select(_block_of(len(rule))).to_series().to_numpy()
+    keep = np.flatnonzero(together)[np.isin(canonical, blocks)]
+    return left[keep], right[keep]
 
 
 def pattern_counts(features: Sequence[Feature], left: Index, right: Index) -> pl.DataFrame:

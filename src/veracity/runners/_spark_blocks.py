@@ -79,7 +79,6 @@ def _keys_partition(
     fields: Sequence[str],
     parse_date: DateParser,
 ) -> Iterator[Any]:
-
     from veracity.linkage.blocks import BLOCK, GROUP, POSITION, block_keys
     from veracity.linkage.features import prepare_feature
 
@@ -103,6 +102,78 @@ def _keys_partition(
     yield from out.to_arrow().to_batches()
 
 
+def _held(
+    batches: Iterator[Any], fields: Sequence[str]
+) -> tuple[pl.DataFrame, npt.NDArray[np.uint64], pl.DataFrame] | None:
+    """A partition of a rule's blocks: its records (each once, in row order, as locally), the
+    blocks it holds, and their members (``position`` among the records, ``block``) as the
+    shuffle brought them, so the blocks need not be worked out again. None when empty."""
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import BLOCK, POSITION
+
+    given = list(batches)
+    table = pa.Table.from_batches(given) if given else None
+    if table is None or not table.num_rows:
+        return None
+    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
+    rows = records.get_column(ROW).to_numpy()
+    # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
+    block = table.column(_BLOCK).to_numpy().view(np.uint64)
+    members = pl.DataFrame(
+        {POSITION: np.searchsorted(rows, table.column(ROW).to_numpy()), BLOCK: block},
+        schema=[(POSITION, pl.Int64), (BLOCK, pl.UInt64)],
+    )
+    return records, np.unique(block), members
+
+
+@dataclass(frozen=True)
+class _PartitionPairs:
+    """The pairs a partition of blocks adds (:func:`veracity.linkage.blocks.block_pairs`), as
+    positions among the records they join (``rows``: their row ids), with those records'
+    comparisons prepared."""
+
+    rows: npt.NDArray[np.int64]
+    features: list[Feature]
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
+    rule_pairs: int
+
+
+def _partition_pairs(
+    batches: Iterator[Any],
+    rules: Sequence[Sequence[BlockingKey]],
+    index: int,
+    compare: Sequence[Comparison],
+    fields: Sequence[str],
+    parse_date: DateParser,
+) -> _PartitionPairs | None:
+    """Rule ``index``'s pairs among a partition of its blocks. The blocks need only the keys'
+    comparisons; every comparison is prepared afterwards for the records of a pair alone (a
+    few percent of the partition's): levels compare values, whichever records were prepared
+    together."""
+    from veracity.linkage.blocks import block_pairs
+    from veracity.linkage.features import prepare_feature
+
+    held = _held(batches, fields)
+    if held is None:
+        return None
+    records, blocks, members = held
+    values = RecordValues(records, parse_date)
+    keyed = {key.field for rule in rules[: index + 1] for key in rule}
+    by_field = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
+    found = block_pairs(rules, index, blocks, values, by_field, members=members)
+    paired = np.unique(np.concatenate([found.left, found.right]))
+    judged = RecordValues(records[paired], parse_date)
+    return _PartitionPairs(
+        rows=records.get_column(ROW).to_numpy()[paired],
+        features=[prepare_feature(spec, judged) for spec in compare],
+        left=np.searchsorted(paired, found.left),
+        right=np.searchsorted(paired, found.right),
+        rule_pairs=found.rule_pairs,
+    )
+
+
 def _pairs_partition(
     batches: Iterator[Any],
     *,
@@ -112,24 +183,12 @@ def _pairs_partition(
     fields: Sequence[str],
     parse_date: DateParser,
 ) -> Iterator[Any]:
-    import pyarrow as pa
+    from veracity.linkage.blocks import pattern_counts
 
-    from veracity.linkage.blocks import block_pairs, pattern_counts
-    from veracity.linkage.features import prepare_feature
-
-    given = list(batches)
-    if not given:
+    found = _partition_pairs(batches, rules, index, compare, fields, parse_date)
+    if found is None:
         return
-    table = pa.Table.from_batches(given)
-    if not table.num_rows:
-        return
-    blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
-    # A record of several blocks held here is compared once; in row order, as locally.
-    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
-    values = RecordValues(records, parse_date)
-    features = [prepare_feature(spec, values) for spec in compare]
-    by_field = {feature.spec.field: feature for feature in features}
-    found = block_pairs(rules, index, blocks, values, by_field)
+    features = found.features
     counts = pattern_counts(features, found.left, found.right)
     # Besides the patterns, what the held blocks add to the rule's stats.
     stats = pl.DataFrame(
@@ -387,26 +446,14 @@ def _matches_partition(
     frequencies: Mapping[str, Frequencies],
     threshold: float,
 ) -> Iterator[Any]:
-    import pyarrow as pa
-
-    from veracity.linkage.blocks import block_pairs
-    from veracity.linkage.features import pair_levels, prepare_feature
+    from veracity.linkage.features import pair_levels
     from veracity.linkage.fit import match_probability
     from veracity.linkage.model import patterns_of
 
-    given = list(batches)
-    if not given:
+    found = _partition_pairs(batches, rules, index, compare, fields, parse_date)
+    if found is None or not found.left.size:
         return
-    table = pa.Table.from_batches(given)
-    if not table.num_rows:
-        return
-    blocks = np.unique(table.column(_BLOCK).to_numpy()).view(np.uint64)
-    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
-    values = RecordValues(records, parse_date)
-    features = [prepare_feature(spec, values) for spec in compare]
-    found = block_pairs(rules, index, blocks, values, {feature.spec.field: feature for feature in features})
-    if not found.left.size:
-        return
+    features = found.features
     levels = pair_levels(features, found.left, found.right)
     patterns = patterns_of(levels, [feature.level_count for feature in features])
     probability = match_probability(
@@ -418,7 +465,7 @@ def _matches_partition(
         lambda feature: frequencies[feature.spec.field](feature),
     )
     matched = np.flatnonzero(probability >= threshold)
-    rows = records.get_column(ROW).to_numpy()
+    rows = found.rows
     out = pl.DataFrame(
         {
             "row_a": rows[found.left[matched]],
