@@ -9,11 +9,13 @@ over all records, each pair once:
   by codes (codes depend on the records encoded together, values do not), so that records of
   different partitions meet in one group. A rule with ``_typo`` keys puts a record in one block
   per combination of its keys' variants (:func:`~veracity.linkage.typo.variant_hashes`).
-- :func:`block_pairs` makes the pairs of one group's records with the local blocking itself:
-  whether an earlier rule yields a pair depends on the two records alone, so the earlier rules
-  run over the group's records decide it as they would over all records. A pair that shares
-  several blocks of a ``_typo`` rule is kept only in its *canonical* block (for each ``_typo``
-  key, the smallest variant hash the two records share).
+- :func:`block_pairs` makes the pairs of the blocks a worker holds: for a rule of exact keys
+  with the local blocking itself (the worker holds whole blocks), for a ``_typo`` rule from the
+  held blocks' members. Whether an earlier rule yields a pair depends on the two records alone,
+  so each earlier rule is asked of each pair (do the two share all its keys?), as the local
+  blocking decides it over all records. A pair that shares several blocks of a ``_typo`` rule
+  is kept only in its *canonical* block (for each ``_typo`` key, the smallest variant hash the
+  two records share).
 - :func:`pattern_counts` reduces the pairs to counts of comparison patterns, which add up over
   blocks to what :func:`~veracity.linkage.model.patterns_of` counts over all pairs.
 
