@@ -10,11 +10,12 @@ import pytest
 
 from tests.linkage.conftest import dates
 from tests.linkage.test_blocks import COMPARE, RULES, _prepared, _records, _rules
-from veracity.linkage.blocking import candidate_pairs
+from veracity.linkage.blocking import candidate_pairs, key_codes, key_variants
 from veracity.linkage.encoding import RecordValues
 from veracity.linkage.features import pair_levels, prepare_feature
 from veracity.linkage.fit import counted_frequencies, fit_model, match_probability, u_shares
 from veracity.linkage.model import level_shares, patterns_of
+from veracity.linkage.typo import group_pairs
 from veracity.runners._spark_blocks import (
     ROW,
     shuffle_rules,
@@ -22,6 +23,7 @@ from veracity.runners._spark_blocks import (
     spark_patterns,
     spark_value_counts,
 )
+from veracity.runners._spark_sizes import rule_sizes
 
 
 @pytest.mark.parametrize("name", list(RULES))
@@ -43,6 +45,34 @@ def test_patterns_counted_on_spark_are_the_local_ones(spark: Any, name: str) -> 
     assert np.array_equal(got.patterns.counts, expected.counts)
     assert got.rule_pairs == [rule.pairs for rule in local.stats]
     assert got.new_pairs == [rule.new_pairs for rule in local.stats]
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_rule_sizes_counted_on_spark_are_the_local_ones(spark: Any, name: str) -> None:
+    records = _records()
+    rules = _rules(RULES[name])
+    values, by_field, _ = _prepared(records)
+    local = candidate_pairs(rules, values, by_field, max_pairs=10**9)
+    largest = []
+    for rule in rules:
+        codes = [key_codes(key, values, by_field) for key in rule]
+        if any(key.transform == "typo" for key in rule):
+            variants = [key_variants(k, values, by_field) if k.transform == "typo" else None for k in rule]
+            largest.append(group_pairs(codes, variants, 10**9).largest_group())
+        else:
+            blocks = pl.DataFrame({f"k{n}": code for n, code in enumerate(codes)})
+            present = blocks.filter(pl.all_horizontal(pl.all() >= 0))
+            largest.append(int(present.group_by(pl.all()).len().get_column("len").max() or 0))
+
+    frame = spark.createDataFrame(
+        records.rename({"row": ROW}).with_columns(pl.col(ROW).cast(pl.Int64)).to_pandas()
+    )
+    # Blocks over more partitions than rows some hold: empty partitions count nothing.
+    sizes = rule_sizes(shuffle_rules(frame.repartition(3), rules, COMPARE, dates()), 10**9)
+
+    assert [size.pairs for size in sizes] == [rule.pairs for rule in local.stats]
+    assert [size.largest for size in sizes] == largest
+    assert any(size.keys for size in sizes) == (name != "exact and derived")
 
 
 def test_u_shares_from_value_counts_on_spark_are_the_local_ones(spark: Any) -> None:

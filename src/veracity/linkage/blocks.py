@@ -39,7 +39,16 @@ from veracity.linkage.features import Feature, pair_levels
 from veracity.linkage.model import pattern_codes
 from veracity.linkage.typo import variant_hashes
 
-__all__ = ["BLOCK", "GROUP", "POSITION", "BlockPairs", "block_keys", "block_pairs", "pattern_counts"]
+__all__ = [
+    "BLOCK",
+    "GROUP",
+    "POSITION",
+    "BlockPairs",
+    "block_keys",
+    "block_pairs",
+    "canonical_blocks",
+    "pattern_counts",
+]
 
 Index = npt.NDArray[np.int64]
 
@@ -158,6 +167,21 @@ def _block_keys(rule: Sequence[BlockingKey], keys: _Keys) -> pl.DataFrame:
     assert frame is not None
     group = pl.struct([f"t{k}" for k in range(len(rule))]).hash(seed=_SEED).alias(GROUP)
     return frame.select(POSITION, _block_of(len(rule)), group).unique(maintain_order=True)
+
+
+def canonical_blocks(
+    rule: Sequence[BlockingKey],
+    left: Index,
+    right: Index,
+    values: RecordValues,
+    features: Mapping[str, Feature],
+) -> pl.Series:
+    """The canonical block of each pair of ``values``' records under ``rule`` (UInt64, the
+    block :func:`block_keys` names; null where the two share no block): the one block, of all
+    those the two share, where a worker counts the pair."""
+    shared = _Keys(values, features).shared(rule, left, right)
+    together = pl.all_horizontal(pl.all().is_not_null())
+    return shared.select(pl.when(together).then(_block_of(len(rule)))).to_series()
 
 
 @dataclass(frozen=True)

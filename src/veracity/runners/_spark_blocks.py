@@ -9,10 +9,11 @@ and rules). :func:`spark_patterns` counts their comparison patterns and each rul
 (whole numbers that add up in any order: the driver trains the same model as the local
 pipeline), :func:`spark_value_counts` the values of each compared field (u shares, term
 frequencies), and :func:`spark_matches` scores the pairs with the trained model and hands back
-the matches only. Features are prepared once per partition, not once per block.
+the matches only. A partition's work follows the blocks it holds: the pairs come from their
+members, and the comparisons are prepared once, for the paired records alone.
 
 Each rule's shuffle is made once (:func:`shuffle_rules`) and persisted: the limits
-(:func:`rule_size`), the patterns and the matches read it. :mod:`._spark_duplicates` puts
+(:func:`._spark_sizes.rule_sizes`), the patterns and the matches read it. :mod:`._spark_duplicates` puts
 these steps together as the ``duplicates`` check.
 """
 
@@ -41,18 +42,17 @@ if TYPE_CHECKING:
 __all__ = [
     "CountedPairs",
     "RuleBlocks",
-    "RuleSize",
-    "rule_sizes",
     "shuffle_rules",
     "spark_matches",
     "spark_patterns",
     "spark_value_counts",
+    "union_all",
 ]
 
 #: Column of the records: the row id (their fields are text columns named as the fields).
 ROW = "__row"
-_BLOCK = "__block"
-_GROUP = "__group"
+BLOCK_COLUMN = "__block"
+GROUP_COLUMN = "__group"
 #: Kinds of the rows the pairs pass hands back.
 PATTERN, RULE_PAIRS, NEW_PAIRS = "pattern", "rule_pairs", "new_pairs"
 _OUT = {"kind": pl.String, "pattern": pl.Int64, "pairs": pl.Int64}
@@ -95,8 +95,8 @@ def _keys_partition(
     # Spark has no unsigned 64-bit integers: the hash travels as a signed one, bit for bit.
     out = joined.select(
         ROW,
-        keys.get_column(BLOCK).reinterpret(signed=True).alias(_BLOCK),
-        keys.get_column(GROUP).reinterpret(signed=True).alias(_GROUP),
+        keys.get_column(BLOCK).reinterpret(signed=True).alias(BLOCK_COLUMN),
+        keys.get_column(GROUP).reinterpret(signed=True).alias(GROUP_COLUMN),
         *fields,
     )
     yield from out.to_arrow().to_batches()
@@ -116,10 +116,10 @@ def _held(
     table = pa.Table.from_batches(given) if given else None
     if table is None or not table.num_rows:
         return None
-    records = _records(iter(table.drop_columns([_BLOCK]).to_batches()), fields).unique(ROW).sort(ROW)
+    records = _records(iter(table.drop_columns([BLOCK_COLUMN]).to_batches()), fields).unique(ROW).sort(ROW)
     rows = records.get_column(ROW).to_numpy()
     # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
-    block = table.column(_BLOCK).to_numpy().view(np.uint64)
+    block = table.column(BLOCK_COLUMN).to_numpy().view(np.uint64)
     members = pl.DataFrame(
         {POSITION: np.searchsorted(rows, table.column(ROW).to_numpy()), BLOCK: block},
         schema=[(POSITION, pl.Int64), (BLOCK, pl.UInt64)],
@@ -218,6 +218,10 @@ class RuleBlocks:
     blocks: DataFrame
     fields: list[str]
     typo: bool
+    #: The rule, and what its keys are worked out with (the sizes of a ``_typo`` rule redo them).
+    rule: list[BlockingKey]
+    compare: list[Comparison]
+    parse_date: DateParser
 
     def unpersist(self) -> None:
         self.blocks.unpersist()
@@ -249,18 +253,21 @@ def shuffle_rules(
                 _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
             ),
             ", ".join(
-                [f"`{ROW}` long, `{_BLOCK}` long, `{_GROUP}` long", *(f"`{n}` string" for n in fields)]
+                [
+                    f"`{ROW}` long, `{BLOCK_COLUMN}` long, `{GROUP_COLUMN}` long",
+                    *(f"`{n}` string" for n in fields),
+                ]
             ),
         )
         # Only a _typo rule's sizes read the groups (records with the same key values).
-        kept = keyed if typo else keyed.drop(_GROUP)
+        kept = keyed if typo else keyed.drop(GROUP_COLUMN)
         by_block = (
-            kept.repartition(_BLOCK)
+            kept.repartition(BLOCK_COLUMN)
             if count is None
-            else kept.repartition(block_partitions(records, count, rule), _BLOCK)
+            else kept.repartition(block_partitions(records, count, rule), BLOCK_COLUMN)
         )
         blocks = by_block.persist(StorageLevel.MEMORY_AND_DISK_DESER)
-        shuffled.append(RuleBlocks(blocks, fields, typo))
+        shuffled.append(RuleBlocks(blocks, fields, typo, list(rule), list(compare), parse_date))
     return shuffled
 
 
@@ -279,119 +286,12 @@ def block_partitions(records: DataFrame, count: int, rule: Sequence[BlockingKey]
     return max(cores, -(-count * copies // ROWS_PER_PARTITION))
 
 
-@dataclass(frozen=True)
-class RuleSize:
-    """What a blocking rule would compare, known before any pair exists (the figures the local
-    blocking refuses a rule on, :mod:`veracity.linkage.blocking`). For a rule with ``_typo``
-    keys, ``keys`` (rows of groups and their variants) and ``group_pairs`` (pairs of groups
-    sharing a block) come first: ``pairs`` is None when either is over the bound (its pairs
-    were not worked out)."""
-
-    pairs: int | None
-    largest: int
-    keys: int | None = None
-    group_pairs: int | None = None
-
-
-_SIZES = "rule long, pairs long, largest long, keys long, group_pairs long"
-
-
-def _pairs_of(column: str) -> Any:
-    from pyspark.sql import functions as F
-
-    # Whole numbers: a double's sum would lose pairs past 2**53.
-    return F.expr(f"coalesce(sum({column} * ({column} - 1) div 2), 0)")
-
-
-def _size_row(index: int, blocks: RuleBlocks) -> DataFrame:
-    """One row of the rule's figures. The records are partitioned by block already: counting
-    per block (and a ``_typo`` rule's distinct (block, group) entries) needs no shuffle; a
-    ``_typo`` rule's group sizes shuffle its (row, group) pairs."""
-    from pyspark.sql import functions as F
-
-    frame = blocks.blocks
-    if not blocks.typo:
-        sizes = frame.groupBy(_BLOCK).agg(F.count("*").alias("n"))
-        return sizes.agg(
-            F.lit(index).cast("long").alias("rule"),
-            _pairs_of("n").alias("pairs"),
-            F.coalesce(F.max("n"), F.lit(0)).cast("long").alias("largest"),
-            F.lit(None).cast("long").alias("keys"),
-            F.lit(None).cast("long").alias("group_pairs"),
-        )
-    groups = frame.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
-    within = groups.agg(
-        F.lit(index).cast("long").alias("rule"),
-        _pairs_of("size").alias("pairs"),
-        F.coalesce(F.max("size"), F.lit(0)).cast("long").alias("largest"),
-    )
-    per_block = frame.select(_BLOCK, _GROUP).distinct().groupBy(_BLOCK).agg(F.count("*").alias("n"))
-    entries = per_block.agg(
-        F.lit(index).cast("long").alias("rule"),
-        F.coalesce(F.sum("n"), F.lit(0)).cast("long").alias("keys"),
-        _pairs_of("n").alias("group_pairs"),
-    )
-    return within.join(entries, on="rule")
-
-
-def _across(index: int, blocks: RuleBlocks) -> DataFrame:
-    """The record pairs of a ``_typo`` rule across its groups: the size products of every pair
-    of groups that share a block (made once each however many blocks they share)."""
-    from pyspark.sql import functions as F
-
-    frame = blocks.blocks
-    groups = frame.select(ROW, _GROUP).distinct().groupBy(_GROUP).agg(F.count("*").alias("size"))
-    entries = frame.select(_BLOCK, _GROUP).distinct()
-    shared = entries.groupBy(_BLOCK).agg(F.count("*").alias("n")).filter(F.col("n") > 1)
-    held = entries.join(shared.select(_BLOCK), on=_BLOCK)
-    low = held.select(_BLOCK, F.col(_GROUP).alias("low"))
-    high = held.select(_BLOCK, F.col(_GROUP).alias("high"))
-    paired = low.join(high, on=_BLOCK).filter(F.col("low") < F.col("high")).select("low", "high").distinct()
-    return (
-        paired.join(groups.select(F.col(_GROUP).alias("low"), F.col("size").alias("a")), on="low")
-        .join(groups.select(F.col(_GROUP).alias("high"), F.col("size").alias("b")), on="high")
-        .agg(F.lit(index).cast("long").alias("rule"), F.coalesce(F.sum(F.col("a") * F.col("b")), F.lit(0)))
-        .toDF("rule", "pairs")
-    )
-
-
-def _union(frames: Sequence[DataFrame]) -> DataFrame:
+def union_all(frames: Sequence[DataFrame]) -> DataFrame:
+    """The rows of ``frames`` (of the same columns) as one frame, so that one job runs them."""
     union = frames[0]
     for more in frames[1:]:
         union = union.unionByName(more)
     return union
-
-
-def rule_sizes(shuffled: Sequence[RuleBlocks], bound: int) -> list[RuleSize]:
-    """Every rule's record pairs and largest block (or, with ``_typo`` keys, group) from block
-    sizes counted by Spark, in one job for all rules; a ``_typo`` rule's pairs across its groups
-    in a second one, only for the rules whose keys and pairs of groups are at most ``bound``
-    (a pair of groups is a row of that job)."""
-    if not shuffled:
-        return []
-    rows = {
-        int(row["rule"]): row for row in _union([_size_row(n, b) for n, b in enumerate(shuffled)]).collect()
-    }
-    sizes = [
-        RuleSize(int(rows[n]["pairs"]), int(rows[n]["largest"]))
-        if not blocks.typo
-        else RuleSize(None, int(rows[n]["largest"]), int(rows[n]["keys"]), int(rows[n]["group_pairs"]))
-        for n, blocks in enumerate(shuffled)
-    ]
-    sized = [
-        n
-        for n, size in enumerate(sizes)
-        if size.keys is not None and size.keys <= bound and (size.group_pairs or 0) <= bound
-    ]
-    if sized:
-        across = {
-            int(row["rule"]): int(row["pairs"])
-            for row in _union([_across(n, shuffled[n]) for n in sized]).collect()
-        }
-        for n in sized:
-            within = int(rows[n]["pairs"])
-            sizes[n] = RuleSize(within + across[n], sizes[n].largest, sizes[n].keys, sizes[n].group_pairs)
-    return sizes
 
 
 def spark_patterns(
@@ -422,7 +322,7 @@ def spark_patterns(
             "kind string, pattern long, pairs long, rule long",
         )
         counted.append(pairs)
-    rows = _union(counted).groupBy("kind", "rule", "pattern").agg(F.sum("pairs").alias("pairs")).collect()
+    rows = union_all(counted).groupBy("kind", "rule", "pattern").agg(F.sum("pairs").alias("pairs")).collect()
     found = [row for row in rows if row["kind"] == PATTERN]
     codes = np.asarray([row["pattern"] for row in found], dtype=np.int64)
     counts = np.asarray([row["pairs"] for row in found], dtype=np.int64)
@@ -513,7 +413,7 @@ def spark_matches(
         )
         for index, rule_blocks in enumerate(shuffled)
     ]
-    found = pl.from_arrow(_union(matches).toArrow())
+    found = pl.from_arrow(union_all(matches).toArrow())
     assert isinstance(found, pl.DataFrame)
     return found.sort("row_a", "row_b")
 
@@ -532,7 +432,7 @@ def spark_value_counts(
 
     if not compare:
         return [], []
-    values = _union(
+    values = union_all(
         [
             records.select(
                 F.lit(k).cast("int").alias("comparison"),

@@ -66,13 +66,12 @@ from veracity.runners._spark_blocks import (
     ROW,
     CountedPairs,
     RuleBlocks,
-    RuleSize,
-    rule_sizes,
     shuffle_rules,
     spark_matches,
     spark_patterns,
     spark_value_counts,
 )
+from veracity.runners._spark_sizes import RuleSize, rule_sizes
 from veracity.runners._work import LINE, SOURCE, AuditJob, _frame, _loaded
 from veracity.runners._work import ROW as RECORD_ROW
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
