@@ -53,6 +53,8 @@ __all__ = [
 ROW = "__row"
 BLOCK_COLUMN = "__block"
 GROUP_COLUMN = "__group"
+#: Whether the row's block is the record's smallest (``_typo`` rules).
+LEAST_COLUMN = "__least"
 #: Kinds of the rows the pairs pass hands back.
 PATTERN, RULE_PAIRS, NEW_PAIRS = "pattern", "rule_pairs", "new_pairs"
 _OUT = {"kind": pl.String, "pattern": pl.Int64, "pairs": pl.Int64}
@@ -93,10 +95,14 @@ def _keys_partition(
     # no join by row id is needed.
     joined = records[keys.get_column(POSITION).to_numpy()]
     # Spark has no unsigned 64-bit integers: the hash travels as a signed one, bit for bit.
+    # A record's smallest block is where a _typo rule's sizes count its group (whose records
+    # all join the same blocks), once over all partitions.
+    least = keys.select(pl.col(BLOCK) == pl.col(BLOCK).min().over(POSITION)).to_series()
     out = joined.select(
         ROW,
         keys.get_column(BLOCK).reinterpret(signed=True).alias(BLOCK_COLUMN),
         keys.get_column(GROUP).reinterpret(signed=True).alias(GROUP_COLUMN),
+        least.alias(LEAST_COLUMN),
         *fields,
     )
     yield from out.to_arrow().to_batches()
@@ -254,13 +260,13 @@ def shuffle_rules(
             ),
             ", ".join(
                 [
-                    f"`{ROW}` long, `{BLOCK_COLUMN}` long, `{GROUP_COLUMN}` long",
+                    f"`{ROW}` long, `{BLOCK_COLUMN}` long, `{GROUP_COLUMN}` long, `{LEAST_COLUMN}` boolean",
                     *(f"`{n}` string" for n in fields),
                 ]
             ),
         )
         # Only a _typo rule's sizes read the groups (records with the same key values).
-        kept = keyed if typo else keyed.drop(GROUP_COLUMN)
+        kept = keyed if typo else keyed.drop(GROUP_COLUMN, LEAST_COLUMN)
         by_block = (
             kept.repartition(BLOCK_COLUMN)
             if count is None

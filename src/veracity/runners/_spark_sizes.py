@@ -7,9 +7,10 @@ The records are partitioned by block already, so nothing here shuffles them agai
 - a rule of exact keys: the block sizes, counted by Spark per block;
 - a ``_typo`` rule: one Python pass per partition of blocks. Every record of a group (the
   records with the same values of all keys) joins the same blocks, so a block's rows of a group
-  are the whole group: its size. A group is counted once, where its smallest block is held; a
-  pair of groups sharing a block once, where its canonical block is held
-  (:func:`veracity.linkage.blocks.canonical_blocks`), as the pairs themselves are made later.
+  are the whole group: its size. A group is counted once, at its smallest block (which the keys
+  pass marks, knowing all of a record's blocks); a pair of groups sharing a block once, where
+  its canonical block is held (:func:`veracity.linkage.blocks.canonical_blocks`, worked out for
+  the paired groups alone), as the pairs themselves are made later.
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ import polars as pl
 from veracity.linkage.blocking import BlockingKey
 from veracity.linkage.comparisons import Comparison
 from veracity.linkage.encoding import DateParser, RecordValues
-from veracity.runners._spark_blocks import BLOCK_COLUMN, GROUP_COLUMN, ROW, RuleBlocks, union_all
+from veracity.runners._spark_blocks import (
+    BLOCK_COLUMN,
+    GROUP_COLUMN,
+    LEAST_COLUMN,
+    ROW,
+    RuleBlocks,
+    union_all,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -71,19 +79,7 @@ def _exact_sizes(index: int, blocks: RuleBlocks) -> DataFrame:
     )
 
 
-@dataclass(frozen=True)
-class _Entries:
-    """A partition of a ``_typo`` rule's blocks as (block, group) entries with the group's
-    ``size`` (its records) and ``rep`` (the position among ``records`` of one record that
-    stands for the group: its keys name all the group's blocks)."""
-
-    entries: pl.DataFrame
-    records: pl.DataFrame
-    #: The blocks the partition holds (UInt64).
-    held: pl.Series
-
-
-def _entries(batches: Iterator[Any], fields: Sequence[str]) -> _Entries | None:
+def _frame(batches: Iterator[Any]) -> pl.DataFrame | None:
     import pyarrow as pa
 
     given = list(batches)
@@ -92,81 +88,39 @@ def _entries(batches: Iterator[Any], fields: Sequence[str]) -> _Entries | None:
         return None
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    frame = frame.with_columns(
-        # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
-        pl.col(BLOCK_COLUMN).cast(pl.Int64).reinterpret(signed=False),
-        pl.col(GROUP_COLUMN).cast(pl.Int64),
-        pl.col(ROW).cast(pl.Int64),
-    )
-    entries = frame.group_by(BLOCK_COLUMN, GROUP_COLUMN).agg(pl.len().cast(pl.Int64).alias("size"))
-    reps = frame.group_by(GROUP_COLUMN).agg(pl.col(ROW).min().alias("rep"))
-    records = (
-        frame.join(reps.select(pl.col("rep").alias(ROW)), on=ROW, how="semi")
-        .unique(ROW)
-        .sort(ROW)
-        .select(ROW, *(pl.col(name).cast(pl.String) for name in fields))
-    )
-    entries = entries.join(reps, on=GROUP_COLUMN)
-    position = np.searchsorted(records.get_column(ROW).to_numpy(), entries.get_column("rep").to_numpy())
-    return _Entries(
-        entries.with_columns(pl.Series("rep", position, dtype=pl.Int64)),
-        records,
-        entries.get_column(BLOCK_COLUMN).unique(),
+    # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
+    return frame.with_columns(pl.col(BLOCK_COLUMN).cast(pl.Int64).reinterpret(signed=False))
+
+
+def _entries(frame: pl.DataFrame) -> pl.DataFrame:
+    """(block, group) entries: a block's rows of a group are the whole group (every record of
+    a group joins the same blocks), so their count is the group's ``size``."""
+    return frame.group_by(BLOCK_COLUMN, GROUP_COLUMN).agg(
+        pl.len().cast(pl.Int64).alias("size"), pl.col(LEAST_COLUMN).first(), pl.col(ROW).min().alias("rep")
     )
 
 
-def _prepared(
-    records: pl.DataFrame, rule: Sequence[BlockingKey], compare: Sequence[Comparison], parse_date: DateParser
-) -> tuple[RecordValues, dict[str, Any]]:
-    from veracity.linkage.features import prepare_feature
-
-    values = RecordValues(records, parse_date)
-    keyed = {key.field for key in rule}
-    # The keys of a compared field are its comparable values (the comparison's own preparation).
-    return values, {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
-
-
-def _typo_sizes_partition(
-    batches: Iterator[Any],
-    *,
-    index: int,
-    rule: Sequence[BlockingKey],
-    compare: Sequence[Comparison],
-    fields: Sequence[str],
-    parse_date: DateParser,
-) -> Iterator[Any]:
+def _typo_sizes_partition(batches: Iterator[Any], *, index: int, **_: Any) -> Iterator[Any]:
     """The partition's part of a ``_typo`` rule's figures, in one row: its (block, group)
     entries (``keys``), the pairs of groups in each held block (``group_pairs``), its largest
     group, and the record pairs within the groups whose smallest block it holds."""
-    from veracity.linkage.blocks import BLOCK, POSITION, block_keys
-
-    found = _entries(batches, fields)
-    if found is None:
+    frame = _frame(batches)
+    if frame is None:
         return
-    entries = found.entries
+    entries = _entries(frame)
     per_block = entries.group_by(BLOCK_COLUMN).agg(pl.len().cast(pl.Int64).alias("n"))
-    group_pairs = int(per_block.select((pl.col("n") * (pl.col("n") - 1) // 2).sum()).item())
-    values, features = _prepared(found.records, rule, compare, parse_date)
-    least = block_keys(rule, values, features).group_by(POSITION).agg(pl.col(BLOCK).min().alias("least"))
-    groups = entries.group_by(GROUP_COLUMN).agg(
-        pl.col("size").first(), pl.col("rep").first(), pl.col(BLOCK_COLUMN).min().alias("least_held")
-    )
-    # A group is counted where its smallest block is: held here when it is the least held here.
-    counted = groups.join(least, left_on="rep", right_on=POSITION).filter(
-        pl.col("least") == pl.col("least_held")
-    )
-    within = int(counted.select((pl.col("size") * (pl.col("size") - 1) // 2).sum()).item())
-    out = pl.DataFrame(
+    within = entries.filter(LEAST_COLUMN).select((pl.col("size") * (pl.col("size") - 1) // 2).sum())
+    group_pairs = per_block.select((pl.col("n") * (pl.col("n") - 1) // 2).sum())
+    figures = pl.DataFrame(
         {
             "rule": [index],
-            "pairs": [within],
+            "pairs": [int(within.item() or 0)],
             "largest": [int(entries.get_column("size").max() or 0)],  # type: ignore[arg-type]
             "keys": [entries.height],
-            "group_pairs": [group_pairs],
-        },
-        schema=dict.fromkeys(("rule", "pairs", "largest", "keys", "group_pairs"), pl.Int64),
+            "group_pairs": [int(group_pairs.item() or 0)],
+        }
     )
-    yield from out.to_arrow().to_batches()
+    yield from figures.select(pl.all().cast(pl.Int64)).to_arrow().to_batches()
 
 
 def _typo_across_partition(
@@ -182,23 +136,42 @@ def _typo_across_partition(
     products of the pairs of groups that share a held block and whose canonical block is held
     here (so each pair of groups is counted once, however many blocks it shares)."""
     from veracity.linkage.blocks import canonical_blocks
+    from veracity.linkage.features import prepare_feature
 
-    found = _entries(batches, fields)
-    if found is None:
+    frame = _frame(batches)
+    if frame is None:
         return
-    entries = found.entries.select(BLOCK_COLUMN, GROUP_COLUMN, "size", "rep")
+    entries = _entries(frame).select(BLOCK_COLUMN, GROUP_COLUMN, "size", "rep")
     paired = (
         entries.join(entries, on=BLOCK_COLUMN, suffix="_b")
         .filter(pl.col(GROUP_COLUMN) < pl.col(f"{GROUP_COLUMN}_b"))
         .unique([GROUP_COLUMN, f"{GROUP_COLUMN}_b"])
     )
-    values, features = _prepared(found.records, rule, compare, parse_date)
-    canonical = canonical_blocks(
-        rule, paired.get_column("rep").to_numpy(), paired.get_column("rep_b").to_numpy(), values, features
+    # One record stands for each group (its keys are the group's); only paired groups' are read.
+    reps = pl.concat([paired.get_column("rep"), paired.get_column("rep_b")]).unique().sort()
+    records = (
+        frame.filter(pl.col(ROW).is_in(reps))
+        .unique(ROW)
+        .sort(ROW)
+        .select(ROW, *(pl.col(name).cast(pl.String) for name in fields))
     )
-    held = canonical.is_in(found.held).fill_null(False)
-    across = int(paired.filter(held).select((pl.col("size") * pl.col("size_b")).sum()).item())
-    out = pl.DataFrame({"rule": [index], "pairs": [across]}, schema={"rule": pl.Int64, "pairs": pl.Int64})
+    rows = records.get_column(ROW).to_numpy()
+    values = RecordValues(records, parse_date)
+    keyed = {key.field for key in rule}
+    # The keys of a compared field are its comparable values (the comparison's own preparation).
+    features = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
+    canonical = canonical_blocks(
+        rule,
+        np.searchsorted(rows, paired.get_column("rep").to_numpy()),
+        np.searchsorted(rows, paired.get_column("rep_b").to_numpy()),
+        values,
+        features,
+    )
+    held = canonical.is_in(frame.get_column(BLOCK_COLUMN).unique()).fill_null(False)
+    across = paired.filter(held).select((pl.col("size") * pl.col("size_b")).sum()).item()
+    out = pl.DataFrame(
+        {"rule": [index], "pairs": [int(across or 0)]}, schema={"rule": pl.Int64, "pairs": pl.Int64}
+    )
     yield from out.to_arrow().to_batches()
 
 
@@ -212,8 +185,11 @@ def _fields_of_keys(rule: Sequence[BlockingKey], compare: Sequence[Comparison]) 
 
 def _typo_rows(index: int, blocks: RuleBlocks, partition: Any, schema: str) -> DataFrame:
     """A ``_typo`` rule's partitions' rows, run by ``partition`` on the columns it reads."""
-    fields = _fields_of_keys(blocks.rule, blocks.compare)
-    columns = blocks.blocks.select(ROW, BLOCK_COLUMN, GROUP_COLUMN, *(f"`{name}`" for name in fields))
+    # The sizes read the blocks and groups alone; the pairs across groups the keys' fields too.
+    fields = _fields_of_keys(blocks.rule, blocks.compare) if partition is _typo_across_partition else []
+    columns = blocks.blocks.select(
+        ROW, BLOCK_COLUMN, GROUP_COLUMN, LEAST_COLUMN, *(f"`{name}`" for name in fields)
+    )
     run = functools.partial(
         partition,
         index=index,
