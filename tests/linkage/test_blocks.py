@@ -9,7 +9,7 @@ import pytest
 from tests.linkage.conftest import dates, people
 from veracity.linkage import Comparison
 from veracity.linkage.blocking import BlockingKey, candidate_pairs
-from veracity.linkage.blocks import BLOCK, POSITION, block_keys, block_pairs, pattern_counts
+from veracity.linkage.blocks import BLOCK, POSITION, block_keys, block_pairs, member_pairs, pattern_counts
 from veracity.linkage.encoding import RecordValues
 from veracity.linkage.features import Feature, pair_levels, prepare_feature
 from veracity.linkage.fit import counted_frequencies, fit_model, pair_probability
@@ -58,7 +58,9 @@ def _rules(names: list[list[str]]) -> list[list[BlockingKey]]:
     return resolve_blocking(names, COMPARE, ["first_name", "last_name", "email", "phone", "birth_date"])
 
 
-@pytest.mark.parametrize("shuffled", [True, False], ids=["members as shuffled", "members worked out"])
+@pytest.mark.parametrize(
+    "shuffled", [True, False], ids=["pairs of the shuffled members", "blocks worked out"]
+)
 @pytest.mark.parametrize("name", list(RULES))
 def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str, shuffled: bool) -> None:
     records = _records()
@@ -81,12 +83,18 @@ def test_pairs_made_block_by_block_are_the_candidate_pairs_once(name: str, shuff
             positions = part.get_column(POSITION).unique().sort().to_numpy()
             part_values, part_fields, part_features = _prepared(records[positions])
             held = part.get_column(BLOCK).unique().to_numpy()
-            # Spark's workers pass the members the shuffle brought; without them they are worked out.
+            # Spark's workers pair the members the shuffle brought; without them the blocks are
+            # worked out from the records.
             members = part.select(
                 pl.Series(POSITION, np.searchsorted(positions, part.get_column(POSITION).to_numpy())), BLOCK
             )
             found = block_pairs(
-                rules, index, held, part_values, part_fields, members=members if shuffled else None
+                rules,
+                index,
+                held,
+                part_values,
+                part_fields,
+                candidates=member_pairs(members) if shuffled else None,
             )
             lefts.append(positions[found.left])
             rights.append(positions[found.right])

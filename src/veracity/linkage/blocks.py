@@ -9,13 +9,13 @@ over all records, each pair once:
   by codes (codes depend on the records encoded together, values do not), so that records of
   different partitions meet in one group. A rule with ``_typo`` keys puts a record in one block
   per combination of its keys' variants (:func:`~veracity.linkage.typo.variant_hashes`).
-- :func:`block_pairs` makes the pairs of the blocks a worker holds: for a rule of exact keys
-  with the local blocking itself (the worker holds whole blocks), for a ``_typo`` rule from the
-  held blocks' members. Whether an earlier rule yields a pair depends on the two records alone,
-  so each earlier rule is asked of each pair (do the two share all its keys?), as the local
-  blocking decides it over all records. A pair that shares several blocks of a ``_typo`` rule
-  is kept only in its *canonical* block (for each ``_typo`` key, the smallest variant hash the
-  two records share).
+- :func:`block_pairs` makes the pairs of the blocks a worker holds from their members
+  (:func:`member_pairs`: the records sharing a held block), each checked to share every key
+  (a hash shared by two keys' values pairs nothing). Whether an earlier rule yields a pair
+  depends on the two records alone, so each earlier rule is asked of each pair (do the two
+  share all its keys?), as the local blocking decides it over all records. A pair that shares
+  several blocks of a ``_typo`` rule is kept only in its *canonical* block (for each ``_typo``
+  key, the smallest variant hash the two records share).
 - :func:`pattern_counts` reduces the pairs to counts of comparison patterns, which add up over
   blocks to what :func:`~veracity.linkage.model.patterns_of` counts over all pairs.
 
@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from veracity.linkage.blocking import BlockingKey, candidate_pairs, key_values
+from veracity.linkage.blocking import BlockingKey, key_values
 from veracity.linkage.encoding import Encoded, RecordValues
 from veracity.linkage.features import Feature, pair_levels
 from veracity.linkage.model import pattern_codes
@@ -47,6 +47,7 @@ __all__ = [
     "block_keys",
     "block_pairs",
     "canonical_blocks",
+    "member_pairs",
     "pattern_counts",
 ]
 
@@ -196,6 +197,20 @@ class BlockPairs:
     rule_pairs: int
 
 
+def member_pairs(members: pl.DataFrame) -> tuple[Index, Index]:
+    """Every pair of ``members`` (``position``, ``block`` rows) that share a block, once however
+    many they share, ``left < right``, in order: the pairs a worker's blocks can make."""
+    pairs = (
+        members.select(POSITION, BLOCK)
+        .join(members.select(pl.col(POSITION).alias("right"), BLOCK), on=BLOCK)
+        .filter(pl.col(POSITION) < pl.col("right"))
+        .select(pl.col(POSITION).alias("left"), "right")
+        .unique()
+        .sort("left", "right")
+    )
+    return pairs.get_column("left").to_numpy(), pairs.get_column("right").to_numpy()
+
+
 def block_pairs(
     rules: Sequence[Sequence[BlockingKey]],
     index: int,
@@ -203,59 +218,37 @@ def block_pairs(
     values: RecordValues,
     features: Mapping[str, Feature],
     *,
-    members: pl.DataFrame | None = None,
+    candidates: tuple[Index, Index] | None = None,
 ) -> BlockPairs:
     """The pairs that rule ``index`` adds to the earlier rules among ``values``' records: the
     records of ``blocks`` (groups of :func:`block_keys`; a record of several of them given
     once). A pair is kept where its canonical block is one of ``blocks``: over all groups of all
-    rules every candidate pair comes once. ``members``, the (``position``, ``block``) rows of
-    the held blocks where the caller has them (a shuffle by block brings them), saves working
-    out the blocks again.
+    rules every candidate pair comes once.
 
-    The work follows the blocks held, not the records: a ``_typo`` rule's records hold other
-    blocks too (held elsewhere), so its pairs are made from the held blocks' members only; an
-    earlier rule is asked of each pair (does it pair these two records?) instead of making all
-    of its own pairs among the records.
+    ``candidates`` are the pairs of records sharing a held block (:func:`member_pairs` of the
+    members a shuffle by block brings); ``values`` then need hold only those pairs' records.
+    Without them, the held blocks are worked out from ``values``. The work follows the pairs,
+    not the records: a ``_typo`` rule's records join blocks held elsewhere too, and an earlier
+    rule is asked of each pair (does it pair these two records?) instead of making all of its
+    own pairs among the records.
     """
     rule = rules[index]
     keys = _Keys(values, features)
-    if all(key.transform != "typo" for key in rule):
-        # Blocks of exact keys do not overlap: the records given hold whole blocks only.
-        own = candidate_pairs([rule], values, features, max_pairs=int(np.iinfo(np.int64).max))
-        left, right, rule_pairs = own.left, own.right, own.stats[0].pairs
-    else:
-        left, right = _held_pairs(rule, blocks, keys, members)
-        rule_pairs = left.size
-    new = np.ones(left.size, dtype=bool)
-    for earlier in rules[:index]:
-        if new.any():
-            new[new] = ~keys.share(earlier, left[new], right[new])
-    return BlockPairs(left[new], right[new], rule_pairs)
-
-
-def _held_pairs(
-    rule: Sequence[BlockingKey], blocks: npt.NDArray[np.uint64], keys: _Keys, members: pl.DataFrame | None
-) -> tuple[Index, Index]:
-    """The pairs of a ``_typo`` rule whose canonical block is one of ``blocks``, in the order
-    of their records: the held blocks' members paired (a pair once however many it shares),
-    those that share every key kept where their canonical block is held here."""
-    if members is None:
+    if candidates is None:
         held = pl.Series(blocks, dtype=pl.UInt64)
-        members = _block_keys(rule, keys).filter(pl.col(BLOCK).is_in(held)).select(POSITION, BLOCK)
-    pairs = (
-        members.join(members.rename({POSITION: "right"}), on=BLOCK)
-        .filter(pl.col(POSITION) < pl.col("right"))
-        .select(pl.col(POSITION).alias("left"), "right")
-        .unique()
-        .sort("left", "right")
-    )
-    left, right = pairs.get_column("left").to_numpy(), pairs.get_column("right").to_numpy()
+        candidates = member_pairs(_block_keys(rule, keys).filter(pl.col(BLOCK).is_in(held)))
+    left, right = candidates
     shared = keys.shared(rule, left, right)
     # Two blocks' key values sharing a hash would pair records that share no key: dropped here.
     together = shared.select(pl.all_horizontal(pl.all().is_not_null())).to_series().to_numpy()
     canonical = shared.filter(pl.Series(together)).select(_block_of(len(rule))).to_series().to_numpy()
     keep = np.flatnonzero(together)[np.isin(canonical, blocks)]
-    return left[keep], right[keep]
+    left, right = left[keep], right[keep]
+    new = np.ones(left.size, dtype=bool)
+    for earlier in rules[:index]:
+        if new.any():
+            new[new] = ~keys.share(earlier, left[new], right[new])
+    return BlockPairs(left[new], right[new], int(left.size))
 
 
 def pattern_counts(features: Sequence[Feature], left: Index, right: Index) -> pl.DataFrame:

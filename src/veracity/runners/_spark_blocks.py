@@ -108,31 +108,6 @@ def _keys_partition(
     yield from out.to_arrow().to_batches()
 
 
-def _held(
-    batches: Iterator[Any], fields: Sequence[str]
-) -> tuple[pl.DataFrame, npt.NDArray[np.uint64], pl.DataFrame] | None:
-    """A partition of a rule's blocks: its records (each once, in row order, as locally), the
-    blocks it holds, and their members (``position`` among the records, ``block``) as the
-    shuffle brought them, so the blocks need not be worked out again. None when empty."""
-    import pyarrow as pa
-
-    from veracity.linkage.blocks import BLOCK, POSITION
-
-    given = list(batches)
-    table = pa.Table.from_batches(given) if given else None
-    if table is None or not table.num_rows:
-        return None
-    records = _records(iter(table.drop_columns([BLOCK_COLUMN]).to_batches()), fields).unique(ROW).sort(ROW)
-    rows = records.get_column(ROW).to_numpy()
-    # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
-    block = table.column(BLOCK_COLUMN).to_numpy().view(np.uint64)
-    members = pl.DataFrame(
-        {POSITION: np.searchsorted(rows, table.column(ROW).to_numpy()), BLOCK: block},
-        schema=[(POSITION, pl.Int64), (BLOCK, pl.UInt64)],
-    )
-    return records, np.unique(block), members
-
-
 @dataclass(frozen=True)
 class _PartitionPairs:
     """The pairs a partition of blocks adds (:func:`veracity.linkage.blocks.block_pairs`), as
@@ -154,30 +129,46 @@ def _partition_pairs(
     fields: Sequence[str],
     parse_date: DateParser,
 ) -> _PartitionPairs | None:
-    """Rule ``index``'s pairs among a partition of its blocks. The blocks need only the keys'
-    comparisons; every comparison is prepared afterwards for the records of a pair alone (a
-    few percent of the partition's): levels compare values, whichever records were prepared
-    together."""
-    from veracity.linkage.blocks import block_pairs
+    """Rule ``index``'s pairs among a partition of its blocks. The shuffle brought each block's
+    members (row, block): the pairs sharing a held block come from them alone, and only those
+    pairs' records (a few percent of the partition's) are read and have their comparisons
+    prepared, once; levels compare values, whichever records were prepared together."""
+    import pyarrow as pa
+
+    from veracity.linkage.blocks import BLOCK, POSITION, block_pairs, member_pairs
     from veracity.linkage.features import prepare_feature
 
-    held = _held(batches, fields)
-    if held is None:
+    given = list(batches)
+    table = pa.Table.from_batches(given) if given else None
+    if table is None or not table.num_rows:
         return None
-    records, blocks, members = held
-    values = RecordValues(records, parse_date)
-    keyed = {key.field for rule in rules[: index + 1] for key in rule}
-    by_field = {spec.field: prepare_feature(spec, values) for spec in compare if spec.field in keyed}
-    found = block_pairs(rules, index, blocks, values, by_field, members=members)
-    paired = np.unique(np.concatenate([found.left, found.right]))
-    judged = RecordValues(records[paired], parse_date)
-    return _PartitionPairs(
-        rows=records.get_column(ROW).to_numpy()[paired],
-        features=[prepare_feature(spec, judged) for spec in compare],
-        left=np.searchsorted(paired, found.left),
-        right=np.searchsorted(paired, found.right),
-        rule_pairs=found.rule_pairs,
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
+    block = frame.get_column(BLOCK_COLUMN).cast(pl.Int64).reinterpret(signed=False)
+    members = pl.DataFrame([frame.get_column(ROW).cast(pl.Int64).alias(POSITION), block.alias(BLOCK)])
+    # Row ids stand for positions until the records are known: row order is position order.
+    left, right = member_pairs(members)
+    paired = np.unique(np.concatenate([left, right]))
+    if not paired.size:
+        return _PartitionPairs(paired, [], left, right, 0)
+    records = (
+        frame.filter(pl.col(ROW).cast(pl.Int64).is_in(pl.Series(paired)))
+        .unique(ROW)
+        .select(pl.col(ROW).cast(pl.Int64), *(pl.col(f).cast(pl.String) for f in fields))
+        .sort(ROW)
     )
+    values = RecordValues(records, parse_date)
+    features = [prepare_feature(spec, values) for spec in compare]
+    found = block_pairs(
+        rules,
+        index,
+        block.unique().to_numpy(),
+        values,
+        {feature.spec.field: feature for feature in features},
+        candidates=(np.searchsorted(paired, left), np.searchsorted(paired, right)),
+    )
+    return _PartitionPairs(paired, features, found.left, found.right, found.rule_pairs)
 
 
 def _pairs_partition(
@@ -194,8 +185,11 @@ def _pairs_partition(
     found = _partition_pairs(batches, rules, index, compare, fields, parse_date)
     if found is None:
         return
-    features = found.features
-    counts = pattern_counts(features, found.left, found.right)
+    counts = (
+        pattern_counts(found.features, found.left, found.right)
+        if found.left.size
+        else pl.DataFrame(schema={"pattern": pl.Int64, "pairs": pl.Int64})
+    )
     # Besides the patterns, what the held blocks add to the rule's stats.
     stats = pl.DataFrame(
         {"kind": [RULE_PAIRS, NEW_PAIRS], "pattern": [0, 0], "pairs": [found.rule_pairs, found.left.size]},
