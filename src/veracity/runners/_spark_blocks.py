@@ -108,6 +108,20 @@ def _keys_partition(
     yield from out.to_arrow().to_batches()
 
 
+def partition_frame(batches: Iterator[Any]) -> pl.DataFrame | None:
+    """A partition of a rule's blocks as one frame, its block hashes unsigned again (Spark has
+    no unsigned 64-bit integers: they came as signed ones, bit for bit). None when empty."""
+    import pyarrow as pa
+
+    given = list(batches)
+    table = pa.Table.from_batches(given) if given else None
+    if table is None or not table.num_rows:
+        return None
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(pl.col(BLOCK_COLUMN).cast(pl.Int64).reinterpret(signed=False))
+
+
 @dataclass(frozen=True)
 class _PartitionPairs:
     """The pairs a partition of blocks adds (:func:`veracity.linkage.blocks.block_pairs`), as
@@ -133,19 +147,13 @@ def _partition_pairs(
     members (row, block): the pairs sharing a held block come from them alone, and only those
     pairs' records (a few percent of the partition's) are read and have their comparisons
     prepared, once; levels compare values, whichever records were prepared together."""
-    import pyarrow as pa
-
     from veracity.linkage.blocks import BLOCK, POSITION, block_pairs, member_pairs
     from veracity.linkage.features import prepare_feature
 
-    given = list(batches)
-    table = pa.Table.from_batches(given) if given else None
-    if table is None or not table.num_rows:
+    frame = partition_frame(batches)
+    if frame is None:
         return None
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
-    block = frame.get_column(BLOCK_COLUMN).cast(pl.Int64).reinterpret(signed=False)
+    block = frame.get_column(BLOCK_COLUMN)
     members = pl.DataFrame([frame.get_column(ROW).cast(pl.Int64).alias(POSITION), block.alias(BLOCK)])
     # Row ids stand for positions until the records are known: row order is position order.
     left, right = member_pairs(members)

@@ -32,6 +32,7 @@ from veracity.runners._spark_blocks import (
     LEAST_COLUMN,
     ROW,
     RuleBlocks,
+    partition_frame,
     union_all,
 )
 
@@ -79,19 +80,6 @@ def _exact_sizes(index: int, blocks: RuleBlocks) -> DataFrame:
     )
 
 
-def _frame(batches: Iterator[Any]) -> pl.DataFrame | None:
-    import pyarrow as pa
-
-    given = list(batches)
-    table = pa.Table.from_batches(given) if given else None
-    if table is None or not table.num_rows:
-        return None
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    # Spark has no unsigned 64-bit integers: the block hash came as a signed one, bit for bit.
-    return frame.with_columns(pl.col(BLOCK_COLUMN).cast(pl.Int64).reinterpret(signed=False))
-
-
 def _entries(frame: pl.DataFrame) -> pl.DataFrame:
     """(block, group) entries: a block's rows of a group are the whole group (every record of
     a group joins the same blocks), so their count is the group's ``size``."""
@@ -104,7 +92,7 @@ def _typo_sizes_partition(batches: Iterator[Any], *, index: int, **_: Any) -> It
     """The partition's part of a ``_typo`` rule's figures, in one row: its (block, group)
     entries (``keys``), the pairs of groups in each held block (``group_pairs``), its largest
     group, and the record pairs within the groups whose smallest block it holds."""
-    frame = _frame(batches)
+    frame = partition_frame(batches)
     if frame is None:
         return
     entries = _entries(frame)
@@ -138,7 +126,7 @@ def _typo_across_partition(
     from veracity.linkage.blocks import canonical_blocks
     from veracity.linkage.features import prepare_feature
 
-    frame = _frame(batches)
+    frame = partition_frame(batches)
     if frame is None:
         return
     entries = _entries(frame).select(BLOCK_COLUMN, GROUP_COLUMN, "size", "rep")
