@@ -5,6 +5,7 @@ agree_across_sources by duplicates cluster across a CSV and an NDJSON source."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,51 @@ def test_renamed_columns_give_the_local_clusters_on_spark(
     local = veracity.audit(None, rules, as_of=AS_OF, max_samples=SAMPLES)
     on_spark = veracity.audit(None, rules, as_of=AS_OF, runner="spark", max_samples=SAMPLES)
     assert next(r for r in local.rules if r.id == "same-person").failed >= 10
+    _same(local, on_spark)
+    _assert_same_duplicates(local, on_spark)
+    assert _report(on_spark) == _report(local)
+
+
+# Names a data file can hold that Spark would read as SQL unquoted: a backtick (which pyspark's
+# mapInArrow cannot take in an input column's name), a dot, quotes, spaces, non-ASCII.
+HOSTILE = {"first_name": "first`name", "last_name": "last.name", "email": 'e "mail"', "country": "Länd 'x'"}
+
+
+def test_hostile_column_names_give_the_local_report_on_spark(
+    spark: Any, people: list[str], tmp_path: Path
+) -> None:
+    paths = []
+    for n, path in enumerate(people):
+        # Two Parquet files (read by Spark) and a CSV file (read by veracity's reader on a worker).
+        frame = pl.read_parquet(path).rename(HOSTILE)
+        target = tmp_path / (f"hostile-{n}.parquet" if n < 2 else f"hostile-{n}.csv")
+        if n < 2:
+            frame.write_parquet(target)
+        else:
+            frame.write_csv(target)
+        paths.append(str(target))
+    first, last, email, country = (
+        json.dumps(HOSTILE[k]) for k in ("first_name", "last_name", "email", "country")
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nkey: customer_id\nrules:\n"
+        f"  - {{id: first-present, check: not_null, field: {first}}}\n"
+        f"  - {{id: one-per-email, check: unique, field: {email}, ignore_case: true}}\n"
+        f"  - {{id: known-country, check: in_set, field: {country}, values: [DE, FR, GB, US]}}\n"
+        "  - id: same-person\n    check: duplicates\n    compare:\n"
+        f"      - {{field: {first}, method: jaro_winkler, swapped_with: {last}}}\n"
+        f"      - {{field: {last}, method: jaro_winkler}}\n"
+        f"      - {{field: {email}, method: email}}\n"
+        f"      - {{field: phone, method: phone, region_field: {country}}}\n"
+        f"    blocking: [[{email}], [{json.dumps(HOSTILE['last_name'] + '_soundex')}, birth_year],"
+        f" [{json.dumps(HOSTILE['first_name'] + '_typo')}, {json.dumps(HOSTILE['last_name'] + '_typo')}]]\n",
+        encoding="utf-8",
+    )
+    local = veracity.audit(paths, rules, as_of=AS_OF, max_samples=SAMPLES)
+    on_spark = veracity.audit(paths, rules, as_of=AS_OF, runner="spark", max_samples=SAMPLES)
+    assert next(r for r in local.rules if r.id == "same-person").failed >= 10
+    assert next(r for r in local.rules if r.id == "first-present").failed > 0
     _same(local, on_spark)
     _assert_same_duplicates(local, on_spark)
     assert _report(on_spark) == _report(local)

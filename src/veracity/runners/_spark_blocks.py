@@ -34,6 +34,7 @@ from veracity.linkage.encoding import DateParser, RecordValues
 from veracity.linkage.features import Feature
 from veracity.linkage.fit import Frequencies
 from veracity.linkage.model import FellegiSunter, Patterns
+from veracity.runners._spark_names import map_in_arrow, quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -252,18 +253,19 @@ def shuffle_rules(
     from pyspark.sql import functions as F
 
     fields = [name for name in records.columns if name != ROW]
-    typed = records.select(F.col(ROW).cast("long"), *(F.col(f"`{n}`").cast("string") for n in fields))
+    typed = records.select(F.col(ROW).cast("long"), *(F.col(quoted(n)).cast("string") for n in fields))
     shuffled = []
     for rule in rules:
         typo = any(key.transform == "typo" for key in rule)
-        keyed = typed.mapInArrow(
+        keyed = map_in_arrow(
+            typed,
             functools.partial(
                 _keys_partition, rule=rule, compare=compare, fields=fields, parse_date=parse_date
             ),
             ", ".join(
                 [
                     f"`{ROW}` long, `{BLOCK_COLUMN}` long, `{GROUP_COLUMN}` long, `{LEAST_COLUMN}` boolean",
-                    *(f"`{n}` string" for n in fields),
+                    *(f"{quoted(n)} string" for n in fields),
                 ]
             ),
         )
@@ -318,7 +320,8 @@ def spark_patterns(
     counted = []
     for index, rule_blocks in enumerate(shuffled):
         fields = rule_blocks.fields
-        pairs = rule_blocks.blocks.mapInArrow(
+        pairs = map_in_arrow(
+            rule_blocks.blocks,
             functools.partial(
                 _pairs_partition,
                 rules=rules,
@@ -398,7 +401,8 @@ def spark_matches(
     workers with the model and the term frequencies sent along: ``row_a < row_b``,
     ``probability`` and ``level_<k>`` per comparison."""
     matches = [
-        rule_blocks.blocks.mapInArrow(
+        map_in_arrow(
+            rule_blocks.blocks,
             functools.partial(
                 _matches_partition,
                 rules=rules,
@@ -444,7 +448,7 @@ def spark_value_counts(
         [
             records.select(
                 F.lit(k).cast("int").alias("comparison"),
-                F.col(f"`{spec.field}`").cast("string").alias("value"),
+                F.col(quoted(spec.field)).cast("string").alias("value"),
             )
             for k, spec in enumerate(compare)
         ]

@@ -71,6 +71,7 @@ from veracity.runners._spark_blocks import (
     spark_patterns,
     spark_value_counts,
 )
+from veracity.runners._spark_names import map_in_arrow, quoted
 from veracity.runners._spark_sizes import RuleSize, rule_sizes
 from veracity.runners._work import LINE, SOURCE, AuditJob, _frame, _loaded
 from veracity.runners._work import ROW as RECORD_ROW
@@ -197,9 +198,15 @@ def spark_duplicates(records: DataFrame, rule: Rule, job: AuditJob) -> SparseOut
     rules = resolve_blocking(blocking, compare, job.fields)
     compared, needed = fields_read(compare, rules)
     schema = ", ".join(
-        [f"`{ROW}` long", f"`{_JUDGED}` boolean", *(f"`{n}` string" for n in needed), f"`{_DIGEST}` long"]
+        [
+            f"`{ROW}` long",
+            f"`{_JUDGED}` boolean",
+            *(f"{quoted(n)} string" for n in needed),
+            f"`{_DIGEST}` long",
+        ]
     )
-    marked = records.mapInArrow(
+    marked = map_in_arrow(
+        records,
         functools.partial(
             _judged_partition, job=job, rule=rule, compare=compare, needed=needed, compared=compared
         ),
@@ -233,7 +240,7 @@ def _find(run: _Run, records: DataFrame, job: AuditJob) -> SparseOutcome:
     settings = run.settings
     n = run.judged.count()
     shuffled = shuffle_rules(
-        run.judged.select(ROW, *(f"`{f}`" for f in run.needed)),
+        run.judged.select(ROW, *(quoted(f) for f in run.needed)),
         run.rules,
         run.compare,
         run.parse_date,
@@ -357,7 +364,7 @@ def _sample(run: _Run, n: int) -> tuple[list[npt.NDArray[np.int8]], int]:
         order = rows[np.lexsort((rows, digest))]
         left, right = order[draws[0]], order[draws[1]]
     fetched = _fetch(
-        run.judged.select(ROW, *(f"`{f}`" for f in run.needed)), np.concatenate([left, right]), ROW
+        run.judged.select(ROW, *(quoted(f) for f in run.needed)), np.concatenate([left, right]), ROW
     )
     held = fetched.get_column(ROW).to_numpy()
     values = RecordValues(fetched.select(pl.col(ROW).alias(ROW_ID), *run.needed), run.parse_date)
@@ -382,7 +389,7 @@ def _clusters(
             | {f"level_{k}": pl.Int64 for k in range(len(run.compare))}
         )
     wanted = np.concatenate([matches.get_column("row_a").to_numpy(), matches.get_column("row_b").to_numpy()])
-    columns = [*(f"`{name}`" for name in job.fields), RECORD_ROW, SOURCE, LINE]
+    columns = [*(quoted(name) for name in job.fields), RECORD_ROW, SOURCE, LINE]
     fetched = _fetch(records.select(*columns), wanted.astype(np.int64), RECORD_ROW)
     frame = fetched.select(
         *(pl.col(name).cast(pl.String) for name in job.fields),

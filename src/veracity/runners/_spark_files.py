@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from veracity.errors import SourceError
+from veracity.runners._spark_names import quoted
 from veracity.runners._work import LINE, ROW, SOURCE
 from veracity.sources import LINE_COL, SourceInfo, SourceSpec, read_bytes
 
@@ -213,7 +214,7 @@ def own_records(
     reader's) and ROW (from each file's first row id in ``numbering``, by source and file)."""
     fields = list(dict.fromkeys(name for index in files for own in files[index] for name in own.fields))
     schema = ", ".join(
-        [*(f"`{_escaped(n)}` string" for n in fields), f"`{SOURCE}` int", f"`{LINE}` long", f"`{ROW}` long"]
+        [*(f"{quoted(n)} string" for n in fields), f"`{SOURCE}` int", f"`{LINE}` long", f"`{ROW}` long"]
     )
     where = {index: locations[index] for index in files}
     owned = {index: specs[index] for index in files}
@@ -221,10 +222,6 @@ def own_records(
         owned, where, fields, {(i, file_key(p)): n for (i, p), n in numbering.items()}, tuple(markers)
     )
     return _files(spark, list(where.values())).select("path", "content").mapInArrow(task, schema)
-
-
-def _escaped(name: str) -> str:
-    return name.replace("`", "``")
 
 
 class _Records:

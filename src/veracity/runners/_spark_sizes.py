@@ -35,6 +35,7 @@ from veracity.runners._spark_blocks import (
     partition_frame,
     union_all,
 )
+from veracity.runners._spark_names import map_in_arrow, quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -176,7 +177,7 @@ def _typo_rows(index: int, blocks: RuleBlocks, partition: Any, schema: str) -> D
     # The sizes read the blocks and groups alone; the pairs across groups the keys' fields too.
     fields = _fields_of_keys(blocks.rule, blocks.compare) if partition is _typo_across_partition else []
     columns = blocks.blocks.select(
-        ROW, BLOCK_COLUMN, GROUP_COLUMN, LEAST_COLUMN, *(f"`{name}`" for name in fields)
+        ROW, BLOCK_COLUMN, GROUP_COLUMN, LEAST_COLUMN, *(quoted(name) for name in fields)
     )
     run = functools.partial(
         partition,
@@ -186,7 +187,7 @@ def _typo_rows(index: int, blocks: RuleBlocks, partition: Any, schema: str) -> D
         fields=fields,
         parse_date=blocks.parse_date,
     )
-    return columns.mapInArrow(run, schema)
+    return map_in_arrow(columns, run, schema)
 
 
 def _typo_sizes(index: int, blocks: RuleBlocks) -> DataFrame:

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from veracity.errors import SourceError, UsageError
 from veracity.runners._spark_files import OWN_READER, WHOLE_FILE_LIMIT, OwnFile, local_file
+from veracity.runners._spark_names import map_in_arrow, quoted
 from veracity.runners._work import LINE, ROW, SOURCE
 from veracity.sources import EXTENSIONS, ColumnOrigin, LoadedData, SourceInfo, SourceSpec
 
@@ -133,7 +134,7 @@ def read_sources(
         else:
             frame = read[index] = _read(spark, spec, base_dir, kinds[index])
             renamed[index] = frame.select(
-                *(F.col(_quoted(name)).alias(spec.columns.get(name, name)) for name in frame.columns),
+                *(F.col(quoted(name)).alias(spec.columns.get(name, name)) for name in frame.columns),
                 F.lit(index).alias(_SPEC),
                 (F.lit(spec.table) if kinds[index] == "table" else F.col("_metadata.file_path")).alias(_FILE),
                 F.monotonically_increasing_id().alias(_MONO),
@@ -161,7 +162,7 @@ def read_sources(
         stacked = _union(list(renamed.values()))
         parts.append(
             stacked.join(F.broadcast(table), on=[_SPEC, _FILE, _PART]).select(
-                *(F.col(_quoted(n)) for n in stacked.columns if n not in (_SPEC, _FILE, _MONO, _PART)),
+                *(F.col(quoted(n)) for n in stacked.columns if n not in (_SPEC, _FILE, _MONO, _PART)),
                 F.col("src").cast("int").alias(SOURCE),
                 (F.col("first_line") + F.col(_MONO) - F.col("low")).cast("long").alias(LINE),
                 (F.col("base") + F.col(_MONO) - F.col("low")).cast("long").alias(ROW),
@@ -171,9 +172,9 @@ def read_sources(
         [
             part.select(
                 *(
-                    (
-                        F.col(_quoted(n)).cast("string") if types.get(n) == "mixed" else F.col(_quoted(n))
-                    ).alias(n)
+                    (F.col(quoted(n)).cast("string") if types.get(n) == "mixed" else F.col(quoted(n))).alias(
+                        n
+                    )
                     if n in part.columns
                     else F.lit(None).cast("string").alias(n)
                     for n in fields
@@ -203,7 +204,7 @@ def _counts(frames: Sequence[DataFrame]) -> list[Any]:
         return []
     stacked = _union([frame.select(_SPEC, _FILE, _MONO, _PART) for frame in frames])
     schema = f"{_SPEC} int, {_FILE} string, {_PART} int, n long, low long"
-    return stacked.mapInArrow(_count_partition, schema).collect()
+    return map_in_arrow(stacked, _count_partition, schema).collect()
 
 
 def _count_partition(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -226,10 +227,6 @@ def _count_partition(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBat
         .to_arrow()
         .to_batches()
     )
-
-
-def _quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _format(spec: SourceSpec) -> str:
@@ -282,7 +279,7 @@ def _read(spark: SparkSession, spec: SourceSpec, base_dir: Path | None, fmt: str
             return spark.read.option("multiLine", True).json(where)
         if fmt == "ndjson":
             frame = spark.read.json(where)
-            return frame.select(*(_quoted(n) for n in _record_order(where, frame.columns)))
+            return frame.select(*(quoted(n) for n in _record_order(where, frame.columns)))
         return spark.read.parquet(where)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

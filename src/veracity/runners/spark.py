@@ -43,6 +43,7 @@ from veracity.engine import AuditPlan, RunOutput, run_rules
 from veracity.errors import UsageError
 from veracity.fieldtypes import FieldType, TypeCounts, declared_field_types
 from veracity.results import RuleState
+from veracity.runners._spark_names import map_in_arrow, quoted
 from veracity.runners.base import AuditRequest, Runner, RunnerOutput, register
 from veracity.sources import LINE_COL, ROW_ID, SOURCE_COL, LoadedData
 
@@ -179,7 +180,7 @@ def _arrow_schema(columns: dict[str, pl.DataType | type[pl.DataType]]) -> Any:
     parts = []
     for name, dtype in columns.items():
         spark_type = next((v for k, v in names.items() if dtype == k), "string")
-        parts.append(f"`{name}` {spark_type}")
+        parts.append(f"{quoted(name)} {spark_type}")
     return ", ".join(parts)
 
 
@@ -207,7 +208,7 @@ def _prepare(
     counted = [f for f in sql_fields if f not in declared]
     schema = ", ".join(
         [
-            *(f"`{n}` string" for n in job.fields),
+            *(f"{quoted(n)} string" for n in job.fields),
             f"`{ROW}` long",
             f"`{SOURCE}` int",
             f"`{LINE}` long",
@@ -215,7 +216,7 @@ def _prepare(
             f"`{PAYLOAD}` binary",
         ]
     )
-    prepared = frame.mapInArrow(functools.partial(prepare_partition, job=job, counted=counted), schema)
+    prepared = map_in_arrow(frame, functools.partial(prepare_partition, job=job, counted=counted), schema)
     prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     totals = TypeCounts(counted, plan.booleans)
     missing: dict[tuple[int, str], int] = {}
@@ -323,7 +324,7 @@ def _run_tables(
         wanted.add(plan.key)
     columns = [name for name in data.fields if name in wanted]
     # The persisted records are normalised already: Spark hands their columns over as they are.
-    gathered = pl.from_arrow(records.select(*(f"`{n}`" for n in columns), ROW, SOURCE, LINE).toArrow())
+    gathered = pl.from_arrow(records.select(*(quoted(n) for n in columns), ROW, SOURCE, LINE).toArrow())
     assert isinstance(gathered, pl.DataFrame)
     frame = gathered.sort(ROW).select(
         *(pl.col(n).cast(pl.String) for n in columns),
@@ -414,7 +415,7 @@ def _main_pass(frame: DataFrame, job: AuditJob, findings_path: str | None) -> li
     from veracity.runners._work import PAYLOAD, audit_partition
 
     schema = _arrow_schema({**job.findings_schema, PAYLOAD: pl.Binary})
-    audited = frame.mapInArrow(functools.partial(audit_partition, job=job), schema)
+    audited = map_in_arrow(frame, functools.partial(audit_partition, job=job), schema)
     if findings_path is not None:
         audited = audited.persist(StorageLevel.MEMORY_AND_DISK_DESER)
         _write_findings(audited.filter(F.col(PAYLOAD).isNull()).drop(PAYLOAD), findings_path)
