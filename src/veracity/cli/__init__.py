@@ -19,7 +19,14 @@ import typer.main
 from typer.core import TyperGroup
 
 from veracity import __version__
-from veracity.cli._common import EXIT_ERROR, Interrupted, end_interrupted, err_console
+from veracity.cli._common import (
+    EXIT_ERROR,
+    Interrupted,
+    end_interrupted,
+    err_console,
+    note_signal,
+    swallowed_interrupt,
+)
 
 #: The commands, in the order help lists them: name -> (module, its command function or Typer
 #: app). A command's module is imported when the command is looked up, so ``veracity audit``
@@ -277,13 +284,22 @@ def _handle_termination() -> None:
     temporary files runs, the process exits 128 + the signal's number with one line."""
     signal.signal(signal.SIGTERM, _interrupted)
     signal.signal(signal.SIGINT, _interrupted)
+    sys.unraisablehook = _unraisable
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:
     # Only the first signal interrupts: a second one during the clean-up would cut it short.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    note_signal(signum)
     raise Interrupted(signum)
+
+
+def _unraisable(unraisable: Any) -> None:
+    # The interrupt raised inside a callback from compiled code is not an error to print: the
+    # run ends as interrupted (``error_boundary``). Anything else is reported as Python would.
+    if not swallowed_interrupt(unraisable):
+        sys.__unraisablehook__(unraisable)
 
 
 def _exit(code: object) -> NoReturn:

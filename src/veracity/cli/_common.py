@@ -148,8 +148,10 @@ def error_boundary(debug: bool) -> Iterator[None]:
     try:
         yield
     except typer.Exit:
+        _end_if_signalled()
         raise
     except VeracityError as exc:
+        _end_if_signalled()
         if debug:
             print_debug_traceback(exc)
         if isinstance(exc, RuleFileError | FieldError) and len(exc.problems) > 1:
@@ -162,6 +164,7 @@ def error_boundary(debug: bool) -> Iterator[None]:
     except BrokenPipeError:
         raise  # the reader of standard output has gone: the command group ends the run quietly
     except Exception as exc:
+        _end_if_signalled()
         _record_internal_error(exc)
         if debug:
             print_debug_traceback(exc)
@@ -169,6 +172,9 @@ def error_boundary(debug: bool) -> Iterator[None]:
             f"internal error ({type(exc).__name__}); rerun with --debug for the details "
             "and report it with the rule file (the traceback can contain data values)"
         )
+    else:
+        # A signal whose interrupt was swallowed and did not even fail the call ends the run too.
+        _end_if_signalled()
 
 
 class Interrupted(KeyboardInterrupt):
@@ -179,9 +185,34 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+#: The termination signal the run received, once it has one. The :class:`Interrupted` a signal
+#: handler raises can land inside a call from compiled code back into Python (polars asking a
+#: data type's hash), where it cannot propagate: Python reports it as unraisable and the call
+#: fails with some other error, or not at all. Whatever follows is then the interrupt's doing.
+_signalled: list[int] = []
+
+
+def note_signal(signum: int) -> None:
+    """Record that ``signum`` arrived (the signal handler does, before raising)."""
+    _signalled.append(signum)
+
+
+def swallowed_interrupt(unraisable: Any) -> bool:
+    """Whether an unraisable exception is the interrupt, swallowed where it landed (nothing to
+    report: the run ends as interrupted once control is back)."""
+    return isinstance(unraisable.exc_value, Interrupted)
+
+
+def _end_if_signalled() -> None:
+    if _signalled:
+        end_interrupted(Interrupted(_signalled[0]))
+
+
 def end_interrupted(exc: KeyboardInterrupt) -> NoReturn:
     """One line and exit 128 + the signal's number, once the temporary files are gone."""
     signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    # Ended once: an enclosing boundary sees the exit, not the signal again.
+    _signalled.clear()
     remove_leftovers()
     done = "the outputs already in place are complete" if written_any() else "nothing was written"
     err_console.print(f"Interrupted by {signal.Signals(signum).name}; {done}.", markup=False)
