@@ -133,13 +133,15 @@ def test_an_interrupt_swallowed_by_compiled_code_still_ends_the_run_as_interrupt
     assert err.strip() == f"Interrupted by {signal.Signals(signum).name}; nothing was written."
 
 
-def test_the_swallowed_interrupt_is_not_reported_and_other_unraisables_are(
-    capsys: pytest.CaptureFixture[str],
+def test_a_swallowed_interrupt_is_not_reported_and_its_signal_is_sent_again(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
+    import threading
     from types import SimpleNamespace
 
-    from veracity.cli import _unraisable
+    import veracity.cli
+    from veracity.cli import _interrupted, _unraisable
     from veracity.cli._common import Interrupted
 
     def unraisable(exc: BaseException) -> SimpleNamespace:
@@ -147,13 +149,69 @@ def test_the_swallowed_interrupt_is_not_reported_and_other_unraisables_are(
             exc_type=type(exc), exc_value=exc, exc_traceback=None, err_msg=None, object="DataTypeClass"
         )
 
-    _unraisable(unraisable(Interrupted(signal.SIGINT)))
-    assert capsys.readouterr().err == ""
-    original = sys.__unraisablehook__
-    seen: list[object] = []
-    sys.__unraisablehook__ = seen.append  # type: ignore[misc]
+    sent = threading.Event()
+    kills: list[tuple[int, int]] = []
+
+    def kill(pid: int, signum: int) -> None:
+        kills.append((pid, signum))
+        sent.set()
+
+    monkeypatch.setattr(veracity.cli.os, "kill", kill)
+    before = signal.getsignal(signal.SIGTERM)
     try:
-        _unraisable(unraisable(ValueError("not ours")))
+        _unraisable(unraisable(Interrupted(signal.SIGTERM)))
+        # The run's handler is back for that signal, and the signal goes again.
+        assert signal.getsignal(signal.SIGTERM) is _interrupted
+        assert sent.wait(5)
     finally:
-        sys.__unraisablehook__ = original  # type: ignore[misc]
+        signal.signal(signal.SIGTERM, before)
+    assert kills == [(os.getpid(), signal.SIGTERM)]
+    assert capsys.readouterr().err == ""
+
+    seen: list[object] = []
+    monkeypatch.setattr(sys, "__unraisablehook__", seen.append)
+    _unraisable(unraisable(ValueError("not ours")))
     assert [type(u.exc_value) for u in seen] == [ValueError]  # type: ignore[attr-defined]
+
+
+SWALLOWING_RUN = """\
+import os, signal, sys, time
+import typer
+from veracity.cli import _handle_termination
+from veracity.cli._common import error_boundary
+
+_handle_termination()
+
+
+class Swallows:
+    # An exception raised in __del__ cannot propagate either: Python reports it as unraisable,
+    # as it does for one raised in a callback from compiled code.
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIG{name})
+        for _ in range(100_000):
+            pass
+
+
+try:
+    with error_boundary(False):
+        swallowed = Swallows()
+        del swallowed
+        time.sleep(600)  # a run that would wait on its input for ever
+except typer.Exit as done:
+    sys.exit(done.exit_code)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: signal.Signals(s).name)
+def test_a_run_whose_interrupt_was_swallowed_does_not_wait_for_ever(signum: int, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    name = signal.Signals(signum).name
+    script = tmp_path / "run.py"
+    script.write_text(SWALLOWING_RUN.replace("{name}", name.removeprefix("SIG")), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 128 + signum
+    assert done.stderr.strip() == f"Interrupted by {name}; nothing was written."

@@ -23,6 +23,7 @@ from veracity.cli._common import (
     EXIT_ERROR,
     Interrupted,
     end_interrupted,
+    ending,
     err_console,
     note_signal,
     swallowed_interrupt,
@@ -291,15 +292,30 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
     # Only the first signal interrupts: a second one during the clean-up would cut it short.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if ending():
+        return
     note_signal(signum)
     raise Interrupted(signum)
 
 
+#: Seconds before a swallowed interrupt's signal is sent again.
+REDELIVER_AFTER = 0.05
+
+
 def _unraisable(unraisable: Any) -> None:
-    # The interrupt raised inside a callback from compiled code is not an error to print: the
-    # run ends as interrupted (``error_boundary``). Anything else is reported as Python would.
+    """The interrupt raised inside a callback from compiled code cannot leave it: it is not an
+    error to print, and its signal is sent again, to land once control is back in Python (the
+    run could otherwise go on, and wait on its input for ever). Anything else is reported as
+    Python would."""
     if not swallowed_interrupt(unraisable):
         sys.__unraisablehook__(unraisable)
+        return
+    signum = unraisable.exc_value.signum
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signum, _interrupted)
+        again = threading.Timer(REDELIVER_AFTER, os.kill, (os.getpid(), signum))
+        again.daemon = True
+        again.start()
 
 
 def _exit(code: object) -> NoReturn:

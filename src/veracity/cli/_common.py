@@ -197,6 +197,15 @@ def note_signal(signum: int) -> None:
     _signalled.append(signum)
 
 
+#: Set once the run ends as interrupted: a signal sent again meanwhile must not cut it short.
+_ending: list[bool] = []
+
+
+def ending() -> bool:
+    """Whether the run is already ending as interrupted (its clean-up running)."""
+    return bool(_ending)
+
+
 def swallowed_interrupt(unraisable: Any) -> bool:
     """Whether an unraisable exception is the interrupt, swallowed where it landed (nothing to
     report: the run ends as interrupted once control is back)."""
@@ -213,6 +222,7 @@ def end_interrupted(exc: KeyboardInterrupt) -> NoReturn:
     signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
     # Ended once: an enclosing boundary sees the exit, not the signal again.
     _signalled.clear()
+    _ending.append(True)
     remove_leftovers()
     done = "the outputs already in place are complete" if written_any() else "nothing was written"
     err_console.print(f"Interrupted by {signal.Signals(signum).name}; {done}.", markup=False)
