@@ -132,6 +132,11 @@ class _Keys:
             columns.append(value.alias(f"k{k}"))
         return pl.DataFrame(columns)
 
+    def canonical(self, rule: Sequence[BlockingKey], left: Index, right: Index) -> pl.Series:
+        """The canonical block of each pair (UInt64; null where the two share no block)."""
+        together = pl.all_horizontal(pl.all().is_not_null())
+        return self.shared(rule, left, right).select(pl.when(together).then(_block_of(len(rule)))).to_series()
+
     def share(self, rule: Sequence[BlockingKey], left: Index, right: Index) -> npt.NDArray[np.bool_]:
         """Whether each pair shares a block of ``rule`` (every key equal, each ``_typo`` key
         sharing a variant): whether the rule pairs the two records."""
@@ -141,8 +146,7 @@ class _Keys:
                 codes = self.encoded(key).codes
                 together &= (codes[left] >= 0) & (codes[left] == codes[right])
             return together
-        shared = self.shared(rule, left, right)
-        return shared.select(pl.all_horizontal(pl.all().is_not_null())).to_series().to_numpy()
+        return self.canonical(rule, left, right).is_not_null().to_numpy()
 
 
 def _block_of(width: int) -> pl.Expr:
@@ -180,9 +184,7 @@ def canonical_blocks(
     """The canonical block of each pair of ``values``' records under ``rule`` (UInt64, the
     block :func:`block_keys` names; null where the two share no block): the one block, of all
     those the two share, where a worker counts the pair."""
-    shared = _Keys(values, features).shared(rule, left, right)
-    together = pl.all_horizontal(pl.all().is_not_null())
-    return shared.select(pl.when(together).then(_block_of(len(rule)))).to_series()
+    return _Keys(values, features).canonical(rule, left, right)
 
 
 @dataclass(frozen=True)
@@ -234,15 +236,13 @@ def block_pairs(
     """
     rule = rules[index]
     keys = _Keys(values, features)
+    held = pl.Series(blocks, dtype=pl.UInt64)
     if candidates is None:
-        held = pl.Series(blocks, dtype=pl.UInt64)
         candidates = member_pairs(_block_keys(rule, keys).filter(pl.col(BLOCK).is_in(held)))
     left, right = candidates
-    shared = keys.shared(rule, left, right)
-    # Two blocks' key values sharing a hash would pair records that share no key: dropped here.
-    together = shared.select(pl.all_horizontal(pl.all().is_not_null())).to_series().to_numpy()
-    canonical = shared.filter(pl.Series(together)).select(_block_of(len(rule))).to_series().to_numpy()
-    keep = np.flatnonzero(together)[np.isin(canonical, blocks)]
+    # Two blocks' key values sharing a hash would pair records that share no key: their
+    # canonical block is null, and they are dropped here.
+    keep = keys.canonical(rule, left, right).is_in(held).fill_null(False).to_numpy()
     left, right = left[keep], right[keep]
     new = np.ones(left.size, dtype=bool)
     for earlier in rules[:index]:
